@@ -1,0 +1,28 @@
+/* The one random number generator of semeq.
+ *
+ * xoshiro256** (Blackman & Vigna, 2018), seeded through splitmix64 so that any 64-bit
+ * seed gives a well-mixed state. Uniform floats take the top 24 bits (exactly
+ * representable in float32); normals use the Box-Muller transform in double and keep
+ * the second value for the next call. The same seed gives the same stream on every
+ * machine: nothing here depends on the platform's rand(). */
+#ifndef SE_RNG_H
+#define SE_RNG_H
+
+#include <stdint.h>
+
+typedef struct se_rng {
+    uint64_t s[4];
+    double spare_normal;  /* second Box-Muller value, valid when has_spare */
+    int has_spare;
+} se_rng;
+
+void se_rng_seed(se_rng *rng, uint64_t seed);
+uint64_t se_rng_next(se_rng *rng);
+/* Uniform in [0, 1). */
+double se_rng_uniform(se_rng *rng);
+/* Standard normal N(0, 1). */
+double se_rng_normal(se_rng *rng);
+/* Uniform integer in [0, n), without modulo bias; n > 0. */
+uint64_t se_rng_below(se_rng *rng, uint64_t n);
+
+#endif

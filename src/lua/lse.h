@@ -1,0 +1,56 @@
+/* Helpers shared by every Lua binding of semeq (src/lua/l_*.c).
+ *
+ * A binding unpacks its arguments, calls the core, pushes results and turns a
+ * se_status into a Lua error. It holds no malloc'd memory across a call that can
+ * raise: allocate result tensors with lse_newtensor() (owned by Lua from the start)
+ * and free C temporaries before calling lse_error()/luaL_error().
+ *
+ * Each binding file that defines a Lua module has a line
+ *     // module: semeq.NAME
+ * and a function luaopen_semeq_NAME (dots become underscores); the build collects
+ * those lines and the interpreter preloads every module listed. */
+#ifndef LSE_H
+#define LSE_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../core/rng.h"
+#include "../core/tensor.h"
+
+#define LSE_TENSOR "semeq.Tensor"
+
+/* The tensor userdata at arg; raises "bad argument #arg to 'fn' (semeq.Tensor expected, got X)". */
+se_tensor *lse_checktensor(lua_State *L, int arg);
+/* The tensor at idx, or NULL if that value is not a semeq.Tensor. */
+se_tensor *lse_totensor(lua_State *L, int idx);
+/* Pushes a new contiguous zero-filled tensor; raises on a bad size or out of memory. */
+se_tensor *lse_newtensor(lua_State *L, int ndim, const int64_t *size);
+/* Pushes a new tensor with the shape of like (zero-filled). */
+se_tensor *lse_newtensor_like(lua_State *L, const se_tensor *like);
+/* Pushes a new header sharing src's storage (for views). */
+se_tensor *lse_pushview(lua_State *L, const se_tensor *src);
+/* Pushes an empty (released) header that the caller fills with a se_tensor_* function;
+ * if that fails, the header stays empty and __gc has nothing to free. */
+se_tensor *lse_pushempty(lua_State *L);
+
+/* Raises "fn: <message>" for a failed status; message formatted like lua_pushfstring
+ * (%s %d %f %I %p %%; %I is lua_Integer). Does not return. */
+int lse_error(lua_State *L, se_status status, const char *fmt, ...);
+
+/* Argument helpers that raise argument errors naming the argument. */
+int64_t lse_checksize(lua_State *L, int arg);             /* integer >= 0 */
+int lse_checkdim(lua_State *L, int arg, const se_tensor *t); /* 1-based Lua dim (negative counts from the end) -> 0-based */
+float lse_checkfinite(lua_State *L, int arg);            /* a finite number */
+
+/* Tensor from a Lua value: a tensor (shared, +1 ref into out) or a nested table of
+ * numbers (new storage). Raises an argument error naming arg otherwise. */
+void lse_totensor_or_table(lua_State *L, int arg, se_tensor *out);
+
+/* The interpreter's random number generator (one per lua_State, kept in the registry). */
+se_rng *lse_rng(lua_State *L);
+
+/* Installs the semeq.Tensor metatable if it is not there yet (defined in l_tensor.c). */
+void lse_tensor_metatable(lua_State *L);
+
+#endif
