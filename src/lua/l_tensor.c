@@ -574,10 +574,12 @@ static int binary_inplace(lua_State *L)
         lua_settop(L, 1);
         return 1;
     }
+    bool scaled = (op == SE_ADD || op == SE_SUB) && !lua_isnoneornil(L, 3);
+    float alpha = scaled ? (float)luaL_checknumber(L, 3) : 1.0f;
+    lua_settop(L, 2);
     se_tensor *x = lse_pushtensor_arg(L, 2);
     se_status st;
-    if ((op == SE_ADD || op == SE_SUB) && !lua_isnoneornil(L, 3)) {
-        float alpha = (float)luaL_checknumber(L, 3);
+    if (scaled) {
         st = se_tensor_axpy(t, op == SE_ADD ? alpha : -alpha, x);
     } else {
         st = se_tensor_binary(t, t, x, op);
