@@ -211,6 +211,18 @@ describe("semeq.tensor", function()
       assert.are_not.same(a:totable(), T.randn(100):totable())
     end)
 
+    it("resume from a saved generator state", function()
+      T.manualSeed(5)
+      T.randn(3)
+      local state = T.rngState()
+      local a = T.randn(7)
+      T.manualSeed(99)
+      T.setRngState(state)
+      assert.are.same(a:totable(), T.randn(7):totable())
+      assert.has_error(function() T.setRngState("short") end,
+        "bad argument #1 to 'setRngState' (not a random generator state)")
+    end)
+
     it("have the right moments", function()
       T.manualSeed(1)
       local u, n = T.rand(100000), T.randn(100000)
