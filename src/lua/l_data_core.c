@@ -6,6 +6,7 @@
  *       lines[i] its 1-based line number, errors[i] nil or why the record is malformed.
  *   value = core.read_json(path)          -- objects/arrays -> tables, null -> core.null
  *   items = core.read_jsonl(path)         -- items[i] = {line=, value=} or {line=, error=}
+ *   value = core.decode_json(text)
  *   perm  = core.permutation(n)           -- shuffled 1..n (the interpreter's RNG)
  *   idx   = core.sample(n, m)             -- m draws from 1..n with replacement
  *
@@ -168,6 +169,16 @@ static int l_read_json(lua_State *L) {
     return 1;
 }
 
+static int l_decode_json(lua_State *L) {
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    box *b = push_box(L);
+    const char *bad = parse_json(b, text, len);
+    if (bad) return luaL_error(L, "decode_json: malformed JSON at byte %I", (lua_Integer)(bad - text));
+    push_json(L, b->json, 0);
+    return 1;
+}
+
 static int l_read_jsonl(lua_State *L) {
     const char *path = luaL_checkstring(L, 1);
     box *b = push_box(L);
@@ -238,6 +249,7 @@ static int l_sample(lua_State *L) {
 
 static const luaL_Reg funcs[] = {
     {"read_csv", l_read_csv},       {"read_json", l_read_json}, {"read_jsonl", l_read_jsonl},
+    {"decode_json", l_decode_json},
     {"permutation", l_permutation}, {"sample", l_sample},       {NULL, NULL},
 };
 

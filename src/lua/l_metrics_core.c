@@ -58,6 +58,7 @@ static int check_k(lua_State *L, int arg, int64_t n, const char *fn) {
 typedef se_status (*cluster_metric)(const float *, int64_t, int64_t, const int *, int, double *);
 
 static int run_cluster_metric(lua_State *L, const char *fn, cluster_metric f) {
+    lua_settop(L, 3); /* scratch values are pushed above the arguments */
     int64_t n, d;
     const float *X = check_matrix(L, 1, fn, &n, &d);
     int k = check_k(L, 3, n, fn);
@@ -71,6 +72,7 @@ static int run_cluster_metric(lua_State *L, const char *fn, cluster_metric f) {
 
 static int l_silhouette(lua_State *L) {
     static const char *const names[] = {"euclidean", "cosine", NULL};
+    lua_settop(L, 4);
     int64_t n, d;
     const float *X = check_matrix(L, 1, "silhouette", &n, &d);
     int k = check_k(L, 3, n, "silhouette");
@@ -89,6 +91,7 @@ static int l_calinski_harabasz(lua_State *L) {
 }
 
 static int l_knn_predict(lua_State *L) {
+    lua_settop(L, 6);
     int64_t ntr, d, nte, d2;
     const float *train = check_matrix(L, 1, "knn", &ntr, &d);
     lua_Integer k = luaL_checkinteger(L, 3);
@@ -115,6 +118,7 @@ static int l_knn_predict(lua_State *L) {
 }
 
 static int l_pca(lua_State *L) {
+    lua_settop(L, 2);
     int64_t n, d;
     const float *X = check_matrix(L, 1, "pca", &n, &d);
     lua_Integer nc = luaL_optinteger(L, 2, 2);

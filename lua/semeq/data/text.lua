@@ -1,10 +1,18 @@
 -- Text helpers shared by the loaders: normalised term keys and strict numbers.
 local M = {}
 
--- Lower case (ASCII letters; other UTF-8 bytes are kept as they are), trimmed,
--- inner white space collapsed to one space.
+-- Lower case of the Latin-1 capitals in UTF-8 (U+00C0..U+00DE except U+00D7 "×"):
+-- "CARIÑOSO" and "cariñoso" must be one term. Other bytes are kept as they are.
+local function lower_latin1(c)
+  local b = c:byte(2)
+  if b == 0x97 then return c end
+  return "\xC3" .. string.char(b + 0x20)
+end
+
+-- Lower case (ASCII and Latin-1 letters), trimmed, inner white space collapsed.
 function M.key(s)
-  return (s:lower():gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
+  s = s:lower():gsub("\xC3[\x80-\x9E]", lower_latin1)
+  return (s:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
 end
 
 -- A decimal number (no hex, no surrounding junk), or nil. "nan"/"inf" are not
