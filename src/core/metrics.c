@@ -89,10 +89,10 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
         distance_block(Xd, sq, i0, bi, Xd, sq, n, d, metric, block);
         for (int64_t r = 0; r < bi; r++) {
             int64_t i = i0 + r;
-            const double *row = block + r * n;
+            double *row = block + r * n;
             for (int c = 0; c < k; c++) sums[c] = 0;
-            for (int64_t j = 0; j < n; j++)
-                if (j != i) sums[labels[j]] += row[j]; /* the diagonal is 0 by definition */
+            row[i] = 0; /* the diagonal is 0 by definition (sklearn sets it too) */
+            for (int64_t j = 0; j < n; j++) sums[labels[j]] += row[j];
             int li = labels[i];
             if (count[li] < 2) continue; /* a sample alone in its cluster scores 0 */
             double a = sums[li] / (double)(count[li] - 1), b = INFINITY;

@@ -14,6 +14,7 @@
  * error while building the result (out of memory) leaks nothing. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,17 @@
 #include "lse.h"
 
 #define BOX "semeq.data.Box"
+
+/* Raises a message without the "chunk:line:" prefix of luaL_error: file errors
+ * name the file and line themselves. Does not return (nothing malloc'd is held: the
+ * parsed data lives in a box that the GC frees). */
+static int raise(lua_State *L, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    return lua_error(L);
+}
 
 /* Owner of one C allocation: the parsed CSV or a cJSON tree or a file buffer. */
 typedef struct box {
@@ -64,7 +76,7 @@ static void read_into_box(lua_State *L, box *b, const char *fn, const char *path
     se_status st = se_read_file(path, &b->buf, len);
     if (st != SE_OK) {
         const char *why = st == SE_EIO ? strerror(errno) : se_status_str(st);
-        luaL_error(L, "%s: %s: %s", fn, path, why);
+        raise(L, "%s: %s: %s", fn, path, why);
     }
 }
 
@@ -73,7 +85,7 @@ static int l_read_csv(lua_State *L) {
     box *b = push_box(L);
     size_t len;
     read_into_box(L, b, "read_csv", path, &len);
-    if (se_csv_parse(&b->csv, b->buf, len) != SE_OK) return luaL_error(L, "read_csv: %s: out of memory", path);
+    if (se_csv_parse(&b->csv, b->buf, len) != SE_OK) return raise(L, "read_csv: %s: out of memory", path);
     const se_csv *c = &b->csv;
     lua_createtable(L, (int)c->nrecords, 0); /* rows */
     lua_createtable(L, (int)c->nrecords, 0); /* lines */
@@ -163,7 +175,7 @@ static int l_read_json(lua_State *L) {
     if (bad) {
         lua_Integer line, offset;
         locate(b->buf, bad, &line, &offset);
-        return luaL_error(L, "read_json: %s:%I: malformed JSON at byte %I", path, line, offset);
+        return raise(L, "read_json: %s:%I: malformed JSON at byte %I", path, line, offset);
     }
     push_json(L, b->json, 0);
     return 1;
@@ -174,7 +186,7 @@ static int l_decode_json(lua_State *L) {
     const char *text = luaL_checklstring(L, 1, &len);
     box *b = push_box(L);
     const char *bad = parse_json(b, text, len);
-    if (bad) return luaL_error(L, "decode_json: malformed JSON at byte %I", (lua_Integer)(bad - text));
+    if (bad) return raise(L, "decode_json: malformed JSON at byte %I", (lua_Integer)(bad - text));
     push_json(L, b->json, 0);
     return 1;
 }
