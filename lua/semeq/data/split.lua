@@ -10,6 +10,7 @@
 -- A split is {train = {ids}, test = {ids}, method = ..., seed = ...}.
 local T = require "semeq.tensor"
 local core = require "semeq.data.core"
+local atomic = require "semeq.atomic"
 
 local M = {}
 
@@ -166,31 +167,13 @@ local function json_ids(ids)
   return "[" .. table.concat(out, ",") .. "]"
 end
 
--- Writes text to path through a temporary file in the same directory and a rename.
-function M.write_atomic(path, text)
-  local tmp = string.format("%s.tmp%d", path, math.random(1, 1 << 30))
-  local f, err = io.open(tmp, "wb")
-  if not f then error("cannot write " .. path .. ": " .. err, 3) end
-  local ok, werr = f:write(text)
-  local cok, cerr = f:close()
-  if not ok or not cok then
-    os.remove(tmp)
-    error("cannot write " .. path .. ": " .. tostring(werr or cerr), 3)
-  end
-  local rok, rerr = os.rename(tmp, path)
-  if not rok then
-    os.remove(tmp)
-    error("cannot write " .. path .. ": " .. tostring(rerr), 3)
-  end
-end
-
 function M.save(s, path)
   local parts = {'{"format":"semeq.split","version":1'}
   if s.method then parts[#parts + 1] = ',"method":' .. json_string(s.method) end
   if math.type(s.seed) == "integer" then parts[#parts + 1] = ',"seed":' .. s.seed end
   parts[#parts + 1] = ',\n"train":' .. json_ids(s.train)
   parts[#parts + 1] = ',\n"test":' .. json_ids(s.test) .. "}\n"
-  M.write_atomic(path, table.concat(parts))
+  atomic.write(path, table.concat(parts), "split.save")
 end
 
 function M.load(path)
