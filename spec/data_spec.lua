@@ -221,6 +221,20 @@ describe("semeq.data filters", function()
 end)
 
 describe("semeq.data splits", function()
+  it("draws seeded permutations from the interpreter's RNG", function()
+    local core = require "semeq.data.core"
+    T.manualSeed(42)
+    local a = core.permutation(50)
+    T.manualSeed(42)
+    assert.are.same(a, core.permutation(50))
+    local sorted = {table.unpack(a)}
+    table.sort(sorted)
+    for i = 1, 50 do assert.are.equal(i, sorted[i]) end
+    local s = core.sample(3, 100)
+    for _, v in ipairs(s) do assert.is_true(v >= 1 and v <= 3) end
+    assert.has_error(function() core.sample(0, 1) end)
+  end)
+
   local function set(list)
     local s = {}
     for _, v in ipairs(list) do s[v] = true end
@@ -333,5 +347,16 @@ describe("semeq.data representations", function()
   it("realises Audealize curves in dB", function()
     local d = rep.curve_db(T.new {{-2, 0, 2}}, 2)
     assert.are.same({-10, 0, 10}, d[1]:totable())
+  end)
+
+  it("computes the graphic EQ response: flat is 0 dB, one band peaks at its centre", function()
+    local g = T.zeros(40)
+    assert.are.equal(0, rep.graphic_response(g):abs():max())
+    g[12] = 4 -- 628 Hz
+    local r = rep.graphic_response(g, {628, 20, 19000})
+    assert.is_true(math.abs(r[1] - 4) < 1e-4)
+    assert.is_true(math.abs(r[2]) < 0.01 and math.abs(r[3]) < 0.01)
+    assert.has_error(function() rep.graphic_response(T.zeros(2, 3)) end,
+      "graphic_response: row 1 has 3 gains, expected 40")
   end)
 end)

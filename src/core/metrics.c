@@ -12,8 +12,12 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
              double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t,
              size_t);
 
-/* Rows per block of the pairwise distance matrix: a block of B x n doubles. */
-#define BLOCK_ROWS 256
+/* Rows per block of the pairwise distance matrix (a block of rows x n doubles): up to
+ * 256, fewer when n is large so that a block stays near 32 MB. */
+static int64_t block_rows(int64_t n) {
+    int64_t rows = ((int64_t)1 << 22) / (n > 0 ? n : 1);
+    return rows < 1 ? 1 : (rows > 256 ? 256 : rows);
+}
 
 /* X as doubles, optionally L2-normalised per row (for cosine), and squared row norms. */
 static double *to_double(const float *X, int64_t n, int64_t d, int normalise, double *sq) {
@@ -76,7 +80,8 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
     int64_t *count = malloc((size_t)k * sizeof *count);
     double *sq = malloc((size_t)n * sizeof *sq);
     double *sums = malloc((size_t)k * sizeof *sums);
-    double *block = malloc((size_t)(BLOCK_ROWS * n) * sizeof *block);
+    const int64_t B = block_rows(n);
+    double *block = malloc((size_t)(B * n) * sizeof *block);
     double *Xd = NULL;
     se_status st = SE_ENOMEM;
     if (!count || !sq || !sums || !block) goto done;
@@ -84,8 +89,8 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
     st = SE_ENOMEM;
     if (!(Xd = to_double(X, n, d, metric == SE_DIST_COSINE, sq))) goto done;
     double total = 0;
-    for (int64_t i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
-        int64_t bi = n - i0 < BLOCK_ROWS ? n - i0 : BLOCK_ROWS;
+    for (int64_t i0 = 0; i0 < n; i0 += B) {
+        int64_t bi = n - i0 < B ? n - i0 : B;
         distance_block(Xd, sq, i0, bi, Xd, sq, n, d, metric, block);
         for (int64_t r = 0; r < bi; r++) {
             int64_t i = i0 + r;
@@ -233,15 +238,16 @@ se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_la
     for (int64_t i = 0; i < ntrain; i++)
         if (train_labels[i] < 0 || train_labels[i] >= nclasses) return SE_EARG;
     double *sqa = malloc((size_t)ntest * sizeof *sqa), *sqb = malloc((size_t)ntrain * sizeof *sqb);
-    double *block = malloc((size_t)(BLOCK_ROWS * ntrain) * sizeof *block);
+    const int64_t rows = block_rows(ntrain);
+    double *block = malloc((size_t)(rows * ntrain) * sizeof *block);
     double *dist = malloc((size_t)knn * sizeof *dist);
     int *lab = malloc((size_t)knn * sizeof *lab), *votes = malloc((size_t)nclasses * sizeof *votes);
     double *A = NULL, *B = NULL;
     se_status st = SE_ENOMEM;
     if (!sqa || !sqb || !block || !dist || !lab || !votes) goto done;
     if (!(A = to_double(test, ntest, d, 0, sqa)) || !(B = to_double(train, ntrain, d, 0, sqb))) goto done;
-    for (int64_t i0 = 0; i0 < ntest; i0 += BLOCK_ROWS) {
-        int64_t bi = ntest - i0 < BLOCK_ROWS ? ntest - i0 : BLOCK_ROWS;
+    for (int64_t i0 = 0; i0 < ntest; i0 += rows) {
+        int64_t bi = ntest - i0 < rows ? ntest - i0 : rows;
         distance_block(A, sqa, i0, bi, B, sqb, ntrain, d, SE_DIST_EUCLIDEAN, block);
         for (int64_t r = 0; r < bi; r++) {
             int filled = 0;

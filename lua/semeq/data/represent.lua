@@ -5,6 +5,7 @@
 --   R = represent.response(P, represent.grid())                     -- [n x 64] dB
 --   C = represent.curve40(P)                                        -- [n x 40] dB at Audealize centres
 --   D = represent.curve_db(curves, amount)                          -- Audealize/SocialFX curves in dB
+--   R = represent.graphic_response(D, represent.grid())              -- their 40-biquad response
 --
 -- SAFE parameter order (13): ls_gain, ls_freq, p1_gain, p1_freq, p1_q, p2_gain,
 -- p2_freq, p2_q, p3_gain, p3_freq, p3_q, hs_gain, hs_freq.
@@ -219,6 +220,35 @@ function M.response_backend() return eq_backend() and "semeq.eq" or "lua" end
 -- model family can serve both datasets.
 function M.curve40(P, opts)
   return M.response(P, T.new(audealize.centres), opts)
+end
+
+-- Response in dB of the 40-band graphic EQ (Audealize's realisation): one peaking
+-- biquad per band with gain G[i][j] dB at centre j, Q = opts.q or 4.31, fs = opts.fs
+-- or 48000. G is [n x 40] (e.g. from curve_db) or [40]; freqs default to the grid.
+function M.graphic_response(G, freqs, opts)
+  opts = opts or {}
+  local fs, q = opts.fs or 48000, opts.q or 4.31
+  local rows, one = as_rows(G, "graphic_response")
+  local fl = freq_list(freqs or M.grid())
+  local out = {}
+  for i, r in ipairs(rows) do
+    if #r ~= #audealize.centres then
+      error(string.format("graphic_response: row %d has %d gains, expected %d", i, #r, #audealize.centres), 2)
+    end
+    local sections = {}
+    for j, g in ipairs(r) do
+      if g ~= 0 then sections[#sections + 1] = peaking(g, audealize.centres[j], q, fs) end
+    end
+    local row = {}
+    for k, f in ipairs(fl) do
+      local w, db = 2 * math.pi * f / fs, 0
+      for _, c in ipairs(sections) do db = db + biquad_db(c, w) end
+      row[k] = db
+    end
+    out[i] = row
+  end
+  local t = T.new(out)
+  return one and t[1] or t
 end
 
 -- Audealize's realisation of 40-band curves in dB: each row min-max normalised to
