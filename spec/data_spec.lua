@@ -149,6 +149,28 @@ describe("semeq.data loaders", function()
     os.remove(path)
   end)
 
+  it("searches $SEMEQ_DATA first and names the paths searched when the data is missing", function()
+    local pw = io.popen("pwd")
+    local cwd = pw:read("l")
+    pw:close()
+    local bin = os.getenv("SEMEQ_BIN") or "build/semeq"
+    if not bin:match("^/") then bin = cwd .. "/" .. bin end
+    local ok, ds = have("safe")
+    if not ok then return pending(ds) end
+    local dir = ds.path:match("^(.*)/[^/]+$")
+    if not dir:match("^/") then dir = cwd .. "/" .. dir end
+    local code = [[print(require("semeq.data").load("safe").path)]]
+    local p = io.popen(string.format("cd / && SEMEQ_DATA=/nonexistent:%s %s -e '%s' 2>&1", dir, bin, code))
+    assert.are.equal(dir .. "/SAFEEqualiserUserData.csv\n", p:read("a"))
+    p:close()
+    code = [[local ok, e = pcall(require("semeq.data").load, "safe") print(e)]]
+    p = io.popen(string.format("cd / && SEMEQ_DATA=/nonexistent %s -e '%s' 2>&1", bin, code))
+    local msg = p:read("a")
+    p:close()
+    assert.matches("^data: SAFEEqualiserUserData.csv not found; searched /nonexistent, ./data, ../shared/data "
+      .. "%(set SEMEQ_DATA to its directory%)%. Get it from the SAFE project", msg)
+  end)
+
   it("says where it looked for a missing dataset", function()
     local ok, err = pcall(data.find, "no_such_dataset.csv", "nowhere")
     assert.is_false(ok)
@@ -316,6 +338,15 @@ describe("semeq.data representations", function()
     local shelf = flat:clone()
     shelf[1][1] = -9
     assert.is_true(math.abs(rep.response(shelf, {20})[1][1] + 9) < 0.05)
+  end)
+
+  it("agrees with semeq.eq once that module provides the responses", function()
+    if rep.response_backend() ~= "semeq.eq" then
+      return pending("semeq.eq.response not available: the Lua RBJ stand-in is in use")
+    end
+    local P = T.new {{6, 80, -4, 300, 0.7, 3, 2000, 2, -6, 6000, 4, 5, 9000}}
+    local a, b = rep.response(P), rep.response_lua(P, rep.grid())
+    assert.is_true((a - b):abs():max() < 1e-3)
   end)
 
   it("builds the default 64-point grid and the 40-band curve", function()

@@ -110,20 +110,21 @@ static int l_read_csv(lua_State *L) {
     return 3;
 }
 
-/* Pushes a cJSON value as a Lua value. */
-static void push_json(lua_State *L, const cJSON *v, int depth) {
+/* Pushes a cJSON value as a Lua value (cJSON limits nesting to CJSON_NESTING_LIMIT,
+ * so the recursion is bounded). */
+static void push_json(lua_State *L, const cJSON *v) {
     luaL_checkstack(L, 4, "JSON nested too deeply");
     if (cJSON_IsObject(v)) {
         lua_createtable(L, 0, cJSON_GetArraySize(v));
         for (const cJSON *c = v->child; c; c = c->next) {
-            push_json(L, c, depth + 1);
+            push_json(L, c);
             lua_setfield(L, -2, c->string ? c->string : "");
         }
     } else if (cJSON_IsArray(v)) {
         lua_createtable(L, cJSON_GetArraySize(v), 0);
         lua_Integer i = 1;
         for (const cJSON *c = v->child; c; c = c->next) {
-            push_json(L, c, depth + 1);
+            push_json(L, c);
             lua_rawseti(L, -2, i++);
         }
     } else if (cJSON_IsString(v)) {
@@ -177,7 +178,7 @@ static int l_read_json(lua_State *L) {
         locate(b->buf, bad, &line, &offset);
         return raise(L, "read_json: %s:%I: malformed JSON at byte %I", path, line, offset);
     }
-    push_json(L, b->json, 0);
+    push_json(L, b->json);
     return 1;
 }
 
@@ -187,7 +188,7 @@ static int l_decode_json(lua_State *L) {
     box *b = push_box(L);
     const char *bad = parse_json(b, text, len);
     if (bad) return raise(L, "decode_json: malformed JSON at byte %I", (lua_Integer)(bad - text));
-    push_json(L, b->json, 0);
+    push_json(L, b->json);
     return 1;
 }
 
@@ -214,7 +215,7 @@ static int l_read_jsonl(lua_State *L) {
                 lua_pushfstring(L, "malformed JSON at byte %I of the line", (lua_Integer)(bad - p));
                 lua_setfield(L, -2, "error");
             } else {
-                push_json(L, b->json, 0);
+                push_json(L, b->json);
                 lua_setfield(L, -2, "value");
                 cJSON_Delete(b->json);
                 b->json = NULL;
