@@ -75,10 +75,11 @@ describe("semeq.data loaders", function()
       safe_row(4, "x\"y", "user0003", P0),
       "",
       safe_row(5, "  BRIGHT   Air ", "", P0),
+      safe_row(1, "again", "user0009", P0),
     }, "\r\n") .. "\r\n")
     local ds = data.load("safe", path)
     os.remove(path)
-    assert.are.equal(5, ds.read)
+    assert.are.equal(6, ds.read)
     assert.are.equal(2, ds:size())
     assert.are.equal("Warm, Thick", ds.records[1].term)
     assert.are.equal("warm, thick", ds.records[1].key)
@@ -88,9 +89,10 @@ describe("semeq.data loaders", function()
       {line = 2, reason = "column 8 (p1_freq) is not a number: 'abc'"},
       {line = 3, reason = "3 fields, expected 25"},
       {line = 4, reason = "quote inside an unquoted field"},
+      {line = 7, reason = "duplicate id 1 (first on line 1)"},
     }, ds.dropped)
     local s = ds:summary()
-    assert.matches("rows read: 5, kept: 2, dropped: 3", s, 1, true)
+    assert.matches("rows read: 6, kept: 2, dropped: 4", s, 1, true)
     assert.matches("1 × 3 fields, expected 25 (line 3)", s, 1, true)
   end)
 

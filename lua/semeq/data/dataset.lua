@@ -27,6 +27,24 @@ function M.new(fields)
   return ds
 end
 
+-- Splits and saved splits name records by id, so ids must be unique: a later record
+-- with an id already seen is moved to dropped (the first one is kept).
+function M.unique_ids(records, dropped)
+  local seen, out = {}, {}
+  for _, r in ipairs(records) do
+    local first = seen[r.id]
+    if first then
+      dropped[#dropped + 1] = {line = r.line, reason = string.format("duplicate id %s (first on line %s)",
+        tostring(r.id), tostring(first.line))}
+    else
+      seen[r.id] = r
+      out[#out + 1] = r
+    end
+  end
+  table.sort(dropped, function(a, b) return (a.line or a.entry or 0) < (b.line or b.entry or 0) end)
+  return out
+end
+
 function M.is_dataset(x) return getmetatable(x) == Dataset end
 
 function Dataset:size() return #self.records end

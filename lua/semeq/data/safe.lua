@@ -77,6 +77,7 @@ function M.load(path)
       dropped[#dropped + 1] = {line = lines[i], reason = why}
     end
   end
+  records = dataset.unique_ids(records, dropped)
   return dataset.new {kind = "safe", path = path, records = records, dropped = dropped, read = #rows,
                       param_names = M.param_names}
 end

@@ -127,6 +127,7 @@ local function load_jsonl(path)
     if it.error then why = it.error else rec, why = parse_hf(it.value, it.line) end
     if rec then records[#records + 1] = rec else dropped[#dropped + 1] = {line = it.line, reason = why} end
   end
+  records = dataset.unique_ids(records, dropped)
   return dataset.new {kind = "socialfx", path = path, records = records, dropped = dropped,
                       read = #items, param_names = band_names(), notes = NOTE}
 end
