@@ -1,0 +1,241 @@
+-- Loaders on malformed files: every fault is reported with the file and the line (or
+-- byte offset), rows that cannot be used are dropped with their line and reason, the
+-- good rows of the same file still load, and a recipe that hits a bad file exits
+-- non-zero with that message. Fixtures are written to a temporary directory.
+local T = require "semeq.tensor"
+local data = require "semeq.data"
+local core = require "semeq.data.core"
+local h = require "spec.helpers"
+
+local dir = h.tmpdir()
+local function file(name, content)
+  local p = dir .. "/" .. name
+  h.write(p, content)
+  return p
+end
+
+-- A valid SAFE row (25 fields, no header) with the given id and term.
+local function safe_row(id, term, overrides)
+  local f = {tostring(id), term, "user0001", "2", "2",
+             "-3", "100", "2", "250", "0.7", "0", "1000", "1.2", "1.5", "4000", "0.7", "6", "9000",
+             "", "", "", "", "", "", "hash" .. id}
+  for k, v in pairs(overrides or {}) do f[k] = v end
+  return table.concat(f, ",")
+end
+
+-- The dropped entry for a line, or nil.
+local function dropped_at(ds, line)
+  for _, d in ipairs(ds.dropped) do
+    if d.line == line then return d end
+  end
+end
+
+-- The exact message of the error fn raises (busted's has_error strips a "name:line: "
+-- prefix, which would eat the "path:line: " that these messages carry).
+local function raises(expected, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error: " .. expected)
+  assert.are.equal(expected, err)
+end
+
+-- Marks a case as a known gap in a file this spec's owner may not edit.
+local function known(reason) pending("known gap: " .. reason) end
+
+describe("CSV loading (SAFE)", function()
+  it("drops a row with an unterminated quote by line, keeping the rows before it", function()
+    local p = file("unterminated.csv", safe_row(1, "warm") .. "\n" .. safe_row(2, "bright") .. "\n"
+      .. '3,"never closed,user,2\n')
+    local ds = data.load("safe", p)
+    assert.are.equal(2, ds:size())
+    assert.are.same({line = 3, reason = "unterminated quoted field"}, dropped_at(ds, 3))
+  end)
+
+  it("drops rows with the wrong number of columns, naming the counts", function()
+    local p = file("columns.csv", safe_row(1, "warm") .. "\n1,2,3\n" .. safe_row(3, "dark") .. ",extra\n")
+    local ds = data.load("safe", p)
+    assert.are.equal(1, ds:size())
+    assert.are.same({line = 2, reason = "3 fields, expected 25"}, dropped_at(ds, 2))
+    assert.are.same({line = 3, reason = "26 fields, expected 25"}, dropped_at(ds, 3))
+  end)
+
+  it("drops non-numeric, NaN and Inf parameters with the column and the text", function()
+    local p = file("numbers.csv", table.concat({
+      safe_row(1, "warm", {[7] = "abc"}),
+      safe_row(2, "warm", {[6] = "nan"}),
+      safe_row(3, "warm", {[9] = "inf"}),
+      safe_row(4, "warm", {[8] = "0x10"}),
+      safe_row(5, "warm"),
+    }, "\n"))
+    local ds = data.load("safe", p)
+    assert.are.equal(1, ds:size())
+    assert.are.equal(5, ds.records[1].id)
+    assert.are.equal("column 6 (ls_freq) is not a number: 'abc'", dropped_at(ds, 1).reason)
+    assert.are.equal("column 5 (ls_gain) is not a number: 'nan'", dropped_at(ds, 2).reason)
+    assert.are.equal("column 8 (p1_freq) is not a number: 'inf'", dropped_at(ds, 3).reason)
+    assert.are.equal("column 7 (p1_gain) is not a number: '0x10'", dropped_at(ds, 4).reason)
+    assert.truthy(ds:summary():find("column 6 (ls_freq) is not a number", 1, true))
+  end)
+
+  it("lets the finite filter drop an overflowing number (1e999 is read as inf)", function()
+    local p = file("overflow.csv", safe_row(1, "warm", {[6] = "1e999"}) .. "\n" .. safe_row(2, "warm") .. "\n")
+    local ds = data.load("safe", p)
+    assert.are.equal(2, ds:size())
+    local kept = data.filters.finite()(ds)
+    assert.are.equal(1, kept:size())
+    assert.are.equal(2, kept.records[1].id)
+  end)
+
+  it("skips a UTF-8 byte order mark and reads CRLF line ends without a stray \\r", function()
+    local p = file("bom_crlf.csv", "\xEF\xBB\xBF" .. safe_row(1, "warm") .. "\r\n" .. safe_row(2, "dark") .. "\r\n")
+    local ds = data.load("safe", p)
+    assert.are.equal(2, ds:size())
+    assert.are.equal(1, ds.records[1].id)
+    assert.are.equal("hash2", ds.records[2].hash)
+    assert.are.same({}, ds.dropped)
+  end)
+
+  it("keeps invalid UTF-8 bytes as they are instead of failing", function()
+    local p = file("latin1.csv", safe_row(1, "c\xE1lido") .. "\n" .. safe_row(2, "\xFF\xFE") .. "\n")
+    local ds = data.load("safe", p)
+    assert.are.equal(2, ds:size())
+    assert.are.equal("c\xE1lido", ds.records[1].term)
+  end)
+
+  it("reports an empty file as an error naming it", function()
+    local p = file("empty.csv", "")
+    local ok, err = pcall(data.load, "safe", p)
+    if ok then return known("the SAFE loader returns an empty dataset for an empty file (SocialFX raises)") end
+    assert.truthy(err:find(p, 1, true))
+  end)
+
+  it("reads a 16 MB line in one pass and drops it by line (no line-length cap in csv.c)", function()
+    -- The parser has no line limit (it holds the file plus twice its size), so a 1 GB
+    -- line would cost about 3 GB: this proves the cost is linear and the fault reported.
+    local p = dir .. "/long_line.csv"
+    local f = assert(io.open(p, "wb"))
+    f:write(safe_row(1, "warm"), "\n")
+    local chunk = string.rep("x", 1 << 20)
+    for _ = 1, 16 do f:write(chunk) end
+    f:write("\n", safe_row(3, "dark"), "\n")
+    f:close()
+    local t0 = os.clock()
+    local ds = data.load("safe", p)
+    assert.is_true(os.clock() - t0 < 10)
+    assert.are.equal(2, ds:size())
+    assert.are.same({line = 2, reason = "1 fields, expected 25"}, dropped_at(ds, 2))
+    os.remove(p)
+  end)
+
+  it("reports a directory and a missing file by path", function()
+    raises("read_csv: " .. dir .. ": Is a directory", data.load, "safe", dir)
+    raises("data.load: cannot open safe dataset '" .. dir .. "/none.csv'", data.load, "safe", dir .. "/none.csv")
+  end)
+end)
+
+describe("CSV loading (SocialFX)", function()
+  it("raises on an empty file, naming it", function()
+    local p = file("sfx_empty.csv", "")
+    raises("data.load: " .. p .. ": empty file", data.load, "socialfx", p)
+  end)
+
+  it("raises on a wrong header, naming the file and its line", function()
+    local p = file("sfx_header.csv", "\n\nword,a,b\n")
+    raises("data.load: " .. p .. ":3: expected the SocialFX header of 43 names starting with 'descriptor', "
+      .. "got 3 names starting with 'word'", data.load, "socialfx", p)
+  end)
+end)
+
+describe("JSON loading", function()
+  it("reports truncated JSON with the file, line and byte offset", function()
+    local p = file("trunc.json", '[\n  {"word": "warm",\n  "settings": [1, 2')
+    -- 40 bytes; cJSON stops at the last one (0-based 39), on line 3
+    raises("read_json: " .. p .. ":3: malformed JSON at byte 39", data.load, "audealize", p)
+  end)
+
+  it("reports trailing garbage after the value", function()
+    local p = file("trailing.json", '[]\n]')
+    raises("read_json: " .. p .. ":2: malformed JSON at byte 3", core.read_json, p)
+  end)
+
+  it("raises when the document is not an array, naming the file", function()
+    local p = file("object.json", '{"word": "warm"}')
+    local ok, err = pcall(data.load, "audealize", p)
+    if ok then return known("an audealize file holding an object (not an array) loads as an empty dataset") end
+    assert.are.equal("data.load: " .. p .. ": expected a JSON array of words", err)
+  end)
+
+  it("drops entries of the wrong type by entry number and keeps the rest", function()
+    local good = {}
+    for j = 1, 40 do good[j] = tostring(j / 10) end
+    local settings = "[" .. table.concat(good, ",") .. "]"
+    local p = file("types.json", "[" .. table.concat({
+      '{"word": "warm", "settings": ' .. settings .. '}',
+      '{"word": "dark", "settings": "loud"}',
+      '{"word": 7, "settings": ' .. settings .. '}',
+      '{"word": "thin", "settings": [1, 2]}',
+      '{"word": "odd", "settings": ' .. settings:gsub("^%[0.1", '["x"') .. '}',
+      '3',
+    }, ",\n") .. "]")
+    local ds = data.load("audealize", p)
+    assert.are.equal(1, ds:size())
+    assert.are.same({
+      {entry = 2, reason = "'settings' must hold 40 numbers, got string"},
+      {entry = 3, reason = "no 'word'"},
+      {entry = 4, reason = "'settings' must hold 40 numbers, got 2"},
+      {entry = 5, reason = "settings[1] is not a number"},
+      {entry = 6, reason = "not an object"},
+    }, ds.dropped)
+  end)
+
+  it("drops a huge number (1e999) instead of loading inf", function()
+    -- Not run: under UBSan the conversion of inf in push_json (src/lua/l_data_core.c) is
+    -- undefined behaviour and aborts the process; see spec/fuzz/repro/json_float_cast_inf.json.
+    known("1e999 in JSON: l_data_core.c casts inf to an integer (UB, aborts under UBSan); in a release build it loads as inf")
+  end)
+
+  it("keeps large but finite numbers exact and integers as integers", function()
+    local v = core.decode_json('[9007199254740993, 1e300, -0.0, 42]')
+    assert.are.equal(1e300, v[2])
+    assert.are.equal("integer", math.type(v[4]))
+    assert.are.equal("float", math.type(v[1])) -- beyond 2^53: kept as a float, not wrapped
+  end)
+
+  it("reports each malformed JSON Lines line by number and keeps the good ones", function()
+    local vals = {}
+    for j = 1, 40 do vals[j] = "0.5" end
+    local good = '{"id": %d, "text": "warm", "param_values": [' .. table.concat(vals, ",") .. ']}'
+    local p = file("sfx.jsonl", good:format(1) .. "\n" .. '{"id": 2, "text": "dark", "param_values": [1,\n'
+      .. "\n" .. good:format(3) .. "\n" .. '{"id": 4, "text": "x", "param_values": "no"}' .. "\n")
+    local ds = data.load("socialfx", p)
+    assert.are.equal(2, ds:size())
+    assert.are.same({
+      {line = 2, reason = "malformed JSON at byte 44 of the line"},
+      {line = 5, reason = "'param_values' must hold 40 numbers"},
+    }, ds.dropped)
+  end)
+end)
+
+describe("a recipe that loads a bad file", function()
+  it("exits non-zero with the file and line in the message", function()
+    local p = file("recipe_trunc.json", '[\n{"word": ')
+    local out, rc = h.semeq("-e " .. h.quote('require("semeq.data").load("audealize", "' .. p .. '")'))
+    assert.are_not.equal(0, rc)
+    assert.truthy(out:find("read_json: " .. p .. ":2: malformed JSON at byte 10", 1, true), out)
+  end)
+
+  it("exits non-zero for a missing dataset, naming the paths searched", function()
+    local out, rc = h.run("cd " .. h.quote(dir) .. " && SEMEQ_DATA=" .. h.quote(dir .. "/nowhere") .. " "
+      .. h.bin .. " -e " .. h.quote('require("semeq.data").load("safe")'))
+    assert.are_not.equal(0, rc)
+    assert.truthy(out:find("data: SAFEEqualiserUserData.csv not found; searched " .. dir .. "/nowhere, ./data", 1, true), out)
+  end)
+end)
+
+describe("loaded params", function()
+  it("are float tensors of the documented width", function()
+    local p = file("one.csv", safe_row(1, "warm") .. "\n")
+    local ds = data.load("safe", p)
+    assert.are.same({13}, ds.records[1].params:size())
+    assert.is_true(T.isTensor(ds:params()))
+  end)
+end)
