@@ -44,7 +44,7 @@ se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG])
     s->sf = sf_open(path, SFM_READ, &s->info);
     if (!s->sf) {
         int e = sf_error(NULL);
-        snprintf(msg, SE_SND_MSG, "%s: %s", path, sf_error_number(e));
+        snprintf(msg, SE_SND_MSG, "%s: %s", path, sf_strerror(NULL));
         snd_free(s);
         return e == SF_ERR_SYSTEM ? SE_EIO : SE_EFORMAT;
     }
