@@ -129,9 +129,9 @@ static void run_span(se_eq_proc *p, float *x, int64_t frames)
                 s[2 * k + 1] = bq[k].b2 * v - bq[k].a2 * y;
                 v = y;
             }
-            v *= g;
-            if (fabs(v) > peak) peak = fabs(v);
-            x[f * ch + c] = (float)v;
+            float out = (float)(v * g);  /* the peak is of what is written */
+            if (fabsf(out) > peak) peak = fabsf(out);
+            x[f * ch + c] = out;
         }
     }
     p->peak = peak;

@@ -289,6 +289,7 @@ static filter_ud *check_filter(lua_State *L)
 
 static int l_new(lua_State *L)
 {
+    lua_settop(L, 3);  /* the userdata goes above the options, even when they are absent */
     se_fb_kind kind = check_kind(L, 1);
     double fs = check_fs(L, 3);
     double ch = opt_number(L, 3, "channels", 1), smooth_ms = opt_number(L, 3, "smooth_ms", 0);
