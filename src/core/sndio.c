@@ -141,6 +141,8 @@ se_status se_snd_create(se_snd **out, const char *path, int samplerate, int chan
         return SE_EIO;
     }
     sf_command(s->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    /* The PEAK chunk carries a time stamp: without it, equal audio gives equal bytes. */
+    sf_command(s->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     *out = s;
     return SE_OK;
 }

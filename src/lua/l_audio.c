@@ -293,7 +293,12 @@ static int l_write(lua_State *L)
     lua_pushcfunction(L, f_write);
     lua_pushvalue(L, 4);
     lua_pushvalue(L, 2);
-    lua_call(L, 2, 0);  /* on error, __gc aborts the temporary file */
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        lua_pushcfunction(L, f_abort);  /* remove the temporary file now, not at some gc */
+        lua_pushvalue(L, 4);
+        lua_call(L, 1, 0);
+        return lua_error(L);
+    }
     lua_pushcfunction(L, f_close);
     lua_pushvalue(L, 4);
     lua_call(L, 1, 0);
