@@ -112,6 +112,7 @@ describe("eq.response", function()
       local r = eq.response("safe", p, f, {fs = fs})
       assert.are.same({40, 200}, r:size())
       local dev = max_dev(r, p, f, fs, oracle.safe)
+      if os.getenv("SEMEQ_SPEC_VERBOSE") then print(("\nsafe fs %d: max |response - oracle| = %.2e dB"):format(fs, dev)) end
       assert.is_true(dev < 0.01, ("fs %d: max deviation %g dB"):format(fs, dev))
     end
   end)
@@ -123,6 +124,7 @@ describe("eq.response", function()
       local f = eq.log_grid(300, 15, 0.49 * fs)
       local r = eq.response("graphic40", g, f, {fs = fs})
       local dev = max_dev(r, g, f, fs, oracle.graphic40)
+      if os.getenv("SEMEQ_SPEC_VERBOSE") then print(("\ngraphic40 fs %d: max |response - oracle| = %.2e dB"):format(fs, dev)) end
       assert.is_true(dev < 0.01, ("fs %d: max deviation %g dB"):format(fs, dev))
     end
   end)
@@ -279,6 +281,17 @@ describe("eq.new filters", function()
     local b = run_blocks(x, {1, 17, 64, 1000, 4097}, 12345, opts)
     assert.is_true(T.allclose(a, b, 0, 0))
     assert.is_false(T.allclose(a, x, 0, 1e-3))
+  end)
+
+  it("processes planar audio (a transposed view) like interleaved audio", function()
+    T.manualSeed(4)
+    local inter = T.randn(5000, 3):mul(0.1)
+    local planar = inter:t():contiguous()          -- [3 x 5000]
+    eq.new("safe", P1, {channels = 3}):process(inter)
+    eq.new("safe", P1, {channels = 3}):process(planar:t())
+    assert.is_true(T.allclose(planar:t(), inter, 0, 0))
+    assert.has_error(function() eq.new("safe", P1, {channels = 3}):process(T.zeros(1, 3):expand(10, 3)) end,
+      "bad argument #1 to 'process' (audio tensor must not be a broadcast (expanded) view)")
   end)
 
   it("processes each channel with the filterbank's response (sine steady state)", function()

@@ -114,7 +114,7 @@ static void tick(se_eq_proc *p)
 }
 
 /* Filters frames (< one tick) of all channels through the cascade. */
-static void run_span(se_eq_proc *p, float *x, int64_t frames)
+static void run_span(se_eq_proc *p, float *x, int64_t frames, int64_t fstride, int64_t cstride)
 {
     const int nb = p->casc.n, ch = p->channels;
     const se_biquad *bq = p->casc.bq;
@@ -122,7 +122,7 @@ static void run_span(se_eq_proc *p, float *x, int64_t frames)
     for (int c = 0; c < ch; c++) {
         double *s = p->state + (size_t)c * nb * 2;
         for (int64_t f = 0; f < frames; f++) {
-            double v = x[f * ch + c];
+            double v = x[f * fstride + c * cstride];
             for (int k = 0; k < nb; k++) {
                 double y = bq[k].b0 * v + s[2 * k];
                 s[2 * k] = bq[k].b1 * v - bq[k].a1 * y + s[2 * k + 1];
@@ -131,23 +131,29 @@ static void run_span(se_eq_proc *p, float *x, int64_t frames)
             }
             float out = (float)(v * g);  /* the peak is of what is written */
             if (fabsf(out) > peak) peak = fabsf(out);
-            x[f * ch + c] = out;
+            x[f * fstride + c * cstride] = out;
         }
     }
     p->peak = peak;
 }
 
-void se_eq_proc_run(se_eq_proc *p, float *x, int64_t frames)
+void se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride,
+                            int64_t channel_stride)
 {
     while (frames > 0) {
         if (p->pos % SE_EQ_TICK == 0) tick(p);
         int64_t n = SE_EQ_TICK - p->pos % SE_EQ_TICK;
         if (n > frames) n = frames;
-        run_span(p, x, n);
-        x += n * p->channels;
+        run_span(p, x, n, frame_stride, channel_stride);
+        x += n * frame_stride;
         frames -= n;
         p->pos += n;
     }
+}
+
+void se_eq_proc_run(se_eq_proc *p, float *x, int64_t frames)
+{
+    se_eq_proc_run_strided(p, x, frames, p->channels, 1);
 }
 
 void se_eq_proc_reset(se_eq_proc *p)

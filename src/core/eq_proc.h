@@ -44,6 +44,10 @@ void se_eq_proc_free(se_eq_proc *p);
 se_status se_eq_proc_set(se_eq_proc *p, const double *params, se_fb_error *err);
 /* Filters frames x channels interleaved floats in place. */
 void se_eq_proc_run(se_eq_proc *p, float *x, int64_t frames);
+/* Same for any layout: sample (f, c) is x[f * frame_stride + c * channel_stride]
+ * (planar audio: frame_stride 1, channel_stride = frames of a channel buffer). */
+void se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride,
+                            int64_t channel_stride);
 /* Clears the filter state and the peak (e.g. before a new file); parameters stay. */
 void se_eq_proc_reset(se_eq_proc *p);
 

@@ -15,8 +15,9 @@
  *   eq.audealize_gains(curve, amount) --> gains dB (curve [40] or [batch x 40])
  *   eq.fit_safe(target_db, freqs [, {fs=44100}]) --> params [13], max_err_db, rms_err_db
  *   local f = eq.new(kind, params, {fs=44100, channels=1, smooth_ms=0, makeup=false, clamp=false})
- *   f:process(x)     x [frames x channels] (or [frames] mono), contiguous; filtered in
- *                    place and returned; state carries over to the next call
+ *   f:process(x)     x [frames x channels] (or [frames] mono), filtered in place and
+ *                    returned; state carries over to the next call. Any strided view
+ *                    works: planar [channels x frames] audio is processed as p:t()
  *   f:set(params)    new parameters; ramped over smooth_ms when smoothing is on
  *   f:peak()         largest |output sample| so far;  f:makeup_db() current make-up gain
  *   f:reset()        clears the filter state and the peak;  f:position() frames done
@@ -323,9 +324,12 @@ static int f_process(lua_State *L)
     if (x->ndim < 1 || x->ndim > 2 || ch != u->channels)
         luaL_argerror(L, 2, lua_pushfstring(L, "expected [frames x %d] audio, got %s", u->channels,
                                             se_tensor_shape_str(x, s1, sizeof s1)));
-    if (!se_tensor_is_contiguous(x))
-        luaL_argerror(L, 2, "audio tensor must be contiguous (use :contiguous())");
-    se_eq_proc_run(u->proc, se_tensor_data(x), x->size[0]);
+    /* Any strided view works (planar audio as x:t() of a [channels x frames] tensor);
+     * a broadcast view (stride 0) would alias samples. */
+    int64_t fstride = x->stride[0], cstride = x->ndim == 2 ? x->stride[1] : 1;
+    if ((x->size[0] > 1 && fstride == 0) || (ch > 1 && cstride == 0))
+        luaL_argerror(L, 2, "audio tensor must not be a broadcast (expanded) view");
+    se_eq_proc_run_strided(u->proc, se_tensor_data(x), x->size[0], fstride, cstride);
     lua_settop(L, 2);
     return 1;
 }
