@@ -96,7 +96,7 @@ se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double
 double se_biquad_db(const se_biquad *bq, double fs, double freq)
 {
     double w = 2.0 * M_PI * freq / fs;
-    double m2 = se_biquad_mag2_cos(bq, cos(w), cos(2.0 * w));
+    double m2 = se_biquad_mag2_phi(bq, se_biquad_phi(w));
     return m2 > 1e-40 ? 10.0 * log10(m2) : -400.0;
 }
 

@@ -21,6 +21,7 @@
 #ifndef SE_BIQUAD_H
 #define SE_BIQUAD_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "status.h"
@@ -47,14 +48,25 @@ se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double
 /* The identity filter (b0 = 1). */
 void se_biquad_identity(se_biquad *bq);
 
-/* |H|^2 at normalised angular frequency w, given cos(w) and cos(2w). Callers that
- * evaluate many filters on one grid precompute the cosines once. */
-static inline double se_biquad_mag2_cos(const se_biquad *bq, double c1, double c2)
+/* phi = sin^2(w/2) for normalised angular frequency w (see se_biquad_mag2_phi). */
+static inline double se_biquad_phi(double w)
 {
-    double num = bq->b0 * bq->b0 + bq->b1 * bq->b1 + bq->b2 * bq->b2
-               + 2.0 * (bq->b0 * bq->b1 + bq->b1 * bq->b2) * c1 + 2.0 * bq->b0 * bq->b2 * c2;
-    double den = 1.0 + bq->a1 * bq->a1 + bq->a2 * bq->a2
-               + 2.0 * (bq->a1 + bq->a1 * bq->a2) * c1 + 2.0 * bq->a2 * c2;
+    double s = sin(0.5 * w);
+    return s * s;
+}
+
+/* |H|^2 given phi = sin^2(w/2), in the cookbook's form
+ *   (b0+b1+b2)^2 - 4 (b0 b1 + 4 b0 b2 + b1 b2) phi + 16 b0 b2 phi^2   over the same in a.
+ * The expansion in cos(w), cos(2w) cancels catastrophically at low frequencies
+ * (0.01 dB off at 10 Hz / 96 kHz); this form keeps full precision there. Callers
+ * that evaluate many filters on one grid compute phi once per frequency. */
+static inline double se_biquad_mag2_phi(const se_biquad *bq, double phi)
+{
+    double bs = bq->b0 + bq->b1 + bq->b2, as = 1.0 + bq->a1 + bq->a2;
+    double num = bs * bs - 4.0 * (bq->b0 * bq->b1 + 4.0 * bq->b0 * bq->b2 + bq->b1 * bq->b2) * phi
+               + 16.0 * bq->b0 * bq->b2 * phi * phi;
+    double den = as * as - 4.0 * (bq->a1 + 4.0 * bq->a2 + bq->a1 * bq->a2) * phi
+               + 16.0 * bq->a2 * phi * phi;
     return num / den;
 }
 

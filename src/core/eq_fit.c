@@ -15,7 +15,7 @@ typedef struct fit_ctx {
     int n;
     double fs, fmax;
     const double *target;
-    double *c1, *c2;     /* cos(w), cos(2w) of the grid */
+    double *phi;         /* sin^2(w/2) of the grid */
     double *r, *r_try;   /* residuals [n] */
     double *J;           /* Jacobian [n x NP], row-major */
 } fit_ctx;
@@ -51,7 +51,7 @@ static double residuals(const fit_ctx *ctx, const double *x, double *r)
     for (int i = 0; i < ctx->n; i++) {
         double m2 = 1.0;
         for (int k = 0; k < c.n; k++)
-            m2 *= se_biquad_mag2_cos(&c.bq[k], ctx->c1[i], ctx->c2[i]);
+            m2 *= se_biquad_mag2_phi(&c.bq[k], ctx->phi[i]);
         r[i] = 10.0 * log10(m2 > 1e-40 ? m2 : 1e-40) - ctx->target[i];
         ss += r[i] * r[i];
     }
@@ -190,11 +190,10 @@ se_status se_fit_safe(const double *freqs, const double *target_db, int n, doubl
     double *buf = malloc(sizeof(double) * (size_t)n * (4 + NP));
     if (!buf)
         return SE_ENOMEM;
-    ctx.c1 = buf; ctx.c2 = buf + n; ctx.r = buf + 2 * n; ctx.r_try = buf + 3 * n; ctx.J = buf + 4 * n;
+    ctx.phi = buf; ctx.r = buf + 2 * n; ctx.r_try = buf + 3 * n; ctx.J = buf + 4 * n;
     for (int i = 0; i < n; i++) {
         double w = 2.0 * M_PI * freqs[i] / fs;
-        ctx.c1[i] = cos(w);
-        ctx.c2[i] = cos(2.0 * w);
+        ctx.phi[i] = se_biquad_phi(w);
     }
     static const double starts[][4] = {  /* three peak centres and a Q */
         {200, 1000, 5000, 1.0}, {100, 500, 2500, 0.7}, {400, 2000, 8000, 1.5}, {80, 1500, 6000, 0.5},

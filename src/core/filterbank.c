@@ -122,13 +122,13 @@ se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs
     return SE_OK;
 }
 
-void se_cascade_db_cos(const se_cascade *c, const double *c1, const double *c2, int64_t nfreq, float *out)
+void se_cascade_db_phi(const se_cascade *c, const double *phi, int64_t nfreq, float *out)
 {
     for (int64_t i = 0; i < nfreq; i++) {
         /* A product then one log: 40 sections of +-24 dB stay far inside double range. */
         double m2 = 1.0;
         for (int k = 0; k < c->n; k++)
-            m2 *= se_biquad_mag2_cos(&c->bq[k], c1[i], c2[i]);
+            m2 *= se_biquad_mag2_phi(&c->bq[k], phi[i]);
         out[i] = m2 > 1e-40 ? (float)(10.0 * log10(m2)) : -400.0f;
     }
 }
@@ -136,8 +136,8 @@ void se_cascade_db_cos(const se_cascade *c, const double *c1, const double *c2, 
 void se_cascade_db(const se_cascade *c, double fs, const float *freqs, int64_t nfreq, float *out)
 {
     for (int64_t i = 0; i < nfreq; i++) {
-        double w = 2.0 * M_PI * freqs[i] / fs, c1 = cos(w), c2 = cos(2.0 * w);
-        se_cascade_db_cos(c, &c1, &c2, 1, &out[i]);
+        double phi = se_biquad_phi(2.0 * M_PI * freqs[i] / fs);
+        se_cascade_db_phi(c, &phi, 1, &out[i]);
     }
 }
 
@@ -159,7 +159,7 @@ se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, co
                          int64_t *bad_row, se_fb_error *err)
 {
     int np = se_fb_nparams(kind);
-    double *c1 = cos_buf, *c2 = cos_buf + nfreq;
+    double *phi = cos_buf;
     for (int64_t i = 0; i < nfreq; i++) {
         if (!(freqs[i] >= 0.0f) || !isfinite(freqs[i])) {
             *bad_row = -1;
@@ -171,8 +171,7 @@ se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, co
             return SE_EARG;
         }
         double w = 2.0 * M_PI * freqs[i] / fs;
-        c1[i] = cos(w);
-        c2[i] = cos(2.0 * w);
+        phi[i] = se_biquad_phi(w);
     }
     for (int64_t b = 0; b < batch; b++) {
         double p[SE_FB_MAX_BIQUADS];
@@ -184,7 +183,7 @@ se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, co
             *bad_row = b;
             return st;
         }
-        se_cascade_db_cos(&c, c1, c2, nfreq, out + b * nfreq);
+        se_cascade_db_phi(&c, phi, nfreq, out + b * nfreq);
     }
     return SE_OK;
 }

@@ -73,13 +73,13 @@ se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs
 
 /* Response in dB of the cascade at nfreq frequencies (Hz); out[i] float. */
 void se_cascade_db(const se_cascade *c, double fs, const float *freqs, int64_t nfreq, float *out);
-/* Same with the cosines precomputed: c1[i] = cos(w_i), c2[i] = cos(2 w_i). */
-void se_cascade_db_cos(const se_cascade *c, const double *c1, const double *c2, int64_t nfreq, float *out);
+/* Same with phi[i] = sin^2(w_i / 2) precomputed (se_biquad_phi). */
+void se_cascade_db_phi(const se_cascade *c, const double *phi, int64_t nfreq, float *out);
 /* Largest response in dB over a log grid from 20 Hz to 0.95 * fs/2 (for make-up gain). */
 double se_cascade_max_db(const se_cascade *c, double fs);
 
 /* Batched responses: params [batch x nparams] floats, freqs [nfreq] Hz, out [batch x nfreq].
- * cos_buf needs 2 * nfreq doubles (caller-owned scratch, so the core keeps no state).
+ * cos_buf needs nfreq doubles (caller-owned scratch, so the core keeps no state).
  * On a bad row, *bad_row is its 0-based index and err says why. */
 se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, const float *freqs,
                          int64_t nfreq, double fs, bool clamp, double *cos_buf, float *out,

@@ -154,7 +154,7 @@ static int l_response(lua_State *L)
     int64_t osize[2] = {batch, nfreq};
     se_tensor *out = p->ndim == 2 ? lse_newtensor(L, 2, osize) : lse_newtensor(L, 1, &nfreq);
     /* Scratch for the cosines, owned by Lua so that an error cannot leak it. */
-    double *cosb = lua_newuserdatauv(L, sizeof(double) * 2 * (size_t)(nfreq > 0 ? nfreq : 1), 0);
+    double *cosb = lua_newuserdatauv(L, sizeof(double) * (size_t)(nfreq > 0 ? nfreq : 1), 0);
     int64_t bad_row;
     se_fb_error e;
     if (se_fb_response(kind, se_tensor_data(p), batch, se_tensor_data(f), nfreq, fs, clamp, cosb,
