@@ -111,6 +111,11 @@ local function list_tree(dir)
   return files
 end
 
+-- True when a and b name the same existing file or folder (test -ef follows links).
+local function same_file(a, b)
+  return os.execute("test " .. shell_quote(a) .. " -ef " .. shell_quote(b)) == true
+end
+
 local function output_name(rel)
   local stem, ext = rel:match("^(.*)%.([^./]+)$")
   if WRITABLE_EXT[ext:lower()] then return rel end
@@ -205,6 +210,7 @@ local function folder_mode(o, kind, params)
   local f = io.open(in_dir, "rb")
   if not f then die(("--in %s: no such folder"):format(in_dir)) end
   f:close()
+  if same_file(in_dir, out_dir) then die("--out must not be the input folder (inputs are never modified)") end
   local files = list_tree(in_dir)
   if o.worker then  -- a worker: process, print one result line per file
     for _, rel in ipairs(my_files(o, files)) do
@@ -259,6 +265,7 @@ local function main()
     return folder_mode(o, kind, params)
   end
   if #args ~= 2 then die(("expected IN OUT, got %d argument(s)"):format(#args)) end
+  if args[1] == args[2] or same_file(args[1], args[2]) then die("OUT must not be IN (inputs are never modified)") end
   local status, detail = run_one(o, kind, params, args[1], args[2])
   if status == "ok" then print(("%s -> %s (%s)"):format(args[1], args[2], detail)) return 0 end
   io.stderr:write(("apply.lua: %s: %s\n"):format(status == "skip" and ("not writing " .. args[2]) or "failed", detail))
