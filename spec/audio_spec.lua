@@ -71,6 +71,7 @@ describe("semeq.audio", function()
     end
     assert.are.same({500, 4}, {n, blocks})
     assert.is_nil(r:read(128))
+    assert.has_error(function() r:read(0) end, "bad argument #1 to 'read' (block size must be >= 1)")
   end)
 
   it("writes under a temporary name; only close publishes, abort and gc remove", function()

@@ -354,3 +354,59 @@ describe("eq.new filters", function()
       "bad argument #2 to 'new' (expected 13 parameters, got 2)")
   end)
 end)
+
+describe("eq.response vs numpy", function()
+  local py = "/usr/bin/python3"
+  local have = os.execute(py .. " -c 'import sklearn, numpy' >/dev/null 2>&1")
+  if not have then
+    pending("/usr/bin/python3 with numpy and sklearn not available: skipping the numpy oracle")
+    return
+  end
+  -- A second independent evaluation: cookbook coefficients in numpy, H on the unit circle.
+  local script = [[
+import sys, numpy as np
+fs = float(sys.argv[1]); rows = np.loadtxt(sys.argv[2], ndmin=2); f = np.loadtxt(sys.argv[3], ndmin=1)
+z = np.exp(-1j * 2 * np.pi * f / fs)
+def sec(kind, f0, g, q):
+    A = 10 ** (g / 40); w = 2 * np.pi * f0 / fs; c = np.cos(w); al = np.sin(w) / (2 * q); k = 2 * np.sqrt(A) * al
+    if kind == 'p': b, a = [1 + al*A, -2*c, 1 - al*A], [1 + al/A, -2*c, 1 - al/A]
+    elif kind == 'l': b, a = [A*((A+1)-(A-1)*c+k), 2*A*((A-1)-(A+1)*c), A*((A+1)-(A-1)*c-k)], [(A+1)+(A-1)*c+k, -2*((A-1)+(A+1)*c), (A+1)+(A-1)*c-k]
+    else: b, a = [A*((A+1)+(A-1)*c+k), -2*A*((A-1)+(A+1)*c), A*((A+1)+(A-1)*c-k)], [(A+1)-(A-1)*c+k, 2*((A-1)-(A+1)*c), (A+1)-(A-1)*c-k]
+    return np.polyval(b[::-1], z) / np.polyval(a[::-1], z)
+s = 1 / np.sqrt(2)
+for p in rows:
+    h = sec('l', p[1], p[0], s) * sec('p', p[3], p[2], p[4]) * sec('p', p[6], p[5], p[7]) * sec('p', p[9], p[8], p[10]) * sec('h', p[12], p[11], s)
+    print(' '.join('%.9f' % v for v in 20 * np.log10(np.abs(h))))
+]]
+  it("agrees with a numpy evaluation of the cookbook within 0.01 dB", function()
+    local dir = os.tmpname()
+    local function save(path, t)
+      local f = io.open(path, "w")
+      for _, row in ipairs(t) do f:write(table.concat(row, " "), "\n") end
+      f:close()
+    end
+    math.randomseed(21)
+    local p = random_safe(20)
+    local freqs = eq.log_grid(100, 20, 20000)
+    save(dir .. ".p", p:totable())
+    save(dir .. ".f", {freqs:totable()})
+    local f = io.open(dir .. ".py", "w")
+    f:write(script)
+    f:close()
+    local h = io.popen(("%s %s.py 44100 %s.p %s.f"):format(py, dir, dir, dir))
+    local ours, worst, i = eq.response("safe", p, freqs):totable(), 0, 0
+    for line in h:lines() do
+      i = i + 1
+      local k = 0
+      for v in line:gmatch("%S+") do
+        k = k + 1
+        worst = math.max(worst, math.abs(tonumber(v) - ours[i][k]))
+      end
+      assert.are.equal(100, k)
+    end
+    h:close()
+    for _, ext in ipairs({"", ".p", ".f", ".py"}) do os.remove(dir .. ext) end
+    assert.are.equal(20, i)
+    assert.is_true(worst < 0.01, "max deviation from numpy " .. worst)
+  end)
+end)

@@ -111,8 +111,8 @@ static int f_read(lua_State *L)
     file_ud *u = check_open(L, 1);
     if (se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for writing");
     int64_t n = lse_checksize(L, 2);
+    luaL_argcheck(L, n >= 1, 2, "block size must be >= 1");
     se_snd_info info = se_snd_get_info(u->snd);
-    if (n == 0) n = 1;
     int64_t size[2] = {n, info.channels};
     se_tensor *t = lse_newtensor(L, 2, size);
     int64_t got;
