@@ -136,7 +136,7 @@ static double levmar(fit_ctx *ctx, double *x, int *iters)
                 memcpy(ctx->r, ctx->r_try, sizeof(double) * ctx->n);
                 cost = c;
                 lambda = lambda / 3.0 > 1e-9 ? lambda / 3.0 : 1e-9;
-                if (gain < 1e-12 * (1.0 + cost)) done = 1;
+                if (gain < 1e-5 * cost + 1e-12) done = 1;  /* relative progress stalled */
                 break;
             }
             lambda *= 4.0;
@@ -197,6 +197,7 @@ se_status se_fit_safe(const double *freqs, const double *target_db, int n, doubl
     }
     static const double starts[][4] = {  /* three peak centres and a Q */
         {200, 1000, 5000, 1.0}, {100, 500, 2500, 0.7}, {400, 2000, 8000, 1.5}, {80, 1500, 6000, 0.5},
+        {60, 250, 1000, 2.0}, {1000, 3000, 10000, 2.0}, {150, 700, 3500, 0.4}, {50, 3000, 12000, 1.0},
     };
     double best_cost = INFINITY, best_x[NP] = {0};
     int best_it = 0;
