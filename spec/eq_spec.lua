@@ -46,13 +46,26 @@ local function poly_mag2(c, w)
   return re * re + im * im
 end
 
-function oracle.db(sections, fs, f)
-  local w, total = 2 * math.pi * f / fs, 0
-  for _, s in ipairs(sections) do
+-- Coefficients of every section, designed once for many frequencies.
+function oracle.design(sections, fs)
+  local d = {}
+  for i, s in ipairs(sections) do
     local b, a = oracle.coefs(s[1], fs, s[2], s[3], s[4])
-    total = total + 10 * math.log(poly_mag2(b, w) / poly_mag2(a, w), 10)
+    d[i] = {b, a}
+  end
+  return d
+end
+
+function oracle.db_designed(designed, fs, f)
+  local w, total = 2 * math.pi * f / fs, 0
+  for _, ba in ipairs(designed) do
+    total = total + 10 * math.log(poly_mag2(ba[1], w) / poly_mag2(ba[2], w), 10)
   end
   return total
+end
+
+function oracle.db(sections, fs, f)
+  return oracle.db_designed(oracle.design(sections, fs), fs, f)
 end
 
 local SHELF_Q = 1 / math.sqrt(2)
@@ -95,9 +108,9 @@ local function max_dev(resp, rows, freqs, fs, sections_of)
   local worst = 0
   local R, P, F = resp:totable(), rows:totable(), freqs:totable()
   for i = 1, #P do
-    local s = sections_of(P[i], fs)
+    local d = oracle.design(sections_of(P[i], fs), fs)
     for k = 1, #F do
-      worst = math.max(worst, math.abs(R[i][k] - oracle.db(s, fs, F[k])))
+      worst = math.max(worst, math.abs(R[i][k] - oracle.db_designed(d, fs, F[k])))
     end
   end
   return worst
@@ -120,8 +133,8 @@ describe("eq.response", function()
   it("matches the oracle for graphic40 gains (with bands above Nyquist bypassed)", function()
     math.randomseed(8)
     for _, fs in ipairs({48000, 32000}) do
-      local g = T.rand(10, 40):mul(24):sub(12)
-      local f = eq.log_grid(300, 15, 0.49 * fs)
+      local g = T.rand(5, 40):mul(24):sub(12)
+      local f = eq.log_grid(150, 15, 0.49 * fs)
       local r = eq.response("graphic40", g, f, {fs = fs})
       local dev = max_dev(r, g, f, fs, oracle.graphic40)
       if os.getenv("SEMEQ_SPEC_VERBOSE") then print(("\ngraphic40 fs %d: max |response - oracle| = %.2e dB"):format(fs, dev)) end
