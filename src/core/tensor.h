@@ -70,6 +70,8 @@ se_status se_tensor_transpose(se_tensor *t, int dim0, int dim1);
 /* New sizes with the same numel; one size may be -1. Needs a contiguous tensor. */
 se_status se_tensor_view(se_tensor *t, int ndim, const int64_t *size);
 se_status se_tensor_unsqueeze(se_tensor *t, int dim);
+/* Removes dim if its size is 1 (dim < 0: every size-1 dim). */
+se_status se_tensor_squeeze(se_tensor *t, int dim);
 /* Broadcast view (stride 0 on expanded dims); sizes must be 1 or equal. */
 se_status se_tensor_expand(se_tensor *t, int ndim, const int64_t *size);
 
@@ -97,7 +99,7 @@ se_status se_tensor_clamp(se_tensor *out, const se_tensor *a, float lo, float hi
 /* out += alpha * a (same shape, or a broadcastable to out). */
 se_status se_tensor_axpy(se_tensor *out, float alpha, const se_tensor *a);
 
-/* ---- reductions (tensor_math.c) ---- */
+/* ---- reductions (tensor_reduce.c) ---- */
 typedef enum se_reduce_op { SE_SUM, SE_MEAN, SE_MAX, SE_MIN, SE_ARGMAX, SE_ARGMIN, SE_VAR, SE_STD, SE_NORM } se_reduce_op;
 /* Over all elements, in double; for ARGMAX/ARGMIN the 0-based flat index. var/std
  * use the unbiased (n - 1) estimator like torch.var. */
@@ -105,12 +107,12 @@ double se_tensor_reduce_all(const se_tensor *t, se_reduce_op op);
 /* Along dim: out has t's shape with size[dim] == 1 (keepdim); arg ops give 0-based indices. */
 se_status se_tensor_reduce_dim(se_tensor *out, const se_tensor *t, int dim, se_reduce_op op);
 
-/* ---- linear algebra through cblas_sgemm (tensor_math.c) ---- */
+/* ---- linear algebra through cblas_sgemm (tensor_linalg.c) ---- */
 /* out = beta * out + alpha * a @ b; a [m x k], b [k x n], out [m x n]. Transposed views
  * of contiguous matrices are passed to BLAS as they are, without a copy. */
 se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tensor *a, const se_tensor *b);
 
-/* ---- assembling (tensor_math.c) ---- */
+/* ---- assembling (tensor_linalg.c) ---- */
 /* Concatenates n tensors along dim into out (already shaped). */
 se_status se_tensor_cat(se_tensor *out, const se_tensor *const *parts, int n, int dim);
 /* out[i] = src[index[i]] along dim 0; indices 0-based, checked. */

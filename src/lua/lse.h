@@ -34,8 +34,10 @@ se_tensor *lse_pushview(lua_State *L, const se_tensor *src);
  * if that fails, the header stays empty and __gc has nothing to free. */
 se_tensor *lse_pushempty(lua_State *L);
 
-/* Raises "fn: <message>" for a failed status; message formatted like lua_pushfstring
- * (%s %d %f %I %p %%; %I is lua_Integer). Does not return. */
+/* Raises the message formatted like lua_pushfstring (%s %d %f %I %p %%; %I is
+ * lua_Integer), e.g. lse_error(L, st, "mm: size mismatch, %s @ %s", a, b). When st is
+ * SE_ENOMEM the message becomes "<message>: out of memory" whatever it said, since
+ * that is the fault to report. Does not return: free C temporaries first. */
 int lse_error(lua_State *L, se_status status, const char *fmt, ...);
 
 /* Argument helpers that raise argument errors naming the argument. */
@@ -43,9 +45,10 @@ int64_t lse_checksize(lua_State *L, int arg);             /* integer >= 0 */
 int lse_checkdim(lua_State *L, int arg, const se_tensor *t); /* 1-based Lua dim (negative counts from the end) -> 0-based */
 float lse_checkfinite(lua_State *L, int arg);            /* a finite number */
 
-/* Tensor from a Lua value: a tensor (shared, +1 ref into out) or a nested table of
- * numbers (new storage). Raises an argument error naming arg otherwise. */
-void lse_totensor_or_table(lua_State *L, int arg, se_tensor *out);
+/* Tensor from the Lua value at arg: a tensor, or a nested table of numbers (made into a
+ * new tensor). Pushes that tensor on the stack (Lua owns it) and returns it; raises an
+ * argument error naming arg otherwise. */
+se_tensor *lse_pushtensor_arg(lua_State *L, int arg);
 
 /* The interpreter's random number generator (one per lua_State, kept in the registry). */
 se_rng *lse_rng(lua_State *L);

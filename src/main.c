@@ -1,0 +1,456 @@
+/* semeq: the Lua 5.4 interpreter with semeq's modules built in.
+ *
+ * Usage follows lua(1): semeq [options] [script [args]]
+ *   -e code   run code          -l mod   require mod into global mod
+ *   -i        REPL after script -v       print versions
+ *   -         run stdin         --       stop handling options
+ * With no script, a terminal gets the REPL (readline, history in ~/.semeq_history) and
+ * anything else is read as a script from stdin. The structure is that of Lua's own lua.c:
+ * everything runs inside pmain under lua_pcall, errors get a traceback, Ctrl-C
+ * interrupts the running chunk through a debug hook. */
+#include <cblas.h>
+#include <cjson/cJSON.h>
+#include <lauxlib.h>
+#include <limits.h>
+#include <lua.h>
+#include <lualib.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+#define PROMPT "> "
+#define PROMPT_MORE ">> "
+#define HISTORY_FILE ".semeq_history"
+
+static const char *progname = "semeq";
+
+/* The state a SIGINT should interrupt. A signal handler receives no context, so this
+ * is the one piece of process-wide state the interpreter needs (lua.c does the same);
+ * it is set only while a chunk runs. */
+static lua_State *volatile running_state = NULL;
+
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+static void on_sigint(int sig)
+{
+    signal(sig, SIG_DFL);  /* a second Ctrl-C kills the process */
+    lua_State *L = running_state;
+    if (L)
+        lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static void report(lua_State *L, int status)
+{
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fprintf(stderr, "%s: %s\n", progname, msg ? msg : "(error object is not a string)");
+        fflush(stderr);
+        lua_pop(L, 1);
+    }
+}
+
+static int traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* Runs the function on the stack with narg arguments under the traceback handler. */
+static int docall(lua_State *L, int narg, int nres)
+{
+    int base = lua_gettop(L) - narg;
+    lua_pushcfunction(L, traceback);
+    lua_insert(L, base);
+    running_state = L;
+    signal(SIGINT, on_sigint);
+    int status = lua_pcall(L, narg, nres, base);
+    signal(SIGINT, SIG_DFL);
+    running_state = NULL;
+    lua_remove(L, base);
+    return status;
+}
+
+static int dochunk(lua_State *L, int status)
+{
+    if (status == LUA_OK)
+        status = docall(L, 0, 0);
+    report(L, status);
+    return status;
+}
+
+static int dostring(lua_State *L, const char *code, const char *name)
+{
+    return dochunk(L, luaL_loadbuffer(L, code, strlen(code), name));
+}
+
+static int dolibrary(lua_State *L, const char *name)
+{
+    lua_getglobal(L, "require");
+    lua_pushstring(L, name);
+    int status = docall(L, 1, 1);
+    if (status == LUA_OK)
+        lua_setglobal(L, name);  /* as lua 5.4.4 does: the global has the module's full name */
+    report(L, status);
+    return status;
+}
+
+/* ---- versions ---- */
+
+static void print_version(void)
+{
+    char sndver[128];
+    sf_command(NULL, SFC_GET_LIB_VERSION, sndver, sizeof sndver);
+    printf("semeq %s\n", SEMEQ_VERSION);
+    printf("  %s\n", LUA_RELEASE);
+    printf("  OpenBLAS %s\n", openblas_get_config());
+    printf("  %s\n", sndver);
+    printf("  cJSON %s\n", cJSON_Version());
+    fflush(stdout);
+}
+
+/* ---- module search path ---- */
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The Lua half of semeq: beside an installed binary (PREFIX/bin/semeq ->
+ * PREFIX/share/semeq/lua), otherwise the source tree the binary was built from. */
+static void lua_dir(char *out, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            char probe[PATH_MAX + 64];
+            int w = snprintf(probe, sizeof probe, "%s/../%s/semeq", exe, SEMEQ_INSTALL_LUA_SUBDIR);
+            if (w > 0 && (size_t)w < len && is_dir(probe)) {
+                probe[w - (int)strlen("/semeq")] = '\0';
+                memcpy(out, probe, (size_t)w + 1);
+                return;
+            }
+        }
+    }
+    snprintf(out, len, "%s", SEMEQ_SOURCE_LUA_DIR);
+}
+
+static void setup_paths(lua_State *L)
+{
+    char dir[PATH_MAX];
+    lua_dir(dir, sizeof dir);
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "path");
+    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
+    lua_setfield(L, -3, "path");
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "preload");
+    for (int i = 0; semeq_preload[i].name; i++) {
+        lua_pushcfunction(L, semeq_preload[i].open);
+        lua_setfield(L, -2, semeq_preload[i].name);
+    }
+    lua_pop(L, 2);
+}
+
+/* ---- the REPL ---- */
+
+static const char *history_path(char *buf, size_t len)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home)
+        return NULL;
+    snprintf(buf, len, "%s/%s", home, HISTORY_FILE);
+    return buf;
+}
+
+/* Reads one line with the given prompt into a Lua string; false at end of input. */
+static bool push_line(lua_State *L, bool first)
+{
+    const char *prompt = first ? PROMPT : PROMPT_MORE;
+    if (isatty(STDIN_FILENO)) {
+        char *line = readline(prompt);
+        if (!line)
+            return false;
+        lua_pushstring(L, line);
+        free(line);
+        return true;
+    }
+    char buf[4096];
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    bool got = false;
+    while (fgets(buf, sizeof buf, stdin)) {
+        got = true;
+        size_t n = strlen(buf);
+        bool end = n > 0 && buf[n - 1] == '\n';
+        luaL_addlstring(&b, buf, end ? n - 1 : n);
+        if (end)
+            break;
+    }
+    luaL_pushresult(&b);
+    if (!got)
+        lua_pop(L, 1);
+    return got;
+}
+
+static bool incomplete(lua_State *L, int status)
+{
+    static const char eof_mark[] = "<eof>";
+    size_t len;
+    const char *msg = lua_tolstring(L, -1, &len);
+    if (status == LUA_ERRSYNTAX && len >= sizeof eof_mark - 1 &&
+        strcmp(msg + len - (sizeof eof_mark - 1), eof_mark) == 0) {
+        lua_pop(L, 1);
+        return true;
+    }
+    return false;
+}
+
+/* Compiles the line on the stack as "return line" (an expression to print) or as a
+ * statement, reading more lines while it is incomplete. Leaves the chunk (or an error). */
+static int load_input(lua_State *L)
+{
+    const char *line = lua_tostring(L, -1);
+    const char *ret = lua_pushfstring(L, "return %s", line);
+    int status = luaL_loadbuffer(L, ret, strlen(ret), "=stdin");
+    if (status == LUA_OK) {
+        lua_remove(L, -2);  /* the "return" string */
+    } else {
+        lua_pop(L, 2);      /* error and "return" string; keep the line */
+        for (;;) {
+            size_t len;
+            const char *code = lua_tolstring(L, -1, &len);
+            status = luaL_loadbuffer(L, code, len, "=stdin");
+            if (!incomplete(L, status))
+                break;
+            if (!push_line(L, false))
+                break;
+            lua_pushliteral(L, "\n");
+            lua_insert(L, -2);
+            lua_concat(L, 3);
+        }
+    }
+    if (isatty(STDIN_FILENO)) {
+        const char *entry = lua_tostring(L, -2);
+        if (entry && *entry)
+            add_history(entry);
+    }
+    lua_remove(L, -2);  /* the source line(s) */
+    return status;
+}
+
+static void print_results(lua_State *L)
+{
+    int n = lua_gettop(L);
+    if (n == 0)
+        return;
+    luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
+    lua_getglobal(L, "print");
+    lua_insert(L, 1);
+    if (lua_pcall(L, n, 0, 0) != LUA_OK)
+        fprintf(stderr, "%s: error calling 'print' (%s)\n", progname, lua_tostring(L, -1));
+}
+
+static void repl(lua_State *L)
+{
+    char hist[PATH_MAX];
+    const char *hpath = history_path(hist, sizeof hist);
+    bool tty = isatty(STDIN_FILENO);
+    if (tty && hpath)
+        read_history(hpath);
+    const char *old = progname;
+    progname = NULL;
+    for (;;) {
+        lua_settop(L, 0);
+        if (!push_line(L, true))
+            break;
+        int status = load_input(L);
+        if (status == LUA_OK)
+            status = docall(L, 0, LUA_MULTRET);
+        if (status == LUA_OK)
+            print_results(L);
+        else {
+            const char *msg = lua_tostring(L, -1);
+            fprintf(stderr, "%s\n", msg ? msg : "(error object is not a string)");
+            lua_pop(L, 1);
+        }
+    }
+    lua_settop(L, 0);
+    if (tty) {
+        putchar('\n');
+        if (hpath)
+            write_history(hpath);
+    }
+    fflush(stdout);
+    progname = old;
+}
+
+/* ---- command line ---- */
+
+typedef struct options {
+    bool interactive, version, exec;
+    int script;  /* index in argv of the script, 0 if none */
+} options;
+
+/* Returns false on a bad option (after printing usage). */
+static bool scan_args(int argc, char **argv, options *o)
+{
+    *o = (options){0};
+    int i;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-')
+            break;
+        if (strcmp(a, "-") == 0)
+            break;
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(a, "-i") == 0) {
+            o->interactive = o->version = true;
+        } else if (strcmp(a, "-v") == 0) {
+            o->version = true;
+        } else if (strcmp(a, "-e") == 0 || strcmp(a, "-l") == 0) {
+            o->exec = true;
+            if (++i >= argc) {
+                fprintf(stderr, "%s: '%s' needs an argument\n", progname, a);
+                return false;
+            }
+        } else if ((a[1] == 'e' || a[1] == 'l') && a[2]) {
+            o->exec = true;  /* -ecode, -lmod */
+        } else {
+            fprintf(stderr, "%s: unrecognized option '%s'\n"
+                            "usage: %s [-e code] [-l mod] [-i] [-v] [script [args]]\n",
+                    progname, a, progname);
+            return false;
+        }
+    }
+    o->script = i < argc ? i : 0;
+    return true;
+}
+
+static void create_arg_table(lua_State *L, int argc, char **argv, int script)
+{
+    if (script == 0)
+        script = argc;  /* no script: the program name is arg[0] */
+    lua_createtable(L, argc - script, script + 1);
+    for (int i = 0; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i - script);
+    }
+    lua_setglobal(L, "arg");
+}
+
+static int run_options(lua_State *L, char **argv, int stop)
+{
+    for (int i = 1; i < stop; i++) {
+        const char *a = argv[i];
+        if (a[1] != 'e' && a[1] != 'l')
+            continue;
+        const char *value = a[2] ? a + 2 : argv[++i];
+        int status = a[1] == 'e' ? dostring(L, value, "=(command line)") : dolibrary(L, value);
+        if (status != LUA_OK)
+            return status;
+    }
+    return LUA_OK;
+}
+
+static int run_script(lua_State *L, int argc, char **argv, int script)
+{
+    const char *name = argv[script];
+    if (strcmp(name, "-") == 0 && strcmp(argv[script - 1], "--") != 0)
+        name = NULL;  /* stdin */
+    int status = luaL_loadfile(L, name);
+    if (status == LUA_OK) {
+        int n = argc - script - 1;
+        luaL_checkstack(L, n + 3, "too many arguments to script");
+        for (int i = 1; i <= n; i++)
+            lua_pushstring(L, argv[script + i]);
+        status = docall(L, n, LUA_MULTRET);
+    }
+    report(L, status);
+    return status;
+}
+
+static int pmain(lua_State *L)
+{
+    int argc = (int)lua_tointeger(L, 1);
+    char **argv = lua_touserdata(L, 2);
+    options o;
+    if (!scan_args(argc, argv, &o)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    luaL_checkversion(L);
+    luaL_openlibs(L);
+    setup_paths(L);
+    create_arg_table(L, argc, argv, o.script);
+    lua_gc(L, LUA_GCGEN, 0, 0);
+    if (o.version && !o.interactive)
+        print_version();
+    int stop = o.script ? o.script : argc;
+    if (run_options(L, argv, stop) != LUA_OK ||
+        (o.script && run_script(L, argc, argv, o.script) != LUA_OK)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    if (o.interactive) {
+        if (isatty(STDIN_FILENO))
+            print_version();
+        repl(L);
+    } else if (!o.script && !o.exec && !o.version) {
+        if (isatty(STDIN_FILENO)) {
+            print_version();
+            repl(L);
+        } else if (dochunk(L, luaL_loadfile(L, NULL)) != LUA_OK) {
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argv[0] && argv[0][0])
+        progname = argv[0];
+    lua_State *L = luaL_newstate();
+    if (!L) {
+        fprintf(stderr, "%s: cannot create state: not enough memory\n", progname);
+        return EXIT_FAILURE;
+    }
+    lua_pushcfunction(L, pmain);
+    lua_pushinteger(L, argc);
+    lua_pushlightuserdata(L, argv);
+    int status = lua_pcall(L, 2, 1, 0);
+    int ok = lua_toboolean(L, -1);
+    report(L, status);
+    lua_close(L);
+    return (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
+}
