@@ -27,7 +27,7 @@ function Residual:forward(input)
   local h = self:call(1, "forward", input)
   local s = self:call(2, "forward", input)
   self._sum = Activation.sameBuffer(self._sum, h)
-  self._sum:copy(h):add_(s)
+  self._sum:copy(h):add_(s, 1)
   self.output = Activation.sameBuffer(self.output, h)
   core.act_forward("relu", self.output, self._sum)
   return self.output
@@ -41,7 +41,7 @@ function Residual:backward(input, gradOutput, scale)
   self.gradInput = Activation.sameBuffer(self.gradInput, input)
   self.gradInput:copy(gb)
   local gs = self:call(2, "backward", input, self._g, scale)
-  self.gradInput:add_(gs)
+  self.gradInput:add_(gs, 1)
   return self.gradInput
 end
 
