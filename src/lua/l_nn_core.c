@@ -268,40 +268,41 @@ static int l_dropout_forward(lua_State *L)
 
 /* ---------------------------------------------------------------- losses */
 
-typedef double (*pointwise_loss)(const float *, const float *, float *, int64_t);
+typedef double (*pointwise_loss)(const float *, const float *, float *, int64_t, float);
 
-static int regression(lua_State *L, pointwise_loss fn, const char *name)
+static double mse(const float *x, const float *t, float *g, int64_t n, float beta)
 {
-    se_tensor *x, *t, *g;
-    float *xd = cdata(L, 1, &x), *td = cdata(L, 2, &t), *gd = optdata(L, 3, &g);
-    int64_t n = se_tensor_numel(x);
-    if (se_tensor_numel(t) != n) {
-        char a[64], b[64];
-        return luaL_error(L, "%s: size mismatch, input %s vs target %s", name,
-                          se_tensor_shape_str(x, a, sizeof a), se_tensor_shape_str(t, b, sizeof b));
-    }
-    check_numel(L, 3, g, n);
-    lua_pushnumber(L, fn(xd, td, gd, n));
-    return 1;
+    (void)beta;
+    return se_mse_loss(x, t, g, n);
 }
 
-/* mse(x, target, grad | nil) -> loss; same for l1. */
-static int l_mse(lua_State *L) { return regression(L, se_mse_loss, "MSECriterion"); }
-static int l_l1(lua_State *L) { return regression(L, se_l1_loss, "L1Criterion"); }
+static double l1(const float *x, const float *t, float *g, int64_t n, float beta)
+{
+    (void)beta;
+    return se_l1_loss(x, t, g, n);
+}
 
-/* smooth_l1(x, target, grad | nil, beta) -> loss */
-static int l_smooth_l1(lua_State *L)
+/* (x, target, grad | nil [, beta]) -> loss; input and target must have the same shape. */
+static int regression(lua_State *L, pointwise_loss fn, const char *name)
 {
     se_tensor *x, *t, *g;
     float *xd = cdata(L, 1, &x), *td = cdata(L, 2, &t), *gd = optdata(L, 3, &g);
     float beta = (float)luaL_optnumber(L, 4, 1.0);
     luaL_argcheck(L, beta > 0.0f, 4, "beta must be positive");
+    if (!se_tensor_same_shape(x, t)) {
+        char a[64], b[64];
+        return luaL_error(L, "%s: size mismatch, input %s vs target %s", name,
+                          se_tensor_shape_str(x, a, sizeof a), se_tensor_shape_str(t, b, sizeof b));
+    }
     int64_t n = se_tensor_numel(x);
-    check_numel(L, 2, t, n);
     check_numel(L, 3, g, n);
-    lua_pushnumber(L, se_smooth_l1_loss(xd, td, gd, n, beta));
+    lua_pushnumber(L, fn(xd, td, gd, n, beta));
     return 1;
 }
+
+static int l_mse(lua_State *L) { return regression(L, mse, "MSECriterion"); }
+static int l_l1(lua_State *L) { return regression(L, l1, "L1Criterion"); }
+static int l_smooth_l1(lua_State *L) { return regression(L, se_smooth_l1_loss, "SmoothL1Criterion"); }
 
 /* 0-based int64 labels from a 1-based float tensor of n labels, in GC-owned scratch. */
 static int64_t *labels_of(lua_State *L, int arg, int64_t n, int64_t classes)
