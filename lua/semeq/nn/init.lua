@@ -75,7 +75,8 @@ end
 -- ({name = tensor}) instead of a model.
 function nn.load(path)
   assert(type(path) == "string", "nn.load: path must be a string")
-  local tensors, _, meta = io_core.load(path)
+  local ok, tensors, _, meta = pcall(io_core.load, path)
+  if not ok then error((tostring(tensors):gsub("^[^\n]-:%d+: (nn%.load: )", "%1")), 0) end
   if not meta.config then return tensors, meta end
   local ok, config = pcall(io_core.json_decode, meta.config)
   if not ok then error(string.format("nn.load: %s: __metadata__.config: %s", path, config), 0) end
