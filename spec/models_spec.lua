@@ -39,7 +39,7 @@ describe("models.contrastive_ae", function()
     local g2 = graphic:decode(graphic.latent + 0.5)
     for j = 1, 40 do assert.are_not.equal(g[1][j], g2[1][j]) end
     assert.are.same({3, 128}, graphic.projection:size())
-    assert.has_error(function() models.contrastive_ae{input = 40, output = "safe13"} end,
+    assert.has_error(function() models.contrastive_ae{input = 40, output = "safe13", outputSize = 40} end,
       "contrastive_ae: output 'safe13' needs outputSize 13, got 40")
   end)
 
