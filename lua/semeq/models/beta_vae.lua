@@ -57,7 +57,7 @@ function BetaVAE:backward(x, gradOutput, scale)
   gmu:add_(self.klCriterion.gradMu, 1)
   glv:add_(self.klCriterion.gradLogvar, 1)
   local gh = self:call(2, "backward", h, gmu, scale)
-  self._gh = require("semeq.nn.Activation").sameBuffer(self._gh, gh)
+  self:bufferLike("_gh", gh)
   self._gh:copy(gh):add_(self:call(3, "backward", h, glv, scale), 1)
   self.gradInput = self:call(1, "backward", x, self._gh, scale)
   return self.gradInput

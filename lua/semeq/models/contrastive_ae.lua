@@ -15,7 +15,6 @@
 --   "linear"    any other size, no activation.
 -- The default is chosen from the input size (13 -> safe13, 40 -> graphic40, else linear).
 local nn = require "semeq.nn"
-local Activation = require "semeq.nn.Activation"
 
 local ContrastiveAE = nn.Container.class("models.ContrastiveAE", nn.Container)
 
@@ -74,7 +73,7 @@ end
 -- loss and (optionally) of the contrastive loss on the projection meet at the latent.
 function ContrastiveAE:backward(x, gradOutput, gradProjection, scale)
   local gz = self:call(3, "backward", self.latent, gradOutput, scale)
-  self._gz = Activation.sameBuffer(self._gz, gz)
+  self:bufferLike("_gz", gz)
   self._gz:copy(gz)
   if gradProjection then self._gz:add_(self:call(2, "backward", self.latent, gradProjection, scale), 1) end
   self.gradInput = self:call(1, "backward", x, self._gz, scale)

@@ -1,6 +1,5 @@
 -- Shared code of the elementwise activations (ReLU, LeakyReLU, GELU, Tanh, Sigmoid, Softplus):
 -- the math is in C (src/core/nn_kernels.c), buffers are reused between calls.
-local T = require "semeq.tensor"
 local core = require "semeq.nn.core"
 local Module = require "semeq.nn.Module"
 
@@ -12,18 +11,9 @@ function Activation:__init(kind, param)
   self:materialize()
 end
 
-local function same(buf, like)
-  if buf and buf:numel() == like:numel() and buf:dim() == like:dim() then
-    local ok = true
-    for d = 1, like:dim() do ok = ok and buf:size(d) == like:size(d) end
-    if ok then return buf end
-  end
-  return T.zeros(like:size())
-end
-
 function Activation:forward(input)
   if not input:isContiguous() then input = input:contiguous() end
-  self.output = same(self.output, input)
+  self:bufferLike("output", input)
   core.act_forward(self.kind, self.output, input, self.param)
   return self.output
 end
@@ -31,10 +21,9 @@ end
 function Activation:backward(input, gradOutput)
   if not input:isContiguous() then input = input:contiguous() end
   if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
-  self.gradInput = same(self.gradInput, input)
+  self:bufferLike("gradInput", input)
   core.act_backward(self.kind, self.gradInput, input, self.output, gradOutput, self.param)
   return self.gradInput
 end
 
-Activation.sameBuffer = same
 return Activation

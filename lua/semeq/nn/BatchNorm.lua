@@ -37,7 +37,7 @@ end
 
 function BatchNorm:forward(input)
   input = check(self, input)
-  self.output = Module.buffer(self.output, input:size(1), self.size)
+  self:buffer("output", input:size(1), self.size)
   core.batchnorm_forward(self.output, self._mean, self._rstd, self.running_mean, self.running_var,
     input, self.weight, self.bias, self.eps, self.momentum, self.train)
   return self.output
@@ -46,7 +46,7 @@ end
 function BatchNorm:backward(input, gradOutput)
   input = check(self, input)
   if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
-  self.gradInput = Module.buffer(self.gradInput, input:size(1), self.size)
+  self:buffer("gradInput", input:size(1), self.size)
   core.batchnorm_backward(self.gradInput, self.gradWeight, self.gradBias, gradOutput, input,
     self._mean, self._rstd, self.weight, self.train)
   return self.gradInput

@@ -3,7 +3,6 @@
 -- The kernels compute the loss and its gradient in one pass, so backward() recomputes the
 -- pass only when forward() was not called with the same arguments just before.
 local Module = require "semeq.nn.Module"
-local Activation = require "semeq.nn.Activation"
 
 local Criterion = Module.class("nn.Criterion", Module)
 
@@ -14,7 +13,7 @@ end
 -- Subclasses implement self:compute(input, target, grad | nil) -> loss.
 function Criterion:forward(input, target)
   if not input:isContiguous() then input = input:contiguous() end
-  self.gradInput = Activation.sameBuffer(self.gradInput, input)
+  self:bufferLike("gradInput", input)
   self.output = self:compute(input, target, self.gradInput)
   self._lastInput, self._lastTarget = input, target
   return self.output

@@ -3,7 +3,6 @@
 -- comes from the interpreter's RNG, so a fixed seed gives the same masks.
 local core = require "semeq.nn.core"
 local Module = require "semeq.nn.Module"
-local Activation = require "semeq.nn.Activation"
 
 local Dropout = Module.class("nn.Dropout", Module)
 
@@ -23,8 +22,8 @@ function Dropout:forward(input)
     return input
   end
   if not input:isContiguous() then input = input:contiguous() end
-  self.output = Activation.sameBuffer(self.output, input)
-  self._mask = Activation.sameBuffer(self._mask, input)
+  self:bufferLike("output", input)
+  self:bufferLike("_mask", input)
   core.dropout_forward(self.output, self._mask, input, self.p)
   return self.output
 end
@@ -35,7 +34,7 @@ function Dropout:backward(input, gradOutput)
     return gradOutput
   end
   if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
-  self.gradInput = Activation.sameBuffer(self.gradInput, input)
+  self:bufferLike("gradInput", input)
   core.mul(self.gradInput, gradOutput, self._mask)
   return self.gradInput
 end

@@ -4,7 +4,6 @@
 -- (see nn.klAnneal).
 local core = require "semeq.nn.core"
 local Module = require "semeq.nn.Module"
-local Activation = require "semeq.nn.Activation"
 
 local KLCriterion = Module.class("nn.KLCriterion", Module)
 
@@ -14,8 +13,8 @@ function KLCriterion:__init(beta)
 end
 
 function KLCriterion:forward(mu, logvar)
-  self.gradMu = Activation.sameBuffer(self.gradMu, mu)
-  self.gradLogvar = Activation.sameBuffer(self.gradLogvar, logvar)
+  self:bufferLike("gradMu", mu)
+  self:bufferLike("gradLogvar", logvar)
   self.output = core.kl_normal(mu:contiguous(), logvar:contiguous(), self.gradMu, self.gradLogvar, self.beta)
   return self.output
 end

@@ -1,9 +1,7 @@
 -- nn.LayerNorm(size [, eps = 1e-5]): normalises each row over its last dim, then scales by
 -- weight and shifts by bias (PyTorch's LayerNorm with elementwise_affine).
-local T = require "semeq.tensor"
 local core = require "semeq.nn.core"
 local Module = require "semeq.nn.Module"
-local Activation = require "semeq.nn.Activation"
 
 local LayerNorm = Module.class("nn.LayerNorm", Module)
 
@@ -34,10 +32,9 @@ end
 function LayerNorm:forward(input)
   input = check(self, input)
   local rows = input:numel() // self.size
-  self.output = Activation.sameBuffer(self.output, input)
-  if not self._mean or self._mean:numel() ~= rows then
-    self._mean, self._rstd = T.zeros(rows), T.zeros(rows)
-  end
+  self:bufferLike("output", input)
+  self:buffer("_mean", rows, 1)
+  self:buffer("_rstd", rows, 1)
   core.layernorm_forward(self.output, self._mean, self._rstd, input, self.weight, self.bias, self.eps)
   return self.output
 end
@@ -45,7 +42,7 @@ end
 function LayerNorm:backward(input, gradOutput)
   input = check(self, input)
   if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
-  self.gradInput = Activation.sameBuffer(self.gradInput, input)
+  self:bufferLike("gradInput", input)
   core.layernorm_backward(self.gradInput, self.gradWeight, self.gradBias, gradOutput, input,
     self._mean, self._rstd, self.weight)
   return self.gradInput

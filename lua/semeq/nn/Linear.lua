@@ -37,7 +37,7 @@ end
 
 function Linear:forward(input)
   check(self, input)
-  self.output = Module.buffer(self.output, input:size(1), self.outputSize)
+  self:buffer("output", input:size(1), self.outputSize)
   core.linear_forward(self.output, input, self.weight, self.bias)
   return self.output
 end
@@ -45,7 +45,7 @@ end
 function Linear:backward(input, gradOutput, scale)
   check(self, input)
   if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
-  self.gradInput = Module.buffer(self.gradInput, input:size(1), self.inputSize)
+  self:buffer("gradInput", input:size(1), self.inputSize)
   core.linear_backward(self.gradInput, gradOutput, input, self.weight, self.gradWeight, self.gradBias, scale)
   return self.gradInput
 end

@@ -160,10 +160,38 @@ end
 
 function Module:childName(i) return (self._names and self._names[i]) or tostring(i - 1) end
 
--- A 2-d buffer of the given size, reused when it already has it (Torch's Linear.lua habit).
-function Module.buffer(t, rows, cols)
-  if t and t:dim() == 2 and t:size(1) == rows and t:size(2) == cols then return t end
-  return T.zeros(rows, cols)
+-- Work buffers owned by the module, reused between calls (Torch's Linear.lua habit).
+-- self:buffer(name, rows, cols) returns self[name] as a [rows x cols] tensor: a narrow of a
+-- stored tensor that grows when a larger batch arrives, so a smaller last batch of an epoch
+-- does not reallocate anything. Only storage the module allocated itself is ever reused:
+-- a field that was set to someone else's tensor (Identity-like outputs) is never written.
+function Module:buffer(name, rows, cols)
+  local stores = self._stores
+  if not stores then stores = {}; self._stores = stores end
+  local cur, rec = self[name], stores[name]
+  if rec and cur == rec.view and rec.rows == rows and rec.cols == cols then return cur end
+  local store = rec and rec.store
+  if not store or store:size(2) ~= cols or store:size(1) < rows then
+    store = T.zeros(math.max(rows, 1), cols)
+  end
+  local view = store:size(1) == rows and store or store:narrow(1, 1, rows)
+  stores[name] = {store = store, view = view, rows = rows, cols = cols}
+  self[name] = view
+  return view
+end
+
+-- A buffer shaped like tensor `like`: 2-d as above; other ranks get their own storage,
+-- reused while the shape stays the same.
+function Module:bufferLike(name, like)
+  if like:dim() == 2 then return self:buffer(name, like:size(1), like:size(2)) end
+  local stores = self._stores
+  if not stores then stores = {}; self._stores = stores end
+  local rec, key = stores[name], table.concat(like:size(), "x")
+  if rec and rec.key == key and self[name] == rec.view then return rec.view end
+  local t = T.zeros(like:size())
+  stores[name] = {view = t, key = key}
+  self[name] = t
+  return t
 end
 
 -- "[2x3]" for error messages.

@@ -3,7 +3,6 @@
 -- forward(mu, logvar) -> z; backward(mu, logvar, gradZ) -> gradMu, gradLogvar.
 local core = require "semeq.nn.core"
 local Module = require "semeq.nn.Module"
-local Activation = require "semeq.nn.Activation"
 
 local Reparameterize = Module.class("nn.Reparameterize", Module)
 
@@ -17,15 +16,15 @@ function Reparameterize:forward(mu, logvar)
     return mu
   end
   mu, logvar = mu:contiguous(), logvar:contiguous()
-  self.output = Activation.sameBuffer(self.output, mu)
-  self.eps = Activation.sameBuffer(self.eps, mu)
+  self:bufferLike("output", mu)
+  self:bufferLike("eps", mu)
   core.reparam_forward(self.output, self.eps, mu, logvar)
   return self.output
 end
 
 function Reparameterize:backward(mu, logvar, gradZ)
-  self.gradMu = Activation.sameBuffer(self.gradMu, mu)
-  self.gradLogvar = Activation.sameBuffer(self.gradLogvar, logvar)
+  self:bufferLike("gradMu", mu)
+  self:bufferLike("gradLogvar", logvar)
   if not self.train then
     self.gradMu:copy(gradZ)
     self.gradLogvar:zero()

@@ -6,7 +6,6 @@
 -- attributes `block` (nn.Sequential) and `skip` would name them).
 local core = require "semeq.nn.core"
 local Container = require "semeq.nn.Container"
-local Activation = require "semeq.nn.Activation"
 
 local Residual = Container.class("nn.Residual", Container)
 
@@ -26,19 +25,19 @@ end
 function Residual:forward(input)
   local h = self:call(1, "forward", input)
   local s = self:call(2, "forward", input)
-  self._sum = Activation.sameBuffer(self._sum, h)
+  self:bufferLike("_sum", h)
   self._sum:copy(h):add_(s, 1)
-  self.output = Activation.sameBuffer(self.output, h)
+  self:bufferLike("output", h)
   core.act_forward("relu", self.output, self._sum)
   return self.output
 end
 
 function Residual:backward(input, gradOutput, scale)
   if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
-  self._g = Activation.sameBuffer(self._g, gradOutput)
+  self:bufferLike("_g", gradOutput)
   core.act_backward("relu", self._g, self._sum, self.output, gradOutput)
   local gb = self:call(1, "backward", input, self._g, scale)
-  self.gradInput = Activation.sameBuffer(self.gradInput, input)
+  self:bufferLike("gradInput", input)
   self.gradInput:copy(gb)
   local gs = self:call(2, "backward", input, self._g, scale)
   self.gradInput:add_(gs, 1)
