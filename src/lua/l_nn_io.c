@@ -49,6 +49,7 @@ static void *new_box(lua_State *L, size_t size, const char *mt, lua_CFunction gc
 /* save(path, names {string...}, tensors {tensor...}, meta {string = string} | nil) */
 static int l_save(lua_State *L)
 {
+    lua_settop(L, 4); /* scratch userdata below must not be mistaken for the metadata argument */
     const char *path = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     luaL_checktype(L, 3, LUA_TTABLE);
