@@ -185,6 +185,25 @@ static int t_manual_seed(lua_State *L)
     return 0;
 }
 
+/* The generator's whole state as an opaque string, so a checkpoint can resume the
+ * exact random stream (dropout masks, shuffles) of an interrupted run. */
+static int t_rng_state(lua_State *L)
+{
+    se_rng *rng = lse_rng(L);
+    lua_pushlstring(L, (const char *)rng, sizeof *rng);
+    return 1;
+}
+
+static int t_set_rng_state(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    if (len != sizeof(se_rng))
+        return luaL_argerror(L, 1, "not a random generator state");
+    memcpy(lse_rng(L), s, sizeof(se_rng));
+    return 0;
+}
+
 static int t_is_tensor(lua_State *L)
 {
     lua_pushboolean(L, lse_totensor(L, 1) != NULL);
@@ -574,10 +593,12 @@ static int binary_inplace(lua_State *L)
         lua_settop(L, 1);
         return 1;
     }
+    bool scaled = (op == SE_ADD || op == SE_SUB) && !lua_isnoneornil(L, 3);
+    float alpha = scaled ? (float)luaL_checknumber(L, 3) : 1.0f;
+    lua_settop(L, 2);
     se_tensor *x = lse_pushtensor_arg(L, 2);
     se_status st;
-    if ((op == SE_ADD || op == SE_SUB) && !lua_isnoneornil(L, 3)) {
-        float alpha = (float)luaL_checknumber(L, 3);
+    if (scaled) {
         st = se_tensor_axpy(t, op == SE_ADD ? alpha : -alpha, x);
     } else {
         st = se_tensor_binary(t, t, x, op);
@@ -852,6 +873,7 @@ static const luaL_Reg metamethods[] = {
 static const luaL_Reg functions[] = {
     {"new", t_new}, {"zeros", t_zeros}, {"ones", t_ones}, {"full", t_full}, {"arange", t_arange},
     {"rand", t_rand}, {"randn", t_randn}, {"randperm", t_randperm}, {"manualSeed", t_manual_seed},
+    {"rngState", t_rng_state}, {"setRngState", t_set_rng_state},
     {"isTensor", t_is_tensor}, {"mm", t_mm}, {"cat", t_cat}, {"allclose", t_allclose},
     {NULL, NULL},
 };

@@ -152,6 +152,7 @@ se_rng *lse_rng(lua_State *L)
     if (lua_getfield(L, LUA_REGISTRYINDEX, RNG_KEY) != LUA_TUSERDATA) {
         lua_pop(L, 1);
         se_rng *rng = lua_newuserdatauv(L, sizeof *rng, 0);
+        memset(rng, 0, sizeof *rng);  /* padding too: the state is saved as bytes */
         se_rng_seed(rng, 0);  /* documented default seed: runs are reproducible by default */
         lua_setfield(L, LUA_REGISTRYINDEX, RNG_KEY);
         return rng;

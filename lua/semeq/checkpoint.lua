@@ -1,0 +1,84 @@
+--- semeq.checkpoint: what a training run needs to stop and resume bit for bit.
+--
+-- A snapshot holds the flat parameters, the optimiser state (its tensors and counters),
+-- the loss history, the epoch and the random generator's state at the end of that epoch.
+-- On disk it is a safetensors file ("params", "state.<key>" tensors; the rest as JSON
+-- strings in __metadata__), written to a temporary name and renamed.
+local T = require "semeq.tensor"
+local io_core = require "semeq.nn.io"
+
+local checkpoint = {}
+
+local function copy_state(state)
+  local out = {}
+  for k, v in pairs(state) do out[k] = T.isTensor(v) and v:clone() or v end
+  return out
+end
+
+--- A snapshot of the run at the end of `epoch` (copies, not references).
+function checkpoint.snapshot(params, state, history, epoch)
+  local losses = {}
+  for i, l in pairs(history.loss) do losses[i] = l end
+  return {params = params:clone(), state = copy_state(state), loss = losses, epoch = epoch,
+          rng = T.rngState()}
+end
+
+--- Puts params, optimiser state and generator back as they were in snap.
+function checkpoint.rollback(snap, params, state)
+  params:copy(snap.params)
+  for k in pairs(state) do state[k] = nil end
+  for k, v in pairs(copy_state(snap.state)) do state[k] = v end
+  T.setRngState(snap.rng)
+end
+
+local function hex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
+local function unhex(s) return (s:gsub("..", function(h) return string.char(tonumber(h, 16)) end)) end
+
+--- Writes snap to path (atomically, through the safetensors writer).
+function checkpoint.write(path, snap)
+  local names, tensors, scalars = {"params"}, {snap.params}, {}
+  local keys = {}
+  for k in pairs(snap.state) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local v = snap.state[k]
+    if T.isTensor(v) then
+      names[#names + 1], tensors[#tensors + 1] = "state." .. k, v:contiguous()
+    else
+      scalars[k] = v
+    end
+  end
+  local losses = {}
+  for i = 1, snap.epoch do losses[i] = snap.loss[i] or 0 end
+  io_core.save(path, names, tensors, {
+    format = "semeq-checkpoint",
+    epoch = tostring(snap.epoch),
+    rng = hex(snap.rng),
+    loss = io_core.json_encode(losses),
+    state = io_core.json_encode(scalars),
+  })
+end
+
+--- Reads a checkpoint into params, state and history; returns its epoch.
+function checkpoint.restore(path, params, state, history)
+  local tensors, _, meta = io_core.load(path)
+  if meta.format ~= "semeq-checkpoint" then
+    error(string.format("checkpoint: %s is not a semeq training checkpoint", path), 0)
+  end
+  local saved = tensors.params
+  if not saved or saved:numel() ~= params:numel() then
+    error(string.format("checkpoint: %s holds %d parameters, the model has %d", path,
+      saved and saved:numel() or 0, params:numel()), 0)
+  end
+  params:copy(saved)
+  for k, v in pairs(io_core.json_decode(meta.state)) do state[k] = v end
+  for name, t in pairs(tensors) do
+    local key = name:match("^state%.(.+)$")
+    if key then state[key] = t end
+  end
+  history.loss = io_core.json_decode(meta.loss)
+  T.setRngState(unhex(meta.rng))
+  return math.tointeger(tonumber(meta.epoch))
+end
+
+return checkpoint

@@ -1,0 +1,72 @@
+-- semeq.data: loading the datasets, filters, representations and splits.
+--
+--   local data = require "semeq.data"
+--   local ds = data.load("safe")                  -- or "audealize", "socialfx"; path optional
+--   print(ds:summary())
+--   local f = data.filters
+--   ds = f.chain(f.stoplist(), f.min_examples(10))(ds)
+--   local s = data.split.by_user(ds, {test = 0.2, seed = 1})
+--   local train, test = data.split.apply(ds, s)
+--
+-- Datasets are found through a search path: $SEMEQ_DATA (colon-separated), then
+-- ./data, then ../shared/data (relative to the working directory).
+local M = {}
+
+local loaders = {
+  safe = "semeq.data.safe",
+  audealize = "semeq.data.audealize",
+  socialfx = "semeq.data.socialfx",
+}
+
+M.filters = require "semeq.data.filters"
+M.split = require "semeq.data.split"
+M.represent = require "semeq.data.represent"
+M.is_dataset = require("semeq.data.dataset").is_dataset
+
+-- The directories searched, in order.
+function M.search_path()
+  local dirs = {}
+  local env = os.getenv("SEMEQ_DATA")
+  if env then
+    for d in env:gmatch("[^:]+") do dirs[#dirs + 1] = d end
+  end
+  dirs[#dirs + 1] = "./data"
+  dirs[#dirs + 1] = "../shared/data"
+  return dirs
+end
+
+local function readable(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- The first directory of the search path that holds filename, or an error naming
+-- the directories searched and where to get the data.
+function M.find(filename, source)
+  local dirs = M.search_path()
+  for _, d in ipairs(dirs) do
+    local p = d .. "/" .. filename
+    if readable(p) then return p end
+  end
+  error(string.format("data: %s not found; searched %s (set SEMEQ_DATA to its directory). Get it from %s",
+    filename, table.concat(dirs, ", "), source or "its publisher"), 0)
+end
+
+function M.load(kind, path)
+  local modname = loaders[kind]
+  if not modname then
+    error(string.format("data.load: unknown kind '%s' (expected safe, audealize or socialfx)", tostring(kind)), 2)
+  end
+  local loader = require(modname)
+  if path == nil then
+    path = M.find(loader.filename, loader.source)
+  elseif type(path) ~= "string" then
+    error("data.load: path must be a string or nil, got " .. type(path), 2)
+  elseif not readable(path) then
+    error(string.format("data.load: cannot open %s dataset '%s'", kind, path), 2)
+  end
+  return loader.load(path)
+end
+
+return M

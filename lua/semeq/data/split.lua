@@ -1,0 +1,187 @@
+-- Splits of a dataset into train/test (and k folds), seeded through the interpreter's
+-- RNG (semeq.data.core.permutation uses lse_rng; opts.seed calls T.manualSeed first).
+--
+--   s = split.stratified(ds, {test = 0.2, seed = 1})  -- per term, the same fraction
+--   s = split.by_user(ds, {test = 0.2, seed = 1})     -- no user in both train and test
+--   folds = split.kfold(ds, 5, {seed = 1, by = "term"|"user"|"row"})
+--   train, test = split.apply(ds, s)
+--   split.save(s, "split.json"); s = split.load("split.json")
+--
+-- A split is {train = {ids}, test = {ids}, method = ..., seed = ...}.
+local T = require "semeq.tensor"
+local core = require "semeq.data.core"
+local atomic = require "semeq.atomic"
+
+local M = {}
+
+local function seed(opts)
+  if opts and opts.seed ~= nil then T.manualSeed(opts.seed) end
+end
+
+local function shuffled(list)
+  local perm = core.permutation(#list)
+  local out = {}
+  for i, p in ipairs(perm) do out[i] = list[p] end
+  return out
+end
+
+local function check_fraction(f, fn)
+  if type(f) ~= "number" or f <= 0 or f >= 1 then
+    error(string.format("%s: test fraction must be in (0, 1), got %s", fn, tostring(f)), 3)
+  end
+end
+
+-- Groups record ids by group_of(record); groups in order of first appearance.
+local function groups(ds, group_of, fn)
+  local by, order = {}, {}
+  for _, r in ipairs(ds.records) do
+    local g = group_of(r)
+    if g == nil then error(string.format("%s: record %s has no user id (split this dataset by rows)", fn, tostring(r.id)), 3) end
+    if not by[g] then
+      by[g] = {}
+      order[#order + 1] = g
+    end
+    local list = by[g]
+    list[#list + 1] = r.id
+  end
+  return by, order
+end
+
+-- Within each term, round(test * n) records go to test (at least one when the term
+-- has two or more, so every term of the test set is also seen in training).
+function M.stratified(ds, opts)
+  opts = opts or {}
+  local frac = opts.test or 0.2
+  check_fraction(frac, "split.stratified")
+  seed(opts)
+  local by, order = groups(ds, function(r) return r.key end, "split.stratified")
+  table.sort(order)
+  local train, test = {}, {}
+  for _, key in ipairs(order) do
+    local ids = shuffled(by[key])
+    local ntest = math.floor(frac * #ids + 0.5)
+    if ntest == 0 and #ids >= 2 then ntest = 1 end
+    if ntest >= #ids then ntest = #ids - 1 end
+    for i, id in ipairs(ids) do
+      if i <= ntest then test[#test + 1] = id else train[#train + 1] = id end
+    end
+  end
+  return {train = train, test = test, method = "stratified", seed = opts.seed}
+end
+
+-- Whole users go to test (in shuffled order) until it holds at least test * n records.
+function M.by_user(ds, opts)
+  opts = opts or {}
+  local frac = opts.test or 0.2
+  check_fraction(frac, "split.by_user")
+  seed(opts)
+  local by, order = groups(ds, function(r) return r.user end, "split.by_user")
+  if #order < 2 then error("split.by_user: needs at least 2 users, got " .. #order, 2) end
+  table.sort(order)
+  order = shuffled(order)
+  local want = frac * ds:size()
+  local train, test = {}, {}
+  for i, u in ipairs(order) do
+    -- the last user always trains, so neither side is empty
+    local to_test = #test < want and i < #order
+    local dst = to_test and test or train
+    for _, id in ipairs(by[u]) do dst[#dst + 1] = id end
+  end
+  return {train = train, test = test, method = "by_user", seed = opts.seed}
+end
+
+-- k folds; fold i tests on group set i and trains on the rest. by = "term" (stratified:
+-- each term's records dealt round-robin after shuffling), "user" (whole users dealt
+-- to the fold with the fewest records) or "row" (plain shuffle).
+function M.kfold(ds, k, opts)
+  opts = opts or {}
+  if math.type(k) ~= "integer" or k < 2 or k > ds:size() then
+    error(string.format("split.kfold: k must be an integer in [2, %d], got %s", ds:size(), tostring(k)), 2)
+  end
+  seed(opts)
+  local by = opts.by or "term"
+  local fold_of = {} -- id -> fold
+  local size = {}
+  for f = 1, k do size[f] = 0 end
+  if by == "user" then
+    local groups_by, order = groups(ds, function(r) return r.user end, "split.kfold")
+    if #order < k then error(string.format("split.kfold: %d users cannot fill %d folds", #order, k), 2) end
+    table.sort(order)
+    for _, u in ipairs(shuffled(order)) do
+      local best = 1
+      for f = 2, k do if size[f] < size[best] then best = f end end
+      for _, id in ipairs(groups_by[u]) do fold_of[id] = best end
+      size[best] = size[best] + #groups_by[u]
+    end
+  elseif by == "term" or by == "row" then
+    local groups_by, order = groups(ds, function(r) return by == "term" and r.key or 1 end, "split.kfold")
+    table.sort(order, function(a, b) return tostring(a) < tostring(b) end)
+    local next_fold = 0
+    for _, g in ipairs(order) do
+      for _, id in ipairs(shuffled(groups_by[g])) do
+        fold_of[id] = next_fold % k + 1
+        next_fold = next_fold + 1
+      end
+    end
+  else
+    error("split.kfold: by must be 'term', 'user' or 'row', got " .. tostring(by), 2)
+  end
+  local folds = {}
+  for f = 1, k do folds[f] = {train = {}, test = {}, method = "kfold-" .. by, fold = f, seed = opts.seed} end
+  for _, r in ipairs(ds.records) do
+    for f = 1, k do
+      local side = fold_of[r.id] == f and folds[f].test or folds[f].train
+      side[#side + 1] = r.id
+    end
+  end
+  return folds
+end
+
+-- The train and test datasets of a split (records in the dataset's order).
+function M.apply(ds, s)
+  local side = {}
+  for _, id in ipairs(s.train) do side[id] = "train" end
+  for _, id in ipairs(s.test) do
+    if side[id] then error("split.apply: id " .. tostring(id) .. " is in both train and test", 2) end
+    side[id] = "test"
+  end
+  local train = ds:subset(function(r) return side[r.id] == "train" end, "split train")
+  local test = ds:subset(function(r) return side[r.id] == "test" end, "split test")
+  return train, test
+end
+
+local function json_string(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    local named = {['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t'}
+    return named[c] or string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+
+local function json_ids(ids)
+  local out = {}
+  for i, id in ipairs(ids) do
+    if math.type(id) == "integer" then out[i] = tostring(id)
+    elseif type(id) == "string" then out[i] = json_string(id)
+    else error("split.save: ids must be integers or strings, got " .. type(id), 3) end
+  end
+  return "[" .. table.concat(out, ",") .. "]"
+end
+
+function M.save(s, path)
+  local parts = {'{"format":"semeq.split","version":1'}
+  if s.method then parts[#parts + 1] = ',"method":' .. json_string(s.method) end
+  if math.type(s.seed) == "integer" then parts[#parts + 1] = ',"seed":' .. s.seed end
+  parts[#parts + 1] = ',\n"train":' .. json_ids(s.train)
+  parts[#parts + 1] = ',\n"test":' .. json_ids(s.test) .. "}\n"
+  atomic.write(path, table.concat(parts), "split.save")
+end
+
+function M.load(path)
+  local doc = core.read_json(path)
+  if type(doc) ~= "table" or doc.format ~= "semeq.split" or type(doc.train) ~= "table" or type(doc.test) ~= "table" then
+    error("split.load: " .. path .. ": not a semeq split file (needs format, train and test)", 2)
+  end
+  return {train = doc.train, test = doc.test, method = doc.method, seed = doc.seed}
+end
+
+return M

@@ -1,0 +1,221 @@
+-- semeq.metrics: clustering quality, retrieval accuracy and reconstruction error.
+--
+--   local metrics = require "semeq.metrics"
+--   metrics.silhouette(X, labels [, "euclidean"|"cosine"])
+--   metrics.davies_bouldin(X, labels); metrics.calinski_harabasz(X, labels)
+--   acc, pred = metrics.knn_accuracy(train_X, train_y, test_X, test_y, k)
+--   acc, pred = metrics.knn_loo(X, y, k)                   -- leave-one-out
+--   metrics.macro_f1(y_true, y_pred); cm, classes = metrics.confusion(y_true, y_pred)
+--   metrics.reconstruction_error(P, P_hat)                 -- {mean=, p95=, max=} in dB
+--   est, lo, hi = metrics.bootstrap(stat, n, {reps=, alpha=, seed=})
+--   pca = metrics.pca(X, 2)                                -- components, variance, mean, projected
+--
+-- X is a 2-D tensor [n x d]; labels are a Lua array of strings or integers, or a
+-- 1-D tensor of integers. Definitions follow scikit-learn (see src/core/metrics.h).
+local T = require "semeq.tensor"
+local core = require "semeq.metrics.core"
+local datacore = require "semeq.data.core"
+
+local M = {}
+
+local function label_list(y, fn, arg)
+  if T.isTensor(y) then
+    if y:dim() ~= 1 then error(string.format("%s: %s must be a 1-D tensor", fn, arg), 3) end
+    local t = y:totable()
+    for i, v in ipairs(t) do
+      local iv = math.tointeger(v)
+      if not iv then error(string.format("%s: %s[%d] = %s is not an integer", fn, arg, i, tostring(v)), 3) end
+      t[i] = iv
+    end
+    return t
+  end
+  if type(y) ~= "table" then error(string.format("%s: %s must be a table or a tensor of labels", fn, arg), 3) end
+  local kind
+  for i, v in ipairs(y) do
+    local k = math.type(v) == "integer" and "integer" or type(v)
+    if k ~= "integer" and k ~= "string" then
+      error(string.format("%s: %s[%d] is a %s; labels are strings or integers", fn, arg, i, k), 3)
+    end
+    if kind and k ~= kind then error(string.format("%s: %s mixes strings and integers", fn, arg), 3) end
+    kind = k
+  end
+  return y
+end
+
+-- Codes 1..k for the labels of one or more lists, classes sorted (as sklearn does).
+function M.encode(...)
+  local seen, classes = {}, {}
+  for _, list in ipairs {...} do
+    for _, v in ipairs(list) do
+      if not seen[v] then
+        seen[v] = true
+        classes[#classes + 1] = v
+      end
+    end
+  end
+  table.sort(classes)
+  local code = {}
+  for i, c in ipairs(classes) do code[c] = i end
+  local out = {}
+  for i, list in ipairs {...} do
+    local codes = {}
+    for j, v in ipairs(list) do codes[j] = code[v] end
+    out[i] = codes
+  end
+  return classes, table.unpack(out)
+end
+
+local function check_rows(X, y, fn)
+  if not T.isTensor(X) then error(fn .. ": X must be a tensor [n x d]", 3) end
+  if X:dim() ~= 2 then error(string.format("%s: X must be a 2-D tensor [n x d], got %d dims", fn, X:dim()), 3) end
+  if #y ~= X:size(1) then error(string.format("%s: %d labels for %d rows", fn, #y, X:size(1)), 3) end
+end
+
+local function cluster_metric(name)
+  return function(X, labels, ...)
+    local y = label_list(labels, name, "labels")
+    check_rows(X, y, name)
+    local classes, codes = M.encode(y)
+    return core[name](X, codes, #classes, ...)
+  end
+end
+
+M.silhouette = cluster_metric("silhouette")
+M.davies_bouldin = cluster_metric("davies_bouldin")
+M.calinski_harabasz = cluster_metric("calinski_harabasz")
+
+local function accuracy(y_true, y_pred)
+  local hit = 0
+  for i, v in ipairs(y_true) do if y_pred[i] == v then hit = hit + 1 end end
+  return hit / #y_true
+end
+
+-- Accuracy of k-nearest-neighbour classification (euclidean; a tie in votes goes to
+-- the smallest label) and the predicted labels.
+function M.knn_accuracy(train_X, train_y, test_X, test_y, k)
+  train_y = label_list(train_y, "knn_accuracy", "train_y")
+  test_y = label_list(test_y, "knn_accuracy", "test_y")
+  check_rows(train_X, train_y, "knn_accuracy")
+  check_rows(test_X, test_y, "knn_accuracy")
+  local classes, codes = M.encode(train_y)
+  local pred_codes = core.knn_predict(train_X, codes, #classes, test_X, k or 1, false)
+  local pred = {}
+  for i, c in ipairs(pred_codes) do pred[i] = classes[c] end
+  return accuracy(test_y, pred), pred
+end
+
+-- Leave-one-out kNN accuracy: each row is classified by its k nearest other rows.
+function M.knn_loo(X, y, k)
+  y = label_list(y, "knn_loo", "y")
+  check_rows(X, y, "knn_loo")
+  local classes, codes = M.encode(y)
+  local pred_codes = core.knn_predict(X, codes, #classes, X, k or 1, true)
+  local pred = {}
+  for i, c in ipairs(pred_codes) do pred[i] = classes[c] end
+  return accuracy(y, pred), pred
+end
+
+-- Confusion matrix cm[i][j] = count of true class i predicted as j (classes sorted).
+function M.confusion(y_true, y_pred)
+  y_true = label_list(y_true, "confusion", "y_true")
+  y_pred = label_list(y_pred, "confusion", "y_pred")
+  if #y_true ~= #y_pred then error(string.format("confusion: %d true labels, %d predicted", #y_true, #y_pred), 2) end
+  local classes, t, p = M.encode(y_true, y_pred)
+  local cm = {}
+  for i = 1, #classes do
+    cm[i] = {}
+    for j = 1, #classes do cm[i][j] = 0 end
+  end
+  for i = 1, #t do cm[t[i]][p[i]] = cm[t[i]][p[i]] + 1 end
+  return cm, classes
+end
+
+-- Unweighted mean of per-class F1 over the classes in y_true or y_pred (sklearn's
+-- f1_score(average="macro"), with 0 for a class that is never predicted nor true).
+function M.macro_f1(y_true, y_pred)
+  local cm, classes = M.confusion(y_true, y_pred)
+  local total = 0
+  for c = 1, #classes do
+    local tp, fp, fn = cm[c][c], 0, 0
+    for o = 1, #classes do
+      if o ~= c then
+        fp = fp + cm[o][c]
+        fn = fn + cm[c][o]
+      end
+    end
+    local den = 2 * tp + fp + fn
+    total = total + (den > 0 and 2 * tp / den or 0)
+  end
+  return total / #classes
+end
+
+-- q-th percentile (0..100) of a sorted array, linear interpolation (numpy's default).
+local function percentile(sorted, q)
+  local pos = (#sorted - 1) * q / 100 + 1
+  local lo = math.floor(pos)
+  local hi = math.min(lo + 1, #sorted)
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
+end
+M.percentile = percentile
+
+-- Error between two sets of SAFE settings measured on their magnitude responses
+-- (default: the 64-point grid): mean |dB|, 95th percentile and max over all rows and
+-- grid points, and the mean |dB| of each row.
+function M.reconstruction_error(P, P_hat, opts)
+  opts = opts or {}
+  local represent = require "semeq.data.represent"
+  if not (T.isTensor(P) and T.isTensor(P_hat)) then error("reconstruction_error: expected two tensors of settings", 2) end
+  if P:numel() ~= P_hat:numel() or P:dim() ~= P_hat:dim() then
+    error("reconstruction_error: the two sets of settings differ in shape", 2)
+  end
+  local A = represent.response(P, opts.freqs, opts)
+  local B = represent.response(P_hat, opts.freqs, opts)
+  local D = (A - B):abs()
+  if D:dim() == 1 then D = D:view(1, -1) end
+  local rows = D:totable()
+  local all, per_row, sum = {}, {}, 0
+  for i, r in ipairs(rows) do
+    local s = 0
+    for _, v in ipairs(r) do
+      all[#all + 1] = v
+      s = s + v
+    end
+    per_row[i] = s / #r
+    sum = sum + s
+  end
+  table.sort(all)
+  return {mean = sum / #all, p95 = percentile(all, 95), max = all[#all], per_row = per_row}
+end
+
+-- Percentile bootstrap: stat(indices) is evaluated on reps resamples of 1..n (with
+-- replacement); returns stat(1..n), and the alpha/2 and 1 - alpha/2 percentiles.
+function M.bootstrap(stat, n, opts)
+  opts = opts or {}
+  if type(stat) ~= "function" then error("bootstrap: stat must be a function of an index list", 2) end
+  if math.type(n) ~= "integer" or n < 1 then error("bootstrap: n must be a positive integer", 2) end
+  local reps, alpha = opts.reps or 1000, opts.alpha or 0.05
+  if opts.seed ~= nil then T.manualSeed(opts.seed) end
+  local all = {}
+  for i = 1, n do all[i] = i end
+  local est = stat(all)
+  local values = {}
+  for r = 1, reps do values[r] = stat(datacore.sample(n, n)) end
+  table.sort(values)
+  return est, percentile(values, 100 * alpha / 2), percentile(values, 100 * (1 - alpha / 2))
+end
+
+-- Principal components: {components [c x d], variance {...}, mean [d], projected [n x c],
+-- explained (fractions of the total variance)}.
+function M.pca(X, ncomp)
+  if not T.isTensor(X) or X:dim() ~= 2 then error("pca: X must be a 2-D tensor [n x d]", 2) end
+  ncomp = ncomp or 2
+  local comps, var, mean, proj = core.pca(X, ncomp)
+  local total = 0
+  local Xc = X - mean:view(1, -1)
+  total = (Xc * Xc):sum() / (X:size(1) - 1)
+  local explained = {}
+  for i, v in ipairs(var) do explained[i] = total > 0 and v / total or 0 end
+  return {components = comps, variance = var, mean = mean, projected = proj, explained = explained}
+end
+
+return M

@@ -1,0 +1,126 @@
+--- semeq.train: the training loop that every recipe shares.
+--
+--   local history = train.fit{
+--     model = model, n = #records, epochs = 100, batch = 16,
+--     step = function(idx, epoch) ... return loss end,  -- forward + backward of one mini-batch
+--     optimizer = "adam", config = {learningRate = 1e-3},
+--   }
+--
+-- `step(indices, epoch)` runs forward and backward for the rows `indices` (1-based) and
+-- returns the loss; gradients accumulate into the model's flat gradient buffer, which
+-- fit zeroes before each step. What lives here: mini-batches from the seeded sampler,
+-- the optimiser over the flat buffer, gradient clipping, a learning-rate schedule, a
+-- progress line, a stop on a non-finite loss that keeps the last good epoch, and
+-- checkpoints (every N epochs, and on Ctrl-C) that resume to a bitwise-identical result.
+local optim = require "semeq.optim"
+local sampler = require "semeq.sampler"
+local checkpoint = require "semeq.checkpoint"
+
+local train = {}
+
+local function stderr_is_tty()
+  return os.getenv("SEMEQ_PLAIN") == nil and os.execute("test -t 2") == true
+end
+
+local function format_eta(seconds)
+  if seconds >= 60 then return string.format("%dm%02ds", math.floor(seconds / 60), math.floor(seconds % 60)) end
+  return string.format("%.0fs", seconds)
+end
+
+-- Progress: one rewritten line on a terminal, a plain line every tenth of the run otherwise.
+local function progress(first, epochs, quiet)
+  if quiet then return function() end, function() end end
+  local tty, started = stderr_is_tty(), os.time()
+  local clock = os.clock()
+  local every = math.max(1, epochs // 10)
+  local function show(epoch, loss)
+    local done_epochs = epoch - first + 1
+    local eta = (os.clock() - clock) / done_epochs * (epochs - epoch)
+    local line = string.format("epoch %d/%d  loss %.5f  ETA %s", epoch, epochs, loss, format_eta(eta))
+    if tty then
+      io.stderr:write("\r", line, "   ")
+    elseif epoch % every == 0 or epoch == epochs then
+      io.stderr:write(line, "\n")
+    end
+  end
+  local function finish()
+    if tty then io.stderr:write("\n") end
+    return os.time() - started
+  end
+  return show, finish
+end
+
+local function is_finite(x) return x == x and x ~= math.huge and x ~= -math.huge end
+
+--- Trains in place; returns the history {loss = {mean loss of each epoch}, epochs = n}.
+-- opts: model, n (rows), step, epochs (100), batch (16), batches (function(epoch) ->
+-- iterator of index lists; default: shuffled over 1..n), optimizer ("adam" | "adamw" |
+-- "sgd"), config (optimiser config; default learningRate 1e-3), clip (max gradient norm),
+-- schedule (function(epoch) -> learning rate), on_epoch (function(epoch, loss)),
+-- checkpoint_path, checkpoint_every (N epochs), resume (a checkpoint path), quiet.
+function train.fit(opts)
+  local model = assert(opts.model, "train.fit: model is required")
+  local step = assert(opts.step, "train.fit: step is required")
+  local epochs = opts.epochs or 100
+  local update = optim[opts.optimizer or "adam"]
+  if not update then error("train.fit: unknown optimizer '" .. tostring(opts.optimizer) .. "'", 2) end
+  local config = {}
+  for k, v in pairs(opts.config or {learningRate = 1e-3}) do config[k] = v end
+  local params, grads = model:flat()
+  local state, history = {}, {loss = {}}
+  local first = 1
+  if opts.resume then first = checkpoint.restore(opts.resume, params, state, history) + 1 end
+  -- The last complete epoch: what a non-finite loss rolls back to and Ctrl-C saves.
+  local last = checkpoint.snapshot(params, state, history, first - 1)
+  local show, finish = progress(first, epochs, opts.quiet)
+  local batch_size = opts.batch or 16
+  local function batches(epoch)
+    if opts.batches then return opts.batches(epoch) end
+    return sampler.shuffled(opts.n, batch_size)
+  end
+
+  model:training()
+  for epoch = first, epochs do
+    if opts.schedule then config.learningRate = opts.schedule(epoch) end
+    local sum, count = 0, 0
+    local ok, err = pcall(function()
+      for idx in batches(epoch) do
+        local _, fx = update(function()
+          grads:zero()
+          local loss = step(idx, epoch)
+          if opts.clip then optim.clipGradNorm(grads, opts.clip) end
+          return loss, grads
+        end, params, config, state)
+        if not is_finite(fx[1]) then error({nonfinite = fx[1]}) end
+        sum, count = sum + fx[1] * #idx, count + #idx
+      end
+    end)
+    if not ok then
+      finish()
+      checkpoint.rollback(last, params, state)
+      if type(err) == "table" and err.nonfinite then
+        error(string.format("train: the loss became %s in epoch %d; training stopped with the parameters of epoch %d",
+          tostring(err.nonfinite), epoch, last.epoch), 0)
+      end
+      if opts.checkpoint_path and tostring(err):find("interrupted!", 1, true) then
+        checkpoint.write(opts.checkpoint_path, last)
+        io.stderr:write(string.format("interrupted: epoch %d saved to %s (resume with --resume)\n",
+          last.epoch, opts.checkpoint_path))
+      end
+      error(err, 0)
+    end
+    history.loss[epoch] = sum / math.max(1, count)
+    last = checkpoint.snapshot(params, state, history, epoch)
+    show(epoch, history.loss[epoch])
+    if opts.on_epoch then opts.on_epoch(epoch, history.loss[epoch]) end
+    if opts.checkpoint_path and opts.checkpoint_every and epoch % opts.checkpoint_every == 0 then
+      checkpoint.write(opts.checkpoint_path, last)
+    end
+  end
+  history.seconds = finish()
+  model:evaluate()
+  history.epochs = epochs
+  return history
+end
+
+return train

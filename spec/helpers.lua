@@ -1,0 +1,49 @@
+-- Shared helpers for specs that run the semeq binary as a separate process.
+local M = {}
+
+-- The binary under test: ctest sets SEMEQ_BIN; a manual busted run falls back to build/.
+M.bin = os.getenv("SEMEQ_BIN") or "build/semeq"
+if M.bin:sub(1, 1) ~= "/" then
+  M.bin = os.getenv("PWD") .. "/" .. M.bin
+end
+
+function M.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+-- Runs a shell command line; returns combined stdout+stderr and the exit code.
+function M.run(cmdline)
+  local p = assert(io.popen(cmdline .. " 2>&1; echo \"__rc=$?\""))
+  local out = p:read("a")
+  p:close()
+  local rc = tonumber(out:match("__rc=(%d+)%s*$"))
+  return out:gsub("__rc=%d+%s*$", ""), rc
+end
+
+-- Runs semeq with the given argument string.
+function M.semeq(args)
+  return M.run(M.bin .. " " .. args)
+end
+
+function M.tmpdir()
+  local p = assert(io.popen("mktemp -d"))
+  local dir = p:read("l")
+  p:close()
+  return dir
+end
+
+function M.write(path, content)
+  local f = assert(io.open(path, "wb"))
+  f:write(content)
+  f:close()
+end
+
+function M.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+return M

@@ -1,0 +1,165 @@
+-- semeq.metrics: values worked out by hand, errors, and agreement with scikit-learn on
+-- the shared SAFE data (warm vs bright, 64-point responses).
+local T = require "semeq.tensor"
+local metrics = require "semeq.metrics"
+
+local function has_sklearn()
+  return os.execute("/usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1") == true
+end
+
+local function close(a, b, tol)
+  return math.abs(a - b) <= tol * math.max(1, math.abs(b))
+end
+
+describe("semeq.metrics", function()
+  local X = T.new {{0}, {1}, {10}}
+  local y = {"a", "a", "b"}
+
+  it("computes the silhouette of a tiny set by hand", function()
+    -- sample 1: a = 1, b = 10; sample 2: a = 1, b = 9; sample 3 alone -> 0
+    assert.is_true(close(metrics.silhouette(X, y), (0.9 + 8 / 9) / 3, 1e-12))
+  end)
+
+  it("accepts integer labels and integer tensors", function()
+    local s = metrics.silhouette(X, y)
+    assert.are.equal(s, metrics.silhouette(X, {7, 7, 3}))
+    assert.are.equal(s, metrics.silhouette(X, T.new {2, 2, 5}))
+  end)
+
+  it("computes Davies-Bouldin and Calinski-Harabasz by hand", function()
+    assert.is_true(close(metrics.davies_bouldin(X, y), 0.5 / 9.5, 1e-12))
+    local m = 11 / 3
+    local B = 2 * (0.5 - m) ^ 2 + (10 - m) ^ 2
+    assert.is_true(close(metrics.calinski_harabasz(X, y), B / 0.5, 1e-12))
+  end)
+
+  it("rejects a single cluster and mismatched labels", function()
+    assert.has_error(function() metrics.silhouette(X, {"a", "a", "a"}) end,
+      "silhouette: the number of labels is 1; it must be between 2 and n - 1 = 2")
+    assert.has_error(function() metrics.davies_bouldin(X, {"a", "b"}) end, "davies_bouldin: 2 labels for 3 rows")
+    assert.has_error(function() metrics.silhouette(X, {"a", 1, "b"}) end, "silhouette: labels mixes strings and integers")
+    assert.has_error(function() metrics.silhouette(T.new {1, 2, 3}, y) end,
+      "silhouette: X must be a 2-D tensor [n x d], got 1 dims")
+  end)
+
+  it("predicts with kNN, leave-one-out, and breaks vote ties towards the smaller label", function()
+    local acc, pred = metrics.knn_accuracy(X, y, T.new {{9}, {-1}}, {"b", "a"}, 1)
+    assert.are.equal(1, acc)
+    assert.are.same({"b", "a"}, pred)
+    local _, tie = metrics.knn_accuracy(X, y, T.new {{9}}, {"b"}, 2)
+    assert.are.same({"a"}, tie)
+    local loo, lpred = metrics.knn_loo(X, y, 1)
+    assert.are.same({"a", "a", "a"}, lpred)
+    assert.is_true(close(loo, 2 / 3, 1e-12))
+    assert.has_error(function() metrics.knn_loo(X, y, 3) end,
+      "knn: k = 3 must be between 1 and the number of train rows - 1 (2)")
+  end)
+
+  it("computes the confusion matrix and macro-F1", function()
+    local cm, classes = metrics.confusion({"a", "a", "b", "c"}, {"a", "b", "b", "b"})
+    assert.are.same({"a", "b", "c"}, classes)
+    assert.are.same({{1, 1, 0}, {0, 1, 0}, {0, 1, 0}}, cm)
+    -- F1: a = 2/3, b = 2*1/(2+2) = 0.5, c = 0
+    assert.is_true(close(metrics.macro_f1({"a", "a", "b", "c"}, {"a", "b", "b", "b"}), (2 / 3 + 0.5) / 3, 1e-12))
+  end)
+
+  it("measures reconstruction error on responses", function()
+    local P = T.new {{0, 100, 0, 1000, 1, 0, 2000, 1, 0, 5000, 1, 0, 8000}}
+    local Q = P:clone()
+    Q[1][3] = 6  -- a +6 dB peak at 1 kHz
+    local e = metrics.reconstruction_error(P, Q)
+    assert.is_true(e.max > 5 and e.max <= 6 + 1e-4)
+    assert.is_true(e.mean > 0 and e.mean < e.p95 and e.p95 <= e.max)
+    assert.are.equal(0, metrics.reconstruction_error(P, P).max)
+  end)
+
+  it("bootstraps a confidence interval that contains the estimate, reproducibly", function()
+    local v = {}
+    for i = 1, 50 do v[i] = i % 7 end
+    local function mean(idx)
+      local s = 0
+      for _, i in ipairs(idx) do s = s + v[i] end
+      return s / #idx
+    end
+    local est, lo, hi = metrics.bootstrap(mean, #v, {reps = 200, seed = 3})
+    assert.is_true(lo <= est and est <= hi and lo < hi)
+    local est2, lo2, hi2 = metrics.bootstrap(mean, #v, {reps = 200, seed = 3})
+    assert.are.same({est, lo, hi}, {est2, lo2, hi2})
+  end)
+
+  it("finds the principal axis of points on a line", function()
+    local p = metrics.pca(T.new {{0, 0}, {1, 2}, {2, 4}, {3, 6}}, 1)
+    assert.is_true(close(p.components[1][1], 1 / math.sqrt(5), 1e-6))
+    assert.is_true(close(p.explained[1], 1, 1e-6))
+  end)
+
+  describe("against scikit-learn on SAFE warm vs bright responses", function()
+    if not has_sklearn() then
+      pending("/usr/bin/python3 has no sklearn: comparison skipped")
+      return
+    end
+    local ok, data = pcall(require, "semeq.data")
+    local found, ds = pcall(data.load, "safe")
+    if not (ok and found) then
+      pending("SAFE data not found: " .. tostring(ds))
+      return
+    end
+    local sp = data.split
+    ds = ds:subset(function(r) return r.key == "warm" or r.key == "bright" end)
+    local train, test = sp.apply(ds, sp.stratified(ds, {test = 0.3, seed = 11}))
+    local Rtr = data.represent.response(train:params())
+    local Rte = data.represent.response(test:params())
+    local R = T.cat({Rtr, Rte}, 1)
+    local ytr, yte = train:labels(), test:labels()
+    local y = {}
+    for _, v in ipairs(ytr) do y[#y + 1] = v end
+    for _, v in ipairs(yte) do y[#y + 1] = v end
+
+    local xfile, yfile = os.tmpname(), os.tmpname()
+    local fx = assert(io.open(xfile, "w"))
+    for _, row in ipairs(R:totable()) do
+      for j, v in ipairs(row) do row[j] = string.format("%.9g", v) end
+      fx:write(table.concat(row, ","), "\n")
+    end
+    fx:close()
+    local fy = assert(io.open(yfile, "w"))
+    fy:write(table.concat(y, "\n"), "\n")
+    fy:close()
+    local K = 5
+    local cmd = string.format("/usr/bin/python3 spec/support/sklearn_oracle.py %s %s %d %d", xfile, yfile, K, #ytr)
+    local pipe = assert(io.popen(cmd))
+    local want = {}
+    for line in pipe:lines() do
+      local name, v = line:match("^(%S+) (%S+)$")
+      want[name] = tonumber(v)
+    end
+    pipe:close()
+    os.remove(xfile)
+    os.remove(yfile)
+
+    local acc, pred = metrics.knn_accuracy(Rtr, ytr, Rte, yte, K)
+    local pca = metrics.pca(R, 2)
+    local got = {
+      silhouette = metrics.silhouette(R, y),
+      silhouette_cosine = metrics.silhouette(R, y, "cosine"),
+      davies_bouldin = metrics.davies_bouldin(R, y),
+      calinski_harabasz = metrics.calinski_harabasz(R, y),
+      knn_accuracy = acc,
+      macro_f1 = metrics.macro_f1(yte, pred),
+      knn_loo = metrics.knn_loo(R, y, K),
+      pca_var1 = pca.variance[1],
+      pca_var2 = pca.variance[2],
+      pca_ratio1 = pca.explained[1],
+      pca_abs_proj_sum1 = pca.projected:select(2, 1):abs():sum(),
+      pca_abs_comp_max1 = pca.components[1]:abs():max(),
+    }
+    for name, g in pairs(got) do
+      it(name .. " matches to 1e-5", function()
+        assert.is_number(want[name], "oracle gave no " .. name)
+        local diff = math.abs(g - want[name])
+        assert.is_true(close(g, want[name], 1e-5),
+          string.format("%s: semeq %.10g, sklearn %.10g (diff %.3g)", name, g, want[name], diff))
+      end)
+    end
+  end)
+end)

@@ -1,0 +1,344 @@
+/* Clustering metrics, k-nearest-neighbour prediction and PCA: see metrics.h. */
+#include "metrics.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK's symmetric eigen-solver (Fortran symbol in OpenBLAS; no LAPACKE header on
+ * the system). The trailing size_t values are gfortran's hidden character lengths. */
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+             double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t,
+             size_t);
+
+/* Rows per block of the pairwise distance matrix (a block of rows x n doubles): up to
+ * 256, fewer when n is large so that a block stays near 32 MB. */
+static int64_t block_rows(int64_t n) {
+    int64_t rows = ((int64_t)1 << 22) / (n > 0 ? n : 1);
+    return rows < 1 ? 1 : (rows > 256 ? 256 : rows);
+}
+
+/* X as doubles, optionally L2-normalised per row (for cosine), and squared row norms. */
+static double *to_double(const float *X, int64_t n, int64_t d, int normalise, double *sq) {
+    double *out = malloc((size_t)(n * d) * sizeof *out);
+    if (!out) return NULL;
+    for (int64_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int64_t j = 0; j < d; j++) {
+            double v = X[i * d + j];
+            out[i * d + j] = v;
+            s += v * v;
+        }
+        if (normalise && s > 0) {
+            /* sklearn.preprocessing.normalize: a zero row stays zero. */
+            double inv = 1.0 / sqrt(s);
+            for (int64_t j = 0; j < d; j++) out[i * d + j] *= inv;
+            s = 1.0;
+        }
+        sq[i] = s;
+    }
+    return out;
+}
+
+/* out[bi x nb] = distances between rows i0..i0+bi-1 of A and all rows of B. */
+static void distance_block(const double *A, const double *sqA, int64_t i0, int64_t bi,
+                           const double *B, const double *sqB, int64_t nb, int64_t d,
+                           se_distance metric, double *out) {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)bi, (int)nb, (int)d, 1.0, A + i0 * d,
+                (int)d, B, (int)d, 0.0, out, (int)nb);
+    for (int64_t r = 0; r < bi; r++) {
+        double *row = out + r * nb;
+        if (metric == SE_DIST_COSINE) {
+            for (int64_t j = 0; j < nb; j++) {
+                double v = 1.0 - row[j];
+                row[j] = v < 0 ? 0 : (v > 2 ? 2 : v);
+            }
+        } else {
+            double a = sqA[i0 + r];
+            for (int64_t j = 0; j < nb; j++) {
+                double v = (-2.0 * row[j] + a) + sqB[j]; /* sklearn's order of operations */
+                row[j] = v > 0 ? sqrt(v) : 0.0;
+            }
+        }
+    }
+}
+
+static se_status check_labels(int64_t n, const int *labels, int k, int64_t *count) {
+    if (k < 2 || k > n - 1) return SE_EARG;
+    for (int c = 0; c < k; c++) count[c] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (labels[i] < 0 || labels[i] >= k) return SE_EARG;
+        count[labels[i]]++;
+    }
+    return SE_OK;
+}
+
+se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k,
+                        se_distance metric, double *score) {
+    if (n < 3 || d < 1) return SE_EARG;
+    int64_t *count = malloc((size_t)k * sizeof *count);
+    double *sq = malloc((size_t)n * sizeof *sq);
+    double *sums = malloc((size_t)k * sizeof *sums);
+    const int64_t B = block_rows(n);
+    double *block = malloc((size_t)(B * n) * sizeof *block);
+    double *Xd = NULL;
+    se_status st = SE_ENOMEM;
+    if (!count || !sq || !sums || !block) goto done;
+    if ((st = check_labels(n, labels, k, count)) != SE_OK) goto done;
+    st = SE_ENOMEM;
+    if (!(Xd = to_double(X, n, d, metric == SE_DIST_COSINE, sq))) goto done;
+    double total = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += B) {
+        int64_t bi = n - i0 < B ? n - i0 : B;
+        distance_block(Xd, sq, i0, bi, Xd, sq, n, d, metric, block);
+        for (int64_t r = 0; r < bi; r++) {
+            int64_t i = i0 + r;
+            double *row = block + r * n;
+            for (int c = 0; c < k; c++) sums[c] = 0;
+            row[i] = 0; /* the diagonal is 0 by definition (sklearn sets it too) */
+            for (int64_t j = 0; j < n; j++) sums[labels[j]] += row[j];
+            int li = labels[i];
+            if (count[li] < 2) continue; /* a sample alone in its cluster scores 0 */
+            double a = sums[li] / (double)(count[li] - 1), b = INFINITY;
+            for (int c = 0; c < k; c++) {
+                if (c == li || count[c] == 0) continue;
+                double m = sums[c] / (double)count[c];
+                if (m < b) b = m;
+            }
+            double den = a > b ? a : b;
+            if (den > 0 && isfinite(b)) total += (b - a) / den;
+        }
+    }
+    *score = total / (double)n;
+    st = SE_OK;
+done:
+    free(count);
+    free(sq);
+    free(sums);
+    free(block);
+    free(Xd);
+    return st;
+}
+
+/* Cluster means in double: centroids [k x d]. */
+static void centroids_of(const float *X, int64_t n, int64_t d, const int *labels, int k,
+                         const int64_t *count, double *centroids) {
+    memset(centroids, 0, (size_t)(k * d) * sizeof *centroids);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++) centroids[labels[i] * d + j] += X[i * d + j];
+    for (int c = 0; c < k; c++)
+        for (int64_t j = 0; j < d; j++)
+            if (count[c] > 0) centroids[c * d + j] /= (double)count[c];
+}
+
+static double sqdist_fd(const float *x, const double *c, int64_t d) {
+    double s = 0;
+    for (int64_t j = 0; j < d; j++) {
+        double v = x[j] - c[j];
+        s += v * v;
+    }
+    return s;
+}
+
+se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k,
+                            double *score) {
+    if (n < 3 || d < 1) return SE_EARG;
+    int64_t *count = malloc((size_t)k * sizeof *count);
+    double *cent = malloc((size_t)(k * d) * sizeof *cent);
+    double *intra = calloc((size_t)k, sizeof *intra);
+    se_status st = SE_ENOMEM;
+    if (!count || !cent || !intra) goto done;
+    if ((st = check_labels(n, labels, k, count)) != SE_OK) goto done;
+    centroids_of(X, n, d, labels, k, count, cent);
+    for (int64_t i = 0; i < n; i++) intra[labels[i]] += sqrt(sqdist_fd(X + i * d, cent + labels[i] * d, d));
+    int intra_zero = 1, cent_zero = 1;
+    for (int c = 0; c < k; c++) {
+        if (count[c] > 0) intra[c] /= (double)count[c];
+        if (fabs(intra[c]) > 1e-8) intra_zero = 0;
+    }
+    double total = 0;
+    for (int a = 0; a < k; a++) {
+        double worst = 0;
+        for (int b = 0; b < k; b++) {
+            if (a == b) continue;
+            double s = 0;
+            for (int64_t j = 0; j < d; j++) {
+                double v = cent[a * d + j] - cent[b * d + j];
+                s += v * v;
+            }
+            double m = sqrt(s);
+            if (m > 1e-8) cent_zero = 0;
+            if (m == 0) continue; /* sklearn: a zero distance counts as infinite */
+            double r = (intra[a] + intra[b]) / m;
+            if (r > worst) worst = r;
+        }
+        total += worst;
+    }
+    *score = (intra_zero || cent_zero) ? 0.0 : total / k;
+    st = SE_OK;
+done:
+    free(count);
+    free(cent);
+    free(intra);
+    return st;
+}
+
+se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k,
+                               double *score) {
+    if (n < 3 || d < 1) return SE_EARG;
+    int64_t *count = malloc((size_t)k * sizeof *count);
+    double *cent = malloc((size_t)(k * d) * sizeof *cent);
+    double *mean = calloc((size_t)d, sizeof *mean);
+    se_status st = SE_ENOMEM;
+    if (!count || !cent || !mean) goto done;
+    if ((st = check_labels(n, labels, k, count)) != SE_OK) goto done;
+    centroids_of(X, n, d, labels, k, count, cent);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++) mean[j] += X[i * d + j];
+    for (int64_t j = 0; j < d; j++) mean[j] /= (double)n;
+    double extra = 0, intra = 0;
+    for (int c = 0; c < k; c++) {
+        double s = 0;
+        for (int64_t j = 0; j < d; j++) {
+            double v = cent[c * d + j] - mean[j];
+            s += v * v;
+        }
+        extra += (double)count[c] * s;
+    }
+    for (int64_t i = 0; i < n; i++) intra += sqdist_fd(X + i * d, cent + labels[i] * d, d);
+    *score = intra == 0 ? 1.0 : extra * (double)(n - k) / (intra * (double)(k - 1));
+    st = SE_OK;
+done:
+    free(count);
+    free(cent);
+    free(mean);
+    return st;
+}
+
+/* Inserts (dist, label) into the sorted top-knn list (ties keep the earlier row). */
+static void topk_insert(double *dist, int *lab, int *filled, int knn, double dv, int lv) {
+    if (*filled == knn && dv >= dist[knn - 1]) return;
+    int pos = *filled < knn ? (*filled)++ : knn - 1;
+    while (pos > 0 && dist[pos - 1] > dv) {
+        dist[pos] = dist[pos - 1];
+        lab[pos] = lab[pos - 1];
+        pos--;
+    }
+    dist[pos] = dv;
+    lab[pos] = lv;
+}
+
+se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_labels, int nclasses,
+                         const float *test, int64_t ntest, int64_t d, int knn, int leave_one_out,
+                         int *pred) {
+    if (knn < 1 || nclasses < 1 || d < 1 || ntest < 1) return SE_EARG;
+    if (knn > ntrain - (leave_one_out ? 1 : 0)) return SE_EARG;
+    if (leave_one_out && ntest != ntrain) return SE_EARG;
+    for (int64_t i = 0; i < ntrain; i++)
+        if (train_labels[i] < 0 || train_labels[i] >= nclasses) return SE_EARG;
+    double *sqa = malloc((size_t)ntest * sizeof *sqa), *sqb = malloc((size_t)ntrain * sizeof *sqb);
+    const int64_t rows = block_rows(ntrain);
+    double *block = malloc((size_t)(rows * ntrain) * sizeof *block);
+    double *dist = malloc((size_t)knn * sizeof *dist);
+    int *lab = malloc((size_t)knn * sizeof *lab), *votes = malloc((size_t)nclasses * sizeof *votes);
+    double *A = NULL, *B = NULL;
+    se_status st = SE_ENOMEM;
+    if (!sqa || !sqb || !block || !dist || !lab || !votes) goto done;
+    if (!(A = to_double(test, ntest, d, 0, sqa)) || !(B = to_double(train, ntrain, d, 0, sqb))) goto done;
+    for (int64_t i0 = 0; i0 < ntest; i0 += rows) {
+        int64_t bi = ntest - i0 < rows ? ntest - i0 : rows;
+        distance_block(A, sqa, i0, bi, B, sqb, ntrain, d, SE_DIST_EUCLIDEAN, block);
+        for (int64_t r = 0; r < bi; r++) {
+            int filled = 0;
+            for (int64_t j = 0; j < ntrain; j++) {
+                if (leave_one_out && j == i0 + r) continue;
+                topk_insert(dist, lab, &filled, knn, block[r * ntrain + j], train_labels[j]);
+            }
+            memset(votes, 0, (size_t)nclasses * sizeof *votes);
+            for (int q = 0; q < filled; q++) votes[lab[q]]++;
+            int best = 0;
+            for (int c = 1; c < nclasses; c++)
+                if (votes[c] > votes[best]) best = c;
+            pred[i0 + r] = best;
+        }
+    }
+    st = SE_OK;
+done:
+    free(sqa);
+    free(sqb);
+    free(block);
+    free(dist);
+    free(lab);
+    free(votes);
+    free(A);
+    free(B);
+    return st;
+}
+
+se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *components,
+                 double *variance, float *mean, float *projected) {
+    if (n < 2 || d < 1 || ncomp < 1 || ncomp > d || d > 1 << 15) return SE_EARG;
+    double *mu = calloc((size_t)d, sizeof *mu);
+    double *Xc = malloc((size_t)(n * d) * sizeof *Xc);
+    double *C = malloc((size_t)(d * d) * sizeof *C);
+    double *w = malloc((size_t)d * sizeof *w);
+    double *work = NULL;
+    int *iwork = NULL;
+    se_status st = SE_ENOMEM;
+    if (!mu || !Xc || !C || !w) goto done;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++) mu[j] += X[i * d + j];
+    for (int64_t j = 0; j < d; j++) mu[j] /= (double)n;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++) Xc[i * d + j] = X[i * d + j] - mu[j];
+    /* C = Xc^T Xc / (n - 1), full matrix (dsyevd reads the upper triangle in column-major,
+     * which is the lower one here: the matrix is symmetric, either is fine). */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)n, 1.0 / (double)(n - 1),
+                Xc, (int)d, Xc, (int)d, 0.0, C, (int)d);
+    int nd = (int)d, info = 0, lwork = -1, liwork = -1, iq;
+    double wq;
+    dsyevd_("V", "U", &nd, C, &nd, w, &wq, &lwork, &iq, &liwork, &info, 1, 1);
+    if (info != 0) {
+        st = SE_EARG;
+        goto done;
+    }
+    lwork = (int)wq;
+    liwork = iq;
+    work = malloc((size_t)lwork * sizeof *work);
+    iwork = malloc((size_t)liwork * sizeof *iwork);
+    if (!work || !iwork) goto done;
+    dsyevd_("V", "U", &nd, C, &nd, w, work, &lwork, iwork, &liwork, &info, 1, 1);
+    if (info != 0) {
+        st = SE_EARG;
+        goto done;
+    }
+    /* Eigenvalues come in ascending order; eigenvector e is column e of the column-major
+     * result, i.e. row e of C as we hold it. */
+    for (int c = 0; c < ncomp; c++) {
+        const double *v = C + (d - 1 - c) * d;
+        int64_t arg = 0;
+        for (int64_t j = 1; j < d; j++)
+            if (fabs(v[j]) > fabs(v[arg])) arg = j;
+        double sign = v[arg] < 0 ? -1.0 : 1.0;
+        for (int64_t j = 0; j < d; j++) components[c * d + j] = (float)(sign * v[j]);
+        variance[c] = w[d - 1 - c] > 0 ? w[d - 1 - c] : 0.0;
+        if (projected) {
+            for (int64_t i = 0; i < n; i++) {
+                double s = 0;
+                for (int64_t j = 0; j < d; j++) s += Xc[i * d + j] * sign * v[j];
+                projected[i * ncomp + c] = (float)s;
+            }
+        }
+    }
+    for (int64_t j = 0; j < d; j++) mean[j] = (float)mu[j];
+    st = SE_OK;
+done:
+    free(mu);
+    free(Xc);
+    free(C);
+    free(w);
+    free(work);
+    free(iwork);
+    return st;
+}

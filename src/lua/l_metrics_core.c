@@ -1,0 +1,155 @@
+// module: semeq.metrics.core
+/* The C half of semeq.metrics (the face is lua/semeq/metrics/init.lua, which encodes
+ * labels as codes 1..k before calling these):
+ *
+ *   core.silhouette(X, codes, k [, "euclidean"|"cosine"]) -> number
+ *   core.davies_bouldin(X, codes, k)                      -> number
+ *   core.calinski_harabasz(X, codes, k)                   -> number
+ *   core.knn_predict(trainX, codes, k, testX, knn, loo)   -> array of predicted codes
+ *   core.pca(X, ncomp) -> components [ncomp x d], variances (array), mean [d], projected [n x ncomp]
+ *
+ * X is a 2-D tensor [n x d]. Scratch buffers are Lua userdata, so nothing leaks if an
+ * argument check raises. */
+#include <string.h>
+
+#include "../core/metrics.h"
+#include "lse.h"
+
+/* A contiguous 2-D view of the tensor at arg, pushed on the stack (owned by Lua). */
+static const float *check_matrix(lua_State *L, int arg, const char *fn, int64_t *n, int64_t *d) {
+    se_tensor *t = lse_checktensor(L, arg);
+    if (t->ndim != 2) {
+        char shape[64];
+        se_tensor_shape_str(t, shape, sizeof shape);
+        luaL_error(L, "%s: X must be a 2-D tensor [n x d], got %s", fn, shape);
+    }
+    se_tensor *c = lse_pushempty(L);
+    se_status st = se_tensor_contiguous(c, t);
+    if (st != SE_OK) lse_error(L, st, "%s: cannot make X contiguous", fn);
+    *n = c->size[0];
+    *d = c->size[1];
+    return se_tensor_data(c);
+}
+
+/* Codes (a Lua array of integers in 1..k) as 0-based ints in a userdata buffer. */
+static int *check_codes(lua_State *L, int arg, int64_t n, int k, const char *fn) {
+    luaL_checktype(L, arg, LUA_TTABLE);
+    if ((int64_t)lua_rawlen(L, arg) != n)
+        luaL_error(L, "%s: %d labels for %d rows", fn, (int)lua_rawlen(L, arg), (int)n);
+    int *codes = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *codes, 0);
+    for (int64_t i = 0; i < n; i++) {
+        lua_rawgeti(L, arg, (lua_Integer)i + 1);
+        int isnum;
+        lua_Integer c = lua_tointegerx(L, -1, &isnum);
+        lua_pop(L, 1);
+        if (!isnum || c < 1 || c > k) luaL_error(L, "%s: label code %d is not an integer in 1..%d", fn, (int)i + 1, k);
+        codes[i] = (int)c - 1;
+    }
+    return codes;
+}
+
+static int check_k(lua_State *L, int arg, int64_t n, const char *fn) {
+    lua_Integer k = luaL_checkinteger(L, arg);
+    if (k < 2 || k > n - 1)
+        luaL_error(L, "%s: the number of labels is %d; it must be between 2 and n - 1 = %d", fn, (int)k, (int)(n - 1));
+    return (int)k;
+}
+
+typedef se_status (*cluster_metric)(const float *, int64_t, int64_t, const int *, int, double *);
+
+static int run_cluster_metric(lua_State *L, const char *fn, cluster_metric f) {
+    lua_settop(L, 3); /* scratch values are pushed above the arguments */
+    int64_t n, d;
+    const float *X = check_matrix(L, 1, fn, &n, &d);
+    int k = check_k(L, 3, n, fn);
+    int *codes = check_codes(L, 2, n, k, fn);
+    double score;
+    se_status st = f(X, n, d, codes, k, &score);
+    if (st != SE_OK) return lse_error(L, st, "%s: failed on X [%dx%d]", fn, (int)n, (int)d);
+    lua_pushnumber(L, score);
+    return 1;
+}
+
+static int l_silhouette(lua_State *L) {
+    static const char *const names[] = {"euclidean", "cosine", NULL};
+    lua_settop(L, 4);
+    int64_t n, d;
+    const float *X = check_matrix(L, 1, "silhouette", &n, &d);
+    int k = check_k(L, 3, n, "silhouette");
+    int metric = luaL_checkoption(L, 4, "euclidean", names);
+    int *codes = check_codes(L, 2, n, k, "silhouette");
+    double score;
+    se_status st = se_silhouette(X, n, d, codes, k, metric ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN, &score);
+    if (st != SE_OK) return lse_error(L, st, "silhouette: failed on X [%dx%d]", (int)n, (int)d);
+    lua_pushnumber(L, score);
+    return 1;
+}
+
+static int l_davies_bouldin(lua_State *L) { return run_cluster_metric(L, "davies_bouldin", se_davies_bouldin); }
+static int l_calinski_harabasz(lua_State *L) {
+    return run_cluster_metric(L, "calinski_harabasz", se_calinski_harabasz);
+}
+
+static int l_knn_predict(lua_State *L) {
+    lua_settop(L, 6);
+    int64_t ntr, d, nte, d2;
+    const float *train = check_matrix(L, 1, "knn", &ntr, &d);
+    lua_Integer k = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, k >= 1 && k < (1 << 30), 3, "knn: number of classes must be >= 1");
+    int *codes = check_codes(L, 2, ntr, (int)k, "knn");
+    const float *test = check_matrix(L, 4, "knn", &nte, &d2);
+    if (d2 != d) return luaL_error(L, "knn: train X has %d columns but test X has %d", (int)d, (int)d2);
+    lua_Integer knn = luaL_checkinteger(L, 5);
+    int loo = lua_toboolean(L, 6);
+    if (knn < 1 || knn > ntr - (loo ? 1 : 0))
+        return luaL_error(L, "knn: k = %d must be between 1 and the number of train rows%s (%d)", (int)knn,
+                          loo ? " - 1" : "", (int)(ntr - (loo ? 1 : 0)));
+    if (loo && nte != ntr) return luaL_error(L, "knn: leave-one-out needs test X = train X");
+    if (nte < 1) return luaL_error(L, "knn: test X has no rows");
+    int *pred = lua_newuserdatauv(L, (size_t)nte * sizeof *pred, 0);
+    se_status st = se_knn_predict(train, ntr, codes, (int)k, test, nte, d, (int)knn, loo, pred);
+    if (st != SE_OK) return lse_error(L, st, "knn: failed");
+    lua_createtable(L, (int)nte, 0);
+    for (int64_t i = 0; i < nte; i++) {
+        lua_pushinteger(L, pred[i] + 1);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static int l_pca(lua_State *L) {
+    lua_settop(L, 2);
+    int64_t n, d;
+    const float *X = check_matrix(L, 1, "pca", &n, &d);
+    lua_Integer nc = luaL_optinteger(L, 2, 2);
+    if (n < 2) return luaL_error(L, "pca: X needs at least 2 rows, got %d", (int)n);
+    if (nc < 1 || nc > d) return luaL_error(L, "pca: ncomp = %d must be between 1 and d = %d", (int)nc, (int)d);
+    int64_t csize[2] = {nc, d}, msize[1] = {d}, psize[2] = {n, nc};
+    se_tensor *comp = lse_newtensor(L, 2, csize);
+    double *var = lua_newuserdatauv(L, (size_t)nc * sizeof *var, 0);
+    int var_index = lua_gettop(L);
+    se_tensor *mean = lse_newtensor(L, 1, msize);
+    se_tensor *proj = lse_newtensor(L, 2, psize);
+    se_status st = se_pca(X, n, d, (int)nc, se_tensor_data(comp), var, se_tensor_data(mean), se_tensor_data(proj));
+    if (st != SE_OK) return lse_error(L, st, "pca: eigen-decomposition failed on X [%dx%d]", (int)n, (int)d);
+    lua_pushvalue(L, var_index - 1); /* components */
+    lua_createtable(L, (int)nc, 0);
+    for (lua_Integer i = 0; i < nc; i++) {
+        lua_pushnumber(L, var[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_pushvalue(L, var_index + 1); /* mean */
+    lua_pushvalue(L, var_index + 2); /* projected */
+    return 4;
+}
+
+static const luaL_Reg funcs[] = {
+    {"silhouette", l_silhouette},   {"davies_bouldin", l_davies_bouldin},
+    {"calinski_harabasz", l_calinski_harabasz}, {"knn_predict", l_knn_predict},
+    {"pca", l_pca},                 {NULL, NULL},
+};
+
+int luaopen_semeq_metrics_core(lua_State *L) {
+    luaL_newlib(L, funcs);
+    return 1;
+}
