@@ -154,7 +154,7 @@ for k in sorted(h):
     nn.save(m, path)
     local xpath = tmpname()
     require("semeq.nn.io").save(xpath, {"x"}, {x})
-    local p = io.popen("/usr/bin/python3 spec/helpers/torch_ae.py " .. path .. " " .. xpath .. " 2>&1")
+    local p = io.popen("/usr/bin/python3 spec/support/torch_ae.py " .. path .. " " .. xpath .. " 2>&1")
     local out = p:read("a")
     p:close()
     os.remove(xpath)

@@ -27,7 +27,7 @@ static void test_round_trip(uint8_t **out, size_t *outlen)
     CHECK(se_safetensors_write(PATH, e, 2, keys, vals, 1, err, sizeof err) == SE_OK);
     uint8_t *buf;
     size_t len;
-    CHECK(se_read_file(PATH, &buf, &len, err, sizeof err) == SE_OK);
+    CHECK(se_safetensors_read_file(PATH, &buf, &len, err, sizeof err) == SE_OK);
     remove(PATH);
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--)

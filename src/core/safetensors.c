@@ -345,7 +345,7 @@ se_status se_safetensors_write(const char *path, const se_st_entry *tensors, siz
     return SE_OK;
 }
 
-se_status se_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
+se_status se_safetensors_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
     *buf = NULL;
     *len = 0;

@@ -67,6 +67,6 @@ se_status se_safetensors_write(const char *path, const se_st_entry *tensors, siz
                                size_t nmeta, char *err, size_t errlen);
 
 /* Reads a whole file into a malloc'd buffer (the caller frees it). */
-se_status se_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
+se_status se_safetensors_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
 
 #endif
