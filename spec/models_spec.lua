@@ -69,6 +69,36 @@ describe("models.contrastive_ae", function()
   end)
 end)
 
+describe("training a zoo model", function()
+  -- A few Adam steps of reconstruction + contrastive loss, with dropout on.
+  local function run(steps)
+    T.manualSeed(45)
+    local optim = require "semeq.optim"
+    local m = models.contrastive_ae{input = 13, latent = 4, widths = {16, 8}, proj = 8}
+    local x, labels = T.rand(12, 13), T.new{1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3}
+    local mse, con = nn.MSECriterion(), nn.ContrastiveCriterion(0.1)
+    local P, G = m:flat()
+    local state, loss = {}, nil
+    for _ = 1, steps do
+      optim.adam(function()
+        G:zero()
+        m:forward(x)
+        loss = mse:forward(m.output, x) + 0.1 * con:forward(m.projection, labels)
+        m:backward(x, mse:backward(m.output, x), con:backward(m.projection, labels) * 0.1)
+        return loss, G
+      end, P, {learningRate = 3e-3}, state)
+    end
+    return loss
+  end
+
+  it("lowers the loss and is bitwise reproducible for a seed", function()
+    local first, loss = run(1), run(60)
+    assert.are.equal(loss, run(60))
+    -- the contrastive part is bounded below by log(4) for 4 positives per anchor
+    assert.is_true(loss < 0.85 * first)
+  end)
+end)
+
 describe("models.beta_vae", function()
   it("has FlowEQ's layer sizes and parameter count", function()
     local m = models.beta_vae{input = 13, latent = 2, hidden = 1024}

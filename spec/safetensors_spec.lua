@@ -80,6 +80,19 @@ describe("nn.save / nn.load", function()
     assert.are.same({3, 2}, tensors.weight:size())
   end)
 
+  it("returns the raw tensors of a file without a model config", function()
+    require("semeq.nn.io").save(path, {"a", "b"}, {T.ones(2, 2), T.zeros(3)}, {note = "raw"})
+    local tensors, meta = nn.load(path)
+    assert.are.same({{1, 1}, {1, 1}}, tensors.a:totable())
+    assert.are.same({3}, tensors.b:size())
+    assert.are.equal("raw", meta.note)
+  end)
+
+  it("names a missing file", function()
+    assert.has_error(function() nn.load("/nonexistent/m.safetensors") end,
+      "nn.load: /nonexistent/m.safetensors: cannot open (not a readable file)")
+  end)
+
   it("refuses weights that do not fit the model of the config", function()
     local m = models.classifier{latent = 4, classes = 3}
     nn.save(m, path, {config = {kind = "classifier", latent = 5, classes = 3}})

@@ -1,5 +1,5 @@
 -- nn.Linear(inputSize, outputSize [, bias=true]): y = x W^T + b on batches [N x inputSize].
--- weight is [outputSize x inputSize] as in PyTorch; initialised like PyTorch's default
+-- A 1-d input is one example. weight is [outputSize x inputSize] as in PyTorch; initialised like PyTorch's default
 -- (uniform in +-1/sqrt(inputSize), from the interpreter's RNG).
 local T = require "semeq.tensor"
 local core = require "semeq.nn.core"
@@ -35,7 +35,11 @@ local function check(self, input)
   end
 end
 
+-- A single example (1-d input) is run as a batch of one; output and gradInput are then 1-d.
 function Linear:forward(input)
+  if T.isTensor(input) and input:dim() == 1 then
+    return self:forward(input:view(1, input:numel())):view(self.outputSize)
+  end
   check(self, input)
   self:buffer("output", input:size(1), self.outputSize)
   core.linear_forward(self.output, input, self.weight, self.bias)
@@ -43,6 +47,10 @@ function Linear:forward(input)
 end
 
 function Linear:backward(input, gradOutput, scale)
+  if T.isTensor(input) and input:dim() == 1 then
+    return self:backward(input:view(1, input:numel()), gradOutput:contiguous():view(1, self.outputSize), scale)
+      :view(self.inputSize)
+  end
   check(self, input)
   if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
   self:buffer("gradInput", input:size(1), self.inputSize)
