@@ -106,6 +106,19 @@ describe("models.beta_vae", function()
     assert.has_error(function() models.beta_vae{latent = 129} end, "beta_vae: latent must be an integer in 1..128")
   end)
 
+  it("survives save and load with the same evaluation outputs", function()
+    T.manualSeed(46)
+    local m = models.beta_vae{input = 13, latent = 3, hidden = 16, beta = 0.01}
+    local path = os.tmpname()
+    nn.save(m, path)
+    local back = nn.load(path)
+    os.remove(path)
+    m:evaluate(); back:evaluate()
+    local x = T.rand(4, 13)
+    assert.is_true(T.allclose(back:forward(x), m:forward(x), 0, 0))
+    assert.are.equal(0.01, back.beta)
+  end)
+
   it("has correct gradients of reconstruction + beta * KL (evaluation mode: z = mu)", function()
     T.manualSeed(43)
     local m = models.beta_vae{input = 5, latent = 2, hidden = 6, beta = 0.5}
