@@ -54,11 +54,11 @@ function BetaVAE:backward(x, gradOutput, scale)
   local h, mu, lv = self.encoder.output, self.mu.output, self.logvar.output
   local gz = self:call(4, "backward", self.z, gradOutput, scale)
   local gmu, glv = self.sampler:backward(mu, lv, gz)
-  gmu:add_(self.klCriterion.gradMu, 1)
-  glv:add_(self.klCriterion.gradLogvar, 1)
+  gmu:add_(self.klCriterion.gradMu)
+  glv:add_(self.klCriterion.gradLogvar)
   local gh = self:call(2, "backward", h, gmu, scale)
   self:bufferLike("_gh", gh)
-  self._gh:copy(gh):add_(self:call(3, "backward", h, glv, scale), 1)
+  self._gh:copy(gh):add_(self:call(3, "backward", h, glv, scale))
   self.gradInput = self:call(1, "backward", x, self._gh, scale)
   return self.gradInput
 end

@@ -75,7 +75,7 @@ function ContrastiveAE:backward(x, gradOutput, gradProjection, scale)
   local gz = self:call(3, "backward", self.latent, gradOutput, scale)
   self:bufferLike("_gz", gz)
   self._gz:copy(gz)
-  if gradProjection then self._gz:add_(self:call(2, "backward", self.latent, gradProjection, scale), 1) end
+  if gradProjection then self._gz:add_(self:call(2, "backward", self.latent, gradProjection, scale)) end
   self.gradInput = self:call(1, "backward", x, self._gz, scale)
   return self.gradInput
 end

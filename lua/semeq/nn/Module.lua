@@ -137,8 +137,9 @@ function Module:evaluate()
   return self
 end
 
--- backward = updateGradInput + accGradParameters (fused in each layer for speed).
-function Module:updateGradInput(input, gradOutput) return self:backward(input, gradOutput) end
+-- Protocol: forward(input) -> output; backward(input, gradOutput [, scale]) -> gradInput,
+-- which also ACCUMULATES scale * d loss / d parameters into the gradients (Torch's
+-- updateGradInput + accGradParameters, fused in each layer so the C kernels make one pass).
 
 -- PyTorch-style state dict: {name = tensor} plus names in order, e.g. "encoder.0.weight".
 -- Buffers (BatchNorm's running statistics) are listed in self._buffers.

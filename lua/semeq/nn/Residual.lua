@@ -26,7 +26,7 @@ function Residual:forward(input)
   local h = self:call(1, "forward", input)
   local s = self:call(2, "forward", input)
   self:bufferLike("_sum", h)
-  self._sum:copy(h):add_(s, 1)
+  self._sum:copy(h):add_(s)
   self:bufferLike("output", h)
   core.act_forward("relu", self.output, self._sum)
   return self.output
@@ -40,7 +40,7 @@ function Residual:backward(input, gradOutput, scale)
   self:bufferLike("gradInput", input)
   self.gradInput:copy(gb)
   local gs = self:call(2, "backward", input, self._g, scale)
-  self.gradInput:add_(gs, 1)
+  self.gradInput:add_(gs)
   return self.gradInput
 end
 
