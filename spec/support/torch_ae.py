@@ -45,11 +45,12 @@ class AE(tnn.Module):
         enc += [tnn.Linear(prev, 2 * L), tnn.ReLU(), tnn.Linear(2 * L, L), tnn.Tanh()]
         self.encoder = tnn.Sequential(*enc)
         self.head = tnn.Linear(L, c["proj"])
-        dec, prev = [tnn.Linear(L, 2 * L), tnn.ReLU()], 2 * L
+        dec, prev, out = [], L, c["outputSize"]
         for x in reversed(w):
             dec.append(Residual(prev, x))
             prev = x
-        dec.append(tnn.Linear(prev, c["outputSize"]))
+        dec += [tnn.Linear(prev, 2 * out), tnn.ReLU(), tnn.Linear(2 * out, out), tnn.ReLU(),
+                tnn.Linear(out, out)]
         if c["output"] == "safe13":
             dec.append(tnn.Sigmoid())
         self.decoder = tnn.Sequential(*dec)

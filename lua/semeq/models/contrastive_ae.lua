@@ -3,8 +3,14 @@
 --   encoder: Residual(input, w1) -> Residual(w1, w2) -> Residual(w2, w3)
 --            -> Linear(w3, 2L) -> ReLU -> Linear(2L, L) -> Tanh          (latent z in (-1, 1))
 --   head:    Linear(L, proj)                 (the semantic projection for the contrastive loss)
---   decoder: Linear(L, 2L) -> ReLU -> Residual(2L, w3) -> Residual(w3, w2) -> Residual(w2, w1)
---            -> Linear(w1, outputSize) [-> Sigmoid]
+--   decoder: Residual(L, w3) -> Residual(w3, w2) -> Residual(w2, w1)
+--            -> Linear(w1, 2 out) -> ReLU -> Linear(2 out, out) -> ReLU      (base features)
+--            -> Linear(out, out) [-> Sigmoid]                                (output head)
+-- This is the seed's layout (its write-up: encoder 257,760 + decoder 256,311 = 514,071
+-- parameters for input 40, latent 32) except for the output head: the seed ended in three
+-- Linear(40, 13) heads (gains, frequencies, Qs) that fill 39 of the 40 outputs; here one
+-- Linear(40, 40) writes all 40, so the count is 514,112 = 514,071 + 41 (the 40th unit's
+-- 40 weights and bias).
 --
 -- The output head fits the representation (config.output):
 --   "safe13"    13 SAFE parameters normalised to [0, 1] (bounded gain, log-frequency, log-Q),
@@ -47,10 +53,11 @@ function ContrastiveAE:__init(cfg)
   for _, width in ipairs(w) do enc:add(nn.Residual(prev, width, c.dropout)); prev = width end
   enc:add(nn.Linear(prev, 2 * L)):add(nn.ReLU()):add(nn.Linear(2 * L, L)):add(nn.Tanh())
   local head = nn.Linear(L, c.proj)
-  local dec = nn.Sequential():add(nn.Linear(L, 2 * L)):add(nn.ReLU())
-  prev = 2 * L
+  local dec, out = nn.Sequential(), c.outputSize
+  prev = L
   for i = #w, 1, -1 do dec:add(nn.Residual(prev, w[i], c.dropout)); prev = w[i] end
-  dec:add(nn.Linear(prev, c.outputSize))
+  dec:add(nn.Linear(prev, 2 * out)):add(nn.ReLU()):add(nn.Linear(2 * out, out)):add(nn.ReLU())
+  dec:add(nn.Linear(out, out))
   if c.output == "safe13" then dec:add(nn.Sigmoid()) end
   self:add(enc, "encoder")
   self:add(head, "head")
