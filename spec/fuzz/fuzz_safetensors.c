@@ -2,7 +2,8 @@
  *
  * A file that parses must be safe to use: every tensor's byte range lies inside the
  * data section and matches its shape (4 bytes per float), so copying each tensor out
- * stays in bounds (ASan checks the copy). A file that fails must say why. */
+ * stays in bounds (ASan checks the copy). A file that fails must say why. (Merged with the
+ * nn branch's first version of this target, which did the copy-back only.) */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
