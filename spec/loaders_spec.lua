@@ -239,3 +239,91 @@ describe("loaded params", function()
     assert.is_true(T.isTensor(ds:params()))
   end)
 end)
+
+describe("safetensors model files (nn.load)", function()
+  local ok_nn, nn = pcall(require, "semeq.nn")
+  if not ok_nn then
+    it("needs semeq.nn", function() pending("semeq.nn is not in this build") end)
+    return
+  end
+
+  -- A file: 8-byte little-endian header length (the real one unless len is given),
+  -- the header, then data (six floats by default).
+  local six = string.pack("<ffffff", 1, 2, 3, 4, 5, 6)
+  local function st(header, data, len)
+    return string.pack("<I8", len or #header) .. header .. (data or six)
+  end
+  local function w(spec) return '{"w":' .. spec .. '}' end
+  local good = w('{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}')
+
+  -- {name, bytes, message after "nn.load: <path>: "}
+  local cases = {
+    {"empty file", "", "byte 0: file has 0 bytes, less than the 8-byte header length"},
+    {"cut inside the length", string.pack("<I8", 10):sub(1, 5), "byte 0: file has 5 bytes, less than the 8-byte header length"},
+    {"cut inside the header", st(good):sub(1, 30), "byte 0: header length 57 exceeds the 22 bytes that follow"},
+    {"cut inside the data", st(good):sub(1, 8 + #good + 10), "byte 65: tensor 'w' data_offsets [0, 24] lie outside the 10 data bytes"},
+    {"header length past the end", st(good, six, 5000), "byte 0: header length 5000 exceeds the 81 bytes that follow"},
+    {"header length 2^63", st(good, six, 1 << 63), "byte 0: header length 9223372036854775808 exceeds the 81 bytes that follow"},
+    {"header length 0", st("", six, 0), "byte 8: header is not valid JSON"},
+    {"header not JSON", st("{nope"), "byte 10: header is not valid JSON"},
+    {"header an array", st("[1,2]"), "byte 8: header is not a JSON object"},
+    {"offsets past the end", st(w('{"dtype":"F32","shape":[2,3],"data_offsets":[0,48]}')), "byte 65: tensor 'w' data_offsets [0, 48] lie outside the 24 data bytes"},
+    {"offsets reversed", st(w('{"dtype":"F32","shape":[2,3],"data_offsets":[24,0]}')), "byte 89: tensor 'w' data_offsets [24, 0] lie outside the 24 data bytes"},
+    {"overlapping offsets", st('{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}}'), "byte 125: tensor 'b' overlaps the previous tensor"},
+    {"offset 2^64 - 1", st(w('{"dtype":"F32","shape":[2,3],"data_offsets":[18446744073709551615,24]}')), "byte 8: tensor 'w' has bad data_offsets"},
+    {"negative offset", st(w('{"dtype":"F32","shape":[2,3],"data_offsets":[-8,16]}')), "byte 8: tensor 'w' has bad data_offsets"},
+    {"fractional offset", st(w('{"dtype":"F32","shape":[2,3],"data_offsets":[0.5,24]}')), "byte 8: tensor 'w' has bad data_offsets"},
+    {"no offsets", st(w('{"dtype":"F32","shape":[2,3]}')), "byte 8: tensor 'w' has bad data_offsets"},
+    {"dtype F16", st(w('{"dtype":"F16","shape":[2,6],"data_offsets":[0,24]}')), "byte 8: tensor 'w' has dtype F16 (only F32 is supported)"},
+    {"dtype not a string", st(w('{"dtype":3,"shape":[2,3],"data_offsets":[0,24]}')), "byte 8: tensor 'w' has no dtype"},
+    {"shape/size mismatch", st(w('{"dtype":"F32","shape":[2,4],"data_offsets":[0,24]}')), "byte 65: tensor 'w' has 24 bytes but its shape needs 32"},
+    {"negative shape", st(w('{"dtype":"F32","shape":[-2,-3],"data_offsets":[0,24]}')), "byte 8: tensor 'w' has a bad shape"},
+    {"shape of 9 dims", st(w('{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,6],"data_offsets":[0,24]}')), "byte 8: tensor 'w' has a bad shape"},
+    {"huge shape", st(w('{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,24]}')), "byte 85: tensor 'w' has 24 bytes but its shape needs "},
+    {"metadata value not a string", st('{"__metadata__":{"a":1},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'), "byte 8: __metadata__ value of 'a' is not a string"},
+    {"duplicate tensor name", st('{"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'), "byte 8: tensor 'w' appears twice"},
+    {"trailing bytes", st(good, six .. "xxxx"), "byte 89: 4 bytes after the last tensor"},
+    {"config not JSON", st('{"__metadata__":{"config":"{bad"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'), "__metadata__.config: json.decode: bad JSON at byte 2"},
+  }
+
+  for i, c in ipairs(cases) do
+    it("rejects: " .. c[1], function()
+      local p = string.format("%s/st_%02d.safetensors", dir, i)
+      h.write(p, c[2])
+      local ok, err = pcall(nn.load, p)
+      assert.is_false(ok)
+      local prefix = "nn.load: " .. p .. ": "
+      assert.are.equal(prefix .. c[3], err:sub(1, #prefix + #c[3]))
+    end)
+  end
+
+  it("loads the well-formed file the cases are cut from", function()
+    local p = dir .. "/st_good.safetensors"
+    h.write(p, st(good))
+    local tensors = nn.load(p)
+    assert.are.same({{1, 2, 3}, {4, 5, 6}}, tensors.w:totable())
+  end)
+
+  it("names the file when its config names an unknown model", function()
+    local p = dir .. "/st_kind.safetensors"
+    h.write(p, st('{"__metadata__":{"config":"{\\"kind\\":\\"zzz\\"}"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'))
+    local ok, err = pcall(nn.load, p)
+    assert.is_false(ok)
+    if not err:find(p, 1, true) then return known("nn.load: an unknown model kind says '" .. err .. "' without the file") end
+  end)
+
+  it("names a directory and a missing file", function()
+    raises("nn.load: " .. dir .. ": cannot open (not a readable file)", nn.load, dir)
+    local ok, err = pcall(nn.load, dir .. "/none.safetensors")
+    assert.is_false(ok)
+    assert.truthy(err:find("^nn%.load: " .. (dir .. "/none.safetensors"):gsub("%p", "%%%0") .. ": cannot open"), err)
+  end)
+
+  it("makes a recipe exit non-zero with the file and byte offset", function()
+    local p = dir .. "/st_recipe.safetensors"
+    h.write(p, st(good):sub(1, 30))
+    local out, rc = h.semeq("-e " .. h.quote('require("semeq.nn").load("' .. p .. '")'))
+    assert.are_not.equal(0, rc)
+    assert.truthy(out:find("nn.load: " .. p .. ": byte 0: header length 57 exceeds the 22 bytes that follow", 1, true), out)
+  end)
+end)
