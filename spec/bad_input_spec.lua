@@ -24,6 +24,11 @@ local h = require "spec.helpers"
 -- semeq.audio and semeq.eq arrived with the eq branch; their rows run when they load.
 local has_audio, audio = pcall(require, "semeq.audio")
 local has_eq, eq = pcall(require, "semeq.eq")
+-- semeq.nn, semeq.optim and semeq.sampler arrived with the nn branch.
+local has_nn, nn = pcall(require, "semeq.nn")
+local optim = has_nn and require "semeq.optim"
+local sampler = has_nn and require "semeq.sampler"
+local models = has_nn and require "semeq.models"
 
 -- A tensor whose storage has been dropped (what a to-be-closed variable leaves behind).
 local function released()
@@ -315,6 +320,61 @@ local eq_cases = not has_eq and {} or {
   {"set 2 params", method "set", {eq.new("safe", P), {1, 2}}, "bad argument #1 to 'set' %(expected 13 parameters, got 2%)"},
 }
 
+local function trained(layer, x) layer:forward(x); return layer end
+
+local nn_cases = not has_nn and {} or {
+  {"Linear negative size", nn.Linear, {-1, 2}, "nn%.Linear: inputSize must be a positive integer"},
+  {"Linear string size", nn.Linear, {"a", 2}, "nn%.Linear: inputSize must be a positive integer"},
+  {"Linear size 0", nn.Linear, {0, 2}, "nn%.Linear: inputSize must be a positive integer"},
+  {"Linear huge", nn.Linear, {1 << 30, 1 << 30}, "out of memory"},
+  {"Linear forward wrong width", method "forward", {nn.Linear(3, 2), T.zeros(4, 5)}, "^nn%.Linear: expected input %[N x 3%], got %[4x5%]$"},
+  {"Linear forward nil", method "forward", {nn.Linear(3, 2), nil, n = 2}, "^nn%.Linear: expected input %[N x 3%], got nil$"},
+  {"Linear forward 3-d", method "forward", {nn.Linear(3, 2), T.zeros(2, 2, 3)}, "^nn%.Linear: expected input %[N x 3%], got %[2x2x3%]$"},
+  {"Linear backward wrong gradOutput", method "backward", {trained(nn.Linear(3, 2), T.zeros(4, 3)), T.zeros(4, 3), T.zeros(4, 5)},
+    "'linear_backward' %(expected a %[%-1x2%] matrix, got %[4x5%]%)"},
+  {"Sequential names the failing child", method "forward", {nn.Sequential():add(nn.Linear(3, 2)):add(nn.Linear(4, 1)), T.zeros(2, 3)},
+    "^Sequential: module 2 %(nn%.Linear%): nn%.Linear: expected input %[N x 4%], got %[2x2%]$"},
+  {"Sequential add a number", method "add", {nn.Sequential(), 3}, "add: argument must be an nn module"},
+  {"MSE size mismatch", method "forward", {nn.MSECriterion(), T.zeros(2, 3), T.zeros(2, 4)}, "MSECriterion: size mismatch, input %[2x3%] vs target %[2x4%]"},
+  {"MSE nil target", method "forward", {nn.MSECriterion(), T.zeros(2, 3), nil, n = 3}, "MSECriterion: .*target",
+    known = "nn.MSECriterion:forward(x, nil) fails with 'attempt to index a nil value (local 'target')'"},
+  {"CrossEntropy label past the classes", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), T.new {1, 7}}, "label 7%.0 at row 2 is not a class in 1%.%.3"},
+  {"CrossEntropy label 0", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), T.new {0, 1}}, "label 0%.0 at row 1 is not a class in 1%.%.3"},
+  {"CrossEntropy NaN label", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), T.new {nan, 1}}, "label %-?nan at row 1 is not a class in 1%.%.3"},
+  {"CrossEntropy table target", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), {1, 2}}, "CrossEntropyCriterion: .*target",
+    known = "nn.CrossEntropyCriterion with a Lua table target fails with 'attempt to call a nil value (method 'contiguous')'"},
+  {"Dropout p = 2", nn.Dropout, {2}, "nn%.Dropout: p must be in %[0, 1%)"},
+  {"Dropout p = NaN", nn.Dropout, {nan}, "nn%.Dropout: p must be in %[0, 1%)"},
+  {"LeakyReLU string slope", nn.LeakyReLU, {"x"}, "LeakyReLU: .*",
+    known = "nn.LeakyReLU('x') is accepted"},
+  {"BatchNorm size 0", nn.BatchNorm, {0}, "nn%.BatchNorm: size must be a positive integer"},
+  {"BatchNorm wrong width", method "forward", {nn.BatchNorm(3), T.zeros(4, 5)}, "^nn%.BatchNorm: expected input %[N x 3%], got %[4x5%]$"},
+  {"LayerNorm wrong width", method "forward", {nn.LayerNorm(3), T.zeros(4, 5)}, "^nn%.LayerNorm: expected input %[%.%.%. x 3%], got %[4x5%]$"},
+  {"adam gradient size", optim.adam, {function() return 1, T.zeros(3) end, T.zeros(2), {}, {}}, "bad argument #2 to 'adam' %(expected 2 elements, got 3%)"},
+  {"adam NaN learning rate", optim.adam, {function() return 1, T.zeros(2) end, T.zeros(2), {learningRate = nan}, {}}, "bad argument #5 to 'adam' %(number must be finite%)"},
+  {"adam parameters not a tensor", optim.adam, {function() return 1, T.zeros(2) end, "x", {}, {}}, "adam: .*",
+    known = "optim.adam with a non-tensor x fails with 'attempt to call a nil value (method 'numel')'"},
+  {"sgd nil gradient", optim.sgd, {function() return 1, nil end, T.zeros(2), {}, {}}, "bad argument #2 to 'sgd' %(semeq.Tensor expected, got nil%)"},
+  {"clipGradNorm not a tensor", optim.clipGradNorm, {3, 1}, "bad argument #1 to 'norm' %(semeq.Tensor expected, got number%)"},
+  {"clipGradNorm negative norm", optim.clipGradNorm, {T.ones(2), -1}, "clipGradNorm: .*",
+    known = "optim.clipGradNorm(g, -1) is accepted"},
+  {"sampler negative n", sampler.shuffled, {-1, 2}, "sampler%.shuffled: n must be a non%-negative integer"},
+  {"sampler batch 0", sampler.shuffled, {4, 0}, "sampler%.shuffled: batchSize must be a positive integer"},
+  {"sampler balanced too many terms", sampler.balanced, {{1, 1, 2}, 5, 1}, "sampler%.balanced: 5 terms per batch but only 2 terms"},
+  {"nn.save numeric path", nn.save, {nn.Linear(2, 2), 5}, "nn%.save: path must be a string"},
+  {"save into a missing folder", nn.save, {nn.Linear(2, 2), "/nonexistent/x.safetensors"}, "nn%.save: /nonexistent/x%.safetensors: cannot create a temporary file next to it: No such file or directory"},
+  {"save a non-model", nn.save, {{}, dir .. "/x.safetensors"}, "nn%.save: .*model",
+    known = "nn.save({}, path) fails with 'attempt to call a nil value (method 'stateDict')'"},
+  {"nn.load numeric path", nn.load, {5}, "nn%.load: path must be a string"},
+  {"loadStateDict missing tensor", nn.loadStateDict, {nn.Linear(2, 2), {}}, "^loadStateDict: missing tensor 'weight'$"},
+  {"loadStateDict wrong shape", nn.loadStateDict, {nn.Linear(2, 2), {weight = T.zeros(7), bias = T.zeros(2)}}, "^loadStateDict: tensor 'weight' has shape %[7%], the model needs %[2x2%]$"},
+  {"models.build unknown kind", models.build, {{kind = "zzz"}}, "^models%.build: unknown model kind 'zzz'$"},
+  {"models.build nil", models.build, {nil, n = 1}, "models%.build: config must be a table"},
+  {"json.decode truncated", nn.json.decode, {"{"}, "json%.decode: bad JSON at byte 0"},
+  {"json.encode a function", nn.json.encode, {{f = print}}, "json%.encode: cannot encode a function"},
+  {"json.encode a cycle", nn.json.encode, {(function() local t = {} t.t = t return t end)()}, "json%.encode: nesting too deep %(a cycle%?%)"},
+}
+
 -- "Huge" sizes are past the tensor cap (2^40 elements), so they fail before any
 -- allocation: a request below the cap but above ASan's 1 TB limit would abort an ASan
 -- run (allocator_may_return_null=0) even though a release build reports it cleanly.
@@ -349,7 +409,7 @@ end
 
 local groups = {["semeq.tensor"] = tensor_cases, ["semeq.data"] = data_cases,
                 ["semeq.metrics"] = metrics_cases, ["semeq.plot"] = plot_cases,
-                ["semeq.audio"] = audio_cases, ["semeq.eq"] = eq_cases}
+                ["semeq.audio"] = audio_cases, ["semeq.eq"] = eq_cases, ["semeq.nn/optim"] = nn_cases}
 for group, cases in pairs(groups) do
   describe("bad input to " .. group, function()
     for _, row in ipairs(cases) do
