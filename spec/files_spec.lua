@@ -14,6 +14,7 @@ local split = require "semeq.data.split"
 local h = require "spec.helpers"
 
 local has_audio, audio = pcall(require, "semeq.audio")
+local has_nn, nn = pcall(require, "semeq.nn")
 
 local dir = h.tmpdir()
 
@@ -146,6 +147,45 @@ describe("writing files", function()
     assert.is_false(ok)
     assert.truthy(err:find(target, 1, true), err)
     assert.are.same(full.mounted and {"filler"} or {}, listing(full.path))
+  end)
+
+  it("a model file (nn.save) that does not fit fails cleanly and keeps the previous model", function()
+    if not has_nn then return pending("semeq.nn is not in this build") end
+    if not need_full() then return end
+    local target = full.path .. "/model.safetensors"
+    local small = nn.Linear(2, 2)
+    if full.mounted then
+      nn.save(small, target)
+      full.fill(8 * 1024)
+    end
+    local before = h.read(target)
+    local big = nn.Linear(64, 256) -- 66 KB of floats
+    local ok, err = pcall(nn.save, big, target)
+    assert.is_false(ok)
+    assert.truthy(err:find("nn.save: " .. target, 1, true), err)
+    assert.are.equal(before, h.read(target))
+    assert.are.same(full.mounted and {"filler", "model.safetensors"} or {}, listing(full.path))
+    if full.mounted then
+      local again = nn.load(target)
+      assert.are.same(small.weight:totable(), again.weight:totable())
+    end
+  end)
+
+  it("apply.lua writing into a full disk exits 1 with the reason and leaves no output", function()
+    if not has_audio then return pending("semeq.audio is not in this build") end
+    if not need_full() then return end
+    local src = dir .. "/apply_src.wav"
+    audio.write(src, (T.rand(22050, 2) - 0.5) * 0.5, {samplerate = 22050, subtype = "pcm_16"})
+    local sum = h.run("sha256sum " .. h.quote(src))
+    full.fill(8 * 1024)
+    local target = full.path .. "/out.wav"
+    local out, rc = h.semeq("scripts/apply.lua " .. h.quote(src) .. " " .. h.quote(target)
+      .. " --params 3,100,2,500,1,0,1000,1,-2,2000,1,1,3000")
+    assert.are.equal(1, rc, out)
+    assert.truthy(out:find("apply.lua: failed: ", 1, true), out)
+    assert.truthy(out:find(target, 1, true), out)
+    assert.are.same(full.mounted and {"filler"} or {}, listing(full.path))
+    assert.are.equal(sum, h.run("sha256sum " .. h.quote(src)))
   end)
 end)
 
