@@ -327,3 +327,63 @@ describe("safetensors model files (nn.load)", function()
     assert.truthy(out:find("nn.load: " .. p .. ": byte 0: header length 57 exceeds the 22 bytes that follow", 1, true), out)
   end)
 end)
+
+describe("sound files (semeq.audio)", function()
+  local ok_audio, audio = pcall(require, "semeq.audio")
+  if not ok_audio then
+    it("needs semeq.audio", function() pending("semeq.audio is not in this build") end)
+    return
+  end
+  local wav = dir .. "/snd_ok.wav"
+  local function bytes()
+    if not h.read(wav) then
+      T.manualSeed(1)
+      audio.write(wav, (T.rand(400, 1) - 0.5) * 0.5, {samplerate = 8000, subtype = "pcm_16"})
+    end
+    return h.read(wav)
+  end
+
+  -- {name, file name, bytes (a function of the valid WAV's bytes), expected message}
+  local cases = {
+    {"zero-length", "zero.wav", function() return "" end, "Format not recognised"},
+    {"text named .wav", "text.wav", function() return "RIFF? no, just text\n" end, "Format not recognised"},
+    {"cut inside the header", "cut.wav", function(b) return b:sub(1, 20) end, ""},
+    {"unsupported bytes named .flac", "noise.flac", function() return string.rep("\x13\x37", 300) end, ""},
+    {"RIFF header of an unknown codec", "codec.wav", function(b) return b:sub(1, 20) .. "\x99\x99" .. b:sub(23) end, ""},
+  }
+  for _, c in ipairs(cases) do
+    it("reports " .. c[1] .. " with the file name", function()
+      local p = dir .. "/" .. c[2]
+      h.write(p, c[3](bytes()))
+      local ok, err = pcall(audio.open, p)
+      assert.is_false(ok)
+      assert.truthy(err:find("audio.open: " .. p .. ": " .. c[4], 1, true), err)
+    end)
+  end
+
+  it("reads a WAV with a .flac name by its content", function()
+    local p = dir .. "/really_a_wav.flac"
+    h.write(p, bytes())
+    local x, info = audio.read(p)
+    assert.are.equal("wav", info.format)
+    assert.are.equal(400, x:size(1))
+  end)
+
+  it("reads what is there of a WAV cut inside its data (no error: a known gap)", function()
+    local p = dir .. "/short.wav"
+    h.write(p, bytes():sub(1, #bytes() - 100))
+    local x = audio.read(p)
+    assert.are.equal(350, x:size(1)) -- 50 of the 400 16-bit frames are gone
+    known("a WAV whose data chunk is shorter than its header says reads without an error")
+  end)
+
+  it("makes apply.lua exit 1 naming the corrupt input", function()
+    local p = dir .. "/zero_in.wav"
+    h.write(p, "")
+    local out, rc = h.semeq("scripts/apply.lua " .. h.quote(p) .. " " .. h.quote(dir .. "/zero_out.wav")
+      .. " --params 3,100,2,500,1,0,1000,1,-2,2000,1,1,3000")
+    assert.are.equal(1, rc)
+    assert.truthy(out:find("apply.lua: failed: audio.open: " .. p .. ": Format not recognised", 1, true), out)
+    assert.is_nil(h.read(dir .. "/zero_out.wav"))
+  end)
+end)
