@@ -22,7 +22,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   for src in spec/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     # built only when its core file exists (see spec/fuzz/CMakeLists.txt)
-    if grep -q "add_executable(${name}\b\|${name}" "$build/spec/fuzz/Makefile" 2>/dev/null; then
+    if grep -q "^${name}:" "$build/spec/fuzz/Makefile" 2>/dev/null; then
       targets+=("${name#fuzz_}")
     fi
   done
@@ -37,6 +37,7 @@ for name in "${targets[@]}"; do
   work="$build/corpus/$name"
   mkdir -p "$work"
   log="$build/fuzz_$name.log"
+  rm -f "$build/artifacts/${name}-"*  # only this run's findings are reported
   # -close_fd_mask=3: the targets print nothing of their own; keep the log to libFuzzer's lines
   if "$build/spec/fuzz/fuzz_$name" "$work" "spec/fuzz/corpus/$name" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
