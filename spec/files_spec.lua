@@ -104,6 +104,27 @@ describe("writing files", function()
     end
   end)
 
+  it("outputs get ordinary permissions (0666 minus the umask), not mkstemp's 0600", function()
+    local d = dir .. "/modes"
+    os.execute("mkdir -p " .. h.quote(d))
+    local function mode(p) return (h.run("stat -c %a " .. h.quote(p)):gsub("%s+$", "")) end
+    local umask = tonumber((h.run("umask"):gsub("%s+$", "")), 8)
+    local want = string.format("%o", 438 & ~umask) -- 438 = 0666
+    atomic.write(d .. "/a.txt", "x")
+    assert.are.equal(want, mode(d .. "/a.txt"))
+    if has_audio then
+      audio.write(d .. "/a.wav", T.zeros(8), {samplerate = 8000})
+      assert.are.equal(want, mode(d .. "/a.wav"))
+    end
+    if has_nn then
+      nn.save(nn.Linear(2, 2), d .. "/m.safetensors")
+      local got = mode(d .. "/m.safetensors")
+      if got ~= want then
+        return pending("known gap: nn.save (se_safetensors_write) leaves mkstemp's mode " .. got .. ", not " .. want)
+      end
+    end
+  end)
+
   it("atomic.write names a missing directory", function()
     local ok, err = pcall(atomic.write, dir .. "/no/such/dir/x.txt", "x", "loss")
     assert.is_false(ok)
