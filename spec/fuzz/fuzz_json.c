@@ -2,7 +2,7 @@
  * trailing-garbage check, the error location and the conversion to Lua tables).
  *
  * The bytes go through decode_json (a string) and, written to a private temporary
- * file, through read_json and read_jsonl (the whole-file and line-by-line readers that
+ * file (on /dev/shm when it exists), through read_json and read_jsonl (the whole-file and line-by-line readers that
  * the Audealize and SocialFX loaders use). Lua errors are expected for bad input;
  * only crashes, sanitizer reports, leaks and errors that are not strings count. */
 #include <lauxlib.h>
@@ -36,7 +36,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     luaL_openlibs(L);
     luaL_requiref(L, "semeq.data.core", luaopen_semeq_data_core, 0);
     lua_setglobal(L, "core");
-    snprintf(path, sizeof path, "/tmp/semeq_fuzz_json.%ld", (long)getpid());
+    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(path, sizeof path, "%s/semeq_fuzz_json.%ld", dir, (long)getpid());
     atexit(cleanup);
     return 0;
 }
