@@ -31,6 +31,7 @@ local p = cli.parser{name = "vocabulary.lua", usage = "[options]",
     {"k", "integer", 5, "neighbours of the k-NN classifier"},
     {"min-silhouette", "number", 0.25, "held-out silhouette a grouping must reach"},
     {"min-accuracy", "number", 0.4, "held-out k-NN accuracy a grouping must reach"},
+    {"above-majority", "boolean", true, "a grouping's k-NN accuracy must also beat always guessing its largest group"},
     {"bootstrap", "integer", 200, "bootstrap resamples for the chosen level's intervals (0: none)"},
     {"threads", "integer", 1, "OpenBLAS threads"},
     {"json", "string", nil, "write the path and the chosen grouping here (.json)"},
@@ -75,7 +76,8 @@ end
 local path = vocabulary.merge_path(ex, X, {folds = o.folds, repeats = o.repeats, k = o.k, seed = o.seed,
   linkage = o.linkage})
 vocabulary.score_path(ex, X, path, {k = o.k})
-local chosen, best = vocabulary.choose(path, {min_silhouette = o["min-silhouette"], min_accuracy = o["min-accuracy"]})
+local chosen, best = vocabulary.choose(path, {min_silhouette = o["min-silhouette"],
+  min_accuracy = o["min-accuracy"], above_majority = o["above-majority"]})
 
 local function num(x) return x and string.format("%.3f", x) or "-" end
 local protocol = string.format(
@@ -108,12 +110,13 @@ local shown = chosen or best
 local detail, yte, test_X = vocabulary.group_detail(ex, X, shown, {k = o.k})
 local ytr = vocabulary.relabel(ex.y.train, shown.groups)
 local scores = evaluate.scores(X.train, ytr, test_X, yte, {k = o.k, bootstrap = o.bootstrap})
+local majority_rule = o["above-majority"] and " above the majority rate" or ""
 if chosen then
-  print(string.format("chosen: %d groups, the most that clear held-out silhouette >= %.2f and %d-NN accuracy >= %.2f",
-    chosen.n_groups, o["min-silhouette"], o.k, o["min-accuracy"]))
+  print(string.format("chosen: %d groups, the most that clear held-out silhouette >= %.2f and %d-NN accuracy >= %.2f%s",
+    chosen.n_groups, o["min-silhouette"], o.k, o["min-accuracy"], majority_rule))
 else
-  print(string.format("no level clears held-out silhouette >= %.2f and %d-NN accuracy >= %.2f; the level with the best"
-    .. " held-out silhouette (%d groups) is shown", o["min-silhouette"], o.k, o["min-accuracy"], best.n_groups))
+  print(string.format("no level clears held-out silhouette >= %.2f and %d-NN accuracy >= %.2f%s; the level with the best"
+    .. " held-out silhouette (%d groups) is shown", o["min-silhouette"], o.k, o["min-accuracy"], majority_rule, best.n_groups))
 end
 local function ci(c) return c and string.format(" [%.2f, %.2f]", c[1], c[2]) or "" end
 print(string.format("held-out silhouette %s%s, %d-NN accuracy %s%s (majority group %s), macro-F1 %s",
@@ -140,7 +143,8 @@ if o.json then
     data = prep.data, space = X.name, model = o.model, linkage = o.linkage, protocol = protocol,
     split = ex.split and ex.split.method, seed = prep.seed or o.seed, train_rows = ex.train:size(),
     held_out_rows = path.held_out_rows, held_out_dropped = path.held_out_dropped,
-    thresholds = {min_silhouette = o["min-silhouette"], min_accuracy = o["min-accuracy"]},
+    thresholds = {min_silhouette = o["min-silhouette"], min_accuracy = o["min-accuracy"],
+      above_majority = o["above-majority"]},
     cv = path.protocol, path = levels,
     chosen = chosen and {n_groups = chosen.n_groups, groups = detail, scores = scores} or nil,
     best_silhouette = not chosen and {n_groups = best.n_groups, groups = detail, scores = scores} or nil,

@@ -100,6 +100,15 @@ describe("semeq.vocabulary", function()
     end
   end)
 
+  it("does not choose a grouping whose accuracy is no better than guessing the largest group", function()
+    local path = {{n_groups = 3, held_out = {silhouette = 0.5, knn_accuracy = 0.6, majority = 0.7}},
+                  {n_groups = 2, held_out = {silhouette = 0.4, knn_accuracy = 0.8, majority = 0.5}}}
+    local opts = {min_silhouette = 0.3, min_accuracy = 0.5}
+    assert.are.equal(2, vocabulary.choose(path, opts).n_groups)
+    opts.above_majority = false
+    assert.are.equal(3, vocabulary.choose(path, opts).n_groups)
+  end)
+
   it("rejects an unknown space, linkage or PCA size", function()
     assert.has_error(function() vocabulary.space({}, "curves") end,
       "vocabulary.space: unknown space 'curves' (params, response, latent)")

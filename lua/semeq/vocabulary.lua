@@ -308,14 +308,16 @@ function M.score_path(ex, X, path, opts)
 end
 
 --- The level with the most groups (>= 2) whose held-out silhouette and 5-NN accuracy
--- clear opts.min_silhouette and opts.min_accuracy, or nil and the level with the best
--- held-out silhouette.
+-- clear opts.min_silhouette and opts.min_accuracy (and, unless opts.above_majority is
+-- false, whose accuracy beats always guessing the largest group), or nil and the level
+-- with the best held-out silhouette.
 function M.choose(path, opts)
   local best
   for _, level in ipairs(path) do
     local h = level.held_out
     if level.n_groups >= 2 and h.silhouette then
-      if h.silhouette >= opts.min_silhouette and h.knn_accuracy >= opts.min_accuracy then return level end
+      local beats = opts.above_majority == false or h.knn_accuracy > h.majority
+      if h.silhouette >= opts.min_silhouette and h.knn_accuracy >= opts.min_accuracy and beats then return level end
       if not best or h.silhouette > best.held_out.silhouette then best = level end
     end
   end
