@@ -31,6 +31,7 @@ local p = cli.parser{name = "vocabulary.lua", usage = "[options]",
     {"k", "integer", 5, "neighbours of the k-NN classifier"},
     {"min-silhouette", "number", 0.25, "held-out silhouette a grouping must reach"},
     {"min-accuracy", "number", 0.4, "held-out k-NN accuracy a grouping must reach"},
+    {"min-recall", "number", 0.2, "held-out k-NN recall every group must reach (no group that is never recognised)"},
     {"above-majority", "boolean", true, "a grouping's k-NN accuracy must also beat always guessing its largest group"},
     {"bootstrap", "integer", 200, "bootstrap resamples for the chosen level's intervals (0: none)"},
     {"threads", "integer", 1, "OpenBLAS threads"},
@@ -77,7 +78,7 @@ local path = vocabulary.merge_path(ex, X, {folds = o.folds, repeats = o.repeats,
   linkage = o.linkage})
 vocabulary.score_path(ex, X, path, {k = o.k})
 local chosen, best = vocabulary.choose(path, {min_silhouette = o["min-silhouette"],
-  min_accuracy = o["min-accuracy"], above_majority = o["above-majority"]})
+  min_accuracy = o["min-accuracy"], min_recall = o["min-recall"], above_majority = o["above-majority"]})
 
 local function num(x) return x and string.format("%.3f", x) or "-" end
 local protocol = string.format(
@@ -96,12 +97,12 @@ print(string.format("space: %s%s%s", X.name, sm and (" of " .. o.model) or "",
   X.explained and string.format(" (%.1f%% of the training variance)", 100 * X.explained) or ""))
 print(protocol)
 print()
-print(string.format("%6s %8s %9s | %9s %9s %9s %9s | %s", "groups", "cv acc", "train sil", "held sil", "held acc",
-  "majority", "macro-F1", "next merge (score)"))
+print(string.format("%6s %8s %9s | %9s %9s %9s %9s %10s | %s", "groups", "cv acc", "train sil", "held sil", "held acc",
+  "majority", "macro-F1", "min recall", "next merge (score)"))
 for _, level in ipairs(path) do
   local h = level.held_out
-  print(string.format("%6d %8s %9s | %9s %9s %9s %9s | %s", level.n_groups, num(level.cv_accuracy),
-    num(level.train_silhouette), num(h.silhouette), num(h.knn_accuracy), num(h.majority), num(h.macro_f1),
+  print(string.format("%6d %8s %9s | %9s %9s %9s %9s %10s | %s", level.n_groups, num(level.cv_accuracy),
+    num(level.train_silhouette), num(h.silhouette), num(h.knn_accuracy), num(h.majority), num(h.macro_f1), num(h.min_recall),
     level.merge and string.format("%s + %s (%.3f)", level.merge.a, level.merge.b, level.merge.score) or ""))
 end
 print()
@@ -110,13 +111,14 @@ local shown = chosen or best
 local detail, yte, test_X = vocabulary.group_detail(ex, X, shown, {k = o.k})
 local ytr = vocabulary.relabel(ex.y.train, shown.groups)
 local scores = evaluate.scores(X.train, ytr, test_X, yte, {k = o.k, bootstrap = o.bootstrap})
-local majority_rule = o["above-majority"] and " above the majority rate" or ""
+local majority_rule = string.format("%s, every group's recall >= %.2f", o["above-majority"] and " above the majority rate"
+  or "", o["min-recall"])
 if chosen then
   print(string.format("chosen: %d groups, the most that clear held-out silhouette >= %.2f and %d-NN accuracy >= %.2f%s",
     chosen.n_groups, o["min-silhouette"], o.k, o["min-accuracy"], majority_rule))
 else
-  print(string.format("no level clears held-out silhouette >= %.2f and %d-NN accuracy >= %.2f%s; the level with the best"
-    .. " held-out silhouette (%d groups) is shown", o["min-silhouette"], o.k, o["min-accuracy"], majority_rule, best.n_groups))
+  print(string.format("no level clears held-out silhouette >= %.2f and %d-NN accuracy >= %.2f%s; shown: the level with"
+    .. " the best held-out silhouette (%d groups) among those that meet the accuracy rules, if any", o["min-silhouette"], o.k, o["min-accuracy"], majority_rule, best.n_groups))
 end
 local function ci(c) return c and string.format(" [%.2f, %.2f]", c[1], c[2]) or "" end
 print(string.format("held-out silhouette %s%s, %d-NN accuracy %s%s (majority group %s), macro-F1 %s",
@@ -144,7 +146,7 @@ if o.json then
     split = ex.split and ex.split.method, seed = prep.seed or o.seed, train_rows = ex.train:size(),
     held_out_rows = path.held_out_rows, held_out_dropped = path.held_out_dropped,
     thresholds = {min_silhouette = o["min-silhouette"], min_accuracy = o["min-accuracy"],
-      above_majority = o["above-majority"]},
+      min_recall = o["min-recall"], above_majority = o["above-majority"]},
     cv = path.protocol, path = levels,
     chosen = chosen and {n_groups = chosen.n_groups, groups = detail, scores = scores} or nil,
     best_silhouette = not chosen and {n_groups = best.n_groups, groups = detail, scores = scores} or nil,

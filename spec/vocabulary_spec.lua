@@ -109,6 +109,16 @@ describe("semeq.vocabulary", function()
     assert.are.equal(3, vocabulary.choose(path, opts).n_groups)
   end)
 
+  it("does not choose a grouping with a group that held-out rows never land in", function()
+    local path = {{n_groups = 3, held_out = {silhouette = 0.5, knn_accuracy = 0.9, majority = 0.5, min_recall = 0}},
+                  {n_groups = 2, held_out = {silhouette = 0.3, knn_accuracy = 0.8, majority = 0.5, min_recall = 0.7}}}
+    assert.are.equal(2, vocabulary.choose(path, {min_silhouette = 0.25, min_accuracy = 0.5, min_recall = 0.2}).n_groups)
+    -- nothing clears: the best silhouette among the levels that meet the accuracy rules
+    local level, best = vocabulary.choose(path, {min_silhouette = 0.6, min_accuracy = 0.5, min_recall = 0.2})
+    assert.is_nil(level)
+    assert.are.equal(2, best.n_groups)
+  end)
+
   it("rejects an unknown space, linkage or PCA size", function()
     assert.has_error(function() vocabulary.space({}, "curves") end,
       "vocabulary.space: unknown space 'curves' (params, response, latent)")
@@ -127,7 +137,7 @@ describe("scripts/vocabulary.lua", function()
   teardown(function() os.execute("rm -rf " .. H.quote(dir)) end)
 
   it("walks SocialFX's 24 words down to one group, scoring every level on held-out rows", function()
-    local out, code = H.semeq(("scripts/vocabulary.lua --repeats 1 --bootstrap 0 --min-silhouette -1 --min-accuracy 0 --json %s --svg %s")
+    local out, code = H.semeq(("scripts/vocabulary.lua --repeats 1 --bootstrap 0 --min-silhouette -1 --min-accuracy 0 --min-recall 0 --json %s --svg %s")
       :format(H.quote(dir .. "/v.json"), H.quote(dir .. "/v.svg")))
     assert.are.equal(0, code, out)
     assert.truthy(out:find("merges chosen on the 339 training rows only", 1, true), out)

@@ -287,7 +287,8 @@ end
 
 --- Scores every level of the path on the held-out rows (in place): held_out =
 -- {silhouette, knn_accuracy, macro_f1, majority (share of the largest group among the
--- held-out rows: the accuracy of always guessing it), n}. opts.k (5).
+-- held-out rows: the accuracy of always guessing it), min_recall (the lowest 5-NN
+-- recall of a group with held-out rows), n}. opts.k (5).
 function M.score_path(ex, X, path, opts)
   opts = opts or {}
   local idx = held_out_rows(ex)
@@ -299,7 +300,13 @@ function M.score_path(ex, X, path, opts)
     local share = term_counts(yte)
     local top = 0
     for _, c in pairs(share) do top = math.max(top, c) end
-    local h = {n = #yte, knn_accuracy = acc, macro_f1 = metrics.macro_f1(yte, pred), majority = top / #yte}
+    -- the least-recognised group: a level whose scores come from its big groups alone
+    -- can hide groups that held-out rows never land in
+    local hits, min_recall = {}, math.huge
+    for i, l in ipairs(yte) do hits[l] = (hits[l] or 0) + (pred[i] == l and 1 or 0) end
+    for l, c in pairs(share) do min_recall = math.min(min_recall, hits[l] / c) end
+    local h = {n = #yte, knn_accuracy = acc, macro_f1 = metrics.macro_f1(yte, pred), majority = top / #yte,
+               min_recall = min_recall}
     if distinct(yte) >= 2 and distinct(yte) < #yte then h.silhouette = metrics.silhouette(test_X, yte) end
     level.held_out = h
   end
@@ -308,20 +315,26 @@ function M.score_path(ex, X, path, opts)
 end
 
 --- The level with the most groups (>= 2) whose held-out silhouette and 5-NN accuracy
--- clear opts.min_silhouette and opts.min_accuracy (and, unless opts.above_majority is
--- false, whose accuracy beats always guessing the largest group), or nil and the level
--- with the best held-out silhouette.
+-- clear opts.min_silhouette and opts.min_accuracy, whose every group has a held-out
+-- recall of at least opts.min_recall (0), and (unless opts.above_majority is false)
+-- whose accuracy beats always guessing the largest group; or nil and the level with
+-- the best held-out silhouette among those that meet the accuracy rules (among all
+-- levels if none does).
 function M.choose(path, opts)
-  local best
+  local best, best_any
+  local function better(a, b) return not a or b.held_out.silhouette > a.held_out.silhouette end
   for _, level in ipairs(path) do
     local h = level.held_out
     if level.n_groups >= 2 and h.silhouette then
       local beats = opts.above_majority == false or h.knn_accuracy > h.majority
-      if h.silhouette >= opts.min_silhouette and h.knn_accuracy >= opts.min_accuracy and beats then return level end
-      if not best or h.silhouette > best.held_out.silhouette then best = level end
+      local recall = h.min_recall == nil or h.min_recall >= (opts.min_recall or 0)
+      local predictive = h.knn_accuracy >= opts.min_accuracy and beats and recall
+      if predictive and h.silhouette >= opts.min_silhouette then return level end
+      if predictive and better(best, level) then best = level end
+      if better(best_any, level) then best_any = level end
     end
   end
-  return nil, best
+  return nil, best or best_any
 end
 
 --- Per-group detail of one level on the held-out rows: {terms, n_train, n_test,
