@@ -93,6 +93,10 @@ print(ex.summary)
 if path.held_out_dropped > 0 then
   print(string.format("%d held-out rows dropped: their word never occurs in the training rows", path.held_out_dropped))
 end
+if sm then
+  print(string.format("data %s, split %s, seed %s and representation taken from the model, so its held-out rows stay held out",
+    prep.data, ex.split and ex.split.method or "none", tostring(prep.seed)))
+end
 print(string.format("space: %s%s%s", X.name, sm and (" of " .. o.model) or "",
   X.explained and string.format(" (%.1f%% of the training variance)", 100 * X.explained) or ""))
 print(protocol)

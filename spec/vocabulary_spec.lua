@@ -157,6 +157,21 @@ describe("scripts/vocabulary.lua", function()
     assert.truthy(io.open(dir .. "/v.svg"):read("a"):find("24 word groups", 1, true))
   end)
 
+  it("uses a model's latent space with the model's own data and split", function()
+    local model = dir .. "/sfx.safetensors"
+    require("spec.support.tiny_models").train(model, "socialfx", 4)
+    local out, code = H.semeq(("scripts/vocabulary.lua --model %s --data safe --repeats 1 --bootstrap 0 --json %s")
+      :format(H.quote(model), H.quote(dir .. "/m.json")))
+    assert.are.equal(0, code, out)
+    assert.truthy(out:find("data socialfx, split stratified, seed 1 and representation taken from the model", 1, true), out)
+    assert.truthy(out:find("space: latent of " .. model, 1, true), out)
+    local j = nn.json.decode(io.open(dir .. "/m.json"):read("a"))
+    assert.are.same({"latent", 24, 119}, {j.space, #j.path, j.held_out_rows})
+    out, code = H.semeq("scripts/vocabulary.lua --model " .. H.quote(dir .. "/none.safetensors"))
+    assert.are.same({1, ("vocabulary.lua: nn.load: %s/none.safetensors: cannot open (not a readable file)\n"):format(dir)},
+      {code, out})
+  end)
+
   it("reports usage errors with exit status 2", function()
     local out, code = H.semeq("scripts/vocabulary.lua --space latent")
     assert.are.same({2, "vocabulary.lua: --space latent needs --model FILE (see --help)\n"}, {code, out})
