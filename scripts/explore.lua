@@ -42,7 +42,7 @@ print(string.format("%d %s points of a %d-D latent space (%s model; training cod
   #rows, o.samples and "sampled" or "grid", sm:latent_size(), rows[1].eq.kind, st.n, st.sd:mean()))
 if o.grid then
   print("grid over z1 in [" .. string.format("%.3f, %.3f", st.min[1], st.max[1]) .. "], z2 in ["
-    .. string.format("%.3f, %.3f", st.min[2], st.max[2]) .. "], z1 outer")
+    .. string.format("%.3f, %.3f", st.min[2], st.max[2]) .. "] (z2 varies fastest)")
 end
 print("label = point and nearest term (by centroid)")
 print(eqtable.settings(rows))

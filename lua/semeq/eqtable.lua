@@ -81,13 +81,17 @@ local function label_width(rows)
 end
 
 --- A text table of settings: one row per {label=, eq=}. SAFE: the 13 parameters
--- (gains dB, frequencies Hz, Q); 40-band: mean dB per region, max and min.
+-- (gains dB, frequencies Hz, Q), and fit_err (max dB error of the 5-band fit at the 40
+-- centres) for a curve40 model; 40-band: mean dB per region, max and min.
 function M.settings(rows)
   if #rows == 0 then return "" end
   local kind = rows[1].eq.kind
   local header, out = {"label"}, {}
+  -- a curve40 model's settings are fits of its decoded curve: say how close
+  local fitted = rows[1].eq.fit_error_db ~= nil
   if kind == "safe" then
     for i, n in ipairs(M.SAFE_NAMES) do header[i + 1] = n end
+    if fitted then header[#header + 1] = "fit_err" end
   else
     for i, r in ipairs(M.REGIONS) do header[i + 1] = r[1] end
     header[#header + 1], header[#header + 2] = "max", "min"
@@ -96,6 +100,7 @@ function M.settings(rows)
     local cells = {tostring(r.label)}
     if kind == "safe" then
       for j, v in ipairs(r.eq.params) do cells[j + 1] = fmt_param(v, SAFE_ROLE[j]) end
+      if fitted then cells[#cells + 1] = string.format("%.2f", r.eq.fit_error_db or 0 / 0) end
     else
       local s = M.summary40(r.eq.gains)
       for j, reg in ipairs(M.REGIONS) do cells[j + 1] = string.format("%.2f", s[reg[1]]) end
