@@ -33,6 +33,7 @@ local p = cli.parser{name = "vocabulary.lua", usage = "[options]",
     {"min-accuracy", "number", 0.4, "held-out k-NN accuracy a grouping must reach"},
     {"min-recall", "number", 0.2, "held-out k-NN recall every group must reach (no group that is never recognised)"},
     {"above-majority", "boolean", true, "a grouping's k-NN accuracy must also beat always guessing its largest group"},
+    {"target-groups", "integer", 4, "also report the best held-out silhouette among levels with at least this many groups"},
     {"bootstrap", "integer", 200, "bootstrap resamples for the chosen level's intervals (0: none)"},
     {"threads", "integer", 1, "OpenBLAS threads"},
     {"json", "string", nil, "write the path and the chosen grouping here (.json)"},
@@ -109,6 +110,15 @@ for _, level in ipairs(path) do
     num(level.train_silhouette), num(h.silhouette), num(h.knn_accuracy), num(h.majority), num(h.macro_f1), num(h.min_recall),
     level.merge and string.format("%s + %s (%.3f)", level.merge.a, level.merge.b, level.merge.score) or ""))
 end
+local target
+for _, level in ipairs(path) do
+  local sil = level.held_out.silhouette
+  if level.n_groups >= o["target-groups"] and sil and (not target or sil > target.held_out.silhouette) then target = level end
+end
+if target then
+  print(string.format("best held-out silhouette with >= %d groups: %.3f (%d groups, %d-NN accuracy %.3f)", o["target-groups"],
+    target.held_out.silhouette, target.n_groups, o.k, target.held_out.knn_accuracy))
+end
 print()
 
 local shown = chosen or best
@@ -152,6 +162,7 @@ if o.json then
     thresholds = {min_silhouette = o["min-silhouette"], min_accuracy = o["min-accuracy"],
       min_recall = o["min-recall"], above_majority = o["above-majority"]},
     cv = path.protocol, path = levels,
+    target = target and {min_groups = o["target-groups"], n_groups = target.n_groups, held_out = target.held_out} or nil,
     chosen = chosen and {n_groups = chosen.n_groups, groups = detail, scores = scores} or nil,
     best_silhouette = not chosen and {n_groups = best.n_groups, groups = detail, scores = scores} or nil,
   })

@@ -144,6 +144,7 @@ describe("scripts/vocabulary.lua", function()
     assert.truthy(out:find("scored on the 119 held-out rows (stratified split, seed 1)", 1, true), out)
     -- thresholds every level clears: the finest grouping, the 24 words themselves
     assert.truthy(out:find("chosen: 24 groups", 1, true), out)
+    assert.truthy(out:find("best held%-out silhouette with >= 4 groups: %-?%d%.%d+ %(%d+ groups"), out)
     local j = nn.json.decode(io.open(dir .. "/v.json"):read("a"))
     assert.are.equal(24, #j.path)
     for i, level in ipairs(j.path) do
