@@ -103,9 +103,16 @@ describe("CSV loading (SAFE)", function()
 
   it("reports an empty file as an error naming it", function()
     local p = file("empty.csv", "")
-    local ok, err = pcall(data.load, "safe", p)
-    if ok then return known("the SAFE loader returns an empty dataset for an empty file (SocialFX raises)") end
-    assert.truthy(err:find(p, 1, true))
+    raises("data.load: " .. p .. ": empty file", data.load, "safe", p)
+    local blank = file("blank.csv", "\n\n")
+    raises("data.load: " .. blank .. ": empty file", data.load, "safe", blank)
+  end)
+
+  it("still loads a file whose rows are all dropped (the reasons are the result)", function()
+    local p = file("all_bad.csv", "1,warm\n")
+    local ds = data.load("safe", p)
+    assert.are.equal(0, ds:size())
+    assert.are.same({line = 1, reason = "2 fields, expected 25"}, dropped_at(ds, 1))
   end)
 
   it("reads a 16 MB line in one pass and drops it by line (no line-length cap in csv.c)", function()
@@ -159,9 +166,18 @@ describe("JSON loading", function()
 
   it("raises when the document is not an array, naming the file", function()
     local p = file("object.json", '{"word": "warm"}')
-    local ok, err = pcall(data.load, "audealize", p)
-    if ok then return known("an audealize file holding an object (not an array) loads as an empty dataset") end
-    assert.are.equal("data.load: " .. p .. ": expected a JSON array of words", err)
+    raises("data.load: " .. p .. ": expected a JSON array of words", data.load, "audealize", p)
+    local mixed = file("mixed.json", '{"1": {"word": "warm"}, "x": 2}')
+    raises("data.load: " .. mixed .. ": expected a JSON array of words", data.load, "audealize", mixed)
+    local number = file("number.json", '42')
+    raises("data.load: " .. number .. ": expected a JSON array of words", data.load, "audealize", number)
+  end)
+
+  it("raises on an empty array or object, naming the file", function()
+    for _, text in ipairs {"[]", "{}"} do
+      local p = file("empty.json", text)
+      raises("data.load: " .. p .. ": expected a non-empty JSON array of words", data.load, "audealize", p)
+    end
   end)
 
   it("drops entries of the wrong type by entry number and keeps the rest", function()
@@ -370,12 +386,33 @@ describe("sound files (semeq.audio)", function()
     assert.are.equal(400, x:size(1))
   end)
 
-  it("reads what is there of a WAV cut inside its data (no error: a known gap)", function()
+  it("reports a WAV cut inside its data with the frames there and the frames declared", function()
     local p = dir .. "/short.wav"
+    h.write(p, bytes():sub(1, #bytes() - 100)) -- 50 of the 400 16-bit frames are gone
+    raises("audio.read: " .. p .. ": truncated: 350 of 400 frames", audio.read, p)
+  end)
+
+  it("streams a cut WAV block by block and fails on the block that reaches the cut", function()
+    local p = dir .. "/short_stream.wav"
     h.write(p, bytes():sub(1, #bytes() - 100))
-    local x = audio.read(p)
-    assert.are.equal(350, x:size(1)) -- 50 of the 400 16-bit frames are gone
-    known("a WAV whose data chunk is shorter than its header says reads without an error")
+    local f = audio.open(p)
+    assert.are.equal(350, f:info().frames) -- libsndfile counts only the frames that are there
+    for _ = 1, 3 do assert.are.equal(100, f:read(100):size(1)) end
+    raises("reader:read: " .. p .. ": truncated: 350 of 400 frames", f.read, f, 100)
+    f:close()
+  end)
+
+  it("streams a complete WAV to its end without an error", function()
+    bytes() -- writes the WAV on first use
+    local f = audio.open(wav)
+    local total, block = 0, f:read(128)
+    while block do
+      total = total + block:size(1)
+      block = f:read(128)
+    end
+    assert.are.equal(400, total)
+    assert.is_nil(f:read(128)) -- reading past the end stays quiet
+    f:close()
   end)
 
   it("makes apply.lua exit 1 naming the corrupt input", function()

@@ -16,6 +16,13 @@ local optim = {}
 
 local function zeros_like(x) return T.zeros(x:numel()) end
 
+-- The parameters are updated in place, so they must be a tensor: say so before opfunc runs.
+local function check_params(x, name)
+  if not T.isTensor(x) then
+    error(string.format("optim.%s: x must be a tensor of parameters, got %s", name, type(x)), 3)
+  end
+end
+
 --[[ SGD with momentum, Nesterov momentum and L2 weight decay (torch.optim.SGD's formulas).
 ARGS:
 - opfunc : a function that takes x and returns f(x), df/dx (a tensor of x's size)
@@ -32,6 +39,7 @@ function optim.sgd(opfunc, x, config, state)
   local lr, mom = config.learningRate or 1e-3, config.momentum or 0
   local damp, wd = config.dampening or 0, config.weightDecay or 0
   local nesterov = config.nesterov or false
+  check_params(x, "sgd")
   assert(not nesterov or (mom > 0 and damp == 0), "optim.sgd: Nesterov needs momentum > 0 and dampening 0")
   local fx, dfdx = opfunc(x)
   state.buf = state.buf or zeros_like(x)
@@ -41,6 +49,7 @@ function optim.sgd(opfunc, x, config, state)
 end
 
 local function adam(opfunc, x, config, state, decoupled)
+  check_params(x, decoupled and "adamw" or "adam")
   config = config or {}
   state = state or config
   local lr = config.learningRate or 1e-3
@@ -74,6 +83,9 @@ function optim.adamw(opfunc, x, config, state) return adam(opfunc, x, config, st
 
 -- Scales grads in place so that their L2 norm is at most maxNorm; returns the norm before.
 function optim.clipGradNorm(grads, maxNorm)
+  if math.type(maxNorm) == nil or not (maxNorm >= 0) then
+    error("optim.clipGradNorm: maxNorm must be a number >= 0, got " .. tostring(maxNorm), 2)
+  end
   local norm = core.norm(grads)
   if norm > maxNorm and norm > 0 then core.scale(grads, maxNorm / (norm + 1e-6)) end
   return norm

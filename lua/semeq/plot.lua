@@ -242,6 +242,17 @@ function M.responses(curves, path, opts)
   for i, cv in ipairs(curves) do
     local fr, db = to_list(cv.freqs or default, "responses"), to_list(cv.db, "responses")
     if #fr ~= #db then error(string.format("responses: curve %d has %d values for %d frequencies", i, #db, #fr), 2) end
+    -- the x axis is log10(frequency): a non-positive one would put NaN in the SVG
+    for k, f in ipairs(fr) do
+      if math.type(f) == nil or not (f > 0 and f < math.huge) then
+        error(string.format("responses: curve %d frequency %d = %s must be a positive finite number", i, k, tostring(f)), 2)
+      end
+    end
+    for k, v in ipairs(db) do
+      if math.type(v) == nil then
+        error(string.format("responses: curve %d value %d is a %s, not a number", i, k, type(v)), 2)
+      end
+    end
     series[i] = {fr = fr, db = db, label = cv.label or ("curve " .. i)}
     for _, v in ipairs(fr) do allx[#allx + 1] = v end
     for _, v in ipairs(db) do ally[#ally + 1] = v end
@@ -286,7 +297,10 @@ function M.loss(series, path, opts)
     s.values = to_list(s.values, "loss")
     if #s.values == 0 then error(string.format("loss: series %d is empty", i), 2) end
     maxn = math.max(maxn, #s.values)
-    for _, v in ipairs(s.values) do
+    for k, v in ipairs(s.values) do
+      if math.type(v) == nil then
+        error(string.format("loss: series %d value %d is a %s, not a number", i, k, type(v)), 2)
+      end
       if opts.log_y and not (v > 0) then error("loss: log_y needs positive losses", 2) end
       ally[#ally + 1] = opts.log_y and math.log(v, 10) or v
     end

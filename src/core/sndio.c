@@ -15,7 +15,39 @@ struct se_snd {
     bool writer;
     char *path;      /* final name */
     char *tmp_path;  /* writers only */
+    int64_t pos;       /* readers: frames read so far */
+    int64_t declared;  /* readers: frames the header promises (-1: unknown) */
 };
+
+/* Bytes per frame of an uncompressed subtype, 0 for the others. */
+static int64_t frame_bytes(const SF_INFO *i)
+{
+    switch (i->format & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: return i->channels;
+    case SF_FORMAT_PCM_16: return 2 * (int64_t)i->channels;
+    case SF_FORMAT_PCM_24: return 3 * (int64_t)i->channels;
+    case SF_FORMAT_PCM_32: case SF_FORMAT_FLOAT: return 4 * (int64_t)i->channels;
+    case SF_FORMAT_DOUBLE: return 8 * (int64_t)i->channels;
+    default: return 0;
+    }
+}
+
+/* libsndfile shortens info.frames to the data that is in the file and only notes the
+ * header's claim in its log ("data : 128 (should be 88)"). That note is the one trace of a
+ * file cut inside its data, so read it back. A streamed WAV's header claims 0 or 0xFFFFFFFF
+ * bytes: not a truncation. */
+static int64_t declared_frames(SNDFILE *sf, const SF_INFO *i)
+{
+    int64_t fb = frame_bytes(i);
+    if (fb == 0) return -1;
+    char log[4096];
+    sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
+    const char *p = strstr(log, "\ndata : ");
+    long long claimed, actual;
+    if (!p || sscanf(p, "\ndata : %lld (should be %lld)", &claimed, &actual) != 2) return -1;
+    if (claimed <= actual || claimed == 0xFFFFFFFFLL) return -1;
+    return claimed / fb;
+}
 
 static char *dup_str(const char *s)
 {
@@ -48,6 +80,7 @@ se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG])
         snd_free(s);
         return e == SF_ERR_SYSTEM ? SE_EIO : SE_EFORMAT;
     }
+    s->declared = declared_frames(s->sf, &s->info);
     *out = s;
     return SE_OK;
 }
@@ -64,6 +97,14 @@ se_status se_snd_read(se_snd *s, float *buf, int64_t frames, int64_t *got, char 
     *got = n;
     if (n < frames && sf_error(s->sf) != SF_ERR_NO_ERROR) {
         snprintf(msg, SE_SND_MSG, "%s: %s", s->path, sf_strerror(s->sf));
+        return SE_EFORMAT;
+    }
+    s->pos += n;
+    /* Raised by the read that reaches the end of what is there, so a whole-file read
+     * fails and a streaming read fails at its last block; complete files never do. */
+    if (s->declared > s->info.frames && s->pos >= s->info.frames) {
+        snprintf(msg, SE_SND_MSG, "%s: truncated: %lld of %lld frames", s->path,
+                 (long long)s->pos, (long long)s->declared);
         return SE_EFORMAT;
     }
     return SE_OK;

@@ -38,7 +38,9 @@ typedef struct se_snd_info {
 
 se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG]);
 se_snd_info se_snd_get_info(const se_snd *s);
-/* Reads up to frames frames (interleaved) into buf; *got is 0 at the end. */
+/* Reads up to frames frames (interleaved) into buf; *got is 0 at the end. A file cut
+ * inside its data (fewer frames than its header declares) fails with SE_EFORMAT and
+ * "<path>: truncated: N of M frames" on the read that reaches the end of the data. */
 se_status se_snd_read(se_snd *s, float *buf, int64_t frames, int64_t *got, char msg[SE_SND_MSG]);
 
 /* format: SF_FORMAT_* major | subtype; SE_EARG (with a message) if libsndfile cannot

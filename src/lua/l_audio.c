@@ -127,17 +127,24 @@ static int f_read(lua_State *L)
     return 1;
 }
 
+/* NULL if x fits a file of `channels` channels, else the message (pushed on the stack). */
+static const char *shape_error(lua_State *L, const se_tensor *x, int channels)
+{
+    int64_t ch = x->ndim == 2 ? x->size[1] : 1;
+    if (x->ndim >= 1 && x->ndim <= 2 && ch == channels) return NULL;
+    char s1[64];
+    return lua_pushfstring(L, "expected [frames x %d] audio, got %s", channels,
+                           se_tensor_shape_str(x, s1, sizeof s1));
+}
+
 static int f_write(lua_State *L)
 {
     file_ud *u = check_open(L, 1);
     if (!se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for reading");
     se_tensor *x = lse_checktensor(L, 2);
-    se_snd_info info = se_snd_get_info(u->snd);
-    int64_t ch = x->ndim == 2 ? x->size[1] : 1;
-    char s1[64], msg[SE_SND_MSG];
-    if (x->ndim < 1 || x->ndim > 2 || ch != info.channels)
-        luaL_argerror(L, 2, lua_pushfstring(L, "expected [frames x %d] audio, got %s", info.channels,
-                                            se_tensor_shape_str(x, s1, sizeof s1)));
+    char msg[SE_SND_MSG];
+    const char *bad = shape_error(L, x, se_snd_get_info(u->snd).channels);
+    if (bad) luaL_argerror(L, 2, bad);
     if (!se_tensor_is_contiguous(x)) {
         x = lse_pushempty(L);
         if (se_tensor_contiguous(x, lse_checktensor(L, 2)) != SE_OK) lse_error(L, SE_ENOMEM, "writer:write");
@@ -289,7 +296,17 @@ static int l_write(lua_State *L)
         lua_setfield(L, 3, "channels");
     }
     lua_settop(L, 3);
-    create_at(L, 1, 3, "audio.write");  /* 4 */
+    file_ud *u = create_at(L, 1, 3, "audio.write");  /* 4 */
+    /* Checked here, not only in f_write: an error raised inside the pcall below has no
+     * function name ("bad argument #2 to '?'"). */
+    const char *bad = shape_error(L, x, se_snd_get_info(u->snd).channels);  /* 5 */
+    if (bad) {
+        lua_pushcfunction(L, f_abort);
+        lua_pushvalue(L, 4);
+        lua_call(L, 1, 0);
+        return luaL_argerror(L, 2, bad);
+    }
+    lua_settop(L, 4);
     lua_pushcfunction(L, f_write);
     lua_pushvalue(L, 4);
     lua_pushvalue(L, 2);

@@ -214,6 +214,13 @@ static int l_audealize_gains(lua_State *L)
     if ((c->ndim != 1 && c->ndim != 2) || c->size[c->ndim - 1] != SE_G40_NBANDS)
         luaL_argerror(L, 1, lua_pushfstring(L, "curve must be [40] or [batch x 40], got %s",
                                             se_tensor_shape_str(c, s1, sizeof s1)));
+    /* The mapping clamps and normalises: NaN would come out as zeros or NaN gains. */
+    if (!isfinite(amount))
+        luaL_argerror(L, 2, lua_pushfstring(L, "amount must be finite, got %f", amount));
+    for (int64_t i = 0; i < se_tensor_numel(c); i++)
+        if (!isfinite(se_tensor_data(c)[i]))
+            lse_error(L, SE_EARG, "eq.audealize_gains: curve value %I (band %I) = %f is not finite",
+                      (lua_Integer)i + 1, (lua_Integer)(i % SE_G40_NBANDS) + 1, (double)se_tensor_data(c)[i]);
     se_tensor *out = lse_newtensor_like(L, c);
     int64_t rows = c->ndim == 2 ? c->size[0] : 1;
     const float *src = se_tensor_data(c);

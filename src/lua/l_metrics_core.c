@@ -10,6 +10,7 @@
  *
  * X is a 2-D tensor [n x d]. Scratch buffers are Lua userdata, so nothing leaks if an
  * argument check raises. */
+#include <math.h>
 #include <string.h>
 
 #include "../core/metrics.h"
@@ -28,7 +29,13 @@ static const float *check_matrix(lua_State *L, int arg, const char *fn, int64_t 
     if (st != SE_OK) lse_error(L, st, "%s: cannot make X contiguous", fn);
     *n = c->size[0];
     *d = c->size[1];
-    return se_tensor_data(c);
+    /* A NaN or Inf makes every distance to that row NaN: the score would be a silent NaN
+     * (or a number computed from the other rows), so refuse it here. */
+    const float *x = se_tensor_data(c);
+    for (int64_t i = 0; i < *n * *d; i++)
+        if (!isfinite(x[i]))
+            luaL_error(L, "%s: X[%d][%d] = %f is not finite", fn, (int)(i / *d) + 1, (int)(i % *d) + 1, (double)x[i]);
+    return x;
 }
 
 /* Codes (a Lua array of integers in 1..k) as 0-based ints in a userdata buffer. */
@@ -41,8 +48,10 @@ static int *check_codes(lua_State *L, int arg, int64_t n, int k, const char *fn)
         lua_rawgeti(L, arg, (lua_Integer)i + 1);
         int isnum;
         lua_Integer c = lua_tointegerx(L, -1, &isnum);
+        if (!isnum || c < 1 || c > k)
+            luaL_error(L, "%s: label code %s at position %d is not an integer in 1..%d", fn,
+                       luaL_tolstring(L, -1, NULL), (int)i + 1, k);
         lua_pop(L, 1);
-        if (!isnum || c < 1 || c > k) luaL_error(L, "%s: label code %d is not an integer in 1..%d", fn, (int)i + 1, k);
         codes[i] = (int)c - 1;
     }
     return codes;
@@ -70,13 +79,21 @@ static int run_cluster_metric(lua_State *L, const char *fn, cluster_metric f) {
     return 1;
 }
 
+/* Not luaL_checkoption: the face (metrics/init.lua) calls this through core[name], so an
+ * argument error could not name the function ("bad argument #4 to '?'"). */
+static int check_metric(lua_State *L, int arg) {
+    const char *name = luaL_optstring(L, arg, "euclidean");
+    if (strcmp(name, "euclidean") == 0) return 0;
+    if (strcmp(name, "cosine") == 0) return 1;
+    return luaL_error(L, "silhouette: unknown metric '%s' (euclidean or cosine)", name);
+}
+
 static int l_silhouette(lua_State *L) {
-    static const char *const names[] = {"euclidean", "cosine", NULL};
     lua_settop(L, 4);
     int64_t n, d;
     const float *X = check_matrix(L, 1, "silhouette", &n, &d);
     int k = check_k(L, 3, n, "silhouette");
-    int metric = luaL_checkoption(L, 4, "euclidean", names);
+    int metric = check_metric(L, 4);
     int *codes = check_codes(L, 2, n, k, "silhouette");
     double score;
     se_status st = se_silhouette(X, n, d, codes, k, metric ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN, &score);

@@ -510,8 +510,11 @@ static int64_t check_index(lua_State *L, const se_tensor *t, lua_Integer i)
 
 static int m_index(lua_State *L)
 {
-    se_tensor *t = lse_checktensor(L, 1);
+    /* Only t[i] needs the storage: a method looked up on a released tensor is
+     * returned as is, so the method's own check names it ('size', not 'index'). */
+    luaL_checkudata(L, 1, LSE_TENSOR);
     if (lua_isinteger(L, 2)) {
+        se_tensor *t = lse_checktensor(L, 1);
         int64_t i = check_index(L, t, lua_tointeger(L, 2));
         if (t->ndim == 1) {
             lua_pushnumber(L, se_tensor_data(t)[i * t->stride[0]]);
@@ -791,7 +794,14 @@ static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t *n)
         if (t) {
             v = se_tensor_data(t)[i * t->stride[0]];
         } else {
-            lua_rawgeti(L, arg, (lua_Integer)i + 1);
+            /* A string or boolean is not silently read as 0: name what was there. */
+            int type = lua_rawgeti(L, arg, (lua_Integer)i + 1);
+            if (type == LUA_TSTRING)
+                luaL_argerror(L, arg, lua_pushfstring(L, "index '%s' at position %I is not a number",
+                                                      lua_tostring(L, -1), (lua_Integer)i + 1));
+            if (type != LUA_TNUMBER)
+                luaL_argerror(L, arg, lua_pushfstring(L, "index at position %I is a %s, not a number",
+                                                      (lua_Integer)i + 1, lua_typename(L, type)));
             v = lua_tonumber(L, -1);
             lua_pop(L, 1);
         }

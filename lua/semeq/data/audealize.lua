@@ -44,7 +44,14 @@ end
 
 function M.load(path)
   local doc = core.read_json(path)
-  if type(doc) ~= "table" then error(string.format("data.load: %s: expected a JSON array of words", path), 0) end
+  -- JSON objects and arrays both decode to tables: an object has keys beyond 1..#doc
+  -- (and would otherwise load as an empty dataset).
+  local nkeys = 0
+  if type(doc) == "table" then for _ in pairs(doc) do nkeys = nkeys + 1 end end
+  if type(doc) ~= "table" or nkeys ~= #doc then
+    error(string.format("data.load: %s: expected a JSON array of words", path), 0)
+  end
+  if #doc == 0 then error(string.format("data.load: %s: expected a non-empty JSON array of words", path), 0) end
   local records, dropped = {}, {}
   for i, e in ipairs(doc) do
     local rec, why = parse_entry(e, i)

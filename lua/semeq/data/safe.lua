@@ -63,6 +63,8 @@ end
 
 function M.load(path)
   local rows, lines, errors = core.read_csv(path)
+  -- an empty dataset would only fail later, far from the file (as SocialFX does)
+  if #rows == 0 then error(string.format("data.load: %s: empty file", path), 0) end
   local records, dropped = {}, {}
   for i, row in ipairs(rows) do
     local rec, why

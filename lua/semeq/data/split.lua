@@ -25,6 +25,13 @@ local function shuffled(list)
   return out
 end
 
+-- Every split reads ds.records: a nil or a plain table fails here, naming the function.
+local function check_dataset(ds, fn)
+  if not require("semeq.data.dataset").is_dataset(ds) then
+    error(string.format("%s: expected a dataset, got %s", fn, type(ds)), 3)
+  end
+end
+
 local function check_fraction(f, fn)
   if type(f) ~= "number" or f <= 0 or f >= 1 then
     error(string.format("%s: test fraction must be in (0, 1), got %s", fn, tostring(f)), 3)
@@ -50,6 +57,7 @@ end
 -- Within each term, round(test * n) records go to test (at least one when the term
 -- has two or more, so every term of the test set is also seen in training).
 function M.stratified(ds, opts)
+  check_dataset(ds, "split.stratified")
   opts = opts or {}
   local frac = opts.test or 0.2
   check_fraction(frac, "split.stratified")
@@ -74,6 +82,7 @@ end
 -- skipped and trains: on SAFE one user wrote 47% of the warm/bright rows, and holding
 -- them out would leave the test side twice the size asked for and training half-empty.
 function M.by_user(ds, opts)
+  check_dataset(ds, "split.by_user")
   opts = opts or {}
   local frac = opts.test or 0.2
   check_fraction(frac, "split.by_user")
@@ -102,6 +111,7 @@ end
 -- each term's records dealt round-robin after shuffling), "user" (whole users dealt
 -- to the fold with the fewest records) or "row" (plain shuffle).
 function M.kfold(ds, k, opts)
+  check_dataset(ds, "split.kfold")
   opts = opts or {}
   if math.type(k) ~= "integer" or k < 2 or k > ds:size() then
     error(string.format("split.kfold: k must be an integer in [2, %d], got %s", ds:size(), tostring(k)), 2)
@@ -147,6 +157,7 @@ end
 
 -- The train and test datasets of a split (records in the dataset's order).
 function M.apply(ds, s)
+  check_dataset(ds, "split.apply")
   local side = {}
   for _, id in ipairs(s.train) do side[id] = "train" end
   for _, id in ipairs(s.test) do

@@ -134,6 +134,7 @@ end
 -- f1_score(average="macro"), with 0 for a class that is never predicted nor true).
 function M.macro_f1(y_true, y_pred)
   local cm, classes = M.confusion(y_true, y_pred)
+  if #classes == 0 then error("macro_f1: no labels (y_true and y_pred are empty)", 2) end
   local total = 0
   for c = 1, #classes do
     local tp, fp, fn = cm[c][c], 0, 0

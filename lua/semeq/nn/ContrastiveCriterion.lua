@@ -16,7 +16,7 @@ function ContrastiveCriterion:__init(temperature)
 end
 
 function ContrastiveCriterion:compute(input, target, grad)
-  return core.supcon(input, target:contiguous(), self.temperature, 1.0, grad)
+  return core.supcon(input, self:checkTarget(target, true), self.temperature, 1.0, grad)
 end
 
 return ContrastiveCriterion

@@ -12,7 +12,7 @@ function CrossEntropyCriterion:__init(weights)
 end
 
 function CrossEntropyCriterion:compute(input, target, grad)
-  return core.cross_entropy(input, target:contiguous(), self.weights, grad)
+  return core.cross_entropy(input, self:checkTarget(target, true), self.weights, grad)
 end
 
 return CrossEntropyCriterion

@@ -5,7 +5,7 @@ local Criterion = require "semeq.nn.Criterion"
 local L1Criterion = Criterion.class("nn.L1Criterion", Criterion)
 
 function L1Criterion:compute(input, target, grad)
-  return core.l1(input, target:isContiguous() and target or target:contiguous(), grad)
+  return core.l1(input, self:checkTarget(target), grad)
 end
 
 return L1Criterion

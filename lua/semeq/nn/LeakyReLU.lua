@@ -3,6 +3,12 @@ local Activation = require "semeq.nn.Activation"
 
 local LeakyReLU = Activation.class("nn.LeakyReLU", Activation)
 
-function LeakyReLU:__init(slope) Activation.__init(self, "leaky_relu", slope or 0.01) end
+function LeakyReLU:__init(slope)
+  slope = slope == nil and 0.01 or slope
+  if math.type(slope) == nil or slope ~= slope or math.abs(slope) == math.huge then
+    error("nn.LeakyReLU: negativeSlope must be a finite number, got " .. tostring(slope), 3)
+  end
+  Activation.__init(self, "leaky_relu", slope)
+end
 
 return LeakyReLU

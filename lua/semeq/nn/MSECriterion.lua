@@ -5,7 +5,7 @@ local Criterion = require "semeq.nn.Criterion"
 local MSECriterion = Criterion.class("nn.MSECriterion", Criterion)
 
 function MSECriterion:compute(input, target, grad)
-  return core.mse(input, target:isContiguous() and target or target:contiguous(), grad)
+  return core.mse(input, self:checkTarget(target), grad)
 end
 
 return MSECriterion

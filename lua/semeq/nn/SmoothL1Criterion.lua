@@ -11,7 +11,7 @@ function SmoothL1Criterion:__init(beta)
 end
 
 function SmoothL1Criterion:compute(input, target, grad)
-  return core.smooth_l1(input, target:isContiguous() and target or target:contiguous(), grad, self.beta)
+  return core.smooth_l1(input, self:checkTarget(target), grad, self.beta)
 end
 
 return SmoothL1Criterion

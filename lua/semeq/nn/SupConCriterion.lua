@@ -18,7 +18,7 @@ function SupConCriterion:__init(temperature, baseTemperature)
 end
 
 function SupConCriterion:compute(input, target, grad)
-  return core.supcon(input, target:contiguous(), self.temperature,
+  return core.supcon(input, self:checkTarget(target, true), self.temperature,
     self.temperature / self.baseTemperature, grad)
 end
 

@@ -59,6 +59,9 @@ end
 -- under "config" so that nn.load can rebuild the model.
 function nn.save(model, path, metadata)
   assert(type(path) == "string", "nn.save: path must be a string")
+  if type(model) ~= "table" or type(model.stateDict) ~= "function" then
+    error("nn.save: expected an nn model (with stateDict), got " .. type(model), 2)
+  end
   local meta = {format = "semeq"}
   for k, v in pairs(metadata or {}) do
     meta[k] = type(v) == "string" and v or io_core.json_encode(v)
