@@ -104,7 +104,8 @@ describe("semeq.audio", function()
     local path = dir .. "/keep.wav"
     audio.write(path, T.ones(10, 1):mul(0.5), {samplerate = 8000})
     local before = slurp(path)
-    assert.has_error(function() audio.write(path, T.zeros(10, 3), {samplerate = 8000, channels = 2}) end)
+    assert.has_error(function() audio.write(path, T.zeros(10, 3), {samplerate = 8000, channels = 2}) end,
+      "bad argument #2 to 'write' (expected [frames x 2] audio, got [10x3])")
     assert.are.equal(before, slurp(path))
     assert.are.same({"keep.wav"}, ls(dir))
   end)

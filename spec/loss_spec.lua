@@ -68,6 +68,25 @@ describe("CrossEntropyCriterion", function()
     assert.has_error(function() nn.CrossEntropyCriterion():forward(T.zeros(2, 3), T.new{1, 4}) end,
       "bad argument #2 to 'cross_entropy' (label 4.0 at row 2 is not a class in 1..3)")
   end)
+
+  it("takes a Lua table of labels as the tensor of the same labels", function()
+    local x, labels = T.randn(5, 4), {1, 3, 4, 2, 3}
+    local c1, c2 = nn.CrossEntropyCriterion(), nn.CrossEntropyCriterion()
+    assert.are.equal(c1:forward(x, T.new(labels)), c2:forward(x, labels))
+    assert.is_true(near(c2:forward(x, labels), manual(x, labels)))
+    assert.is_true(T.allclose(c1:backward(x, T.new(labels)), c2:backward(x, labels), 0, 0))
+    assert.has_error(function() nn.CrossEntropyCriterion():forward(T.zeros(2, 3), {1, 4}) end,
+      "bad argument #2 to 'cross_entropy' (label 4.0 at row 2 is not a class in 1..3)")
+  end)
+
+  it("names the criterion for a target that is not labels", function()
+    local ok, err = pcall(nn.CrossEntropyCriterion().forward, nn.CrossEntropyCriterion(), T.zeros(2, 3), {{1}, {2}})
+    assert.is_false(ok)
+    assert.are.equal("nn.CrossEntropyCriterion: target must be a tensor or a flat table of class labels", err)
+    ok, err = pcall(nn.CrossEntropyCriterion().forward, nn.CrossEntropyCriterion(), T.zeros(2, 3), "x")
+    assert.is_false(ok)
+    assert.are.equal("nn.CrossEntropyCriterion: target must be a tensor or a table of class labels, got string", err)
+  end)
 end)
 
 describe("contrastive losses", function()
@@ -101,6 +120,7 @@ describe("contrastive losses", function()
     local z, labels = T.randn(6, 4), {1, 2, 1, 3, 2, 1}
     local got = nn.SupConCriterion(0.5, 0.25):forward(z, T.new(labels))
     assert.is_true(near(got, 2 * manual(z, labels, 0.5), 1e-4))
+    assert.are.equal(got, nn.SupConCriterion(0.5, 0.25):forward(z, labels)) -- a table of labels too
   end)
 
   it("ignores anchors without positives and has the right gradient", function()
