@@ -50,11 +50,26 @@ local function keys(ds)
   return out
 end
 
+--- A filter keeping the n most frequent terms (ties broken alphabetically, as
+-- ds:terms() orders them), e.g. FlowEQ's two largest SAFE terms, warm and bright.
+function experiment.top_terms(n)
+  return function(ds)
+    local keep = {}
+    for i, t in ipairs(ds:terms()) do
+      if i > n then break end
+      keep[t.key] = true
+    end
+    return ds:subset(function(r) return keep[r.key] end, string.format("top_terms(%d)", n))
+  end
+end
+
 --- Loads, filters, splits and represents a dataset.
 -- opts: data ("safe" | "socialfx" | "audealize" | a file path), min_examples, stoplist
--- (list of words, default data.filters.default_stoplist; false for none), terms (keep
--- only these keys), split ("user" | "stratified" | "row" | "none"), test (0.25), seed,
--- input ("params" | "curve40", for SAFE), rep_state (reuse a fitted representation).
+-- (list of words, default data.filters.default_stoplist; false for none), stem (merge
+-- "brighter" into "bright", data.filters.stem), terms (keep only these keys), top_terms
+-- (keep the n most frequent), split ("user" | "stratified" | "row" | "none"), test
+-- (0.25), seed, input ("params" | "curve40", for SAFE), rep (representation kind, e.g.
+-- "floweq13"; default by dataset), rep_state (reuse a fitted representation).
 function experiment.prepare(opts)
   opts = opts or {}
   local kind, path = kind_of(opts.data or "safe")
@@ -63,11 +78,13 @@ function experiment.prepare(opts)
   local ds = data.load(kind, path)
   local steps = {f.finite()}
   if opts.stoplist ~= false then steps[#steps + 1] = f.stoplist(opts.stoplist) end
+  if opts.stem then steps[#steps + 1] = f.stem() end
   if opts.terms then
     local keep = {}
     for _, t in ipairs(opts.terms) do keep[t] = true end
     steps[#steps + 1] = f.where(function(r) return keep[r.key] end, "terms(" .. table.concat(opts.terms, ",") .. ")")
   end
+  if opts.top_terms then steps[#steps + 1] = experiment.top_terms(opts.top_terms) end
   local min = opts.min_examples or d.min_examples
   if min > 1 then steps[#steps + 1] = f.min_examples(min) end
   ds = f.chain(table.unpack(steps))(ds)
@@ -81,7 +98,7 @@ function experiment.prepare(opts)
     ex.split = make_split(ds, method, {test = opts.test or 0.25, seed = opts.seed or 1})
     ex.train, ex.test = data.split.apply(ds, ex.split)
   end
-  local rep_kind = d.rep
+  local rep_kind = opts.rep or d.rep
   if kind == "safe" and opts.input == "curve40" then rep_kind = "curve40" end
   ex.rep = opts.rep_state and representations.from_state(opts.rep_state)
     or representations.fit(rep_kind, ex.train.records)

@@ -36,7 +36,7 @@ local function experiment_run(opts)
 
   -- 2. Model: the seed's architecture, sized to this representation.
   local model = models.contrastive_ae{input = ex.rep.size, latent = opts.latent, widths = integers(opts.widths),
-    dropout = opts.dropout, output = ex.rep.kind == "safe13" and "safe13" or "linear"}
+    dropout = opts.dropout, output = ex.rep.size == 13 and "safe13" or "linear"}
 
   -- 3. Train: reconstruction + lambda x contrastive loss, Adam.
   local labels = recipe.term_ids(ex.y.train)
