@@ -34,6 +34,10 @@ local function kind_of(name)
   return head:match("^descriptor,") and "socialfx" or "safe", name
 end
 
+--- The loader kind of a dataset name or file ("safe", "socialfx", "audealize") and the
+-- file path (nil for a named dataset); an error names a file that cannot be opened.
+experiment.kind_of = kind_of
+
 local function make_split(ds, method, opts)
   if method == "user" then return data.split.by_user(ds, {test = opts.test, seed = opts.seed}) end
   if method == "stratified" then return data.split.stratified(ds, {test = opts.test, seed = opts.seed}) end
