@@ -123,7 +123,9 @@ local function run_opts(opts)
     split = opts.split, test = opts.test, seed = opts.seed, input = opts.input,
     rep = opts.ranges == "floweq" and opts.input ~= "curve40" and "floweq13" or nil}
 
-  local model = models.beta_vae{input = ex.rep.size, latent = opts.latent, hidden = opts.hidden, beta = 0}
+  -- 13 normalised parameters lie in [0, 1] (FlowEQ's sigmoid); dB curves do not.
+  local model = models.beta_vae{input = ex.rep.size, latent = opts.latent, hidden = opts.hidden, beta = 0,
+    output = ex.rep.size == 13 and "sigmoid" or "linear"}
   local beta = objectives.floweq_beta(opts["beta-max"], opts["beta-delay"], opts["beta-step"])
   local history = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
     step = objectives.vae(model, ex.X.train, {loss = opts.loss, beta = beta}),
