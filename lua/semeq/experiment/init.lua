@@ -86,7 +86,9 @@ function experiment.prepare(opts)
   if opts.terms then
     local keep = {}
     for _, t in ipairs(opts.terms) do keep[t] = true end
-    steps[#steps + 1] = f.where(function(r) return keep[r.key] end, "terms(" .. table.concat(opts.terms, ",") .. ")")
+    -- A model's whole vocabulary can be hundreds of words: name only a few.
+    local name = #opts.terms <= 30 and table.concat(opts.terms, ",") or (#opts.terms .. " keys")
+    steps[#steps + 1] = f.where(function(r) return keep[r.key] end, "terms(" .. name .. ")")
   end
   if opts.top_terms then steps[#steps + 1] = experiment.top_terms(opts.top_terms) end
   local min = opts.min_examples or d.min_examples
