@@ -96,13 +96,20 @@ describe("scripts/train_vae.lua", function()
     assert.is_true(r.placement.test_accuracy >= 0 and r.placement.test_accuracy <= 1)
     local sm = semantic.load(model)
     assert.are.equal("floweq13", sm.rep.kind)
-    -- A probability-weighted mean of training codes lies inside their bounding box.
+    -- Each place lies in the 5-95 % box of the training codes, where the classifier
+    -- is surer of its term than of the other, and away from the term's centroid.
     for _, term in ipairs(sm.terms) do
       local z = sm:term_code(term)
       for j = 1, 3 do
-        local col = sm.train_codes:select(2, j)
-        assert.is_true(z[j] >= col:min() and z[j] <= col:max())
+        assert.is_true(z[j] >= r.placement.box.lo[j] - 1e-6 and z[j] <= r.placement.box.hi[j] + 1e-6)
+        assert.is_true(r.placement.box.lo[j] < r.placement.box.hi[j])
       end
+      assert.is_true(r.placement.probability[term] > 0.5)
+      local sum, n = T.zeros(3), 0
+      for i, key in ipairs(sm.train_labels) do
+        if key == term then sum:add_(sm.train_codes[i]); n = n + 1 end
+      end
+      assert.is_true((z - sum / n):norm() > 1e-3)
     end
   end)
 

@@ -12,14 +12,19 @@
 -- linear scaling with its fixed ranges instead (representation floweq13).
 --
 -- A term's place (what sm:term_code and sm:eq_for use):
---   centroid    the mean of the term's training codes (mu), as for every semeq model.
---   classifier  FlowEQ places words with a linear classifier on the latent means. Here:
---               softmax regression fitted on the training mu; a term's place is the
---               mean of all training codes weighted by the classifier's probability of
---               that term. This stays inside the data's cloud (the point that maximises
---               a linear softmax's probability lies on the edge of any box around the
---               data, usually far from every example), and it equals the centroid when
---               the classifier is certain.
+--   centroid    the mean of the term's training codes (mu), as for every semeq model and
+--               as FlowEQ's own train/embeddings.py computes its descriptor codes.
+--   classifier  a linear classifier on the latent means (softmax regression fitted on
+--               the training mu); a term's place is the point where the classifier is
+--               most sure of the term within the data's range: the box spanned by the
+--               5th and 95th percentiles of the training codes in each dimension (so
+--               that single outliers do not stretch it). log p(term | z) is concave in z,
+--               so projected gradient ascent from the centroid finds that point; with
+--               two terms it is a corner of the box, the most extreme setting the data
+--               supports. (The other natural choice, the probability-weighted mean of the
+--               training codes, is no choice: at the fitted optimum of an unregularised
+--               softmax regression with a bias, sum_i p_ik z_i = sum_{i in k} z_i and
+--               sum_i p_ik = n_k, so it equals the centroid exactly.)
 -- run(name, description, defaults) parses the command line with those defaults;
 -- run_opts(opts) runs from a table of (parsed) options, as scripts/sweep.lua does.
 local T = require "semeq.tensor"
@@ -64,13 +69,6 @@ local function check(opts)
   end
 end
 
--- Row-wise softmax of logits [n x k].
-local function softmax(L)
-  local m = L:max(2)
-  local E = (L - m:view(-1, 1)):exp()
-  return E / E:sum(2, true)
-end
-
 -- Fits softmax regression (one Linear layer) on codes -> term ids, full batch.
 local function fit_classifier(codes, ids, classes, opts)
   local clf = models.classifier{latent = codes:size(2), classes = classes}
@@ -98,18 +96,72 @@ local function accuracy(clf, codes, labels, classes)
   return hits / #labels
 end
 
---- FlowEQ-style placement: replaces sm.centroids by the classifier's probability-
--- weighted means of the training codes; returns the classifier's accuracies.
+-- Per-dimension q-th percentiles of the columns of Z.
+local function column_percentiles(Z, q)
+  local metrics = require "semeq.metrics"
+  local out = {}
+  for j = 1, Z:size(2) do
+    local col = Z:select(2, j):contiguous():totable()
+    table.sort(col)
+    out[j] = metrics.percentile(col, q)
+  end
+  return out
+end
+
+-- The point of the box [lo, hi] where softmax(W z + b)[k] is largest: projected
+-- gradient ascent on the concave log p_k, from start, with a step shrinking as 1/sqrt(t).
+local function most_probable(W, b, k, lo, hi, start)
+  local K, d = #W, #lo
+  local z, width = {}, 0
+  for j = 1, d do
+    z[j] = math.min(hi[j], math.max(lo[j], start[j]))
+    width = math.max(width, hi[j] - lo[j])
+  end
+  local function probs()
+    local logits, m = {}, -math.huge
+    for c = 1, K do
+      local v = b[c]
+      for j = 1, d do v = v + W[c][j] * z[j] end
+      logits[c], m = v, math.max(m, v)
+    end
+    local sum = 0
+    for c = 1, K do logits[c] = math.exp(logits[c] - m); sum = sum + logits[c] end
+    for c = 1, K do logits[c] = logits[c] / sum end
+    return logits
+  end
+  for t = 1, 2000 do
+    local p = probs()
+    local g, norm = {}, 0
+    for j = 1, d do -- d log p_k / dz = w_k - sum_c p_c w_c
+      local v = W[k][j]
+      for c = 1, K do v = v - p[c] * W[c][j] end
+      g[j], norm = v, norm + v * v
+    end
+    if norm < 1e-24 then break end
+    local step = 0.1 * width / math.sqrt(t) / math.sqrt(norm)
+    for j = 1, d do z[j] = math.min(hi[j], math.max(lo[j], z[j] + step * g[j])) end
+  end
+  return z, probs()[k]
+end
+
+--- Places each term where a linear classifier on the latent means is surest of it
+-- (see the header); replaces sm.centroids and returns the classifier's accuracies
+-- and each place's probability.
 local function classifier_placement(sm, test_codes, test_labels)
   local ids, classes = recipe.term_ids(sm.train_labels)
   if #classes < 2 then error("train_vae: --placement classifier needs at least two terms", 0) end
   local codes = sm.train_codes
   local clf = fit_classifier(codes, ids, #classes, {})
-  local P = softmax(clf:forward(codes):clone())          -- [n x k]
-  local places = T.mm(P:t(), codes) / P:sum(1):view(-1, 1) -- [k x latent]
-  for k, key in ipairs(classes) do sm.centroids[key] = places[k]:totable() end
+  local linear = clf:get(1)
+  local W, b = linear.weight:totable(), linear.bias:totable()
+  local lo, hi = column_percentiles(codes, 5), column_percentiles(codes, 95)
+  local probability = {}
+  for k, key in ipairs(classes) do
+    sm.centroids[key], probability[key] = most_probable(W, b, k, lo, hi, sm.centroids[key])
+  end
   return {method = "classifier", train_accuracy = accuracy(clf, codes, sm.train_labels, classes),
-          test_accuracy = accuracy(clf, test_codes, test_labels, classes)}
+          test_accuracy = accuracy(clf, test_codes, test_labels, classes), probability = probability,
+          box = {lo = lo, hi = hi}}
 end
 
 --- Runs the experiment from a table of options (the parsed flags); returns the
