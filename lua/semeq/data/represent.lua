@@ -80,8 +80,8 @@ function M.normaliser_from_state(s)
   return setmetatable({sort = s.sort, lo = s.lo, hi = s.hi, gain_scale = s.gain_scale or 12}, Normaliser)
 end
 
--- lo and hi are stored dense (0 in the gain columns, which do not use them): a table
--- with holes is not a JSON array, and the model file's metadata is JSON.
+-- lo and hi are dense 13-element arrays in the state (0 in the gain columns, which do
+-- not use them) so that the state is a plain JSON array, not a table with holes.
 function Normaliser:state()
   local lo, hi = {}, {}
   for j = 1, #SAFE_ROLE do lo[j], hi[j] = self.lo[j] or 0, self.hi[j] or 0 end
