@@ -34,7 +34,7 @@ end
 
 -- The decoder's last layer: a sigmoid bounds normalised SAFE parameters to [0, 1].
 local function output_head(head, rep_kind)
-  if head == "sigmoid" or (head == "auto" and rep_kind == "safe13") then return "safe13" end
+  if head == "sigmoid" or (head == "auto" and (rep_kind == "safe13" or rep_kind == "floweq13")) then return "safe13" end
   return "linear"
 end
 
