@@ -34,8 +34,8 @@ static int64_t frame_bytes(const SF_INFO *i)
 
 /* libsndfile shortens info.frames to the data that is in the file and only notes the
  * header's claim in its log ("data : 128 (should be 88)"). That note is the one trace of a
- * file cut inside its data, so read it back. A streamed WAV's header claims 0 or 0xFFFFFFFF
- * bytes: not a truncation. */
+ * file cut inside its data, so read it back. A WAV written to a pipe cannot fix its header
+ * and claims 0 or a placeholder near 2^31 or 2^32 bytes: not a truncation. */
 static int64_t declared_frames(SNDFILE *sf, const SF_INFO *i)
 {
     int64_t fb = frame_bytes(i);
@@ -45,7 +45,7 @@ static int64_t declared_frames(SNDFILE *sf, const SF_INFO *i)
     const char *p = strstr(log, "\ndata : ");
     long long claimed, actual;
     if (!p || sscanf(p, "\ndata : %lld (should be %lld)", &claimed, &actual) != 2) return -1;
-    if (claimed <= actual || claimed == 0xFFFFFFFFLL) return -1;
+    if (claimed <= actual || claimed >= 0x7F000000LL) return -1;
     return claimed / fb;
 }
 

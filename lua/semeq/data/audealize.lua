@@ -33,6 +33,10 @@ local function parse_entry(e, i)
   end
   for j = 1, 40 do
     if type(s[j]) ~= "number" then return nil, string.format("settings[%d] is not a number", j) end
+    -- JSON has no inf: 1e999 overflows to it when decoded, and is no usable curve value
+    if s[j] ~= s[j] or math.abs(s[j]) == math.huge then
+      return nil, string.format("settings[%d] = %s is not finite", j, tostring(s[j]))
+    end
   end
   return {
     id = i, term = e.word, key = key, params = T.new(s),

@@ -83,7 +83,8 @@ function nn.load(path)
   if not meta.config then return tensors, meta end
   local ok, config = pcall(io_core.json_decode, meta.config)
   if not ok then error(string.format("nn.load: %s: __metadata__.config: %s", path, config), 0) end
-  local model = require("semeq.models").build(config)
+  local built, model = pcall(require("semeq.models").build, config)
+  if not built then error(string.format("nn.load: %s: %s", path, tostring(model)), 0) end
   nn.loadStateDict(model, tensors, "nn.load: " .. path)
   return model, meta
 end
