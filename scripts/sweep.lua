@@ -28,7 +28,7 @@ local parser = cli.parser{
   name = NAME, usage = "[options]",
   description = "Train a grid of models over several seeds; summarise held-out metrics as mean ± sd.",
   flags = {
-    {"model", "string", "contrastive", "contrastive (scripts/train_filtered.lua) or vae (scripts/train_vae.lua)"},
+    {"model", "string", "contrastive", "contrastive (scripts/train_filtered.lua), semantic (scripts/train_semantic.lua) or vae (scripts/train_vae.lua)"},
     {"latent", "string", "2,8,32,64,128", "latent sizes"},
     {"lambda", "string", "0.1,0.5,1,2", "contrastive loss weights (contrastive)"},
     {"beta", "string", "0.001,0.01,0.02", "final KL weights, --beta-max of train_vae (vae)"},

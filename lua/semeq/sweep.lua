@@ -15,10 +15,12 @@ local cli = require "semeq.cli"
 
 local sweep = {}
 
+local contrastive_presets = require("semeq.recipes.contrastive").presets
 local RECIPES = {
-  contrastive = {module = "semeq.recipes.contrastive", knob = "lambda",
-                 -- scripts/train_filtered.lua's defaults: the seed's attempt 2.
-                 defaults = {min_examples = 10, lambda = 0.5, epochs = 100, latent = 32, batch = 16, lr = 1e-3}},
+  -- scripts/train_filtered.lua: the seed's attempt 2.
+  contrastive = {module = "semeq.recipes.contrastive", knob = "lambda", defaults = contrastive_presets.seed},
+  -- scripts/train_semantic.lua: semeq's two-part latent.
+  semantic = {module = "semeq.recipes.contrastive", knob = "lambda", defaults = contrastive_presets.semantic},
   vae = {module = "semeq.recipes.vae", knob = "beta-max"},
 }
 sweep.recipes = RECIPES
@@ -26,7 +28,7 @@ sweep.recipes = RECIPES
 -- The recipe's option table with every flag at its default.
 local function defaults(model)
   local r = RECIPES[model]
-  if not r then error(string.format("sweep: unknown model '%s' (contrastive, vae)", tostring(model)), 0) end
+  if not r then error(string.format("sweep: unknown model '%s' (contrastive, semantic, vae)", tostring(model)), 0) end
   local rec = require(r.module)
   local p = cli.parser{name = "sweep", flags = rec.flags(r.defaults or rec.defaults)}
   return (p:parse({})), rec

@@ -70,6 +70,17 @@ end
 
 local M = {flags = flags, run_opts = experiment_run}
 
+--- The configurations the scripts run (each script's header says why).
+M.presets = {
+  -- scripts/train_filtered.lua: the seed's attempt 2.
+  seed = {min_examples = 10, lambda = 0.5, epochs = 100, latent = 32, batch = 16, lr = 1e-3},
+  -- scripts/train_full.lua: the seed's attempt 1.
+  full = {min_examples = 1, lambda = 0.1, epochs = 50, latent = 32, batch = 16, lr = 1e-3},
+  -- scripts/train_semantic.lua: semeq's model.
+  semantic = {min_examples = 10, lambda = 0.5, epochs = 200, latent = 32, batch = 16, lr = 1e-3, blocks = "mlp",
+              widths = "256,256", dropout = 0, semantic = 2, style_scale = 0.05, branches = "split", synthetic = 16},
+}
+
 function M.run(name, description, defaults)
   local opts = recipe.parse(name, description, flags(defaults))
   opts.recipe = name
