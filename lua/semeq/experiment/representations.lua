@@ -8,6 +8,8 @@
 --   rep:baseline(records)   -> {params = [n x d'], response = [n x m']}: the raw spaces
 --                              that the latent space is compared against
 --   rep:state()             -> a plain table to store, rep.from_state(state) to rebuild
+--   rep:random(n)           -> n synthetic inputs for reconstruction-only training rows
+--                              (safe13: uniform in the box; graphic40: mixed training curves)
 --
 --   safe13    SAFE's 13 parameters: bands sorted by frequency, gains / 12, log-frequency
 --             and log-Q min-max scaled, and every column then mapped to [0, 1] so that
