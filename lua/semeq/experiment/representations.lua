@@ -8,6 +8,8 @@
 --   rep:baseline(records)   -> {params = [n x d'], response = [n x m']}: the raw spaces
 --                              that the latent space is compared against
 --   rep:state()             -> a plain table to store, rep.from_state(state) to rebuild
+--   rep:random(n)           -> n synthetic inputs for reconstruction-only training rows
+--                              (safe13: uniform in the box; graphic40: mixed training curves)
 --
 --   safe13    SAFE's 13 parameters: bands sorted by frequency, gains / 12, log-frequency
 --             and log-Q min-max scaled, and every column then mapped to [0, 1] so that
@@ -127,6 +129,19 @@ function Graphic40:baseline(records)
   return {params = X, response = represent.curve_db(X, 1)}
 end
 
+-- n synthetic word curves: mixtures of two random training curves with random weights,
+-- z-scored again as the data's rows are (training-time reconstruction rows only).
+function Graphic40:random(n)
+  local pool = assert(self.training, "graphic40: random curves need a representation fitted on training rows")
+  local m = pool:size(1)
+  local a = (T.rand(n) * m):floor():add_(1)
+  local b = (T.rand(n) * m):floor():add_(1)
+  local w = T.rand(n, 1)
+  local mix = pool:index_select(1, a) * w + pool:index_select(1, b) * (1 - w)
+  local centred = mix - mix:mean(2, true)
+  return centred / (centred:std(2, true) + 1e-6)
+end
+
 function Graphic40:state() return {kind = "graphic40"} end
 
 local classes = {safe13 = Safe13, floweq13 = Floweq13, curve40 = Curve40, graphic40 = Graphic40}
@@ -138,6 +153,7 @@ function reps.fit(kind, train_records)
   if not class then error(string.format("representation: unknown kind '%s' (safe13, floweq13, curve40, graphic40)", tostring(kind)), 2) end
   local rep = setmetatable({kind = kind, size = SIZE[kind]}, class)
   if kind == "safe13" or kind == "curve40" then rep.normaliser = represent.fit_normaliser(stack(train_records), {sort = true}) end
+  if kind == "graphic40" then rep.training = stack(train_records) end
   return rep
 end
 

@@ -22,7 +22,7 @@ local function flags(d)
   f[#f + 1] = {"semantic", "integer", d.semantic, "latent columns the contrastive loss sees (default: all)"}
   f[#f + 1] = {"style-scale", "number", d.style_scale or 1, "scale of the other latent columns"}
   f[#f + 1] = {"branches", "string", d.branches or "shared", "shared encoder, or split: separate encoders for the semantic and other columns"}
-  f[#f + 1] = {"synthetic", "integer", d.synthetic or 0, "random settings added to each batch for reconstruction only (SAFE)"}
+  f[#f + 1] = {"synthetic", "integer", d.synthetic or 0, "synthetic settings added to each batch for reconstruction only (safe13, graphic40)"}
   return f
 end
 
