@@ -1,9 +1,10 @@
--- Placeholder main job until the training recipe lands (issue "The recipes"): a small
--- tensor demo that exercises the runtime. The command that runs it stays the same.
-local T = require "semeq.tensor"
-T.manualSeed(1)
-local x = T.randn(4, 3)
-print("x =")
-print(x)
-print("x @ x^T =")
-print(T.mm(x, x:t()))
+-- The seed system's attempt 2, in semeq: terms with >= 10 examples, "test" dropped,
+-- the ResNet + contrastive autoencoder with lambda = 0.5, 100 epochs, latent 32,
+-- batch 16, Adam 1e-3. SAFE by default, evaluated on held-out *users*; --data socialfx
+-- is the seed's own setting (24 terms, 458 rows, 40 inputs; held-out rows, stratified);
+-- --data audealize trains on the 394 word curves (reconstruction only: one curve per word).
+--
+--   semeq scripts/train_filtered.lua [--data socialfx] [--out model.safetensors] [--json report.json]
+require("semeq.recipes.contrastive").run("train_filtered.lua",
+  "Train the seed's contrastive autoencoder on terms with enough examples; evaluate on held-out data.",
+  {min_examples = 10, lambda = 0.5, epochs = 100, latent = 32, batch = 16, lr = 1e-3})

@@ -288,6 +288,21 @@ describe("semeq.data splits", function()
     assert.are.equal(ds:size(), tr:size() + te:size())
   end)
 
+  it("keeps a user too large for the test side in training", function()
+    local dataset = require "semeq.data.dataset"
+    local recs = {}
+    local p = T.new{0, 100, 0, 1000, 1, 0, 2000, 1, 0, 5000, 1, 0, 8000}
+    for i = 1, 50 do recs[i] = {id = i, key = "a", user = "big", params = p} end
+    for i = 51, 100 do recs[i] = {id = i, key = "a", user = "u" .. i, params = p} end
+    local ds = dataset.new {kind = "toy", records = recs}
+    for seed = 1, 5 do
+      local tr, te = sp.apply(ds, sp.by_user(ds, {test = 0.25, seed = seed}))
+      assert.are.equal(25, te:size()) -- 25 one-row users, never the 50-row one
+      for _, r in ipairs(te.records) do assert.are_not.equal("big", r.user) end
+      assert.are.equal(75, tr:size())
+    end
+  end)
+
   it("refuses a user split of data without users", function()
     local ds = toy()
     ds.records[3].user = nil

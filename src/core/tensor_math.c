@@ -19,6 +19,11 @@ static void fill_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
 
 void se_tensor_fill(se_tensor *t, float value)
 {
+    if (value == 0.0f && !signbit(value) && se_tensor_is_contiguous(t)) {
+        /* All-zero bits are +0.0f: zeroing gradients each step becomes one memset. */
+        memset(se_tensor_data(t), 0, (size_t)se_tensor_numel(t) * sizeof(float));
+        return;
+    }
     se_iter it;
     const se_tensor *ops[1] = {t};
     if (se_iter_init(&it, t->ndim, t->size, 1, ops) == SE_OK)

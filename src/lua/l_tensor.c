@@ -11,6 +11,7 @@
  * with their source. Arithmetic broadcasts like numpy. Random numbers come from the
  * per-interpreter generator (xoshiro256**, default seed 0, T.manualSeed(n)). */
 // module: semeq.tensor
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -202,6 +203,23 @@ static int t_set_rng_state(lua_State *L)
         return luaL_argerror(L, 1, "not a random generator state");
     memcpy(lse_rng(L), s, sizeof(se_rng));
     return 0;
+}
+
+/* OpenBLAS threads: small matrices (a training batch) run faster on one thread, large
+ * products on all cores, so recipes choose. */
+static int t_set_num_threads(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1);
+    if (n < 1 || n > 1024)
+        return luaL_argerror(L, 1, "thread count must be in 1..1024");
+    openblas_set_num_threads((int)n);
+    return 0;
+}
+
+static int t_get_num_threads(lua_State *L)
+{
+    lua_pushinteger(L, openblas_get_num_threads());
+    return 1;
 }
 
 static int t_is_tensor(lua_State *L)
@@ -873,6 +891,7 @@ static const luaL_Reg metamethods[] = {
 static const luaL_Reg functions[] = {
     {"new", t_new}, {"zeros", t_zeros}, {"ones", t_ones}, {"full", t_full}, {"arange", t_arange},
     {"rand", t_rand}, {"randn", t_randn}, {"randperm", t_randperm}, {"manualSeed", t_manual_seed},
+    {"setNumThreads", t_set_num_threads}, {"getNumThreads", t_get_num_threads},
     {"rngState", t_rng_state}, {"setRngState", t_set_rng_state},
     {"isTensor", t_is_tensor}, {"mm", t_mm}, {"cat", t_cat}, {"allclose", t_allclose},
     {NULL, NULL},

@@ -69,7 +69,10 @@ function M.stratified(ds, opts)
   return {train = train, test = test, method = "stratified", seed = opts.seed}
 end
 
--- Whole users go to test (in shuffled order) until it holds at least test * n records.
+-- Whole users go to test, in shuffled order, until it holds at least test * n records.
+-- A user whose records would push the test side past `slack` (1.2) times that target is
+-- skipped and trains: on SAFE one user wrote 47% of the warm/bright rows, and holding
+-- them out would leave the test side twice the size asked for and training half-empty.
 function M.by_user(ds, opts)
   opts = opts or {}
   local frac = opts.test or 0.2
@@ -80,12 +83,17 @@ function M.by_user(ds, opts)
   table.sort(order)
   order = shuffled(order)
   local want = frac * ds:size()
+  local limit = want * (opts.slack or 1.2)
   local train, test = {}, {}
   for i, u in ipairs(order) do
     -- the last user always trains, so neither side is empty
-    local to_test = #test < want and i < #order
+    local fits = #test + #by[u] <= limit
+    local to_test = #test < want and i < #order and fits
     local dst = to_test and test or train
     for _, id in ipairs(by[u]) do dst[#dst + 1] = id end
+  end
+  if #test == 0 then
+    error(string.format("split.by_user: no user fits in a test side of %d records (slack %.2f)", math.floor(limit), opts.slack or 1.2), 2)
   end
   return {train = train, test = test, method = "by_user", seed = opts.seed}
 end

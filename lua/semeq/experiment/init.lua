@@ -1,0 +1,98 @@
+--- semeq.experiment: one dataset, filtered, split and represented for a recipe.
+--
+--   local experiment = require "semeq.experiment"
+--   local ex = experiment.prepare{data = "safe", min_examples = 10, seed = 1}
+--   ex.X.train, ex.X.test     model inputs [n x d] (fitted on the training split only)
+--   ex.y.train, ex.y.test     term keys
+--   ex.rep                    the representation (see experiment/representations.lua)
+--   print(ex.summary)
+--
+-- Defaults follow the data: SAFE has anonymous user ids, so its held-out set is made of
+-- users never seen in training; SocialFX has none, so it is split by rows within each
+-- term (stratified); Audealize has one curve per word, so it is split by rows and its
+-- terms cannot be clustered (only reconstruction is measured).
+local data = require "semeq.data"
+local representations = require "semeq.experiment.representations"
+
+local experiment = {representations = representations}
+
+local DEFAULTS = {
+  safe = {rep = "safe13", split = "user", min_examples = 10},
+  socialfx = {rep = "graphic40", split = "stratified", min_examples = 10},
+  audealize = {rep = "graphic40", split = "row", min_examples = 1},
+}
+
+local function kind_of(name)
+  if DEFAULTS[name] then return name, nil end
+  -- A file: its extension tells the loader (SAFE CSV, SocialFX CSV/JSONL, Audealize JSON).
+  if name:match("%.json$") then return "audealize", name end
+  if name:match("%.jsonl$") then return "socialfx", name end
+  local f = io.open(name, "rb")
+  if not f then error(string.format("experiment: cannot open data file %s", name), 0) end
+  local head = f:read(64) or ""
+  f:close()
+  return head:match("^descriptor,") and "socialfx" or "safe", name
+end
+
+local function make_split(ds, method, opts)
+  if method == "user" then return data.split.by_user(ds, {test = opts.test, seed = opts.seed}) end
+  if method == "stratified" then return data.split.stratified(ds, {test = opts.test, seed = opts.seed}) end
+  if method == "row" then
+    local k = math.max(2, math.floor(1 / opts.test + 0.5))
+    return data.split.kfold(ds, k, {by = "row", seed = opts.seed})[1]
+  end
+  error(string.format("experiment: unknown split '%s' (user, stratified, row)", tostring(method)), 0)
+end
+
+local function keys(ds)
+  local out = {}
+  for i, r in ipairs(ds.records) do out[i] = r.key end
+  return out
+end
+
+--- Loads, filters, splits and represents a dataset.
+-- opts: data ("safe" | "socialfx" | "audealize" | a file path), min_examples, stoplist
+-- (list of words, default data.filters.default_stoplist; false for none), terms (keep
+-- only these keys), split ("user" | "stratified" | "row" | "none"), test (0.25), seed,
+-- input ("params" | "curve40", for SAFE), rep_state (reuse a fitted representation).
+function experiment.prepare(opts)
+  opts = opts or {}
+  local kind, path = kind_of(opts.data or "safe")
+  local d = DEFAULTS[kind]
+  local f = data.filters
+  local ds = data.load(kind, path)
+  local steps = {f.finite()}
+  if opts.stoplist ~= false then steps[#steps + 1] = f.stoplist(opts.stoplist) end
+  if opts.terms then
+    local keep = {}
+    for _, t in ipairs(opts.terms) do keep[t] = true end
+    steps[#steps + 1] = f.where(function(r) return keep[r.key] end, "terms(" .. table.concat(opts.terms, ",") .. ")")
+  end
+  local min = opts.min_examples or d.min_examples
+  if min > 1 then steps[#steps + 1] = f.min_examples(min) end
+  ds = f.chain(table.unpack(steps))(ds)
+  if ds:size() == 0 then error("experiment: no records left after filtering:\n" .. ds:summary(), 0) end
+
+  local ex = {kind = kind, data = ds, opts = opts}
+  local method = opts.split or d.split
+  if method == "none" then
+    ex.train, ex.test = ds, ds
+  else
+    ex.split = make_split(ds, method, {test = opts.test or 0.25, seed = opts.seed or 1})
+    ex.train, ex.test = data.split.apply(ds, ex.split)
+  end
+  local rep_kind = d.rep
+  if kind == "safe" and opts.input == "curve40" then rep_kind = "curve40" end
+  ex.rep = opts.rep_state and representations.from_state(opts.rep_state)
+    or representations.fit(rep_kind, ex.train.records)
+  ex.X = {train = ex.rep:input(ex.train.records), test = ex.rep:input(ex.test.records)}
+  ex.y = {train = keys(ex.train), test = keys(ex.test)}
+  ex.terms = {}
+  for _, t in ipairs(ds:terms()) do ex.terms[#ex.terms + 1] = t.key end
+  ex.clusterable = kind ~= "audealize"
+  ex.summary = string.format("%s\n%d terms; split %s: %d train, %d held out", ds:summary(), #ex.terms,
+    method, ex.train:size(), ex.test:size())
+  return ex
+end
+
+return experiment

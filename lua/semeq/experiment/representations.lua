@@ -1,0 +1,114 @@
+--- How EQ settings become model inputs, and how model outputs become decibels again.
+--
+-- A representation is fitted on the training split only (its constants go into the
+-- model file) and offers:
+--   rep:input(records)      -> X [n x d], what the model reads and reconstructs
+--   rep:db(X)               -> [n x m] dB curve of inputs or reconstructions, on which
+--                              reconstruction error is measured
+--   rep:baseline(records)   -> {params = [n x d'], response = [n x m']}: the raw spaces
+--                              that the latent space is compared against
+--   rep:state()             -> a plain table to store, rep.from_state(state) to rebuild
+--
+--   safe13    SAFE's 13 parameters: bands sorted by frequency, gains / 12, log-frequency
+--             and log-Q min-max scaled, and every column then mapped to [0, 1] so that
+--             the decoder's sigmoid bounds them; dB = the response on the 64-point grid.
+--   curve40   a SAFE setting's response at the 40 Audealize centres, / 12 dB; dB = x 12.
+--   graphic40 a 40-band word curve (SocialFX z-scored shapes, Audealize word curves); dB =
+--             Audealize's realisation: min-max to [-1, 1] x 5 dB (amount 1).
+local T = require "semeq.tensor"
+local represent = require "semeq.data.represent"
+
+local reps = {}
+
+local function stack(records)
+  local rows = {}
+  for i, r in ipairs(records) do rows[i] = r.params end
+  if #rows == 0 then error("representation: no records", 3) end
+  local out = T.zeros(#rows, rows[1]:numel())
+  for i, p in ipairs(rows) do out[i] = p end
+  return out
+end
+
+-- Gains are the columns 1, 3, 6, 9, 12 of a SAFE setting.
+local GAIN_COLUMNS = {1, 3, 6, 9, 12}
+local GRID = represent.grid()
+
+-- [-1, 1] gains <-> [0, 1]; the other columns are already in [0, 1].
+local function gains_to_unit(Z, forward)
+  Z = Z:clone()
+  for _, j in ipairs(GAIN_COLUMNS) do
+    local col = Z:select(2, j)
+    if forward then col:add_(1):mul_(0.5) else col:mul_(2):add_(-1) end
+  end
+  return Z
+end
+
+local Safe13 = {}
+Safe13.__index = Safe13
+
+-- SAFE settings normalised with the training split's ranges, all columns in [0, 1].
+local function unit_params(self, P)
+  return gains_to_unit(self.normaliser:transform(P), true)
+end
+
+function Safe13:input(records) return unit_params(self, stack(records)) end
+
+function Safe13:params(X)
+  return self.normaliser:inverse(gains_to_unit(X:clamp(0, 1), false))
+end
+
+function Safe13:db(X) return represent.response(self:params(X), GRID) end
+
+local function safe_baseline(self, records)
+  local P = stack(records)
+  return {params = unit_params(self, P), response = represent.response(P, GRID)}
+end
+
+Safe13.baseline = safe_baseline
+
+function Safe13:state() return {kind = "safe13", normaliser = self.normaliser:state()} end
+
+local Curve40 = {}
+Curve40.__index = Curve40
+
+function Curve40:input(records) return represent.curve40(stack(records)) / 12 end
+function Curve40:db(X) return X * 12 end
+
+Curve40.baseline = safe_baseline
+
+function Curve40:state() return {kind = "curve40", normaliser = self.normaliser:state()} end
+
+local Graphic40 = {}
+Graphic40.__index = Graphic40
+
+function Graphic40:input(records) return stack(records) end
+function Graphic40:db(X) return represent.curve_db(X, 1) end
+
+function Graphic40:baseline(records)
+  local X = stack(records)
+  return {params = X, response = represent.curve_db(X, 1)}
+end
+
+function Graphic40:state() return {kind = "graphic40"} end
+
+local classes = {safe13 = Safe13, curve40 = Curve40, graphic40 = Graphic40}
+
+--- Fits representation `kind` on the training records.
+function reps.fit(kind, train_records)
+  local class = classes[kind]
+  if not class then error(string.format("representation: unknown kind '%s' (safe13, curve40, graphic40)", tostring(kind)), 2) end
+  local rep = setmetatable({kind = kind, size = kind == "safe13" and 13 or 40}, class)
+  if kind ~= "graphic40" then rep.normaliser = represent.fit_normaliser(stack(train_records), {sort = true}) end
+  return rep
+end
+
+--- Rebuilds a representation from rep:state().
+function reps.from_state(s)
+  local class = classes[s.kind]
+  if not class then error(string.format("representation: unknown kind '%s'", tostring(s.kind)), 2) end
+  local rep = setmetatable({kind = s.kind, size = s.kind == "safe13" and 13 or 40}, class)
+  if s.normaliser then rep.normaliser = represent.normaliser_from_state(s.normaliser) end
+  return rep
+end
+
+return reps

@@ -1,0 +1,29 @@
+-- Shared code of the elementwise activations (ReLU, LeakyReLU, GELU, Tanh, Sigmoid, Softplus):
+-- the math is in C (src/core/nn_kernels.c), buffers are reused between calls.
+local core = require "semeq.nn.core"
+local Module = require "semeq.nn.Module"
+
+local Activation = Module.class("nn.Activation", Module)
+
+function Activation:__init(kind, param)
+  Module.__init(self)
+  self.kind, self.param = kind, param or 0
+  self:materialize()
+end
+
+function Activation:forward(input)
+  if not input:isContiguous() then input = input:contiguous() end
+  self:bufferLike("output", input)
+  core.act_forward(self.kind, self.output, input, self.param)
+  return self.output
+end
+
+function Activation:backward(input, gradOutput)
+  if not input:isContiguous() then input = input:contiguous() end
+  if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
+  self:bufferLike("gradInput", input)
+  core.act_backward(self.kind, self.gradInput, input, self.output, gradOutput, self.param)
+  return self.gradInput
+end
+
+return Activation

@@ -1,0 +1,55 @@
+-- nn.BatchNorm(size [, eps = 1e-5, momentum = 0.1]): PyTorch's BatchNorm1d on [N x size].
+-- Training normalises with the batch statistics and updates running_mean/running_var;
+-- evaluate() switches to the running statistics. The running statistics are buffers, not
+-- parameters: they are saved in model files but optimisers do not touch them.
+local T = require "semeq.tensor"
+local core = require "semeq.nn.core"
+local Module = require "semeq.nn.Module"
+
+local BatchNorm = Module.class("nn.BatchNorm", Module)
+
+function BatchNorm:__init(size, eps, momentum)
+  Module.__init(self)
+  assert(math.type(size) == "integer" and size > 0, "nn.BatchNorm: size must be a positive integer")
+  self.size, self.eps, self.momentum = size, eps or 1e-5, momentum or 0.1
+  self:declare("weight", "gradWeight", {size})
+  self:declare("bias", "gradBias", {size})
+  self._buffers = {"running_mean", "running_var"}
+  self.running_mean, self.running_var = T.zeros(size), T.ones(size)
+  self._mean, self._rstd = T.zeros(size), T.zeros(size)
+  self:materialize()
+end
+
+function BatchNorm:reset()
+  self.weight:fill(1)
+  self.bias:zero()
+end
+
+function BatchNorm:describe() return string.format("nn.BatchNorm(%d)", self.size) end
+
+local function check(self, input)
+  if input:dim() ~= 2 or input:size(2) ~= self.size then
+    error(string.format("nn.BatchNorm: expected input [N x %d], got %s", self.size, Module.shapeStr(input)), 0)
+  end
+  if not input:isContiguous() then input = input:contiguous() end
+  return input
+end
+
+function BatchNorm:forward(input)
+  input = check(self, input)
+  self:buffer("output", input:size(1), self.size)
+  core.batchnorm_forward(self.output, self._mean, self._rstd, self.running_mean, self.running_var,
+    input, self.weight, self.bias, self.eps, self.momentum, self.train)
+  return self.output
+end
+
+function BatchNorm:backward(input, gradOutput)
+  input = check(self, input)
+  if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
+  self:buffer("gradInput", input:size(1), self.size)
+  core.batchnorm_backward(self.gradInput, self.gradWeight, self.gradBias, gradOutput, input,
+    self._mean, self._rstd, self.weight, self.train)
+  return self.gradInput
+end
+
+return BatchNorm

@@ -1,0 +1,203 @@
+-- nn.Module: the base of every layer (Torch7's nn protocol).
+--
+-- Parameters live in ONE flat storage per model. Design: a layer *declares* its parameters
+-- (name, gradient name, shape) and gets a small private flat buffer at construction, so a
+-- lone layer works at once. When a container adds a child (Container:add), the ROOT of the
+-- tree re-homes every parameter of the tree into one new flat buffer: it allocates params and
+-- grads of the total length, copies each layer's current values in, and points each layer's
+-- weight/gradWeight fields at views of the new buffers. This happens only while a model is
+-- being assembled (the zoo constructors build the whole tree before returning), so once
+-- training starts the buffers never move and `model:flat()` always returns the same tensors.
+-- Parameters of a subtree are contiguous (depth-first order), so a child's flat() is a
+-- narrow of its root's buffer. Anyone who keeps a weight tensor across an add() holds the
+-- old copy; take references after the model is built.
+local T = require "semeq.tensor"
+
+local Module = {}
+Module.__index = Module
+Module.__typename = "nn.Module"
+
+-- Makes a class that inherits from parent; Class(...) calls Class.__init.
+function Module.class(name, parent)
+  local cls = setmetatable({}, {
+    __index = parent,
+    __call = function(c, ...)
+      local self = setmetatable({}, c)
+      self:__init(...)
+      return self
+    end,
+  })
+  cls.__index = cls
+  cls.__typename = name
+  cls.__tostring = function(self) return self:describe() end
+  return cls
+end
+
+function Module:__init()
+  self._declared = {}
+  self.train = true
+end
+
+function Module:describe() return self.__typename end
+
+-- Declares a parameter; call before Module.materialize.
+function Module:declare(name, gradname, shape)
+  self._declared[#self._declared + 1] = {name = name, grad = gradname, shape = shape}
+end
+
+local function numel(shape)
+  local n = 1
+  for _, s in ipairs(shape) do n = n * s end
+  return n
+end
+
+-- Every {module, declaration} of the subtree in depth-first order.
+function Module:paramEntries(list)
+  list = list or {}
+  for _, d in ipairs(self._declared) do list[#list + 1] = {self, d} end
+  for _, child in ipairs(self.modules or {}) do child:paramEntries(list) end
+  return list
+end
+
+-- Allocates the flat buffers of this subtree and points every parameter into them,
+-- keeping current values (see the comment at the top of the file).
+function Module:rehome()
+  local entries = self:paramEntries()
+  local total = 0
+  for _, e in ipairs(entries) do total = total + numel(e[2].shape) end
+  local P, G = T.zeros(math.max(total, 1)), T.zeros(math.max(total, 1))
+  local off = 1
+  local function place(m, first)
+    m._flatFirst = first
+    local count = 0
+    for _, d in ipairs(m._declared) do
+      local n = numel(d.shape)
+      local p, g = P:narrow(1, off, n), G:narrow(1, off, n)
+      if m[d.name] then p:copy(m[d.name]:contiguous():view(n)) end
+      if m[d.grad] then g:copy(m[d.grad]:contiguous():view(n)) end
+      m[d.name], m[d.grad] = p:view(table.unpack(d.shape)), g:view(table.unpack(d.shape))
+      off, count = off + n, count + n
+    end
+    for _, child in ipairs(m.modules or {}) do count = count + place(child, off) end
+    m._flatCount, m._flatP, m._flatG = count, P, G
+    return count
+  end
+  place(self, 1)
+end
+
+-- Called by constructors after declaring: gives a lone layer its own flat buffers.
+function Module:materialize()
+  self:rehome()
+  if self.reset then self:reset() end
+  return self
+end
+
+-- The topmost container this module belongs to.
+function Module:root()
+  local m = self
+  while m._parent do m = m._parent end
+  return m
+end
+
+-- (params, grads): views of this module's range of the model's flat buffers.
+function Module:flat()
+  if not self._flatP then self:rehome() end
+  if self._flatCount == 0 then return T.zeros(0), T.zeros(0) end
+  return self._flatP:narrow(1, self._flatFirst, self._flatCount),
+         self._flatG:narrow(1, self._flatFirst, self._flatCount)
+end
+Module.flatten = Module.flat
+
+function Module:nparams() return self._flatCount or 0 end
+
+-- Torch's parameters(): lists of weight tensors and of their gradients.
+function Module:parameters()
+  local ps, gs = {}, {}
+  for _, e in ipairs(self:paramEntries()) do
+    ps[#ps + 1], gs[#gs + 1] = e[1][e[2].name], e[1][e[2].grad]
+  end
+  return ps, gs
+end
+
+function Module:zeroGradParameters()
+  if self._flatCount and self._flatCount > 0 then
+    self._flatG:narrow(1, self._flatFirst, self._flatCount):zero()
+  end
+end
+
+function Module:training()
+  self.train = true
+  for _, c in ipairs(self.modules or {}) do c:training() end
+  return self
+end
+
+function Module:evaluate()
+  self.train = false
+  for _, c in ipairs(self.modules or {}) do c:evaluate() end
+  return self
+end
+
+-- Protocol: forward(input) -> output; backward(input, gradOutput [, scale]) -> gradInput,
+-- which also ACCUMULATES scale * d loss / d parameters into the gradients (Torch's
+-- updateGradInput + accGradParameters, fused in each layer so the C kernels make one pass).
+
+-- PyTorch-style state dict: {name = tensor} plus names in order, e.g. "encoder.0.weight".
+-- Buffers (BatchNorm's running statistics) are listed in self._buffers.
+function Module:stateDict(prefix, names, dict)
+  prefix, names, dict = prefix or "", names or {}, dict or {}
+  for _, d in ipairs(self._declared) do
+    names[#names + 1] = prefix .. d.name
+    dict[prefix .. d.name] = self[d.name]
+  end
+  for _, b in ipairs(self._buffers or {}) do
+    names[#names + 1] = prefix .. b
+    dict[prefix .. b] = self[b]
+  end
+  for i, c in ipairs(self.modules or {}) do
+    c:stateDict(prefix .. self:childName(i) .. ".", names, dict)
+  end
+  return dict, names
+end
+
+function Module:childName(i) return (self._names and self._names[i]) or tostring(i - 1) end
+
+-- Work buffers owned by the module, reused between calls (Torch's Linear.lua habit).
+-- self:buffer(name, rows, cols) returns self[name] as a [rows x cols] tensor: a narrow of a
+-- stored tensor that grows when a larger batch arrives, so a smaller last batch of an epoch
+-- does not reallocate anything. Only storage the module allocated itself is ever reused:
+-- a field that was set to someone else's tensor (Identity-like outputs) is never written.
+function Module:buffer(name, rows, cols)
+  local stores = self._stores
+  if not stores then stores = {}; self._stores = stores end
+  local cur, rec = self[name], stores[name]
+  if rec and cur == rec.view and rec.rows == rows and rec.cols == cols then return cur end
+  local store = rec and rec.store
+  if not store or store:size(2) ~= cols or store:size(1) < rows then
+    store = T.zeros(math.max(rows, 1), cols)
+  end
+  local view = store:size(1) == rows and store or store:narrow(1, 1, rows)
+  stores[name] = {store = store, view = view, rows = rows, cols = cols}
+  self[name] = view
+  return view
+end
+
+-- A buffer shaped like tensor `like`: 2-d as above; other ranks get their own storage,
+-- reused while the shape stays the same.
+function Module:bufferLike(name, like)
+  if like:dim() == 2 then return self:buffer(name, like:size(1), like:size(2)) end
+  local stores = self._stores
+  if not stores then stores = {}; self._stores = stores end
+  local rec, key = stores[name], table.concat(like:size(), "x")
+  if rec and rec.key == key and self[name] == rec.view then return rec.view end
+  local t = T.zeros(like:size())
+  stores[name] = {view = t, key = key}
+  self[name] = t
+  return t
+end
+
+-- "[2x3]" for error messages.
+function Module.shapeStr(t)
+  return "[" .. table.concat(t:size(), "x") .. "]"
+end
+
+return Module

@@ -1,0 +1,24 @@
+-- nn.Sequential: applies its children in order; nn.Sequential():add(a):add(b).
+local Container = require "semeq.nn.Container"
+
+local Sequential = Container.class("nn.Sequential", Container)
+
+function Sequential:forward(input)
+  local x = input
+  for i = 1, #self.modules do x = self:call(i, "forward", x) end
+  self.output = x
+  return x
+end
+
+-- backward(input, gradOutput [, scale]): each child gets the input it saw in forward.
+function Sequential:backward(input, gradOutput, scale)
+  local g = gradOutput
+  for i = #self.modules, 2, -1 do
+    g = self:call(i, "backward", self.modules[i - 1].output, g, scale)
+  end
+  if #self.modules > 0 then g = self:call(1, "backward", input, g, scale) end
+  self.gradInput = g
+  return g
+end
+
+return Sequential

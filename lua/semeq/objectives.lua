@@ -1,0 +1,58 @@
+--- semeq.objectives: the training losses of the model zoo as `step` functions for
+-- semeq.train.fit. Each returns step(indices, epoch) -> loss, which runs forward and
+-- backward for one mini-batch of rows of X.
+local T = require "semeq.tensor"
+local nn = require "semeq.nn"
+
+local objectives = {}
+
+--- Reconstruction (MSE) + lambda x contrastive loss on the projection head, as in the
+-- seed system. labels: integer term ids (1-based), one per row of X.
+-- opts: lambda (0.5), temperature (0.1), loss ("contrastive": the seed's; "supcon":
+-- Khosla et al.'s with its tau/base factor).
+function objectives.contrastive(model, X, labels, opts)
+  opts = opts or {}
+  local lambda = opts.lambda or 0.5
+  local rec = nn.MSECriterion()
+  local con = opts.loss == "supcon" and nn.SupConCriterion(opts.temperature)
+    or nn.ContrastiveCriterion(opts.temperature or 0.1)
+  local y = T.new(labels)
+  return function(idx)
+    local x, target = X:index_select(1, idx), y:index_select(1, idx)
+    local out = model:forward(x)
+    local loss = rec:forward(out, x)
+    local grad_proj
+    if lambda > 0 then
+      loss = loss + lambda * con:forward(model.projection, target)
+      grad_proj = con:backward(model.projection, target):mul_(lambda)
+    end
+    model:backward(x, rec:backward(out, x), grad_proj)
+    return loss
+  end
+end
+
+--- β-VAE: reconstruction (L1 as FlowEQ's MAE, or MSE) + β(epoch) x KL(q(z|x) || N(0, I)).
+-- opts: loss ("mae" | "mse"), beta (function(epoch) -> β; default constant model.beta).
+function objectives.vae(model, X, opts)
+  opts = opts or {}
+  local rec = opts.loss == "mse" and nn.MSECriterion() or nn.L1Criterion()
+  return function(idx, epoch)
+    if opts.beta then model.beta = opts.beta(epoch) end
+    local x = X:index_select(1, idx)
+    local out = model:forward(x)
+    local loss = rec:forward(out, x) + model.kl
+    model:backward(x, rec:backward(out, x))
+    return loss
+  end
+end
+
+--- FlowEQ's KL schedule: β = 0 until `delay` epochs, then + `step` per epoch up to `max`.
+function objectives.floweq_beta(max, delay, step)
+  max, delay, step = max or 0.001, delay or 50, step or 1 / 5000
+  return function(epoch)
+    if epoch <= delay then return 0 end
+    return math.min(max, (epoch - delay) * step)
+  end
+end
+
+return objectives

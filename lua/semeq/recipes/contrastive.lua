@@ -1,0 +1,68 @@
+--- The contrastive-autoencoder experiment behind scripts/train_filtered.lua and
+-- scripts/train_full.lua: data -> model -> training -> held-out evaluation -> files.
+-- run(name, description, defaults) parses the command line with those defaults.
+local T = require "semeq.tensor"
+local experiment = require "semeq.experiment"
+local models = require "semeq.models"
+local objectives = require "semeq.objectives"
+local train = require "semeq.train"
+local evaluate = require "semeq.evaluate"
+local semantic = require "semeq.semantic"
+local recipe = require "semeq.recipe"
+
+local function flags(d)
+  local f = recipe.training_flags(d)
+  f[#f + 1] = {"lambda", "number", d.lambda or 0.5, "weight of the contrastive loss"}
+  f[#f + 1] = {"temperature", "number", d.temperature or 0.1, "contrastive temperature"}
+  f[#f + 1] = {"loss", "string", d.loss or "contrastive", "contrastive (the seed's) or supcon"}
+  f[#f + 1] = {"widths", "string", d.widths or "128,256,128", "residual block widths"}
+  f[#f + 1] = {"dropout", "number", d.dropout or 0.1, "dropout in the residual blocks"}
+  return f
+end
+
+local function integers(text)
+  local out = {}
+  for _, w in ipairs(recipe.list(text)) do out[#out + 1] = math.tointeger(tonumber(w)) end
+  return out
+end
+
+--- Runs the experiment from a table of options (the parsed flags); returns the
+-- report, the semantic model and the experiment.
+local function experiment_run(opts)
+  -- 1. Data: filter, split (users held out for SAFE), represent.
+  T.manualSeed(opts.seed)
+  local ex = experiment.prepare{data = opts.data, min_examples = opts["min-examples"], terms = recipe.list(opts.terms),
+    split = opts.split, test = opts.test, seed = opts.seed, input = opts.input}
+
+  -- 2. Model: the seed's architecture, sized to this representation.
+  local model = models.contrastive_ae{input = ex.rep.size, latent = opts.latent, widths = integers(opts.widths),
+    dropout = opts.dropout, output = ex.rep.kind == "safe13" and "safe13" or "linear"}
+
+  -- 3. Train: reconstruction + lambda x contrastive loss, Adam.
+  local labels = recipe.term_ids(ex.y.train)
+  local history = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
+    step = objectives.contrastive(model, ex.X.train, labels,
+      {lambda = opts.lambda, temperature = opts.temperature, loss = opts.loss}),
+    config = {learningRate = opts.lr}, quiet = opts.quiet,
+    checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume}
+
+  -- 4. Evaluate on the held-out rows.
+  local sm = semantic.from_training(model, ex, {recipe = opts.recipe, opts = opts})
+  local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap})
+  result.model = {kind = "contrastive_ae", parameters = model:nparams(), latent = opts.latent,
+                  lambda = opts.lambda, epochs = opts.epochs, seed = opts.seed, final_loss = history.loss[opts.epochs]}
+  return result, sm, ex
+end
+
+local M = {flags = flags, run_opts = experiment_run}
+
+function M.run(name, description, defaults)
+  local opts = recipe.parse(name, description, flags(defaults))
+  opts.recipe = name
+  local result, sm, ex = experiment_run(opts)
+  recipe.finish(opts, ex, sm, result,
+    string.format("contrastive autoencoder (%d parameters) on %s", result.model.parameters, opts.data))
+  return result
+end
+
+return M

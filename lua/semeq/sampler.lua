@@ -1,0 +1,65 @@
+-- semeq.sampler: mini-batch index lists drawn from the interpreter's RNG (so a fixed
+-- semeq.tensor.manualSeed gives the same batches).
+--
+--   for batch in sampler.shuffled(n, 32) do ... end          -- batch: {i1, i2, ...} (1-based)
+--   for batch in sampler.balanced(labels, 8, 4) do ... end   -- 8 terms x 4 examples per batch
+local T = require "semeq.tensor"
+
+local sampler = {}
+
+-- A random permutation of 1..n as a Lua table.
+local function permutation(n)
+  if n == 0 then return {} end
+  local p = T.randperm(n):totable()
+  for i = 1, n do p[i] = math.tointeger(p[i]) or p[i] end
+  return p
+end
+sampler.permutation = permutation
+
+-- Iterator over shuffled batches covering 1..n once; the last batch is smaller unless
+-- dropLast is true.
+function sampler.shuffled(n, batchSize, dropLast)
+  assert(math.type(n) == "integer" and n >= 0, "sampler.shuffled: n must be a non-negative integer")
+  assert(math.type(batchSize) == "integer" and batchSize > 0, "sampler.shuffled: batchSize must be a positive integer")
+  local p, at = permutation(n), 1
+  return function()
+    local left = n - at + 1
+    if left <= 0 or (dropLast and left < batchSize) then return nil end
+    local b = {}
+    for i = at, math.min(n, at + batchSize - 1) do b[#b + 1] = p[i] end
+    at = at + batchSize
+    return b
+  end
+end
+
+-- Iterator over class-balanced batches: each batch holds `perClass` examples of each of
+-- `classesPerBatch` terms drawn at random (terms with fewer examples are sampled with
+-- replacement). labels: a Lua table or tensor of term ids (any comparable values).
+-- One epoch yields floor(#labels / (classesPerBatch * perClass)) batches.
+function sampler.balanced(labels, classesPerBatch, perClass)
+  if T.isTensor(labels) then labels = labels:totable() end
+  local byClass, classes = {}, {}
+  for i, l in ipairs(labels) do
+    if not byClass[l] then byClass[l] = {}; classes[#classes + 1] = l end
+    table.insert(byClass[l], i)
+  end
+  table.sort(classes, function(a, b) return tostring(a) < tostring(b) end)
+  assert(classesPerBatch <= #classes,
+    string.format("sampler.balanced: %d terms per batch but only %d terms", classesPerBatch, #classes))
+  local batches, done = #labels // (classesPerBatch * perClass), 0
+  return function()
+    if done >= batches then return nil end
+    done = done + 1
+    local b, pick = {}, permutation(#classes)
+    for c = 1, classesPerBatch do
+      local members = byClass[classes[pick[c]]]
+      local order = permutation(#members)
+      for k = 1, perClass do
+        b[#b + 1] = #members >= perClass and members[order[k]] or members[order[(k - 1) % #members + 1]]
+      end
+    end
+    return b
+  end
+end
+
+return sampler

@@ -1,0 +1,164 @@
+--- semeq.semantic: a trained model together with what gives its latent space meaning.
+--
+--   local semantic = require "semeq.semantic"
+--   local sm = semantic.from_training(model, ex)           -- after training
+--   sm:save("models/warm_bright.safetensors", {metrics = report})
+--   local sm = semantic.load("models/safe_warm_bright.safetensors")
+--   local z = sm:term_code("warm")                         -- the term's place in the latent space
+--   local eq = sm:eq_for(sm:interpolate("warm", "bright", 0.3), 0.7)
+--   -- eq.kind == "safe" (eq.params: 13 SAFE parameters) or "graphic40" (eq.gains: 40 dB)
+--
+-- The file is a safetensors model file (semeq.nn.save) whose metadata also holds the
+-- representation (normalisation fitted on the training split), the vocabulary, each
+-- term's centroid in the latent space, and the training rows' codes, labels and raw
+-- settings (so that a held-out evaluation can classify by nearest training neighbours
+-- without the training data at hand).
+local T = require "semeq.tensor"
+local nn = require "semeq.nn"
+local representations = require "semeq.experiment.representations"
+
+local semantic = {}
+local Semantic = {}
+Semantic.__index = Semantic
+
+local function rows_of(t) return t:totable() end
+
+local function centroids_of(codes, labels)
+  local sum, count, order = {}, {}, {}
+  local rows = rows_of(codes)
+  for i, key in ipairs(labels) do
+    if not sum[key] then
+      sum[key], count[key] = {}, 0
+      for j = 1, #rows[i] do sum[key][j] = 0 end
+      order[#order + 1] = key
+    end
+    for j, v in ipairs(rows[i]) do sum[key][j] = sum[key][j] + v end
+    count[key] = count[key] + 1
+  end
+  local out = {}
+  for key, s in pairs(sum) do
+    for j = 1, #s do s[j] = s[j] / count[key] end
+    out[key] = s
+  end
+  table.sort(order)
+  return out, order
+end
+
+local function stack_params(records)
+  local out = {}
+  for i, r in ipairs(records) do out[i] = r.params:totable() end
+  return out
+end
+
+--- Wraps a trained model and its experiment (semeq.experiment.prepare).
+function semantic.from_training(model, ex, info)
+  model:evaluate()
+  local codes = model:encode(ex.X.train):clone()
+  local centroids, terms = centroids_of(codes, ex.y.train)
+  return setmetatable({
+    model = model, rep = ex.rep, terms = terms, centroids = centroids,
+    train_codes = codes, train_labels = ex.y.train, train_params = stack_params(ex.train.records),
+    info = info or {},
+  }, Semantic)
+end
+
+--- Saves model and meaning to path (atomically). extra: more metadata (tables as JSON).
+function Semantic:save(path, extra)
+  local meta = {
+    representation = self.rep:state(),
+    terms = self.terms,
+    centroids = self.centroids,
+    train_codes = rows_of(self.train_codes),
+    train_labels = self.train_labels,
+    train_params = self.train_params,
+    info = self.info,
+  }
+  for k, v in pairs(extra or {}) do meta[k] = v end
+  nn.save(self.model, path, meta)
+end
+
+local function decode_field(meta, key, path)
+  local s = meta[key]
+  if s == nil then error(string.format("semantic.load: %s has no '%s' entry: not a semeq semantic model", path, key), 0) end
+  local ok, v = pcall(nn.json.decode, s)
+  if not ok then error(string.format("semantic.load: %s: bad '%s' entry: %s", path, key, tostring(v)), 0) end
+  return v
+end
+
+--- Loads a model file written by Semantic:save.
+function semantic.load(path)
+  local model, meta = nn.load(path)
+  if type(model) ~= "table" or not model.encode then
+    error(string.format("semantic.load: %s holds no model config", path), 0)
+  end
+  model:evaluate()
+  local sm = setmetatable({model = model, meta = meta}, Semantic)
+  sm.rep = representations.from_state(decode_field(meta, "representation", path))
+  sm.terms = decode_field(meta, "terms", path)
+  sm.centroids = decode_field(meta, "centroids", path)
+  sm.train_codes = T.new(decode_field(meta, "train_codes", path))
+  sm.train_labels = decode_field(meta, "train_labels", path)
+  sm.train_params = decode_field(meta, "train_params", path)
+  sm.info = meta.info and decode_field(meta, "info", path) or {}
+  return sm
+end
+
+--- The training rows as records ({params = tensor, key = term}), for baselines.
+function Semantic:train_records()
+  local out = {}
+  for i, p in ipairs(self.train_params) do out[i] = {params = T.new(p), key = self.train_labels[i]} end
+  return out
+end
+
+function Semantic:latent_size() return self.train_codes:size(2) end
+
+--- Codes of inputs X (in the representation's space).
+function Semantic:encode(X) return self.model:encode(X):clone() end
+--- Reconstructions (in the representation's space) of codes Z.
+function Semantic:decode(Z) return self.model:decode(Z):clone() end
+
+--- The latent code of a term (its centroid), or an error listing the known terms.
+function Semantic:term_code(term)
+  local c = self.centroids[term]
+  if not c then
+    error(string.format("unknown term '%s'; this model knows: %s", tostring(term), table.concat(self.terms, ", ")), 0)
+  end
+  return T.new(c)
+end
+
+local function as_code(self, x)
+  if type(x) == "string" then return self:term_code(x) end
+  return x
+end
+
+--- The code alpha of the way from a to b (terms or codes): (1 - alpha) a + alpha b.
+function Semantic:interpolate(a, b, alpha)
+  local za, zb = as_code(self, a), as_code(self, b)
+  return za * (1 - alpha) + zb * alpha
+end
+
+--- EQ settings for a code (or term), with every gain scaled by intensity (default 1):
+-- {kind = "safe", params = {13}} or {kind = "graphic40", gains = {40 dB}}. A model of
+-- 40-point SAFE curves (curve40) is realised by fitting the 5-band EQ to its curve;
+-- fit_error_db then says how closely (max |dB| at the 40 centres).
+function Semantic:eq_for(code, intensity)
+  intensity = intensity or 1
+  local z = as_code(self, code)
+  local x = self:decode(z:view(1, -1))
+  if self.rep.kind == "graphic40" then
+    local gains = self.rep:db(x)[1]:mul_(intensity)
+    return {kind = "graphic40", gains = gains:totable()}
+  end
+  local p, fit_error
+  if self.rep.kind == "curve40" then
+    local eq = require "semeq.eq"
+    local params, max_err = eq.fit_safe(self.rep:db(x)[1], eq.g40_freqs(), {fs = 44100})
+    p, fit_error = params:totable(), max_err
+  else
+    p = self.rep:params(x)[1]:totable()
+  end
+  for _, j in ipairs {1, 3, 6, 9, 12} do p[j] = p[j] * intensity end
+  return {kind = "safe", params = p, fit_error_db = fit_error}
+end
+
+return semantic

@@ -1,0 +1,153 @@
+-- scripts/apply.lua end to end, through the semeq binary (SEMEQ_BIN, set by ctest).
+local T = require "semeq.tensor"
+local audio = require "semeq.audio"
+
+local BIN = os.getenv("SEMEQ_BIN") or "build/semeq"
+local P = "6,100,-4,400,1,5,1500,2,-2,3000,0.7,6,3500"
+
+local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+-- Runs apply.lua with the given argument string; returns stdout, stderr, exit code.
+local function apply(args)
+  local errf = os.tmpname()
+  local p = io.popen(("%s scripts/apply.lua %s 2>%s"):format(q(BIN), args, q(errf)))
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local f = io.open(errf, "rb")
+  local err = f:read("a")
+  f:close()
+  os.remove(errf)
+  return out, err, code
+end
+
+local function tmpdir()
+  local p = io.popen("mktemp -d")
+  local d = p:read("l")
+  p:close()
+  return d
+end
+
+local function files_under(dir)
+  local p, list = io.popen("cd " .. q(dir) .. " && find . -type f | sort"), {}
+  for l in p:lines() do list[#list + 1] = l:sub(3) end
+  p:close()
+  return list
+end
+
+local function tree_bytes(dir)
+  local parts = {}
+  for _, rel in ipairs(files_under(dir)) do
+    local f = io.open(dir .. "/" .. rel, "rb")
+    parts[#parts + 1] = rel .. "\0" .. f:read("a")
+    f:close()
+  end
+  return table.concat(parts, "\0")
+end
+
+describe("scripts/apply.lua", function()
+  local dir
+  before_each(function() dir = tmpdir() end)
+  after_each(function() os.execute("rm -rf " .. q(dir)) end)
+
+  -- 100 files in a small tree: 97 sound files and 3 corrupt ones
+  local function make_tree()
+    T.manualSeed(2)
+    local corrupt = {["a/07.wav"] = true, ["b/c/50.wav"] = true, ["99.flac"] = true}
+    local names = {}
+    for i = 1, 100 do
+      local sub = i % 3 == 0 and "a/" or i % 3 == 1 and "b/c/" or ""
+      names[i] = ("%s%02d.%s"):format(sub, i - 1, i % 5 == 0 and "flac" or "wav")
+    end
+    names[8], names[51], names[100] = "a/07.wav", "b/c/50.wav", "99.flac"
+    os.execute("mkdir -p " .. q(dir .. "/in/a") .. " " .. q(dir .. "/in/b/c"))
+    for _, name in ipairs(names) do
+      local path = dir .. "/in/" .. name
+      if corrupt[name] then
+        local f = io.open(path, "wb")
+        f:write(name:match("wav$") and "RIFF\36\0\0\0WAVEjunk" or "fLaC broken")
+        f:close()
+      else
+        audio.write(path, T.randn(800, 1 + #name % 2):mul(0.1), {samplerate = 8000, subtype = "pcm_16"})
+      end
+    end
+    return names, corrupt
+  end
+
+  it("processes a folder of 100 files with 3 corrupt ones: 97 done, 3 reported, exit 1, inputs intact", function()
+    local names, corrupt = make_tree()
+    local before = tree_bytes(dir .. "/in")
+    local out, err, code = apply(("--in %s --out %s --params %s"):format(q(dir .. "/in"), q(dir .. "/out"), P))
+    assert.are.equal(1, code)
+    assert.truthy(out:find("summary: 97 processed, 0 skipped, 3 failed", 1, true), out)
+    for name in pairs(corrupt) do
+      assert.truthy(out:find("  failed: " .. name .. ": audio.open: " .. dir .. "/in/" .. name .. ": ", 1, true), out)
+    end
+    assert.truthy(err:find("[100/100]", 1, true), "progress lines")
+    assert.are.equal(before, tree_bytes(dir .. "/in"))
+    local want = {}
+    for _, name in ipairs(names) do
+      if not corrupt[name] then want[#want + 1] = name end
+    end
+    table.sort(want)
+    assert.are.same(want, files_under(dir .. "/out"))  -- mirrored, and no temporary files left
+    local y, info = audio.read(dir .. "/out/a/02.wav")
+    assert.are.same({800, "pcm_16"}, {y:size(1), info.subtype})
+
+    -- a second run skips what exists; --force redoes it
+    out, _, code = apply(("--in %s --out %s --params %s"):format(q(dir .. "/in"), q(dir .. "/out"), P))
+    assert.are.equal(1, code)
+    assert.truthy(out:find("summary: 0 processed, 97 skipped, 3 failed", 1, true), out)
+    out = apply(("--in %s --out %s --params %s --force --jobs 1"):format(q(dir .. "/in"), q(dir .. "/out"), P))
+    assert.truthy(out:find("summary: 97 processed, 0 skipped, 3 failed", 1, true), out)
+  end)
+
+  it("splits the files into disjoint shards that cover the folder", function()
+    make_tree()
+    local seen = 0
+    for k = 1, 3 do
+      local out = apply(("--in %s --out %s --params %s --shard %d/3"):format(q(dir .. "/in"), q(dir .. "/out"), P, k))
+      local ok, skip, fail = out:match("summary: (%d+) processed, (%d+) skipped, (%d+) failed")
+      assert.are.equal("0", skip)
+      seen = seen + tonumber(ok) + tonumber(fail)
+    end
+    assert.are.equal(100, seen)
+    assert.are.equal(97, #files_under(dir .. "/out"))
+  end)
+
+  it("equalises one file with --params or --curve and refuses to overwrite", function()
+    local src = dir .. "/in.wav"
+    audio.write(src, T.randn(1000, 2):mul(0.1), {samplerate = 16000})
+    local out, _, code = apply(("%s %s --params %s"):format(q(src), q(dir .. "/p.wav"), P))
+    assert.are.equal(0, code)
+    assert.truthy(out:find(" -> " .. dir .. "/p.wav", 1, true))
+    local curve = {}
+    for i = 1, 40 do curve[i] = math.sin(i / 6) end
+    _, _, code = apply(("%s %s --curve %s --amount 0.5"):format(q(src), q(dir .. "/c.flac"), table.concat(curve, ",")))
+    assert.are.equal(0, code)
+    assert.are.equal("flac", select(2, audio.read(dir .. "/c.flac")).format)
+    local _, err
+    _, err, code = apply(("%s %s --params %s --force"):format(q(src), q(dir .. "/./in.wav"), P))
+    assert.are.same({2, "apply.lua: OUT must not be IN (inputs are never modified) (see --help)\n"}, {code, err})
+    _, err, code = apply(("--in %s --out %s/ --params %s --force"):format(q(dir), q(dir), P))
+    assert.are.same({2, "apply.lua: --out must not be the input folder (inputs are never modified) (see --help)\n"}, {code, err})
+    _, err, code = apply(("%s %s --params %s"):format(q(src), q(dir .. "/p.wav"), P))
+    assert.are.equal(1, code)
+    assert.are.equal("apply.lua: not writing " .. dir .. "/p.wav: output exists (use --force)\n", err)
+  end)
+
+  it("reports bad arguments and the missing model support clearly", function()
+    local _, err, code = apply("a.wav b.wav --params 1,2,3")
+    assert.are.same({2, "apply.lua: --params needs 13 numbers, got 3 (see --help)\n"}, {code, err})
+    _, err, code = apply("a.wav b.wav --params " .. P .. " --curve 1")
+    assert.are.same({2, "apply.lua: give only one of --params, --curve (see --help)\n"}, {code, err})
+    _, err, code = apply("a.wav b.wav --term warm --model m.safetensors --intensity 0.7")
+    assert.are.equal(2, code)
+    assert.truthy(err:find("model support needs semeq.nn", 1, true) or err:find("HOOK", 1, true), err)
+    _, err, code = apply("a.wav --params " .. P .. " --bogus")
+    assert.are.same({2, "apply.lua: unknown option --bogus (see --help)\n"}, {code, err})
+    local out
+    out, _, code = apply("--help")
+    assert.are.equal(0, code)
+    assert.truthy(out:find("--shard <string>", 1, true))
+  end)
+end)

@@ -1,0 +1,456 @@
+#include "nn_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ReLU's sign test is a coin flip on real activations, so a branch mispredicts half the time
+ * (it was 15% of a training step). These helpers select with bit masks instead. */
+static inline float keep_if_positive(float v, float x)
+{
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    u &= (uint32_t)0 - (uint32_t)(x > 0.0f);
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+/* ---------------------------------------------------------------- activations */
+
+static float softplus(float x, float beta)
+{
+    float bx = beta * x;
+    /* PyTorch's threshold: above 20 softplus is x to float precision, and exp would overflow. */
+    if (bx > 20.0f)
+        return x;
+    return log1pf(expf(bx)) / beta;
+}
+
+void se_act_forward(se_act kind, float *y, const float *x, int64_t n, float param)
+{
+    switch (kind) {
+    case SE_ACT_RELU:
+        for (int64_t i = 0; i < n; i++)
+            y[i] = keep_if_positive(x[i], x[i]);
+        break;
+    case SE_ACT_LEAKY_RELU:
+        for (int64_t i = 0; i < n; i++)
+            y[i] = x[i] * (param + (1.0f - param) * (float)(x[i] > 0.0f));
+        break;
+    case SE_ACT_GELU: /* exact GELU (PyTorch's default): x * Phi(x) */
+        for (int64_t i = 0; i < n; i++)
+            y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+        break;
+    case SE_ACT_TANH:
+        for (int64_t i = 0; i < n; i++)
+            y[i] = tanhf(x[i]);
+        break;
+    case SE_ACT_SIGMOID:
+        for (int64_t i = 0; i < n; i++)
+            y[i] = 1.0f / (1.0f + expf(-x[i]));
+        break;
+    case SE_ACT_SOFTPLUS:
+        for (int64_t i = 0; i < n; i++)
+            y[i] = softplus(x[i], param);
+        break;
+    }
+}
+
+void se_act_backward(se_act kind, float *gx, const float *x, const float *y, const float *gy,
+                     int64_t n, float param)
+{
+    switch (kind) {
+    case SE_ACT_RELU:
+        for (int64_t i = 0; i < n; i++)
+            gx[i] = keep_if_positive(gy[i], x[i]);
+        break;
+    case SE_ACT_LEAKY_RELU:
+        for (int64_t i = 0; i < n; i++)
+            gx[i] = gy[i] * (param + (1.0f - param) * (float)(x[i] > 0.0f));
+        break;
+    case SE_ACT_GELU: {
+        const float inv_sqrt_2pi = 0.3989422804014327f;
+        for (int64_t i = 0; i < n; i++) {
+            float cdf = 0.5f * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+            float pdf = inv_sqrt_2pi * expf(-0.5f * x[i] * x[i]);
+            gx[i] = gy[i] * (cdf + x[i] * pdf);
+        }
+        break;
+    }
+    case SE_ACT_TANH:
+        for (int64_t i = 0; i < n; i++)
+            gx[i] = gy[i] * (1.0f - y[i] * y[i]);
+        break;
+    case SE_ACT_SIGMOID:
+        for (int64_t i = 0; i < n; i++)
+            gx[i] = gy[i] * y[i] * (1.0f - y[i]);
+        break;
+    case SE_ACT_SOFTPLUS:
+        for (int64_t i = 0; i < n; i++) {
+            float bx = param * x[i];
+            gx[i] = bx > 20.0f ? gy[i] : gy[i] / (1.0f + expf(-bx));
+        }
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+void se_fill_rows(float *y, const float *b, int64_t rows, int64_t cols)
+{
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cols; c++)
+            y[r * cols + c] = b[c];
+}
+
+void se_sum_rows_acc(float *gb, const float *g, int64_t rows, int64_t cols)
+{
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cols; c++)
+            gb[c] += g[r * cols + c];
+}
+
+void se_mul(float *out, const float *a, const float *b, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = a[i] * b[i];
+}
+
+/* ---------------------------------------------------------------- LayerNorm */
+
+void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma,
+                          const float *beta, int64_t rows, int64_t cols, float eps)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        /* Two passes in double: one-pass variance loses too much in float32. */
+        double m = 0.0, v = 0.0;
+        for (int64_t c = 0; c < cols; c++)
+            m += xr[c];
+        m /= (double)cols;
+        for (int64_t c = 0; c < cols; c++)
+            v += (xr[c] - m) * (xr[c] - m);
+        v /= (double)cols;
+        float rs = (float)(1.0 / sqrt(v + eps));
+        mean[r] = (float)m;
+        rstd[r] = rs;
+        for (int64_t c = 0; c < cols; c++)
+            yr[c] = (xr[c] - (float)m) * rs * gamma[c] + beta[c];
+    }
+}
+
+void se_layernorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x,
+                           const float *mean, const float *rstd, const float *gamma, int64_t rows,
+                           int64_t cols)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols, *gyr = gy + r * cols;
+        float m = mean[r], rs = rstd[r];
+        /* With g = gy * gamma and xhat the normalised input:
+         * gx = rstd * (g - mean(g) - xhat * mean(g * xhat)). */
+        double sg = 0.0, sgx = 0.0;
+        for (int64_t c = 0; c < cols; c++) {
+            float xhat = (xr[c] - m) * rs;
+            float g = gyr[c] * gamma[c];
+            sg += g;
+            sgx += g * xhat;
+            ggamma[c] += gyr[c] * xhat;
+            gbeta[c] += gyr[c];
+        }
+        float mg = (float)(sg / (double)cols), mgx = (float)(sgx / (double)cols);
+        if (gx) {
+            float *gxr = gx + r * cols;
+            for (int64_t c = 0; c < cols; c++) {
+                float xhat = (xr[c] - m) * rs;
+                gxr[c] = rs * (gyr[c] * gamma[c] - mg - xhat * mgx);
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- BatchNorm */
+
+void se_batchnorm_forward(float *y, float *mean, float *rstd, float *run_mean, float *run_var,
+                          const float *x, const float *gamma, const float *beta, int64_t rows,
+                          int64_t cols, float eps, float momentum, int train)
+{
+    for (int64_t c = 0; c < cols; c++) {
+        double m, v;
+        if (train) {
+            m = 0.0;
+            v = 0.0;
+            for (int64_t r = 0; r < rows; r++)
+                m += x[r * cols + c];
+            m /= (double)rows;
+            for (int64_t r = 0; r < rows; r++)
+                v += (x[r * cols + c] - m) * (x[r * cols + c] - m);
+            double unbiased = rows > 1 ? v / (double)(rows - 1) : v;
+            v /= (double)rows;
+            run_mean[c] = (float)((1.0 - momentum) * run_mean[c] + momentum * m);
+            run_var[c] = (float)((1.0 - momentum) * run_var[c] + momentum * unbiased);
+        } else {
+            m = run_mean[c];
+            v = run_var[c];
+        }
+        float rs = (float)(1.0 / sqrt(v + eps));
+        mean[c] = (float)m;
+        rstd[c] = rs;
+        for (int64_t r = 0; r < rows; r++)
+            y[r * cols + c] = (x[r * cols + c] - (float)m) * rs * gamma[c] + beta[c];
+    }
+}
+
+void se_batchnorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x,
+                           const float *mean, const float *rstd, const float *gamma, int64_t rows,
+                           int64_t cols, int train)
+{
+    for (int64_t c = 0; c < cols; c++) {
+        float m = mean[c], rs = rstd[c];
+        double sg = 0.0, sgx = 0.0;
+        for (int64_t r = 0; r < rows; r++) {
+            float xhat = (x[r * cols + c] - m) * rs;
+            float g = gy[r * cols + c];
+            sg += g;
+            sgx += g * xhat;
+        }
+        ggamma[c] += (float)sgx;
+        gbeta[c] += (float)sg;
+        if (!gx)
+            continue;
+        /* In evaluation the statistics are constants, so the layer is affine. */
+        float mg = train ? (float)(sg / (double)rows) : 0.0f;
+        float mgx = train ? (float)(sgx / (double)rows) : 0.0f;
+        for (int64_t r = 0; r < rows; r++) {
+            float xhat = (x[r * cols + c] - m) * rs;
+            gx[r * cols + c] = gamma[c] * rs * (gy[r * cols + c] - mg - xhat * mgx);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- Dropout */
+
+void se_dropout_forward(float *y, float *mask, const float *x, int64_t n, float p, se_rng *rng)
+{
+    float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+    for (int64_t i = 0; i < n; i++) {
+        mask[i] = se_rng_uniform(rng) < p ? 0.0f : keep;
+        y[i] = x[i] * mask[i];
+    }
+}
+
+/* ---------------------------------------------------------------- regression losses */
+
+double se_mse_loss(const float *x, const float *t, float *grad, int64_t n)
+{
+    double s = 0.0;
+    float k = n > 0 ? 2.0f / (float)n : 0.0f;
+    for (int64_t i = 0; i < n; i++) {
+        float d = x[i] - t[i];
+        s += (double)d * d;
+        if (grad)
+            grad[i] = k * d;
+    }
+    return n > 0 ? s / (double)n : 0.0;
+}
+
+double se_l1_loss(const float *x, const float *t, float *grad, int64_t n)
+{
+    double s = 0.0;
+    float k = n > 0 ? 1.0f / (float)n : 0.0f;
+    for (int64_t i = 0; i < n; i++) {
+        float d = x[i] - t[i];
+        s += fabsf(d);
+        if (grad)
+            grad[i] = d > 0.0f ? k : (d < 0.0f ? -k : 0.0f);
+    }
+    return n > 0 ? s / (double)n : 0.0;
+}
+
+double se_smooth_l1_loss(const float *x, const float *t, float *grad, int64_t n, float beta)
+{
+    double s = 0.0;
+    float k = n > 0 ? 1.0f / (float)n : 0.0f;
+    for (int64_t i = 0; i < n; i++) {
+        float d = x[i] - t[i], a = fabsf(d);
+        if (a < beta) {
+            s += 0.5 * (double)d * d / beta;
+            if (grad)
+                grad[i] = k * d / beta;
+        } else {
+            s += a - 0.5 * beta;
+            if (grad)
+                grad[i] = d > 0.0f ? k : -k;
+        }
+    }
+    return n > 0 ? s / (double)n : 0.0;
+}
+
+/* ---------------------------------------------------------------- cross entropy */
+
+se_status se_cross_entropy(const float *logits, const int64_t *labels, const float *weight,
+                           float *grad, int64_t rows, int64_t classes, double *loss)
+{
+    double wsum = 0.0, s = 0.0;
+    for (int64_t r = 0; r < rows; r++) {
+        if (labels[r] < 0 || labels[r] >= classes)
+            return SE_EARG;
+        wsum += weight ? weight[labels[r]] : 1.0;
+    }
+    if (rows > 0 && wsum <= 0.0)
+        return SE_EARG;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = logits + r * classes;
+        float mx = xr[0];
+        for (int64_t c = 1; c < classes; c++)
+            mx = xr[c] > mx ? xr[c] : mx;
+        double z = 0.0;
+        for (int64_t c = 0; c < classes; c++)
+            z += exp((double)(xr[c] - mx));
+        double lse = mx + log(z);
+        double w = weight ? weight[labels[r]] : 1.0;
+        s += w * (lse - xr[labels[r]]);
+        if (grad) {
+            float *gr = grad + r * classes;
+            for (int64_t c = 0; c < classes; c++) {
+                double p = exp((double)xr[c] - lse);
+                gr[c] = (float)(w * (p - (c == labels[r] ? 1.0 : 0.0)) / wsum);
+            }
+        }
+    }
+    *loss = rows > 0 ? s / wsum : 0.0;
+    return SE_OK;
+}
+
+/* ---------------------------------------------------------------- supervised contrastive */
+
+int64_t se_supcon_work_size(int64_t rows, int64_t dim) { return rows * rows + rows + rows * dim; }
+
+se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows,
+                         int64_t dim, float tau, float scale, double *loss)
+{
+    if (!(tau > 0.0f))
+        return SE_EARG;
+    float *sim = work;                       /* [rows x rows]: s_ij, then d loss / d s_ij */
+    float *norm = work + rows * rows;        /* [rows]: |z_i| */
+    float *zn = norm + rows;                 /* [rows x dim]: z_i / |z_i| */
+    for (int64_t i = 0; i < rows; i++) {
+        double s = 0.0;
+        for (int64_t d = 0; d < dim; d++)
+            s += (double)z[i * dim + d] * z[i * dim + d];
+        /* The epsilon keeps a zero vector finite (its gradient is then 0-ish, like F.normalize). */
+        norm[i] = (float)fmax(sqrt(s), 1e-12);
+        for (int64_t d = 0; d < dim; d++)
+            zn[i * dim + d] = z[i * dim + d] / norm[i];
+    }
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < rows; j++) {
+            double s = 0.0;
+            for (int64_t d = 0; d < dim; d++)
+                s += (double)zn[i * dim + d] * zn[j * dim + d];
+            sim[i * rows + j] = (float)(s / tau);
+        }
+    int64_t anchors = 0;
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < rows; j++)
+            if (j != i && labels[j] == labels[i]) {
+                anchors++;
+                break;
+            }
+    double total = 0.0;
+    for (int64_t i = 0; i < rows; i++) {
+        float *si = sim + i * rows;
+        int64_t npos = 0;
+        float mx = -INFINITY;
+        for (int64_t j = 0; j < rows; j++) {
+            if (j == i)
+                continue;
+            npos += labels[j] == labels[i];
+            mx = si[j] > mx ? si[j] : mx;
+        }
+        if (npos == 0) {
+            for (int64_t j = 0; j < rows; j++)
+                si[j] = 0.0f;
+            continue;
+        }
+        double zsum = 0.0;
+        for (int64_t j = 0; j < rows; j++)
+            if (j != i)
+                zsum += exp((double)si[j] - mx);
+        double lse = mx + log(zsum), li = 0.0;
+        for (int64_t j = 0; j < rows; j++)
+            if (j != i && labels[j] == labels[i])
+                li -= si[j] - lse;
+        total += li / (double)npos;
+        /* d l_i / d s_ij = softmax_ij - [j in P(i)] / |P(i)|, times the mean's factor. */
+        double k = scale / (double)anchors;
+        for (int64_t j = 0; j < rows; j++) {
+            if (j == i) {
+                si[j] = 0.0f;
+                continue;
+            }
+            double p = exp((double)si[j] - lse);
+            double pos = labels[j] == labels[i] ? 1.0 / (double)npos : 0.0;
+            si[j] = (float)(k * (p - pos));
+        }
+    }
+    *loss = anchors > 0 ? scale * total / (double)anchors : 0.0;
+    if (!grad)
+        return SE_OK;
+    /* s_ij = <zn_i, zn_j>/tau, so d/d zn_i = sum_j (G_ij + G_ji) zn_j / tau; then through the
+     * normalisation: dz_i = (dzn_i - zn_i <zn_i, dzn_i>) / |z_i|. */
+    for (int64_t i = 0; i < rows; i++) {
+        float *gi = grad + i * dim;
+        for (int64_t d = 0; d < dim; d++)
+            gi[d] = 0.0f;
+        for (int64_t j = 0; j < rows; j++) {
+            float g = (sim[i * rows + j] + sim[j * rows + i]) / tau;
+            if (g == 0.0f)
+                continue;
+            for (int64_t d = 0; d < dim; d++)
+                gi[d] += g * zn[j * dim + d];
+        }
+        double dot = 0.0;
+        for (int64_t d = 0; d < dim; d++)
+            dot += (double)gi[d] * zn[i * dim + d];
+        for (int64_t d = 0; d < dim; d++)
+            gi[d] = (gi[d] - (float)dot * zn[i * dim + d]) / norm[i];
+    }
+    return SE_OK;
+}
+
+/* ---------------------------------------------------------------- Gaussian VAE */
+
+double se_kl_normal(const float *mu, const float *logvar, float *gmu, float *glogvar, int64_t rows,
+                    int64_t dim, float beta)
+{
+    double s = 0.0;
+    int64_t n = rows * dim;
+    float k = rows > 0 ? beta / (float)rows : 0.0f;
+    for (int64_t i = 0; i < n; i++) {
+        float ev = expf(logvar[i]);
+        s += -0.5 * (1.0 + logvar[i] - (double)mu[i] * mu[i] - ev);
+        if (gmu)
+            gmu[i] = k * mu[i];
+        if (glogvar)
+            glogvar[i] = k * 0.5f * (ev - 1.0f);
+    }
+    return rows > 0 ? beta * s / (double)rows : 0.0;
+}
+
+void se_reparam_forward(float *z, float *eps, const float *mu, const float *logvar, int64_t n,
+                        se_rng *rng)
+{
+    for (int64_t i = 0; i < n; i++) {
+        eps[i] = (float)se_rng_normal(rng);
+        z[i] = mu[i] + expf(0.5f * logvar[i]) * eps[i];
+    }
+}
+
+void se_reparam_backward(float *gmu, float *glogvar, const float *gz, const float *eps,
+                         const float *logvar, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        gmu[i] = gz[i];
+        glogvar[i] = gz[i] * eps[i] * 0.5f * expf(0.5f * logvar[i]);
+    }
+}

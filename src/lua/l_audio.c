@@ -1,0 +1,334 @@
+// module: semeq.audio
+/* semeq.audio: sound files through libsndfile, streamed in blocks.
+ *
+ *   local audio = require "semeq.audio"
+ *   local r <close> = audio.open(path)        -- anything libsndfile reads
+ *   local info = r:info()   -- {frames=, samplerate=, channels=, format="wav", subtype="pcm_16", format_code=}
+ *   local x = r:read(4096)  -- tensor [n x channels] (n <= 4096), nil at the end
+ *   r:close()               -- idempotent; also run by __close and __gc
+ *
+ *   local w <close> = audio.create(path, {samplerate=, channels=, format=, subtype=, like=info})
+ *       format: "wav", "flac", ... (default: from the extension of path)
+ *       subtype: "pcm_16", "pcm_24", "pcm_32", "float", ... (default: like.subtype when the
+ *       format can store it, else the nearest that it can: FLAC gets pcm_24 for float input;
+ *       without like: float for WAV, pcm_24 for FLAC)
+ *   w:write(x)              -- x [n x channels] (or [n] mono) float tensor
+ *   w:close()               -- finishes the file and renames it from its temporary name
+ *   w:abort()               -- removes the temporary file
+ *   A writer that is garbage-collected or leaves a <close> scope without :close()
+ *   is aborted: only an explicit close publishes a file. Integer PCM clips at +-1.
+ *
+ *   local x, info = audio.read(path)          -- the whole file (small files only)
+ *   audio.write(path, x, {samplerate=, like=info, ...})
+ *
+ * Expected failures (a file that cannot be opened) raise errors naming the file, as
+ * "audio.open: song.wav: Format not recognised"; use pcall to carry on. */
+#include <math.h>
+#include <sndfile.h>
+#include <string.h>
+
+#include "../core/sndio.h"
+#include "lse.h"
+
+#define AUDIO_FILE "semeq.audio.File"
+
+typedef struct file_ud {
+    se_snd *snd;  /* NULL while closed */
+} file_ud;
+
+static const struct { const char *name; int code; } majors[] = {
+    {"wav", SF_FORMAT_WAV}, {"flac", SF_FORMAT_FLAC}, {"aiff", SF_FORMAT_AIFF}, {"ogg", SF_FORMAT_OGG},
+    {"au", SF_FORMAT_AU}, {"caf", SF_FORMAT_CAF}, {"w64", SF_FORMAT_W64}, {"raw", SF_FORMAT_RAW},
+    {"wavex", SF_FORMAT_WAVEX}, {"mp3", 0x230000},
+};
+static const struct { const char *name; int code; } subtypes[] = {
+    {"pcm_s8", SF_FORMAT_PCM_S8}, {"pcm_16", SF_FORMAT_PCM_16}, {"pcm_24", SF_FORMAT_PCM_24},
+    {"pcm_32", SF_FORMAT_PCM_32}, {"pcm_u8", SF_FORMAT_PCM_U8}, {"float", SF_FORMAT_FLOAT},
+    {"double", SF_FORMAT_DOUBLE}, {"ulaw", SF_FORMAT_ULAW}, {"alaw", SF_FORMAT_ALAW},
+    {"vorbis", SF_FORMAT_VORBIS}, {"opus", 0x0064}, {"mpeg_layer_iii", 0x0082},
+};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *major_name(int code)
+{
+    for (size_t i = 0; i < COUNT(majors); i++)
+        if (majors[i].code == (code & SF_FORMAT_TYPEMASK)) return majors[i].name;
+    return "other";
+}
+
+static const char *subtype_name(int code)
+{
+    for (size_t i = 0; i < COUNT(subtypes); i++)
+        if (subtypes[i].code == (code & SF_FORMAT_SUBMASK)) return subtypes[i].name;
+    return "other";
+}
+
+static file_ud *check_open(lua_State *L, int arg)
+{
+    file_ud *u = luaL_checkudata(L, arg, AUDIO_FILE);
+    if (!u->snd) luaL_argerror(L, arg, "attempt to use a closed sound file");
+    return u;
+}
+
+/* Pushes a closed handle; the resource is attached after it exists (as liolib.c does). */
+static file_ud *new_handle(lua_State *L)
+{
+    file_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->snd = NULL;
+    luaL_setmetatable(L, AUDIO_FILE);
+    return u;
+}
+
+static void push_info(lua_State *L, se_snd_info i)
+{
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, i.frames); lua_setfield(L, -2, "frames");
+    lua_pushinteger(L, i.samplerate); lua_setfield(L, -2, "samplerate");
+    lua_pushinteger(L, i.channels); lua_setfield(L, -2, "channels");
+    lua_pushstring(L, major_name(i.format)); lua_setfield(L, -2, "format");
+    lua_pushstring(L, subtype_name(i.format)); lua_setfield(L, -2, "subtype");
+    lua_pushinteger(L, i.format); lua_setfield(L, -2, "format_code");
+}
+
+static int l_open(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    file_ud *u = new_handle(L);
+    char msg[SE_SND_MSG];
+    se_status st = se_snd_open(&u->snd, path, msg);
+    if (st != SE_OK) return lse_error(L, st, "audio.open: %s", msg);
+    return 1;
+}
+
+static int f_info(lua_State *L)
+{
+    push_info(L, se_snd_get_info(check_open(L, 1)->snd));
+    return 1;
+}
+
+static int f_read(lua_State *L)
+{
+    file_ud *u = check_open(L, 1);
+    if (se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for writing");
+    int64_t n = lse_checksize(L, 2);
+    luaL_argcheck(L, n >= 1, 2, "block size must be >= 1");
+    se_snd_info info = se_snd_get_info(u->snd);
+    int64_t size[2] = {n, info.channels};
+    se_tensor *t = lse_newtensor(L, 2, size);
+    int64_t got;
+    char msg[SE_SND_MSG];
+    se_status st = se_snd_read(u->snd, se_tensor_data(t), n, &got, msg);
+    if (st != SE_OK) return lse_error(L, st, "reader:read: %s", msg);
+    if (got == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (got < n) se_tensor_narrow(t, 0, 0, got);
+    return 1;
+}
+
+static int f_write(lua_State *L)
+{
+    file_ud *u = check_open(L, 1);
+    if (!se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for reading");
+    se_tensor *x = lse_checktensor(L, 2);
+    se_snd_info info = se_snd_get_info(u->snd);
+    int64_t ch = x->ndim == 2 ? x->size[1] : 1;
+    char s1[64], msg[SE_SND_MSG];
+    if (x->ndim < 1 || x->ndim > 2 || ch != info.channels)
+        luaL_argerror(L, 2, lua_pushfstring(L, "expected [frames x %d] audio, got %s", info.channels,
+                                            se_tensor_shape_str(x, s1, sizeof s1)));
+    if (!se_tensor_is_contiguous(x)) {
+        x = lse_pushempty(L);
+        if (se_tensor_contiguous(x, lse_checktensor(L, 2)) != SE_OK) lse_error(L, SE_ENOMEM, "writer:write");
+    }
+    se_status st = se_snd_write(u->snd, se_tensor_data(x), x->size[0], msg);
+    if (st != SE_OK) return lse_error(L, st, "writer:write: %s", msg);
+    return 0;
+}
+
+/* close(commit): for a writer, commit publishes the file; readers ignore it. */
+static int close_handle(lua_State *L, bool commit)
+{
+    file_ud *u = luaL_checkudata(L, 1, AUDIO_FILE);
+    if (!u->snd) return 0;  /* idempotent */
+    se_snd *s = u->snd;
+    u->snd = NULL;  /* closed before anything can raise */
+    char msg[SE_SND_MSG];
+    se_status st = se_snd_close(s, commit, msg);
+    if (st != SE_OK && commit) return lse_error(L, st, "close: %s", msg);
+    return 0;
+}
+
+static int f_close(lua_State *L) { return close_handle(L, true); }
+static int f_abort(lua_State *L) { return close_handle(L, false); }
+/* __gc and __close: never publish a writer that was not closed explicitly. */
+static int f_release(lua_State *L) { return close_handle(L, false); }
+
+static int f_tostring(lua_State *L)
+{
+    file_ud *u = luaL_checkudata(L, 1, AUDIO_FILE);
+    if (!u->snd) lua_pushliteral(L, "semeq.audio.File (closed)");
+    else lua_pushfstring(L, "semeq.audio.File (%s, %s)", se_snd_path(u->snd),
+                         se_snd_is_writer(u->snd) ? "writing" : "reading");
+    return 1;
+}
+
+static int lookup(lua_State *L, int arg, const char *key, bool major)
+{
+    lua_getfield(L, arg, key);
+    const char *name = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    if (!name) return -1;
+    size_t n = major ? COUNT(majors) : COUNT(subtypes);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, major ? majors[i].name : subtypes[i].name) == 0)
+            return major ? majors[i].code : subtypes[i].code;
+    return luaL_argerror(L, arg, lua_pushfstring(L, "unknown %s '%s'", key, name));
+}
+
+static int opt_int(lua_State *L, int arg, const char *key, int def)
+{
+    lua_getfield(L, arg, key);
+    int isnum;
+    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    bool nil = lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (nil) return def;
+    if (!isnum || v < 1 || v > 10000000)
+        luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a positive integer", key));
+    return (int)v;
+}
+
+/* Output format from the options table at arg (see the header comment). */
+static int choose_format(lua_State *L, const char *path, int arg, int sr, int ch)
+{
+    int major = lookup(L, arg, "format", true);
+    if (major < 0) major = se_snd_major_from_ext(path);
+    if (major <= 0)
+        return lse_error(L, SE_EARG, "audio.create: %s: cannot tell the format from the extension; "
+                                     "give {format=\"wav\"}", path);
+    int sub = lookup(L, arg, "subtype", false);
+    if (sub >= 0) return major | sub;
+    int like = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    if (lua_getfield(L, arg, "like") == LUA_TTABLE) {
+        lua_getfield(L, -1, "format_code");
+        like = (int)luaL_optinteger(L, -1, like);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    int fmt = se_snd_output_format(major, like, ch, sr);
+    return fmt ? fmt : (major | (like & SF_FORMAT_SUBMASK));
+}
+
+/* Pushes a writer for the path at index pi with the options table at oi. */
+static file_ud *create_at(lua_State *L, int pi, int oi, const char *fn)
+{
+    const char *path = luaL_checkstring(L, pi);
+    luaL_checktype(L, oi, LUA_TTABLE);
+    int sr = -1, ch = -1;
+    if (lua_getfield(L, oi, "like") == LUA_TTABLE) {
+        sr = opt_int(L, lua_gettop(L), "samplerate", -1);
+        ch = opt_int(L, lua_gettop(L), "channels", -1);
+    }
+    lua_pop(L, 1);
+    sr = opt_int(L, oi, "samplerate", sr);
+    ch = opt_int(L, oi, "channels", ch > 0 ? ch : 1);
+    if (sr < 0) luaL_argerror(L, oi, "samplerate is required");
+    int fmt = choose_format(L, path, oi, sr, ch);
+    file_ud *u = new_handle(L);
+    char msg[SE_SND_MSG];
+    se_status st = se_snd_create(&u->snd, path, sr, ch, fmt, msg);
+    if (st != SE_OK) lse_error(L, st, "%s: %s", fn, msg);
+    return u;
+}
+
+static int l_create(lua_State *L)
+{
+    create_at(L, 1, 2, "audio.create");
+    return 1;
+}
+
+/* audio.read(path) --> tensor [frames x channels], info */
+static int l_read(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    file_ud *u = new_handle(L);  /* 2 */
+    char msg[SE_SND_MSG];
+    se_status st = se_snd_open(&u->snd, path, msg);
+    if (st != SE_OK) return lse_error(L, st, "audio.read: %s", msg);
+    se_snd_info info = se_snd_get_info(u->snd);
+    if (info.frames < 0 || info.frames > ((int64_t)1 << 34) / info.channels)
+        return lse_error(L, SE_EARG, "audio.read: %s: too long to read at once; use audio.open", path);
+    int64_t size[2] = {info.frames, info.channels}, got;
+    se_tensor *t = lse_newtensor(L, 2, size);  /* 3 */
+    st = se_snd_read(u->snd, se_tensor_data(t), info.frames, &got, msg);
+    if (st != SE_OK) return lse_error(L, st, "audio.read: %s", msg);
+    if (got < info.frames) se_tensor_narrow(t, 0, 0, got);
+    push_info(L, info);  /* 4 */
+    lua_pushvalue(L, 2);
+    lua_pushcfunction(L, f_release);
+    lua_insert(L, -2);
+    lua_call(L, 1, 0);
+    return 2;
+}
+
+/* audio.write(path, x, opts): one call, published on success. */
+static int l_write(lua_State *L)
+{
+    lua_settop(L, 3);
+    if (lua_isnil(L, 3)) {
+        lua_newtable(L);
+        lua_replace(L, 3);
+    }
+    se_tensor *x = lse_checktensor(L, 2);
+    lua_getfield(L, 3, "channels");
+    if (lua_isnil(L, -1) && (lua_getfield(L, 3, "like"), !lua_istable(L, -1))) {
+        lua_pushinteger(L, x->ndim == 2 ? x->size[1] : 1);
+        lua_setfield(L, 3, "channels");
+    }
+    lua_settop(L, 3);
+    create_at(L, 1, 3, "audio.write");  /* 4 */
+    lua_pushcfunction(L, f_write);
+    lua_pushvalue(L, 4);
+    lua_pushvalue(L, 2);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        lua_pushcfunction(L, f_abort);  /* remove the temporary file now, not at some gc */
+        lua_pushvalue(L, 4);
+        lua_call(L, 1, 0);
+        return lua_error(L);
+    }
+    lua_pushcfunction(L, f_close);
+    lua_pushvalue(L, 4);
+    lua_call(L, 1, 0);
+    return 0;
+}
+
+static const luaL_Reg file_methods[] = {
+    {"info", f_info}, {"read", f_read}, {"write", f_write}, {"close", f_close}, {"abort", f_abort},
+    {NULL, NULL},
+};
+
+static const luaL_Reg functions[] = {
+    {"open", l_open}, {"create", l_create}, {"read", l_read}, {"write", l_write}, {NULL, NULL},
+};
+
+int luaopen_semeq_audio(lua_State *L)
+{
+    lse_tensor_metatable(L);
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, AUDIO_FILE)) {
+        luaL_newlib(L, file_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, f_release);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, f_release);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, f_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    luaL_newlib(L, functions);
+    return 1;
+}

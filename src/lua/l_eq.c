@@ -1,0 +1,396 @@
+// module: semeq.eq
+/* semeq.eq: EQ filterbanks, their responses, fitting, and processing audio tensors.
+ *
+ *   local eq = require "semeq.eq"
+ *   eq.nparams("safe")                      --> 13 (graphic40: 40)
+ *   eq.g40_freqs()                          --> [40] tensor of Audealize centre frequencies
+ *   eq.log_grid(n [, lo=20, hi=20000])      --> [n] tensor, log-spaced frequencies in Hz
+ *   eq.response(kind, params, freqs [, {fs=44100, clamp=false}])
+ *       kind "safe" | "graphic40"; params [batch x np] (or [np], or a Lua table);
+ *       freqs [nfreq] Hz --> dB tensor [batch x nfreq] (or [nfreq] for 1-d params)
+ *   eq.biquad(kind, {freq=, gain=0, q=1/sqrt2, fs=44100})
+ *       kind peak|lowshelf|highshelf|lowpass|highpass|bandpass|notch
+ *       --> {b0=, b1=, b2=, a1=, a2=} (normalised, a0 = 1)
+ *   eq.biquad_response(kind, {freq=, gain=, q=, fs=}, freqs) --> [nfreq] dB
+ *   eq.audealize_gains(curve, amount) --> gains dB (curve [40] or [batch x 40])
+ *   eq.fit_safe(target_db, freqs [, {fs=44100}]) --> params [13], max_err_db, rms_err_db
+ *   local f = eq.new(kind, params, {fs=44100, channels=1, smooth_ms=0, makeup=false, clamp=false})
+ *   f:process(x)     x [frames x channels] (or [frames] mono), filtered in place and
+ *                    returned; state carries over to the next call. Any strided view
+ *                    works: planar [channels x frames] audio is processed as p:t()
+ *   f:set(params)    new parameters; ramped over smooth_ms when smoothing is on
+ *   f:peak()         largest |output sample| so far;  f:makeup_db() current make-up gain
+ *   f:reset()        clears the filter state and the peak;  f:position() frames done
+ *
+ * Parameter checking: every value must be finite, frequencies in (0, fs/2), Q > 0;
+ * otherwise the call raises an error naming the row, band, parameter and value, e.g.
+ *   eq.response: row 2: peak 3 frequency = 30000 must be below Nyquist (22050 Hz)
+ * With clamp=true (meant for the outputs of a model) values are clamped instead:
+ * frequency to [10 Hz, 0.98 * fs/2], Q to [0.1, 10], gain to [-24, 24] dB. NaN is an
+ * error even then. graphic40 bands at or above Nyquist (fs < 39.4 kHz) are bypassed. */
+#include <math.h>
+#include <string.h>
+
+#include "../core/eq_fit.h"
+#include "../core/eq_proc.h"
+#include "../core/filterbank.h"
+#include "lse.h"
+
+#define EQ_FILTER "semeq.eq.Filter"
+
+/* Pushes a contiguous tensor for argument arg (a tensor or a nested table) and returns it. */
+static se_tensor *push_contiguous(lua_State *L, int arg)
+{
+    se_tensor *t = lse_pushtensor_arg(L, arg);
+    if (se_tensor_is_contiguous(t))
+        return t;
+    se_tensor *c = lse_pushempty(L);
+    if (se_tensor_contiguous(c, t) != SE_OK)
+        lse_error(L, SE_ENOMEM, "eq");
+    lua_remove(L, -2);
+    return c;
+}
+
+static se_fb_kind check_kind(lua_State *L, int arg)
+{
+    se_fb_kind kind;
+    const char *name = luaL_checkstring(L, arg);
+    if (se_fb_kind_from_name(name, &kind) != SE_OK)
+        luaL_argerror(L, arg, lua_pushfstring(L, "unknown filterbank '%s' (safe, graphic40)", name));
+    return kind;
+}
+
+static double opt_number(lua_State *L, int arg, const char *key, double def)
+{
+    if (lua_isnoneornil(L, arg)) return def;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_getfield(L, arg, key);
+    double v = def;
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isnumber(L, -1))
+            luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a number", key));
+        v = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+static bool opt_bool(lua_State *L, int arg, const char *key)
+{
+    if (lua_isnoneornil(L, arg)) return false;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_getfield(L, arg, key);
+    bool v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static double check_fs(lua_State *L, int arg)
+{
+    double fs = opt_number(L, arg, "fs", 44100.0);
+    if (!(fs > 0.0) || !isfinite(fs))
+        luaL_argerror(L, arg, lua_pushfstring(L, "fs must be a positive number, got %f", fs));
+    return fs;
+}
+
+/* Raises the error described by e ("row 2: peak 3 frequency = 30000 must be ..."). */
+static int fb_error(lua_State *L, const char *fn, se_fb_kind kind, int64_t row, const se_fb_error *e,
+                    double fs)
+{
+    char where[64] = "", band[64], nyq[64] = "";
+    if (row >= 0) snprintf(where, sizeof where, "row %lld: ", (long long)row + 1);
+    if (kind == SE_FB_GRAPHIC40 && e->index >= 0 && strcmp(e->band, "band") == 0)
+        snprintf(band, sizeof band, "band %d (%g Hz)", e->index + 1, se_g40_freqs[e->index]);
+    else
+        snprintf(band, sizeof band, "%s", e->band);
+    if (strcmp(e->reason, "must be below Nyquist") == 0) snprintf(nyq, sizeof nyq, " (%g Hz)", fs / 2);
+    char value[32];
+    if (isnan(e->value)) snprintf(value, sizeof value, "nan");
+    else snprintf(value, sizeof value, "%g", e->value);
+    return lse_error(L, SE_EARG, "%s: %s%s %s = %s %s%s", fn, where, band, e->param, value, e->reason, nyq);
+}
+
+static int l_nparams(lua_State *L)
+{
+    lua_pushinteger(L, se_fb_nparams(check_kind(L, 1)));
+    return 1;
+}
+
+static int l_g40_freqs(lua_State *L)
+{
+    int64_t n = SE_G40_NBANDS;
+    float *d = se_tensor_data(lse_newtensor(L, 1, &n));
+    for (int i = 0; i < SE_G40_NBANDS; i++) d[i] = (float)se_g40_freqs[i];
+    return 1;
+}
+
+static int l_log_grid(lua_State *L)
+{
+    int64_t n = lse_checksize(L, 1);
+    double lo = luaL_optnumber(L, 2, 20.0), hi = luaL_optnumber(L, 3, 20000.0);
+    if (!(lo > 0.0) || !(hi >= lo) || !isfinite(hi))
+        luaL_argerror(L, 2, "need 0 < lo <= hi");
+    float *d = se_tensor_data(lse_newtensor(L, 1, &n));
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (float)(n == 1 ? lo : exp(log(lo) + (log(hi) - log(lo)) * (double)i / (double)(n - 1)));
+    return 1;
+}
+
+static int l_response(lua_State *L)
+{
+    se_fb_kind kind = check_kind(L, 1);
+    double fs = check_fs(L, 4);
+    bool clamp = opt_bool(L, 4, "clamp");
+    int np = se_fb_nparams(kind);
+    se_tensor *p = push_contiguous(L, 2);
+    se_tensor *f = push_contiguous(L, 3);
+    char s1[64];
+    if (f->ndim != 1)
+        luaL_argerror(L, 3, lua_pushfstring(L, "frequencies must be 1-d, got %s", se_tensor_shape_str(f, s1, sizeof s1)));
+    if ((p->ndim != 1 && p->ndim != 2) || p->size[p->ndim - 1] != np)
+        luaL_argerror(L, 2, lua_pushfstring(L, "%s needs [batch x %d] or [%d] parameters, got %s",
+                                            lua_tostring(L, 1), np, np, se_tensor_shape_str(p, s1, sizeof s1)));
+    int64_t batch = p->ndim == 2 ? p->size[0] : 1, nfreq = f->size[0];
+    int64_t osize[2] = {batch, nfreq};
+    se_tensor *out = p->ndim == 2 ? lse_newtensor(L, 2, osize) : lse_newtensor(L, 1, &nfreq);
+    /* Scratch for the cosines, owned by Lua so that an error cannot leak it. */
+    double *cosb = lua_newuserdatauv(L, sizeof(double) * (size_t)(nfreq > 0 ? nfreq : 1), 0);
+    int64_t bad_row;
+    se_fb_error e;
+    if (se_fb_response(kind, se_tensor_data(p), batch, se_tensor_data(f), nfreq, fs, clamp, cosb,
+                       se_tensor_data(out), &bad_row, &e) != SE_OK)
+        return fb_error(L, "eq.response", kind, p->ndim == 2 ? bad_row : -1, &e, fs);
+    lua_pop(L, 1);
+    return 1;
+}
+
+static void check_biquad(lua_State *L, se_biquad *bq)
+{
+    se_biquad_kind kind;
+    const char *name = luaL_checkstring(L, 1);
+    if (se_biquad_kind_from_name(name, &kind) != SE_OK)
+        luaL_argerror(L, 1, lua_pushfstring(L, "unknown biquad kind '%s' (peak, lowshelf, highshelf, "
+                                               "lowpass, highpass, bandpass, notch)", name));
+    luaL_checktype(L, 2, LUA_TTABLE);
+    double fs = check_fs(L, 2), freq = opt_number(L, 2, "freq", NAN);
+    double gain = opt_number(L, 2, "gain", 0.0), q = opt_number(L, 2, "q", SE_SHELF_Q);
+    if (se_biquad_design(bq, kind, fs, freq, gain, q) != SE_OK)
+        lse_error(L, SE_EARG, "eq.biquad: %s needs finite gain, 0 < freq < fs/2 and q > 0 "
+                              "(got freq=%f gain=%f q=%f fs=%f)", name, freq, gain, q, fs);
+}
+
+static int l_biquad(lua_State *L)
+{
+    se_biquad bq;
+    check_biquad(L, &bq);
+    lua_createtable(L, 0, 5);
+    lua_pushnumber(L, bq.b0); lua_setfield(L, -2, "b0");
+    lua_pushnumber(L, bq.b1); lua_setfield(L, -2, "b1");
+    lua_pushnumber(L, bq.b2); lua_setfield(L, -2, "b2");
+    lua_pushnumber(L, bq.a1); lua_setfield(L, -2, "a1");
+    lua_pushnumber(L, bq.a2); lua_setfield(L, -2, "a2");
+    return 1;
+}
+
+static int l_biquad_response(lua_State *L)
+{
+    se_biquad bq;
+    check_biquad(L, &bq);
+    double fs = check_fs(L, 2);
+    se_tensor *f = push_contiguous(L, 3);
+    if (f->ndim != 1)
+        luaL_argerror(L, 3, "frequencies must be 1-d");
+    se_tensor *out = lse_newtensor(L, 1, &f->size[0]);
+    se_cascade c = {.n = 1, .bq = {bq}};
+    se_cascade_db(&c, fs, se_tensor_data(f), f->size[0], se_tensor_data(out));
+    return 1;
+}
+
+static int l_audealize_gains(lua_State *L)
+{
+    se_tensor *c = push_contiguous(L, 1);
+    double amount = luaL_checknumber(L, 2);
+    char s1[64];
+    if ((c->ndim != 1 && c->ndim != 2) || c->size[c->ndim - 1] != SE_G40_NBANDS)
+        luaL_argerror(L, 1, lua_pushfstring(L, "curve must be [40] or [batch x 40], got %s",
+                                            se_tensor_shape_str(c, s1, sizeof s1)));
+    se_tensor *out = lse_newtensor_like(L, c);
+    int64_t rows = c->ndim == 2 ? c->size[0] : 1;
+    const float *src = se_tensor_data(c);
+    float *dst = se_tensor_data(out);
+    for (int64_t r = 0; r < rows; r++) {
+        double in[SE_G40_NBANDS], g[SE_G40_NBANDS];
+        for (int i = 0; i < SE_G40_NBANDS; i++) in[i] = src[r * SE_G40_NBANDS + i];
+        se_audealize_gains(in, amount, g);
+        for (int i = 0; i < SE_G40_NBANDS; i++) dst[r * SE_G40_NBANDS + i] = (float)g[i];
+    }
+    return 1;
+}
+
+static int l_fit_safe(lua_State *L)
+{
+    double fs = check_fs(L, 3);
+    se_tensor *t = push_contiguous(L, 1);
+    se_tensor *f = push_contiguous(L, 2);
+    if (t->ndim != 1 || f->ndim != 1 || t->size[0] != f->size[0] || t->size[0] < 1 || t->size[0] > 100000)
+        lse_error(L, SE_ESHAPE, "eq.fit_safe: target and freqs must be 1-d of the same length (1..100000)");
+    int n = (int)t->size[0];
+    double *buf = lua_newuserdatauv(L, sizeof(double) * 2 * (size_t)n, 0);
+    for (int i = 0; i < n; i++) {
+        buf[i] = se_tensor_data(f)[i];
+        buf[n + i] = se_tensor_data(t)[i];
+        if (!(buf[i] > 0.0 && buf[i] < fs / 2))
+            lse_error(L, SE_EARG, "eq.fit_safe: frequency %d = %f must be in (0, fs/2 = %f)", i + 1, buf[i], fs / 2);
+        if (!isfinite(buf[n + i]))
+            lse_error(L, SE_EARG, "eq.fit_safe: target %d is not finite", i + 1);
+    }
+    double params[SE_SAFE_NPARAMS];
+    se_fit_report rep;
+    se_status st = se_fit_safe(buf, buf + n, n, fs, params, &rep);
+    if (st != SE_OK)
+        lse_error(L, st, "eq.fit_safe: fit failed");
+    int64_t np = SE_SAFE_NPARAMS;
+    float *d = se_tensor_data(lse_newtensor(L, 1, &np));
+    for (int i = 0; i < SE_SAFE_NPARAMS; i++) d[i] = (float)params[i];
+    lua_pushnumber(L, rep.max_err_db);
+    lua_pushnumber(L, rep.rms_err_db);
+    return 3;
+}
+
+/* ---- filter objects ---- */
+
+typedef struct filter_ud {
+    se_eq_proc *proc;  /* NULL until created, and after __gc */
+    se_fb_kind kind;
+    double fs;
+    bool clamp;
+    int channels;
+} filter_ud;
+
+/* Reads np parameters from arg (tensor or table) into p, checking or clamping them. */
+static void read_params(lua_State *L, int arg, const filter_ud *u, double *p, const char *fn)
+{
+    int np = se_fb_nparams(u->kind);
+    se_tensor *t = push_contiguous(L, arg);
+    if (se_tensor_numel(t) != np)
+        luaL_argerror(L, arg, lua_pushfstring(L, "expected %d parameters, got %I", np, (lua_Integer)se_tensor_numel(t)));
+    for (int i = 0; i < np; i++) p[i] = se_tensor_data(t)[i];
+    lua_pop(L, 1);
+    se_fb_error e;
+    if (se_fb_check(u->kind, p, u->fs, u->clamp, &e) != SE_OK)
+        fb_error(L, fn, u->kind, -1, &e, u->fs);
+}
+
+static filter_ud *check_filter(lua_State *L)
+{
+    filter_ud *u = luaL_checkudata(L, 1, EQ_FILTER);
+    if (!u->proc) luaL_argerror(L, 1, "filter has been freed");
+    return u;
+}
+
+static int l_new(lua_State *L)
+{
+    lua_settop(L, 3);  /* the userdata goes above the options, even when they are absent */
+    se_fb_kind kind = check_kind(L, 1);
+    double fs = check_fs(L, 3);
+    double ch = opt_number(L, 3, "channels", 1), smooth_ms = opt_number(L, 3, "smooth_ms", 0);
+    if (!(ch >= 1 && ch <= 1024) || ch != floor(ch))
+        luaL_argerror(L, 3, "channels must be an integer in 1..1024");
+    if (!(smooth_ms >= 0 && smooth_ms <= 60000))
+        luaL_argerror(L, 3, "smooth_ms must be in [0, 60000]");
+    filter_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    memset(u, 0, sizeof *u);  /* closed state first */
+    luaL_setmetatable(L, EQ_FILTER);
+    u->kind = kind;
+    u->fs = fs;
+    u->clamp = opt_bool(L, 3, "clamp");
+    u->channels = (int)ch;
+    double p[SE_FB_MAX_BIQUADS];
+    read_params(L, 2, u, p, "eq.new");
+    se_fb_error e;
+    se_status st = se_eq_proc_new(&u->proc, kind, p, fs, u->channels, (int64_t)llround(smooth_ms * fs / 1000.0),
+                                  opt_bool(L, 3, "makeup"), &e);
+    if (st == SE_EARG) return fb_error(L, "eq.new", kind, -1, &e, fs);
+    if (st != SE_OK) return lse_error(L, st, "eq.new");
+    return 1;
+}
+
+static int f_process(lua_State *L)
+{
+    filter_ud *u = check_filter(L);
+    se_tensor *x = lse_checktensor(L, 2);
+    char s1[64];
+    int64_t ch = x->ndim == 2 ? x->size[1] : 1;
+    if (x->ndim < 1 || x->ndim > 2 || ch != u->channels)
+        luaL_argerror(L, 2, lua_pushfstring(L, "expected [frames x %d] audio, got %s", u->channels,
+                                            se_tensor_shape_str(x, s1, sizeof s1)));
+    /* Any strided view works (planar audio as x:t() of a [channels x frames] tensor);
+     * a broadcast view (stride 0) would alias samples. */
+    int64_t fstride = x->stride[0], cstride = x->ndim == 2 ? x->stride[1] : 1;
+    if ((x->size[0] > 1 && fstride == 0) || (ch > 1 && cstride == 0))
+        luaL_argerror(L, 2, "audio tensor must not be a broadcast (expanded) view");
+    se_eq_proc_run_strided(u->proc, se_tensor_data(x), x->size[0], fstride, cstride);
+    lua_settop(L, 2);
+    return 1;
+}
+
+static int f_set(lua_State *L)
+{
+    filter_ud *u = check_filter(L);
+    double p[SE_FB_MAX_BIQUADS];
+    read_params(L, 2, u, p, "filter:set");
+    se_fb_error e;
+    if (se_eq_proc_set(u->proc, p, &e) != SE_OK)
+        return fb_error(L, "filter:set", u->kind, -1, &e, u->fs);
+    return 0;
+}
+
+static int f_peak(lua_State *L) { lua_pushnumber(L, se_eq_proc_peak(check_filter(L)->proc)); return 1; }
+static int f_makeup_db(lua_State *L) { lua_pushnumber(L, se_eq_proc_makeup_db(check_filter(L)->proc)); return 1; }
+static int f_position(lua_State *L) { lua_pushinteger(L, se_eq_proc_position(check_filter(L)->proc)); return 1; }
+static int f_reset(lua_State *L) { se_eq_proc_reset(check_filter(L)->proc); return 0; }
+
+static int f_gc(lua_State *L)
+{
+    filter_ud *u = luaL_checkudata(L, 1, EQ_FILTER);
+    se_eq_proc_free(u->proc);
+    u->proc = NULL;
+    return 0;
+}
+
+static int f_tostring(lua_State *L)
+{
+    filter_ud *u = luaL_checkudata(L, 1, EQ_FILTER);
+    lua_pushfstring(L, "semeq.eq.Filter(%s, %d ch, %f Hz)%s", u->kind == SE_FB_SAFE ? "safe" : "graphic40",
+                    u->channels, u->fs, u->proc ? "" : " (freed)");
+    return 1;
+}
+
+static const luaL_Reg filter_methods[] = {
+    {"process", f_process}, {"set", f_set}, {"peak", f_peak}, {"makeup_db", f_makeup_db},
+    {"position", f_position}, {"reset", f_reset}, {NULL, NULL},
+};
+
+static const luaL_Reg functions[] = {
+    {"nparams", l_nparams}, {"g40_freqs", l_g40_freqs}, {"log_grid", l_log_grid},
+    {"response", l_response}, {"biquad", l_biquad}, {"biquad_response", l_biquad_response},
+    {"audealize_gains", l_audealize_gains}, {"fit_safe", l_fit_safe}, {"new", l_new},
+    {NULL, NULL},
+};
+
+int luaopen_semeq_eq(lua_State *L)
+{
+    lse_tensor_metatable(L);
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, EQ_FILTER)) {
+        luaL_newlib(L, filter_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, f_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, f_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    luaL_newlib(L, functions);
+    return 1;
+}
