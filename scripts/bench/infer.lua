@@ -1,8 +1,8 @@
 -- Inference latency: the SAFE-sized contrastive AE (input 13, latent 32, Residual
 -- 128-256-128, Sigmoid output) in evaluation mode, one example per call.
 --   encode+decode : x [1 x 13] -> encoder -> decoder -> [1 x 13]
---   term -> EQ    : a term's latent centroid (table lookup) -> decoder -> SAFE parameters
---                   (the data normaliser's inverse: gains x 12, exp of the log-frequency/Q range)
+--   term -> EQ    : semantic:eq_for(term): the term's latent centroid -> decoder -> the 13 SAFE
+--                   parameters (the representation's inverse normalisation) as a Lua table
 -- Each is timed call by call over --calls calls (default 10,000) after 200 warm-up calls;
 -- median and p99 in microseconds.
 --   semeq scripts/bench/infer.lua             the semeq side; last line encode_decode_us: X (median)
@@ -21,6 +21,7 @@ local p = cli.parser{
     {"reps", "integer", 3, "runs of each side with --compare"},
     {"threads", "integer", 1, "PyTorch threads (batch 1 gains nothing from more)"},
     {"breakdown", "boolean", false, "also time the pieces (Lua dispatch vs kernels)"},
+    {"semeq-threads", "integer", 1, "OpenBLAS threads of the semeq side"},
   },
 }
 local o, err = p:parse(arg)
@@ -41,53 +42,45 @@ local function per_call(fn, calls)
   return bench.stats(us)
 end
 
--- A SAFE normaliser: fitted on the SAFE data when it is found, else on fixed ranges.
-local function normaliser()
-  local data = require "semeq.data"
-  local ok, ds = pcall(data.load, "safe")
-  if ok then return data.represent.fit_normaliser(ds:params(), {sort = true}), ds end
-  local represent = require "semeq.data.represent"
-  return represent.normaliser_from_state{sort = true, gain_scale = 12,
-    lo = {[2] = math.log(22), [4] = math.log(82), [5] = math.log(0.1), [7] = math.log(180), [8] = math.log(0.1),
-          [10] = math.log(220), [11] = math.log(0.1), [13] = math.log(580)},
-    hi = {[2] = math.log(1000), [4] = math.log(3900), [5] = math.log(10), [7] = math.log(4700), [8] = math.log(10),
-          [10] = math.log(10000), [11] = math.log(10), [13] = math.log(20000)}}
-end
-
 local function semeq_side()
   local models = require "semeq.models"
+  local experiment = require "semeq.experiment"
+  local semantic = require "semeq.semantic"
+  T.setNumThreads(o["semeq-threads"])
   T.manualSeed(1)
-  local model = models.contrastive_ae{input = 13, latent = 32}
-  model:evaluate()
-  local norm = normaliser()
-  -- 24 terms with centroids in the latent space (their values do not change the cost).
-  local centroids, terms = {}, {}
-  for i = 1, 24 do
-    terms[i] = "term" .. i
-    centroids[terms[i]] = T.rand(1, 32):mul(2):sub(1)
-  end
-  local x = T.rand(1, 13)
+  -- The SAFE data as the recipes prepare it (normalisation fitted on the training split);
+  -- the model is untrained: its weights do not change the cost of a call.
+  local ex = experiment.prepare{data = "safe", min_examples = 10, seed = 1}
+  local model = models.contrastive_ae{input = ex.rep.size, latent = 32, output = "safe13"}
+  local sm = semantic.from_training(model, ex)   -- evaluation mode, term centroids
+  local terms = sm.terms
+  local x = ex.X.test:narrow(1, 1, 1):contiguous()
   local k = 0
   local ed = per_call(function() return model:decode(model:encode(x)) end, o.calls)
   local tp = per_call(function()
     k = k % #terms + 1
-    return norm:inverse(model:decode(centroids[terms[k]]))
+    return sm:eq_for(terms[k])
   end, o.calls)
-  print(string.format("semeq: %d parameters, %d calls each (after %d warm-up)", model:nparams(), o.calls, WARMUP))
+  print(string.format("semeq: %d parameters, %d OpenBLAS thread(s), terms %s; %d calls each (after %d warm-up)",
+    model:nparams(), T.getNumThreads(), table.concat(terms, ","), o.calls, WARMUP))
   print(string.format("encode+decode   median %.2f us  p99 %.2f us  (min %.2f)", ed.median, ed.p99, ed.min))
-  print(string.format("term -> EQ      median %.2f us  p99 %.2f us  (min %.2f)", tp.median, tp.p99, tp.min))
+  print(string.format("term -> EQ      median %.2f us  p99 %.2f us  (min %.2f)  (semantic:eq_for)", tp.median,
+    tp.p99, tp.min))
   if o.breakdown then
     local enc = per_call(function() return model:encode(x) end, o.calls)
-    local z = model:encode(x)
+    local z = model:encode(x):clone()
     local dec = per_call(function() return model:decode(z) end, o.calls)
-    local out = model:decode(z)
-    local inv = per_call(function() return norm:inverse(out) end, o.calls)
+    local out = model:decode(z):clone()
+    local par = per_call(function() return sm.rep:params(out) end, o.calls)
     local nn = require "semeq.nn"
     local lin = nn.Linear(256, 256)
     local x256 = T.rand(1, 256)
     local l1 = per_call(function() return lin:forward(x256) end, o.calls)
-    print(string.format("  encoder %.2f us, decoder %.2f us, normaliser inverse %.2f us, one Linear(256,256) %.2f us",
-      enc.median, dec.median, inv.median, l1.median))
+    local relu = nn.ReLU()
+    local r1 = per_call(function() return relu:forward(x256) end, o.calls)
+    print(string.format("  encoder %.2f us, decoder %.2f us, rep:params (inverse normalisation) %.2f us", enc.median,
+      dec.median, par.median))
+    print(string.format("  one Linear(256,256) on [1 x 256]: %.2f us; one ReLU: %.2f us", l1.median, r1.median))
   end
   print(bench.figure("term_to_eq_us", tp.median))
   print(bench.figure("encode_decode_us", ed.median))

@@ -1,8 +1,10 @@
 # The PyTorch peer of scripts/bench/infer.lua (a benchmark peer only, never part of semeq):
 # the SAFE-sized contrastive AE (input 13, latent 32, Sigmoid output) in eval mode under
-# torch.no_grad(), batch 1: encode+decode, and term -> EQ parameters (a dict lookup of the
-# term's latent centroid, the decoder, the inverse normalisation: gains x 12, exp of the
-# log-frequency/Q range). Per-call times over --calls calls after 200 warm-up calls.
+# torch.no_grad(), batch 1: encode+decode, and term -> EQ parameters as semeq's
+# semantic:eq_for does it (a dict lookup of the term's latent centroid, the decoder, the
+# inverse normalisation: clamp to [0, 1], gains to +-12 dB, exp of the log-frequency/Q
+# range, a Python list scaled by the intensity). Per-call times over --calls calls after 200
+# warm-up calls.
 #   /usr/bin/python3 scripts/bench/infer_torch.py [--calls 10000] [--threads 1]
 # Last lines: term_to_eq_us: X, encode_decode_us: X (medians, microseconds).
 import argparse
@@ -72,11 +74,14 @@ def main():
         with torch.no_grad():
             return model.decode(model.encode(x))
 
-    def term_to_eq():
+    def term_to_eq(intensity=1.0):
         k[0] = k[0] % len(terms) + 1
         with torch.no_grad():
-            out = model.decode(centroids[terms[k[0] - 1]])
-            return torch.where(gain, out * 12, torch.exp(lo + out * (hi - lo)))
+            out = model.decode(centroids[terms[k[0] - 1]]).clamp(0, 1)[0]
+            p = torch.where(gain, (out * 2 - 1) * 12, torch.exp(lo + out * (hi - lo))).tolist()
+        for j in GAIN_COLS:
+            p[j] *= intensity
+        return p
 
     ed = per_call(enc_dec, a.calls)
     tp = per_call(term_to_eq, a.calls)

@@ -26,13 +26,14 @@ local p = cli.parser{
     {"compare", "boolean", false, "run semeq and PyTorch alternately and print the ratio"},
     {"reps", "integer", 3, "repetitions of each side with --compare"},
     {"threads", "integer", 2, "PyTorch threads (torch.set_num_threads)"},
+    {"semeq-threads", "integer", 1, "OpenBLAS threads of the semeq side (the recipes' default: 1)"},
   },
 }
 local o, err = p:parse(arg)
 if not o then p:die(err) end
 if o.help then print(p:help()) os.exit(0) end
 
-local SHARED = {"epochs", "batch", "scale", "latent", "seed"}
+local SHARED = {"epochs", "batch", "scale", "latent", "seed", "semeq-threads"}
 
 -- Multiply-adds of the Linear layers: forward 2*in*out per row, backward 4*in*out (the
 -- input gradient and the weight gradient), so 6 * sum(in*out) FLOP per row per step.
@@ -41,14 +42,14 @@ local function linear_weights(cfg)
   for _, w in ipairs(cfg.widths) do
     n = n + prev * w + w * w + (prev ~= w and prev * w or 0); prev = w
   end
-  local L = cfg.latent
-  n = n + prev * 2 * L + 2 * L * L + L * cfg.proj + L * 2 * L
-  prev = 2 * L
+  local L, out = cfg.latent, cfg.outputSize
+  n = n + prev * 2 * L + 2 * L * L + L * cfg.proj
+  prev = L
   for i = #cfg.widths, 1, -1 do
     local w = cfg.widths[i]
     n = n + prev * w + w * w + (prev ~= w and prev * w or 0); prev = w
   end
-  return n + prev * cfg.outputSize
+  return n + prev * 2 * out + 2 * out * out + out * out
 end
 
 local function flops(cfg, rows, epochs) return 6 * linear_weights(cfg) * rows * epochs end
@@ -70,30 +71,24 @@ local function load(scale)
     X = T.cat(parts, 1)
     for c = 2, scale do for i = 1, n do lab[(c - 1) * n + i] = lab[i] end end
   end
-  return X, T.new(lab), #keys, n
+  return X, lab, #keys, n
 end
 
 local function semeq_side()
   local models = require "semeq.models"
-  local nn = require "semeq.nn"
+  local objectives = require "semeq.objectives"
   local train = require "semeq.train"
+  T.setNumThreads(o["semeq-threads"])
   T.manualSeed(o.seed)
   local s0 = bench.now()
   local X, labels, nterms, base = load(o.scale)
   local s1 = bench.now()
   local model = models.contrastive_ae{input = 40, latent = o.latent}
   print(string.format("setup (not timed): data %.3f s, model %.3f s", s1 - s0, bench.now() - s1))
-  local mse, con = nn.MSECriterion(), nn.ContrastiveCriterion()
-  print(string.format("data: %d rows (%d x %d), %d terms; model: %d parameters", X:size(1), base, o.scale,
-    nterms, model:nparams()))
-  local function step(idx)
-    local xb, yb = X:index_select(1, idx), labels:index_select(1, idx)
-    local out = model:forward(xb)
-    local loss = mse:forward(out, xb) + 0.5 * con:forward(model.projection, yb)
-    local gproj = con:backward(model.projection, yb):mul_(0.5)
-    model:backward(xb, mse:backward(out, xb), gproj)
-    return loss
-  end
+  print(string.format("data: %d rows (%d x %d), %d terms; model: %d parameters; %d OpenBLAS thread(s)", X:size(1),
+    base, o.scale, nterms, model:nparams(), T.getNumThreads()))
+  -- The recipes' objective: MSE + 0.5 x the seed's contrastive loss (temperature 0.1).
+  local step = objectives.contrastive(model, X, labels, {lambda = 0.5, temperature = 0.1})
   local t0, c0 = bench.now(), bench.cpu()
   local history = train.fit{model = model, n = X:size(1), epochs = o.epochs, batch = o.batch, step = step,
                             optimizer = "adam", config = {learningRate = 1e-3}, quiet = true}
@@ -131,7 +126,7 @@ local function compare()
   if o.threads ~= 1 then sides[3] = side("torch1", torch_cmd(1)) end
   local st = bench.alternate(o.reps, sides)
   print("--- semeq (last run)\n" .. outs.semeq .. "--- PyTorch (last run)\n" .. outs.torch .. "---")
-  print(string.format("parameters: semeq %d, PyTorch %d (the seed's PyTorch code: 514,071; see train_torch.py)",
+  print(string.format("parameters: semeq %d, PyTorch %d (the seed's PyTorch code: 514,071; both here add the 41 parameters of the 40th output the seed never wrote)",
     param_count(outs.semeq) or -1, param_count(outs.torch) or -1))
   local cfg = {input = 40, latent = o.latent, widths = {128, 256, 128}, proj = 128, outputSize = 40}
   local rows = 458 * o.scale

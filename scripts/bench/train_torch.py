@@ -3,7 +3,9 @@
 # keys lower-case + trim), the same architecture as semeq's models.contrastive_ae (Residual
 # blocks Linear-LayerNorm-ReLU-Dropout(0.1)-Linear-LayerNorm plus a Linear skip, ReLU after
 # the sum; encoder ... Linear(w, 2L) ReLU Linear(2L, L) Tanh; head Linear(L, 128); decoder
-# Linear(L, 2L) ReLU, Residuals mirrored, Linear(w1, 40)), the same loss (MSE + 0.5 x the
+# Residuals mirrored from the latent, Linear(w1, 80) ReLU Linear(80, 40) ReLU Linear(40, 40):
+# 514,112 parameters, the seed's 514,071 + 41 for its unwritten 40th output, see
+# lua/semeq/models/contrastive_ae.lua), the same loss (MSE + 0.5 x the
 # seed's contrastive loss, temperature 0.1, on the projection) and loop (shuffled batches of
 # 32 with a short last batch, Adam 1e-3, zero_grad / backward / step).
 #   /usr/bin/python3 scripts/bench/train_torch.py [--epochs 100] [--batch 32] [--scale 1]
@@ -73,11 +75,11 @@ class ContrastiveAE(tnn.Module):
         enc += [tnn.Linear(prev, 2 * latent), tnn.ReLU(), tnn.Linear(2 * latent, latent), tnn.Tanh()]
         self.encoder = tnn.Sequential(*enc)
         self.head = tnn.Linear(latent, proj)
-        dec, prev = [tnn.Linear(latent, 2 * latent), tnn.ReLU()], 2 * latent
+        dec, prev = [], latent
         for w in reversed(widths):
             dec.append(Residual(prev, w))
             prev = w
-        dec.append(tnn.Linear(prev, out))
+        dec += [tnn.Linear(prev, 2 * out), tnn.ReLU(), tnn.Linear(2 * out, out), tnn.ReLU(), tnn.Linear(out, out)]
         self.decoder = tnn.Sequential(*dec)
 
     def forward(self, x):
