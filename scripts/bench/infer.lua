@@ -108,10 +108,10 @@ local function compare()
     .. "median (min-max) over %d runs", load0 or -1, bench.loadavg() or -1, o.calls, o.reps))
   bench.result{name = "inference encode+decode (batch 1)", unit = "us", semeq = bench.stats(figs.semeq.ed),
     peer = bench.stats(figs.torch.ed), peer_name = "PyTorch", better = "lower", target = 20,
-    note = "SAFE-sized model, median of 10k calls"}
+    note = string.format("SAFE-sized model; per run the median of %d calls", o.calls)}
   bench.result{name = "inference term -> EQ params", unit = "us", semeq = bench.stats(figs.semeq.tp),
     peer = bench.stats(figs.torch.tp), peer_name = "PyTorch", better = "lower", target = 20,
-    note = "centroid lookup, decoder, inverse normalisation"}
+    note = "semantic:eq_for (centroid, decoder, inverse normalisation)"}
 end
 
 if o.compare then

@@ -27,13 +27,14 @@ local p = cli.parser{
     {"reps", "integer", 3, "repetitions of each side with --compare"},
     {"threads", "integer", 2, "PyTorch threads (torch.set_num_threads)"},
     {"semeq-threads", "integer", 1, "OpenBLAS threads of the semeq side (the recipes' default: 1)"},
+    {"budget", "number", 0, "PyTorch runs stop after this many seconds and extrapolate (0: never)"},
   },
 }
 local o, err = p:parse(arg)
 if not o then p:die(err) end
 if o.help then print(p:help()) os.exit(0) end
 
-local SHARED = {"epochs", "batch", "scale", "latent", "seed", "semeq-threads"}
+local SHARED = {"epochs", "batch", "scale", "latent", "seed"}
 
 -- Multiply-adds of the Linear layers: forward 2*in*out per row, backward 4*in*out (the
 -- input gradient and the weight gradient), so 6 * sum(in*out) FLOP per row per step.
@@ -108,16 +109,22 @@ local function compare()
   local opts = {}
   for _, k in ipairs(SHARED) do opts[#opts + 1] = string.format("--%s %s", k, tostring(o[k])) end
   opts = table.concat(opts, " ")
-  local semeq_cmd = string.format("%s %s/train.lua %s", sem, dir, opts)
+  local semeq_cmd = string.format("%s %s/train.lua %s --semeq-threads %d", sem, dir, opts, o["semeq-threads"])
   local function torch_cmd(threads)
-    return string.format("%s %s/train_torch.py %s --threads %d", bench.PYTHON, dir, opts, threads)
+    return string.format("%s %s/train_torch.py %s --threads %d --budget %g", bench.PYTHON, dir, opts, threads,
+      o.budget)
   end
   local peak = bench.run_figure(string.format("%s %s/gemm_peak.lua", sem, dir), "gemm_gflops")
   local peak1 = bench.run_figure(string.format("OPENBLAS_NUM_THREADS=1 %s %s/gemm_peak.lua", sem, dir),
                                  "gemm_gflops")
-  local outs = {}
+  local outs, extrapolated = {}, {}
   local function side(name, cmd)
-    return {name, function() local v, out = bench.run_figure(cmd, "train_seconds"); outs[name] = out; return v end}
+    return {name, function()
+      local v, out = bench.run_figure(cmd, "train_seconds")
+      outs[name] = out
+      if out:match("\nextrapolated:") or out:match("^extrapolated:") then extrapolated[name] = true end
+      return v
+    end}
   end
   local load0 = bench.loadavg()
   -- PyTorch twice: with --threads (the issue's setting, 2) and with one thread, which is
@@ -137,13 +144,17 @@ local function compare()
   print(string.format("achieved (Linear layers, %.0f GFLOP): semeq %.2f GFLOP/s (%.1f%% of peak), PyTorch %.2f GFLOP/s",
     gflop, gflop / st.semeq.median, 100 * gflop / st.semeq.median / peak, gflop / st.torch.median))
   local name = string.format("training (%d ep, %d rows)", o.epochs, rows)
+  local function extra(k)
+    return extrapolated[k] and string.format("; PyTorch runs over %g s were stopped and extrapolated", o.budget) or ""
+  end
   bench.result{name = name, unit = "s", semeq = st.semeq, peer = st.torch,
     peer_name = string.format("PyTorch %d thr", o.threads), better = "lower", target = 5,
-    note = string.format("semeq %.1f GFLOP/s; sgemm peak %.0f GFLOP/s (1 thread %.0f)", gflop / st.semeq.median,
-      peak, peak1)}
+    note = string.format("semeq %.1f GFLOP/s; sgemm peak %.0f GFLOP/s (1 thread %.0f)%s", gflop / st.semeq.median,
+      peak, peak1, extra("torch"))}
   if st.torch1 then
     bench.result{name = name, unit = "s", semeq = st.semeq, peer = st.torch1, peer_name = "PyTorch 1 thr",
-      better = "lower", note = string.format("PyTorch %.1f GFLOP/s on one thread", gflop / st.torch1.median)}
+      better = "lower", note = string.format("PyTorch %.1f GFLOP/s on one thread%s", gflop / st.torch1.median,
+        extra("torch1"))}
   end
 end
 

@@ -9,8 +9,10 @@
 # seed's contrastive loss, temperature 0.1, on the projection) and loop (shuffled batches of
 # 32 with a short last batch, Adam 1e-3, zero_grad / backward / step).
 #   /usr/bin/python3 scripts/bench/train_torch.py [--epochs 100] [--batch 32] [--scale 1]
-#       [--latent 32] [--seed 1] [--threads 2] [--data PATH]
-# Last line: train_seconds: X (the training loop only, as on the semeq side).
+#       [--latent 32] [--seed 1] [--threads 2] [--data PATH] [--budget SECONDS]
+# Last line: train_seconds: X (the training loop only, as on the semeq side). With --budget,
+# a run that passes the budget stops after that epoch and reports the time extrapolated to
+# all epochs (saying so): on a busy 2-core machine two OpenMP threads can be 10x slower.
 import argparse
 import csv
 import os
@@ -114,6 +116,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data", default=None)
+    ap.add_argument("--budget", type=float, default=0.0,
+                    help="stop after this many seconds and extrapolate the time of all epochs (0: never)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -131,6 +135,7 @@ def main():
     model.train()
     t0, c0 = time.perf_counter(), time.process_time()
     first = last = None
+    done = 0
     for _ in range(a.epochs):
         perm = torch.randperm(n)
         total = 0.0
@@ -145,7 +150,15 @@ def main():
             total += loss.item() * len(idx)
         last = total / n
         first = last if first is None else first
+        done += 1
+        if a.budget > 0 and time.perf_counter() - t0 > a.budget and done < a.epochs:
+            break
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if done < a.epochs:
+        # A busy machine can make this side very slow: keep the run bounded, say so.
+        print("extrapolated: %d of %d epochs ran in %.3f s (over the --budget of %g s)"
+              % (done, a.epochs, secs, a.budget))
+        secs, cpu = secs * a.epochs / done, cpu * a.epochs / done
     print("loss: first epoch %.5f, last epoch %.5f" % (first, last))
     print("CPU %.2f s" % cpu)
     print("peak_rss_mib: %.1f" % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
