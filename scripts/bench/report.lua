@@ -61,6 +61,22 @@ add("|---|---|---|---|---|---|---|---|---|---|")
 for _, r in ipairs(results) do
   add("| %s |", table.concat({r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11] or ""}, " | "))
 end
+add("")
+add("How each pair is measured (the scripts' headers say more):")
+add("")
+add("- training: `train.lua` vs `train_torch.py`, the same 458 SocialFX rows, architecture (same parameter count), "
+  .. "loss (MSE + 0.5 x contrastive) and loop (batch 32, Adam 1e-3, 100 epochs); each side times its training loop "
+  .. "only. semeq runs OpenBLAS on 1 thread (the recipes' default); PyTorch with `set_num_threads(2)` and with 1.")
+add("- inference: `infer.lua` vs `infer_torch.py`, the SAFE-sized model (input 13, latent 32), batch 1, evaluation "
+  .. "mode / `no_grad`; each call timed alone after 200 warm-up calls. term -> EQ is `semantic:eq_for` (centroid, "
+  .. "decoder, inverse normalisation to a Lua table) vs the same steps ending in a Python list.")
+add("- filterbank: `filterbank.lua`, one process per run on both sides (`scripts/apply.lua` vs sox with bass/"
+  .. "equalizer/treble or 40 equalizer effects), both reading and writing 60 s stereo 44.1 kHz float32 WAV in a temp "
+  .. "folder; x RT/core = audio seconds / CPU seconds. \"in memory\" rows are semeq alone (no sox equivalent).")
+add("- batch: `batch.lua`, 200 files x 3 s 16-bit WAV, `apply.lua --jobs 2` vs `xargs -P 2` sox (one process per "
+  .. "file, `-D`: no dither, like semeq).")
+add("- metrics: `metrics.lua` vs `metrics_sklearn.py` on the same float32 points (sklearn computes in float64); the "
+  .. "metric call only.")
 if #scaling > 0 then
   add("")
   add("Scaling of training (semeq, `scripts/bench/scaling.lua`; fastest of the runs):")
