@@ -26,13 +26,16 @@ local function split(line)
 end
 
 local results, scaling, loads, notes = {}, {}, {}, {}
+local current = "?"
 for line in io.lines(log_path) do
+  local bench_name = line:match("^== %S*/([%w_]+)%.lua")
+  if bench_name then current = bench_name end
   if line:match("^RESULT\t") then
     results[#results + 1] = split(line)
   elseif line:match("^SCALING\t") then
     scaling[#scaling + 1] = split(line)
   elseif line:match("^load average") then
-    loads[#loads + 1] = line
+    loads[#loads + 1] = current .. ": " .. line
   elseif line:match("^parameters:") or line:match("^sgemm peak") or line:match("^achieved")
       or line:match("^FAILED:") then
     notes[#notes + 1] = line

@@ -40,7 +40,7 @@ if [ "$QUICK" = 1 ]; then
   TRAIN="--epochs 10 --reps 1 --budget 20"; INFER="--calls 2000 --reps 1"; FB="--reps 2"; BATCH="--reps 1"
   MET="--reps 2"; SCALE="--epochs 2 --reps 1"
 else
-  TRAIN="--reps 3 --budget 60"; INFER="--reps 3"; FB="--reps 5"; BATCH="--reps 3"; MET="--reps 5"; SCALE=""
+  TRAIN="--reps 3 --budget 45"; INFER="--reps 3"; FB="--reps 5"; BATCH="--reps 3"; MET="--reps 5"; SCALE=""
 fi
 
 # One benchmark; a failure is logged (and shown in the table's notes) and the others still run.
