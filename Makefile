@@ -34,7 +34,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 train: build
-	$(BUILD)/semeq scripts/train_filtered.lua
+	$(BUILD)/semeq scripts/train_semantic.lua
 
 clean:
 	rm -rf $(BUILD)

@@ -62,6 +62,26 @@ local function parse_share(text, flag)
   return k, n
 end
 
+-- The EQ a model gives --term (scaled by --intensity) or the point --alpha of the way
+-- from --from to --to: "safe", 13 parameters or "graphic40", 40 gains in dB. A model
+-- that cannot be read exits 1; a word the model does not know is a usage error.
+local function model_eq(o)
+  local ok, sm = pcall(require("semeq.semantic").load, o.model)
+  if not ok then
+    io.stderr:write(("apply.lua: %s\n"):format(tostring(sm)))
+    os.exit(1)
+  end
+  local code
+  ok, code = pcall(function()
+    if o.term then return sm:term_code(o.term) end
+    return sm:interpolate(o.from, o.to, o.alpha)
+  end)
+  if not ok then die(tostring(code)) end
+  local setting = sm:eq_for(code, o.intensity)
+  if setting.kind == "safe" then return "safe", setting.params end
+  return "graphic40", setting.gains
+end
+
 -- The EQ to apply: kind and parameter table, from exactly one of the modes.
 local function resolve_eq(o)
   local modes = {}
@@ -85,15 +105,7 @@ local function resolve_eq(o)
   end
   if o.from and not o.to then die("--from needs --to") end
   if not o.model then die(("--%s needs --model FILE"):format(o.term and "term" or "from")) end
-  local ok = pcall(require, "semeq.nn")
-  if not ok then
-    io.stderr:write("apply.lua: model support needs semeq.nn, which is not part of this build yet\n")
-    os.exit(2)
-  end
-  -- HOOK (semeq.nn): load o.model, decode the term (scaled by o.intensity) or the point
-  -- o.alpha of the way from o.from to o.to into 13 SAFE parameters, return "safe", params.
-  io.stderr:write("apply.lua: --term/--from with --model is not wired up yet (see the HOOK in scripts/apply.lua)\n")
-  os.exit(2)
+  return model_eq(o)
 end
 
 -- Sorted relative paths of the sound files under dir.

@@ -42,6 +42,12 @@ describe("nn layers: gradient checks", function()
     end},
     {"Residual with a Linear skip", function() return nn.Residual(5, 4, 0.1):evaluate() end},
     {"Residual with an identity skip", function() return nn.Residual(5, 5, 0.1):evaluate() end},
+    {"Narrow", function() return nn.Narrow(2, 2, 3) end},
+    {"ColumnScale", function() return nn.ColumnScale{1, 0.1, 2, -1, 0.5} end},
+    {"Concat of two branches", function()
+      return nn.Concat(2):add(nn.Sequential():add(nn.Linear(5, 2)):add(nn.Tanh()))
+        :add(nn.Sequential():add(nn.Linear(5, 3)):add(nn.ColumnScale{0.1, 0.1, 0.1}))
+    end},
   }
   for _, case in ipairs(cases) do
     it(case[1] .. " (input and parameters)", function()
@@ -164,6 +170,18 @@ describe("nn errors", function()
     assert.has_error(function() m:forward(T.randn(2, 4)) end,
       "Sequential: module 2 (nn.Sequential): Sequential: module 1 (nn.Linear): " ..
       "nn.Linear: expected input [N x 3], got [2x4]")
+  end)
+
+  it("Concat joins its children's outputs side by side", function()
+    local m = nn.Concat(2):add(nn.Identity()):add(nn.ColumnScale{2, 3})
+    assert.are.same({{1, 2, 2, 6}}, m:forward(T.new{{1, 2}}):totable())
+    assert.has_error(function() nn.Concat(1) end,
+      "nn.Concat: only dim 2 (features of [batch x features] outputs) is supported")
+  end)
+
+  it("Narrow names the range it cannot take", function()
+    assert.has_error(function() nn.Narrow(2, 3, 2):forward(T.ones(2, 3)) end,
+      "nn.Narrow: cannot take 3..4 of dimension 2 from [2x3]")
   end)
 
   it("LayerNorm names the expected width", function()

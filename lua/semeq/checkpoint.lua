@@ -48,15 +48,26 @@ function checkpoint.write(path, snap)
       scalars[k] = v
     end
   end
+  -- The losses go in as the hex of their IEEE doubles: cJSON prints a number with 15
+  -- digits whenever that reads back within a relative epsilon, which can change the last
+  -- bit, and a resumed run must return the same history as an uninterrupted one.
   local losses = {}
-  for i = 1, snap.epoch do losses[i] = snap.loss[i] or 0 end
+  for i = 1, snap.epoch do losses[i] = string.pack("<d", snap.loss[i] or 0) end
   io_core.save(path, names, tensors, {
     format = "semeq-checkpoint",
     epoch = tostring(snap.epoch),
     rng = hex(snap.rng),
-    loss = io_core.json_encode(losses),
+    loss = hex(table.concat(losses)),
     state = io_core.json_encode(scalars),
   })
+end
+
+-- Losses written by checkpoint.write (hex of doubles); a JSON array from older files.
+local function decode_losses(text)
+  if text:sub(1, 1) == "[" then return io_core.json_decode(text) end
+  local bytes, out = unhex(text), {}
+  for i = 1, #bytes // 8 do out[i] = string.unpack("<d", bytes, 8 * i - 7) end
+  return out
 end
 
 --- Reads a checkpoint into params, state and history; returns its epoch.
@@ -76,7 +87,7 @@ function checkpoint.restore(path, params, state, history)
     local key = name:match("^state%.(.+)$")
     if key then state[key] = t end
   end
-  history.loss = io_core.json_decode(meta.loss)
+  history.loss = decode_losses(meta.loss)
   T.setRngState(unhex(meta.rng))
   return math.tointeger(tonumber(meta.epoch))
 end

@@ -9,24 +9,38 @@ local objectives = {}
 --- Reconstruction (MSE) + lambda x contrastive loss on the projection head, as in the
 -- seed system. labels: integer term ids (1-based), one per row of X.
 -- opts: lambda (0.5), temperature (0.1), loss ("contrastive": the seed's; "supcon":
--- Khosla et al.'s with its tau/base factor).
+-- Khosla et al.'s with its tau/base factor), synthetic (function(n) -> [n x d] rows, or
+-- nil) and synthetic_rows (per batch): unlabelled settings added to the reconstruction
+-- loss only, so the autoencoder learns the whole parameter space, not only the
+-- neighbourhoods of the training users' settings.
 function objectives.contrastive(model, X, labels, opts)
   opts = opts or {}
   local lambda = opts.lambda or 0.5
+  local extra = opts.synthetic and (opts.synthetic_rows or 0) or 0
   local rec = nn.MSECriterion()
   local con = opts.loss == "supcon" and nn.SupConCriterion(opts.temperature)
     or nn.ContrastiveCriterion(opts.temperature or 0.1)
   local y = T.new(labels)
+  local grad_proj
   return function(idx)
     local x, target = X:index_select(1, idx), y:index_select(1, idx)
+    if extra > 0 then x = T.cat({x, opts.synthetic(extra)}, 1) end
     local out = model:forward(x)
     local loss = rec:forward(out, x)
-    local grad_proj
+    local gp
     if lambda > 0 then
-      loss = loss + lambda * con:forward(model.projection, target)
-      grad_proj = con:backward(model.projection, target):mul_(lambda)
+      -- Only the labelled rows (the first #idx) take part in the contrastive loss.
+      local proj = extra > 0 and model.projection:narrow(1, 1, #idx) or model.projection
+      loss = loss + lambda * con:forward(proj, target)
+      local g = con:backward(proj, target):mul_(lambda)
+      if extra > 0 then
+        if not grad_proj or grad_proj:size(1) ~= x:size(1) then grad_proj = T.zeros(table.unpack(model.projection:size())) end
+        grad_proj:zero():narrow(1, 1, #idx):copy(g)
+        g = grad_proj
+      end
+      gp = g
     end
-    model:backward(x, rec:backward(out, x), grad_proj)
+    model:backward(x, rec:backward(out, x), gp)
     return loss
   end
 end

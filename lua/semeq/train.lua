@@ -80,34 +80,18 @@ function train.fit(opts)
   end
 
   model:training()
-  for epoch = first, epochs do
+  local function run_epoch(epoch)
     if opts.schedule then config.learningRate = opts.schedule(epoch) end
     local sum, count = 0, 0
-    local ok, err = pcall(function()
-      for idx in batches(epoch) do
-        local _, fx = update(function()
-          grads:zero()
-          local loss = step(idx, epoch)
-          if opts.clip then optim.clipGradNorm(grads, opts.clip) end
-          return loss, grads
-        end, params, config, state)
-        if not is_finite(fx[1]) then error({nonfinite = fx[1]}) end
-        sum, count = sum + fx[1] * #idx, count + #idx
-      end
-    end)
-    if not ok then
-      finish()
-      checkpoint.rollback(last, params, state)
-      if type(err) == "table" and err.nonfinite then
-        error(string.format("train: the loss became %s in epoch %d; training stopped with the parameters of epoch %d",
-          tostring(err.nonfinite), epoch, last.epoch), 0)
-      end
-      if opts.checkpoint_path and tostring(err):find("interrupted!", 1, true) then
-        checkpoint.write(opts.checkpoint_path, last)
-        io.stderr:write(string.format("interrupted: epoch %d saved to %s (resume with --resume)\n",
-          last.epoch, opts.checkpoint_path))
-      end
-      error(err, 0)
+    for idx in batches(epoch) do
+      local _, fx = update(function()
+        grads:zero()
+        local loss = step(idx, epoch)
+        if opts.clip then optim.clipGradNorm(grads, opts.clip) end
+        return loss, grads
+      end, params, config, state)
+      if not is_finite(fx[1]) then error({nonfinite = fx[1], epoch = epoch}) end
+      sum, count = sum + fx[1] * #idx, count + #idx
     end
     history.loss[epoch] = sum / math.max(1, count)
     last = checkpoint.snapshot(params, state, history, epoch)
@@ -116,6 +100,28 @@ function train.fit(opts)
     if opts.checkpoint_path and opts.checkpoint_every and epoch % opts.checkpoint_every == 0 then
       checkpoint.write(opts.checkpoint_path, last)
     end
+  end
+  -- The whole loop runs protected, bookkeeping included: Ctrl-C raises "interrupted!" at
+  -- whatever Lua instruction runs next, which may be the snapshot or the progress line.
+  local ok, err = pcall(function()
+    for epoch = first, epochs do run_epoch(epoch) end
+  end)
+  if not ok then
+    finish()
+    checkpoint.rollback(last, params, state)
+    for e in pairs(history.loss) do
+      if e > last.epoch then history.loss[e] = nil end
+    end
+    if type(err) == "table" and err.nonfinite then
+      error(string.format("train: the loss became %s in epoch %d; training stopped with the parameters of epoch %d",
+        tostring(err.nonfinite), err.epoch, last.epoch), 0)
+    end
+    if opts.checkpoint_path and tostring(err):find("interrupted!", 1, true) then
+      checkpoint.write(opts.checkpoint_path, last)
+      io.stderr:write(string.format("interrupted: epoch %d saved to %s (resume with --resume)\n",
+        last.epoch, opts.checkpoint_path))
+    end
+    error(err, 0)
   end
   history.seconds = finish()
   model:evaluate()

@@ -6,15 +6,7 @@
 
 #include "csv.h"
 
-static int failures = 0;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                    \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 static int field_is(const se_csv *c, size_t r, size_t f, const char *want) {
     size_t len;

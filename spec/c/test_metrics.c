@@ -4,7 +4,7 @@
 
 #include "metrics.h"
 
-static int failures = 0;
+#include "check.h"
 
 #define CLOSE(got, want)                                                              \
     do {                                                                              \
@@ -18,13 +18,6 @@ static int failures = 0;
 /* float outputs: single precision */
 #define CLOSEF(got, want) CHECK(fabs((double)(got) - (want)) <= 1e-6 * (1 + fabs(want)))
 
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
 
 int main(void) {
     /* Points 0, 1 (cluster 0) and 10 (cluster 1, alone) on a line. */

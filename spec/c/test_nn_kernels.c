@@ -8,14 +8,7 @@
 #include "optim_kernels.h"
 #include "rng.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 #define N 1003 /* not a multiple of 8: exercises the vector loop and its scalar tail */
 

@@ -6,14 +6,7 @@
 #include "rng.h"
 #include "safetensors.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static const char *PATH = "build-test-safetensors.tmp";
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static se_status fail(se_status st, char *err, size_t errlen, const char *fmt, ...)
@@ -313,6 +314,12 @@ se_status se_safetensors_write(const char *path, const se_st_entry *tensors, siz
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".XXXXXX", 8);
     int fd = mkstemp(tmp);
+    if (fd >= 0) {
+        /* mkstemp makes 0600; a model file is an ordinary file: 0666 minus the umask. */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
     FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!fp) {
         int e = errno;

@@ -132,7 +132,7 @@ static void push_json(lua_State *L, const cJSON *v) {
     } else if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         /* Integers stay integers in Lua (ids, counts); the rest are floats. */
-        if (d == (double)(lua_Integer)d && d >= -9.0e15 && d <= 9.0e15)
+        if (d >= -9.0e15 && d <= 9.0e15 && d == (double)(lua_Integer)d) /* range first: casting inf is undefined */
             lua_pushinteger(L, (lua_Integer)d);
         else
             lua_pushnumber(L, d);

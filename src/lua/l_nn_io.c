@@ -149,7 +149,9 @@ static int is_sequence(lua_State *L, int idx)
 {
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx), count = 0;
     for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
-        if (!lua_isinteger(L, -2)) {
+        /* keys 1..n only: a table with holes ({[2]=a, [3]=b}) can have a border n that
+         * equals its key count and would otherwise be written with nulls */
+        if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 || lua_tointeger(L, -2) > n) {
             lua_pop(L, 2);
             return 0;
         }

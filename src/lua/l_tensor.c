@@ -12,6 +12,7 @@
  * per-interpreter generator (xoshiro256**, default seed 0, T.manualSeed(n)). */
 // module: semeq.tensor
 #include <cblas.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,57 +21,42 @@
 
 /* ---- argument helpers ---- */
 
-/* Sizes given either as integers from arg on, or as one table at arg. */
-static int check_sizes(lua_State *L, int arg, int last, int64_t *size)
+/* Sizes given either as integers from arg on, or as one table at arg. With `shape`,
+ * -1 (infer this size) and other negative values pass through for view/reshape/expand
+ * to judge; otherwise every size must be >= 0. */
+static int check_size_list(lua_State *L, int arg, int last, int64_t *size, bool shape)
 {
-    if (lua_type(L, arg) == LUA_TTABLE) {
-        int n = (int)lua_rawlen(L, arg);
-        if (n > SE_MAX_DIM)
-            luaL_argerror(L, arg, "too many dimensions");
-        for (int i = 0; i < n; i++) {
+    bool table = lua_type(L, arg) == LUA_TTABLE;
+    int n = table ? (int)lua_rawlen(L, arg) : last - arg + 1;
+    if (n > SE_MAX_DIM)
+        luaL_argerror(L, table ? arg : arg + SE_MAX_DIM, "too many dimensions");
+    for (int i = 0; i < n; i++) {
+        lua_Integer v;
+        if (table) {
             lua_rawgeti(L, arg, i + 1);
             int ok;
-            lua_Integer v = lua_tointegerx(L, -1, &ok);
+            v = lua_tointegerx(L, -1, &ok);
             lua_pop(L, 1);
             if (!ok)
                 luaL_argerror(L, arg, "sizes must be integers");
-            if (v < 0)
-                luaL_argerror(L, arg, lua_pushfstring(L, "size must be >= 0, got %I", v));
-            size[i] = v;
+        } else {
+            v = luaL_checkinteger(L, arg + i);
         }
-        return n;
+        if (!shape && v < 0)
+            luaL_argerror(L, table ? arg : arg + i, lua_pushfstring(L, "size must be >= 0, got %I", v));
+        size[i] = v;
     }
-    int n = last - arg + 1;
-    if (n > SE_MAX_DIM)
-        luaL_argerror(L, arg + SE_MAX_DIM, "too many dimensions");
-    for (int i = 0; i < n; i++)
-        size[i] = lse_checksize(L, arg + i);
     return n;
 }
 
-/* Like check_sizes, but -1 is allowed (view/reshape/expand). */
+static int check_sizes(lua_State *L, int arg, int last, int64_t *size)
+{
+    return check_size_list(L, arg, last, size, false);
+}
+
 static int check_shape(lua_State *L, int arg, int last, int64_t *size)
 {
-    if (lua_type(L, arg) == LUA_TTABLE) {
-        int n = (int)lua_rawlen(L, arg);
-        if (n > SE_MAX_DIM)
-            luaL_argerror(L, arg, "too many dimensions");
-        for (int i = 0; i < n; i++) {
-            lua_rawgeti(L, arg, i + 1);
-            int ok;
-            size[i] = lua_tointegerx(L, -1, &ok);
-            lua_pop(L, 1);
-            if (!ok)
-                luaL_argerror(L, arg, "sizes must be integers");
-        }
-        return n;
-    }
-    int n = last - arg + 1;
-    if (n > SE_MAX_DIM)
-        luaL_argerror(L, arg + SE_MAX_DIM, "too many dimensions");
-    for (int i = 0; i < n; i++)
-        size[i] = luaL_checkinteger(L, arg + i);
-    return n;
+    return check_size_list(L, arg, last, size, true);
 }
 
 static const char *shape_of(lua_State *L, const se_tensor *t)

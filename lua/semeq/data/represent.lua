@@ -80,8 +80,12 @@ function M.normaliser_from_state(s)
   return setmetatable({sort = s.sort, lo = s.lo, hi = s.hi, gain_scale = s.gain_scale or 12}, Normaliser)
 end
 
+-- lo and hi are dense 13-element arrays in the state (0 in the gain columns, which do
+-- not use them) so that the state is a plain JSON array, not a table with holes.
 function Normaliser:state()
-  return {sort = self.sort, lo = self.lo, hi = self.hi, gain_scale = self.gain_scale}
+  local lo, hi = {}, {}
+  for j = 1, #SAFE_ROLE do lo[j], hi[j] = self.lo[j] or 0, self.hi[j] or 0 end
+  return {sort = self.sort, lo = lo, hi = hi, gain_scale = self.gain_scale}
 end
 
 function Normaliser:transform(P)

@@ -59,6 +59,9 @@ end
 
 function Safe13:db(X) return represent.response(self:params(X), GRID) end
 
+-- n settings drawn uniformly from the normalised parameter box (for synthetic training rows).
+function Safe13:random(n) return T.rand(n, 13) end
+
 local function safe_baseline(self, records)
   local P = stack(records)
   return {params = unit_params(self, P), response = represent.response(P, GRID)}

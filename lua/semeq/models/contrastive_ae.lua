@@ -20,6 +20,22 @@
 --               never wrote the 40th; here every output is a unit of the last Linear.)
 --   "linear"    any other size, no activation.
 -- The default is chosen from the input size (13 -> safe13, 40 -> graphic40, else linear).
+--
+-- Beyond the seed (the defaults keep the seed's model):
+--   blocks = "mlp"     Linear -> ReLU layers of the same widths instead of Residual blocks,
+--                      mirrored in the decoder, which ends in Linear(w1, out): the seed's
+--                      decoder squeezes the output through a ReLU of width `out` before its
+--                      last layer, and its residual stack reconstructs SAFE settings ~3 dB
+--                      RMS off where this reaches a few tenths of a dB;
+--   semantic = k       the projection head (so the contrastive loss) sees only the first k
+--                      latent columns; the other L - k are free to keep what reconstruction
+--                      needs;
+--   style_scale = s    those other columns are multiplied by s (< 1), so that distances in
+--                      the latent — term clusters, centroids, interpolation — are dominated
+--                      by the k semantic columns;
+--   branches = "split" the k semantic and the L - k other columns come from two encoders
+--                      of the same widths side by side (nn.Concat), so the contrastive loss
+--                      shapes only the first and reconstruction alone shapes the second.
 local nn = require "semeq.nn"
 
 local ContrastiveAE = nn.Container.class("models.ContrastiveAE", nn.Container)
@@ -33,6 +49,15 @@ local function defaults(cfg)
   c.widths = cfg.widths or {128, 256, 128}
   c.proj = math.tointeger(cfg.proj or 128)
   c.dropout = cfg.dropout or 0.1
+  c.blocks = cfg.blocks or "residual"
+  c.semantic = math.tointeger(cfg.semantic or c.latent)
+  c.style_scale = cfg.style_scale or 1
+  c.branches = cfg.branches or "shared"
+  assert(c.branches == "shared" or (c.branches == "split" and c.semantic < c.latent),
+    "contrastive_ae: branches must be 'shared', or 'split' with semantic < latent")
+  assert(c.blocks == "residual" or c.blocks == "mlp", "contrastive_ae: blocks must be 'residual' or 'mlp'")
+  assert(c.semantic and c.semantic >= 1 and c.semantic <= c.latent,
+    "contrastive_ae: semantic must be an integer in 1..latent")
   c.output = cfg.output or (c.input == 13 and "safe13" or c.input == 40 and "graphic40" or "linear")
   c.outputSize = math.tointeger(cfg.outputSize or OUTPUTS[c.output] or c.input)
   assert(c.latent and c.latent >= 1, "contrastive_ae: latent must be a positive integer")
@@ -48,21 +73,54 @@ function ContrastiveAE:__init(cfg)
   nn.Container.__init(self)
   local c = defaults(cfg)
   self.config = c
-  local L, w = c.latent, c.widths
-  local enc, prev = nn.Sequential(), c.input
-  for _, width in ipairs(w) do enc:add(nn.Residual(prev, width, c.dropout)); prev = width end
-  enc:add(nn.Linear(prev, 2 * L)):add(nn.ReLU()):add(nn.Linear(2 * L, L)):add(nn.Tanh())
-  local head = nn.Linear(L, c.proj)
-  local dec, out = nn.Sequential(), c.outputSize
+  local L, w, out = c.latent, c.widths, c.outputSize
+  local enc
+  if c.branches == "split" then
+    enc = nn.Concat(2):add(self:encoder_branch(c.semantic, 1))
+      :add(self:encoder_branch(L - c.semantic, c.style_scale))
+  else
+    local scales = {}
+    for j = 1, L do scales[j] = j <= c.semantic and 1 or c.style_scale end
+    enc = self:encoder_branch(L, scales)
+  end
+  local head = nn.Linear(c.semantic, c.proj)
+  if c.semantic < L then head = nn.Sequential():add(nn.Narrow(2, 1, c.semantic)):add(head) end
+  local dec = nn.Sequential()
   prev = L
-  for i = #w, 1, -1 do dec:add(nn.Residual(prev, w[i], c.dropout)); prev = w[i] end
-  dec:add(nn.Linear(prev, 2 * out)):add(nn.ReLU()):add(nn.Linear(2 * out, out)):add(nn.ReLU())
-  dec:add(nn.Linear(out, out))
+  for i = #w, 1, -1 do dec:add(self:block(prev, w[i])); prev = w[i] end
+  if c.blocks == "mlp" then
+    dec:add(nn.Linear(prev, out))
+  else
+    dec:add(nn.Linear(prev, 2 * out)):add(nn.ReLU()):add(nn.Linear(2 * out, out)):add(nn.ReLU())
+    dec:add(nn.Linear(out, out))
+  end
   if c.output == "safe13" then dec:add(nn.Sigmoid()) end
   self:add(enc, "encoder")
   self:add(head, "head")
   self:add(dec, "decoder")
   self.encoder, self.head, self.decoder = enc, head, dec
+end
+
+-- input -> blocks of config.widths -> Linear(w, 2 n) -> ReLU -> Linear(2 n, n) -> Tanh
+-- [-> ColumnScale(scale)], scale a number or a list per column (1: none).
+function ContrastiveAE:encoder_branch(n, scale)
+  local c, prev = self.config, self.config.input
+  local branch = nn.Sequential()
+  for _, width in ipairs(c.widths) do branch:add(self:block(prev, width)); prev = width end
+  branch:add(nn.Linear(prev, 2 * n)):add(nn.ReLU()):add(nn.Linear(2 * n, n)):add(nn.Tanh())
+  local scales, plain = {}, true
+  for j = 1, n do
+    scales[j] = type(scale) == "table" and scale[j] or scale
+    plain = plain and scales[j] == 1
+  end
+  if not plain then branch:add(nn.ColumnScale(scales)) end
+  return branch
+end
+
+-- One hidden layer of the encoder or decoder, as config.blocks says.
+function ContrastiveAE:block(from, to)
+  if self.config.blocks == "mlp" then return nn.Sequential():add(nn.Linear(from, to)):add(nn.ReLU()) end
+  return nn.Residual(from, to, self.config.dropout)
 end
 
 function ContrastiveAE:encode(x) return self.encoder:forward(x) end

@@ -18,7 +18,7 @@ local CLASSES = {
   "Module", "Container", "Sequential", "Identity", "Linear", "Activation", "ReLU", "LeakyReLU",
   "GELU", "Tanh", "Sigmoid", "Softplus", "LayerNorm", "BatchNorm", "Dropout", "Residual",
   "Criterion", "MSECriterion", "L1Criterion", "SmoothL1Criterion", "CrossEntropyCriterion",
-  "SupConCriterion", "ContrastiveCriterion", "KLCriterion", "Reparameterize",
+  "SupConCriterion", "ContrastiveCriterion", "KLCriterion", "Reparameterize", "Narrow", "ColumnScale", "Concat",
 }
 for _, name in ipairs(CLASSES) do nn[name] = require("semeq.nn." .. name) end
 

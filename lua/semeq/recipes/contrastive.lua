@@ -17,6 +17,12 @@ local function flags(d)
   f[#f + 1] = {"loss", "string", d.loss or "contrastive", "contrastive (the seed's) or supcon"}
   f[#f + 1] = {"widths", "string", d.widths or "128,256,128", "residual block widths"}
   f[#f + 1] = {"dropout", "number", d.dropout or 0.1, "dropout in the residual blocks"}
+  f[#f + 1] = {"head", "string", d.head or "auto", "decoder output: auto (sigmoid for SAFE parameters), sigmoid or linear"}
+  f[#f + 1] = {"blocks", "string", d.blocks or "residual", "encoder/decoder layers: residual (the seed's) or mlp"}
+  f[#f + 1] = {"semantic", "integer", d.semantic, "latent columns the contrastive loss sees (default: all)"}
+  f[#f + 1] = {"style-scale", "number", d.style_scale or 1, "scale of the other latent columns"}
+  f[#f + 1] = {"branches", "string", d.branches or "shared", "shared encoder, or split: separate encoders for the semantic and other columns"}
+  f[#f + 1] = {"synthetic", "integer", d.synthetic or 0, "random settings added to each batch for reconstruction only (SAFE)"}
   return f
 end
 
@@ -24,6 +30,12 @@ local function integers(text)
   local out = {}
   for _, w in ipairs(recipe.list(text)) do out[#out + 1] = math.tointeger(tonumber(w)) end
   return out
+end
+
+-- The decoder's last layer: a sigmoid bounds normalised SAFE parameters to [0, 1].
+local function output_head(head, rep_kind)
+  if head == "sigmoid" or (head == "auto" and rep_kind == "safe13") then return "safe13" end
+  return "linear"
 end
 
 --- Runs the experiment from a table of options (the parsed flags); returns the
@@ -36,13 +48,15 @@ local function experiment_run(opts)
 
   -- 2. Model: the seed's architecture, sized to this representation.
   local model = models.contrastive_ae{input = ex.rep.size, latent = opts.latent, widths = integers(opts.widths),
-    dropout = opts.dropout, output = ex.rep.kind == "safe13" and "safe13" or "linear"}
+    dropout = opts.dropout, output = output_head(opts.head, ex.rep.kind), blocks = opts.blocks,
+    semantic = opts.semantic, style_scale = opts["style-scale"], branches = opts.branches}
 
   -- 3. Train: reconstruction + lambda x contrastive loss, Adam.
   local labels = recipe.term_ids(ex.y.train)
   local history = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
     step = objectives.contrastive(model, ex.X.train, labels,
-      {lambda = opts.lambda, temperature = opts.temperature, loss = opts.loss}),
+      {lambda = opts.lambda, temperature = opts.temperature, loss = opts.loss,
+       synthetic = ex.rep.random and function(n) return ex.rep:random(n) end, synthetic_rows = opts.synthetic}),
     config = {learningRate = opts.lr}, quiet = opts.quiet,
     checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume}
 

@@ -1,0 +1,169 @@
+--- semeq.eqtable: EQ settings from a semantic model (semantic:eq_for) as people and
+-- tools read them — text tables, magnitude responses and plain JSON-ready tables.
+--
+--   local eqtable = require "semeq.eqtable"
+--   local rows = {{label = "warm", eq = sm:eq_for("warm")}, ...}
+--   print(eqtable.settings(rows))          -- 13 SAFE parameters, or a 40-band summary
+--   print(eqtable.responses(rows))         -- dB at a few points of the 64-point grid
+--   local db = eqtable.response(eq)        -- [64] dB on semeq.data.represent.grid()
+--   local t = eqtable.json(eq)             -- {kind=, params|gains=, response_db=, freqs=}
+--
+-- SAFE settings are drawn at 44.1 kHz (SAFE's plug-in); 40-band curves at 48 kHz, as
+-- Audealize realises them.
+local eq = require "semeq.eq"
+local represent = require "semeq.data.represent"
+
+local M = {}
+
+M.SAFE_NAMES = {"ls_gain", "ls_freq", "p1_gain", "p1_freq", "p1_q", "p2_gain", "p2_freq", "p2_q",
+                "p3_gain", "p3_freq", "p3_q", "hs_gain", "hs_freq"}
+-- Column roles, for formatting: g(ain) dB, f(requency) Hz, q.
+local SAFE_ROLE = {"g", "f", "g", "f", "q", "g", "f", "q", "g", "f", "q", "g", "f"}
+
+-- Bands of the 40-band summary (Hz, upper edges exclusive).
+M.REGIONS = {{"low", 0, 250}, {"low_mid", 250, 2000}, {"high_mid", 2000, 6000}, {"high", 6000, math.huge}}
+
+local GRID = represent.grid()
+
+--- The 64-point frequency grid responses are drawn on (a tensor).
+function M.grid() return GRID end
+
+--- Magnitude response in dB of eq ({kind=, params=|gains=}) at freqs (default: the grid).
+function M.response(setting, freqs)
+  freqs = freqs or GRID
+  if setting.kind == "safe" then return eq.response("safe", setting.params, freqs, {fs = 44100}) end
+  if setting.kind == "graphic40" then return eq.response("graphic40", setting.gains, freqs, {fs = 48000}) end
+  error("eqtable.response: unknown EQ kind '" .. tostring(setting.kind) .. "'", 2)
+end
+
+--- A 40-band curve's mean gain per region and its extremes (dB).
+function M.summary40(gains)
+  local freqs = eq.g40_freqs():totable()
+  local out = {max = -math.huge, min = math.huge}
+  for _, r in ipairs(M.REGIONS) do
+    local sum, n = 0, 0
+    for i, f in ipairs(freqs) do
+      if f >= r[2] and f < r[3] then sum, n = sum + gains[i], n + 1 end
+    end
+    out[r[1]] = n > 0 and sum / n or 0
+  end
+  for _, g in ipairs(gains) do
+    out.max, out.min = math.max(out.max, g), math.min(out.min, g)
+  end
+  return out
+end
+
+local function fmt_param(v, role)
+  if role == "f" then return string.format("%.0f", v) end
+  if role == "q" then return string.format("%.2f", v) end
+  return string.format("%.2f", v)
+end
+
+-- Display width of a UTF-8 string (frío is 4 wide, not 5 bytes).
+local function width_of(s) return utf8.len(s) or #s end
+
+local function table_text(header, rows, width)
+  local lines = {}
+  local function line(cells)
+    local parts = {cells[1] .. string.rep(" ", width - width_of(cells[1]))}
+    for i = 2, #cells do parts[i] = string.format("%8s", cells[i]) end
+    lines[#lines + 1] = table.concat(parts, " ")
+  end
+  line(header)
+  for _, r in ipairs(rows) do line(r) end
+  return table.concat(lines, "\n")
+end
+
+local function label_width(rows)
+  local w = 5
+  for _, r in ipairs(rows) do w = math.max(w, width_of(tostring(r.label))) end
+  return w
+end
+
+--- A text table of settings: one row per {label=, eq=}. SAFE: the 13 parameters
+-- (gains dB, frequencies Hz, Q), and fit_err (max dB error of the 5-band fit at the 40
+-- centres) for a curve40 model; 40-band: mean dB per region, max and min.
+function M.settings(rows)
+  if #rows == 0 then return "" end
+  local kind = rows[1].eq.kind
+  local header, out = {"label"}, {}
+  -- a curve40 model's settings are fits of its decoded curve: say how close
+  local fitted = rows[1].eq.fit_error_db ~= nil
+  if kind == "safe" then
+    for i, n in ipairs(M.SAFE_NAMES) do header[i + 1] = n end
+    if fitted then header[#header + 1] = "fit_err" end
+  else
+    for i, r in ipairs(M.REGIONS) do header[i + 1] = r[1] end
+    header[#header + 1], header[#header + 2] = "max", "min"
+  end
+  for i, r in ipairs(rows) do
+    local cells = {tostring(r.label)}
+    if kind == "safe" then
+      for j, v in ipairs(r.eq.params) do cells[j + 1] = fmt_param(v, SAFE_ROLE[j]) end
+      if fitted then cells[#cells + 1] = string.format("%.2f", r.eq.fit_error_db or 0 / 0) end
+    else
+      local s = M.summary40(r.eq.gains)
+      for j, reg in ipairs(M.REGIONS) do cells[j + 1] = string.format("%.2f", s[reg[1]]) end
+      cells[#cells + 1], cells[#cells + 2] = string.format("%.2f", s.max), string.format("%.2f", s.min)
+    end
+    out[i] = cells
+  end
+  return table_text(header, out, label_width(rows))
+end
+
+-- Every 9th point of the 64-point grid: 8 columns from 20 Hz to 20 kHz.
+local function columns()
+  local f, idx = GRID:totable(), {}
+  for i = 1, #f, 9 do idx[#idx + 1] = i end
+  return idx, f
+end
+
+local function hz(f)
+  if f >= 1000 then return string.format("%.1fk", f / 1000) end
+  return string.format("%.0f", f)
+end
+
+--- A text table of the responses (dB) of the settings at 8 points of the grid.
+function M.responses(rows)
+  if #rows == 0 then return "" end
+  local idx, f = columns()
+  local header = {"dB at Hz"}
+  for i, j in ipairs(idx) do header[i + 1] = hz(f[j]) end
+  local out = {}
+  for i, r in ipairs(rows) do
+    local db = (r.db or M.response(r.eq)):totable()
+    local cells = {tostring(r.label)}
+    for k, j in ipairs(idx) do cells[k + 1] = string.format("%.2f", db[j]) end
+    out[i] = cells
+  end
+  return table_text(header, out, math.max(8, label_width(rows)))
+end
+
+--- A plain table for JSON: kind, the parameters (named for SAFE) or gains, the
+-- response on the grid and the grid itself.
+function M.json(setting, extra)
+  local t = {kind = setting.kind, response_db = M.response(setting):totable()}
+  if setting.kind == "safe" then
+    t.params = setting.params
+    t.named = {}
+    for i, n in ipairs(M.SAFE_NAMES) do t.named[n] = setting.params[i] end
+    t.fit_error_db = setting.fit_error_db
+  else
+    t.gains = setting.gains
+    t.summary = M.summary40(setting.gains)
+  end
+  for k, v in pairs(extra or {}) do t[k] = v end
+  return t
+end
+
+--- Curves for semeq.plot.responses from rows {label=, eq=}.
+function M.curves(rows)
+  local out = {}
+  for i, r in ipairs(rows) do out[i] = {label = r.label, db = r.db or M.response(r.eq)} end
+  return out
+end
+
+--- The grid as a plain list (for JSON files).
+function M.grid_list() return GRID:totable() end
+
+return M

@@ -1,0 +1,440 @@
+-- Bad input to every public Lua entry point: wrong types, wrong shapes, negative or
+-- huge sizes, NaN/Inf, empty tensors, released handles. Each must raise a Lua error
+-- whose message names the function and the argument — never crash, hang or trip a
+-- sanitizer (CI runs this spec under ASan/UBSan).
+--
+-- The table is data: {name, fn, args, pattern}. fn is called with table.unpack(args)
+-- (args.n counts trailing or leading nils);
+-- pattern is a Lua pattern the error message must match. Rows marked `known = "..."`
+-- are bugs in files this spec's owner may not edit: they are still run (so a crash
+-- would fail the spec) but reported as pending with the reason until fixed.
+local T = require "semeq.tensor"
+local data = require "semeq.data"
+local datacore = require "semeq.data.core"
+local metrics = require "semeq.metrics"
+local metricscore = require "semeq.metrics.core"
+local plot = require "semeq.plot"
+local represent = require "semeq.data.represent"
+local split = require "semeq.data.split"
+local filters = require "semeq.data.filters"
+
+local nan, inf = 0 / 0, math.huge
+local h = require "spec.helpers"
+
+-- semeq.audio and semeq.eq arrived with the eq branch; their rows run when they load.
+local has_audio, audio = pcall(require, "semeq.audio")
+local has_eq, eq = pcall(require, "semeq.eq")
+-- semeq.nn, semeq.optim and semeq.sampler arrived with the nn branch.
+local has_nn, nn = pcall(require, "semeq.nn")
+local optim = has_nn and require "semeq.optim"
+local sampler = has_nn and require "semeq.sampler"
+local models = has_nn and require "semeq.models"
+
+-- A tensor whose storage has been dropped (what a to-be-closed variable leaves behind).
+local function released()
+  local t = T.zeros(2)
+  getmetatable(t).__close(t)
+  return t
+end
+
+-- A real method call t:name(...) (as users write it, so the error says "to 'name'"),
+-- wrapped as a plain function so that rows stay uniform. Not a tail call: the
+-- parentheses keep this frame, so Lua can name the method.
+local function method(name)
+  return assert(load("return function(t, ...) return (t:" .. name .. "(...)) end"))()
+end
+
+local tensor_cases = {
+  -- constructors: sizes
+  {"zeros negative size", T.zeros, {-1}, "bad argument #1 to 'zeros' %(size must be >= 0, got %-1%)"},
+  {"zeros string size", T.zeros, {"a"}, "bad argument #1 to 'zeros' %(number expected, got string%)"},
+  {"zeros NaN size", T.zeros, {nan}, "bad argument #1 to 'zeros' %(number has no integer representation%)"},
+  {"zeros fractional size", T.zeros, {1.5}, "bad argument #1 to 'zeros' %(number has no integer representation%)"},
+  {"zeros non-integer in size table", T.zeros, {{2, "x"}}, "bad argument #1 to 'zeros' %(sizes must be integers%)"},
+  {"zeros too many dims", T.zeros, {1, 1, 1, 1, 1, 1, 1, 1, 1}, "bad argument #9 to 'zeros' %(too many dimensions%)"},
+  {"zeros huge (overflowing numel)", T.zeros, {1 << 40, 1 << 40}, "tensor: out of memory"},
+  {"zeros huge", T.zeros, {1 << 62}, "tensor: out of memory"},
+  {"ones negative size", T.ones, {-3}, "bad argument #1 to 'ones' %(size must be >= 0, got %-3%)"},
+  {"rand negative size", T.rand, {-1}, "bad argument #1 to 'rand' %(size must be >= 0"},
+  {"randn huge", T.randn, {1 << 50}, "tensor: out of memory"},
+  {"randperm negative", T.randperm, {-1}, "bad argument #1 to 'randperm' %(size must be >= 0"},
+  {"full string value", T.full, {{2}, "x"}, "bad argument #2 to 'full' %(number expected, got string%)"},
+  {"new ragged", T.new, {{{1, 2}, {3}}}, "bad argument #1 to 'new' %(table is not rectangular%)"},
+  {"new string element", T.new, {{1, "a"}}, "bad argument #1 to 'new' %(expected a number in the table, got string%)"},
+  {"new nested 100 deep", T.new, {(function() local t = {1} for _ = 1, 100 do t = {t} end return t end)()},
+    "bad argument #1 to 'new' %(table nested too deeply%)"},
+  {"arange infinite", T.arange, {inf}, "arange: bounds must be finite and step non%-zero"},
+  {"arange NaN", T.arange, {nan}, "arange: bounds must be finite and step non%-zero"},
+  {"arange zero step", T.arange, {1, 5, 0}, "arange: bounds must be finite and step non%-zero"},
+  {"arange huge", T.arange, {1e18}, "tensor: out of memory"},
+  {"manualSeed string", T.manualSeed, {"x"}, "bad argument #1 to 'manualSeed' %(number expected, got string%)"},
+  {"manualSeed NaN", T.manualSeed, {nan}, "bad argument #1 to 'manualSeed' %(number has no integer representation%)"},
+  {"setRngState garbage", T.setRngState, {"xx"}, "bad argument #1 to 'setRngState' %(not a random generator state%)"},
+  {"setRngState number", T.setRngState, {5}, "bad argument #1 to 'setRngState' %(not a random generator state%)"},
+  -- functions of several tensors
+  {"cat empty list", T.cat, {{}, 1}, "bad argument #1 to 'cat' %(expected a non%-empty list of tensors%)"},
+  {"cat shape mismatch", T.cat, {{T.zeros(2, 3), T.zeros(2, 4)}, 1}, "cat: size mismatch, %[2x3%] and %[2x4%]"},
+  {"cat dim out of range", T.cat, {{T.zeros(2), T.zeros(2)}, 5}, "bad argument #2 to 'cat' %(dimension 5 out of range"},
+  {"cat non-tensor element", T.cat, {{T.zeros(2), 3}, 1}, "bad argument #1 to 'cat' %(element 2 is not a tensor%)"},
+  {"cat tensor instead of list", T.cat, {T.zeros(2), 1}, "bad argument #1 to 'cat' %(table expected, got semeq.Tensor%)"},
+  {"mm shape mismatch", T.mm, {T.zeros(2, 3), T.zeros(2, 3)}, "mm: size mismatch, %[2x3%] @ %[2x3%]"},
+  {"mm 1-d", T.mm, {T.zeros(3), T.zeros(3)}, "bad argument #1 to 'mm' %(mm: expected a 2%-d tensor, got %[3%]%)"},
+  {"mm nil", T.mm, {nil, T.zeros(3), n = 2}, "bad argument #1 to 'mm' %(semeq.Tensor expected, got nil%)"},
+  {"allclose string", T.allclose, {"a", T.zeros(3)}, "bad argument #1 to 'allclose' %(semeq.Tensor or table expected, got string%)"},
+  -- methods
+  {"size dim out of range", method "size", {T.zeros(2), 3}, "bad argument #1 to 'size' %(dimension 3 out of range for a 1%-d tensor%)"},
+  {"size string dim", method "size", {T.zeros(2), "x"}, "bad argument #1 to 'size' %(number expected, got string%)"},
+  {"method on a plain table", function(x) return (T.zeros(2).size(x)) end, {{}}, "bad argument #1 to 'size' %(semeq.Tensor expected, got table%)"},
+  {"item of 2 elements", method "item", {T.zeros(2)}, "item: expected a tensor with one element, got %[2%]"},
+  {"item of empty", method "item", {T.zeros(0)}, "item: expected a tensor with one element, got %[0%]"},
+  {"narrow out of bounds", method "narrow", {T.zeros(3), 1, 3, 2}, "narrow: range 3%.%.4 out of bounds for dimension 1 of size 3"},
+  {"narrow negative length", method "narrow", {T.zeros(3), 1, 1, -1}, "narrow: range 1%.%.%-1 out of bounds"},
+  {"narrow bad dim", method "narrow", {T.zeros(3), 2, 1, 1}, "bad argument #1 to 'narrow' %(dimension 2 out of range"},
+  {"select past the end", method "select", {T.zeros(3), 1, 4}, "select: index 4 out of bounds for dimension 1 of size 3"},
+  {"select index 0", method "select", {T.zeros(3), 1, 0}, "select: index 0 out of bounds"},
+  {"transpose bad dim", method "transpose", {T.zeros(3, 2), 1, 3}, "bad argument #2 to 'transpose' %(dimension 3 out of range"},
+  {"view wrong numel", method "view", {T.zeros(6), 4, 2}, "view: cannot view %[6%] as %[4x2%]"},
+  {"view two -1", method "view", {T.zeros(6), -1, -1}, "view: cannot view %[6%] as %[%-1x%-1%]"},
+  {"view negative sizes", method "view", {T.zeros(6), -2, -3}, "view: cannot view %[6%] as %[%-2x%-3%]"},
+  {"view non-contiguous", method "view", {T.zeros(2, 3):t(), 6}, "view: tensor %[3x2%] is not contiguous"},
+  {"reshape wrong numel", method "reshape", {T.zeros(6), 5}, "reshape: cannot view %[6%] as %[5%]"},
+  {"unsqueeze bad dim", method "unsqueeze", {T.zeros(2), 5}, "bad argument #1 to 'unsqueeze' %(dimension out of range%)"},
+  {"squeeze bad dim", method "squeeze", {T.zeros(2), 3}, "bad argument #1 to 'squeeze' %(dimension 3 out of range"},
+  {"expand incompatible", method "expand", {T.zeros(2), 3}, "expand: cannot expand %[2%] to %[3%]"},
+  {"expand negative", method "expand", {T.zeros(1), -3}, "expand: cannot expand %[1%] to %[%-3%]"},
+  {"copy shape mismatch", method "copy", {T.zeros(2), T.zeros(3)}, "copy: cannot broadcast %[3%] to %[2%]"},
+  {"copy from a number", method "copy", {T.zeros(2), 3}, "bad argument #1 to 'copy' %(semeq.Tensor or table expected, got number%)"},
+  {"fill string", method "fill", {T.zeros(2), "x"}, "bad argument #1 to 'fill' %(number expected, got string%)"},
+  {"clamp string bound", method "clamp", {T.zeros(2), "a", 1}, "bad argument #1 to 'clamp' %(number expected, got string%)"},
+  {"clamp NaN bound", method "clamp", {T.zeros(2), nan, 1}, "bad argument #2 to 'clamp' %(upper bound must be >= lower bound%)"},
+  {"clamp inverted bounds", method "clamp", {T.zeros(2), 2, 1}, "bad argument #2 to 'clamp' %(upper bound must be >= lower bound%)"},
+  {"add shape mismatch", function(a, b) return a + b end, {T.zeros(2), T.zeros(3)}, "add: size mismatch, %[2%] and %[3%] do not broadcast"},
+  {"add a string", function(a, b) return a + b end, {T.zeros(2), "x"}, "bad argument #2 to 'add' %(semeq.Tensor or table expected, got string%)"},
+  {"add an empty table", function(a, b) return a + b end, {T.zeros(2), {}}, "add: size mismatch, %[2%] and %[0%]"},
+  {"add_ shape mismatch", method "add_", {T.zeros(2), T.zeros(3)}, "add_: size mismatch, cannot broadcast %[3%] to %[2%]"},
+  {"add_ broadcasting into the target", method "add_", {T.zeros(1), T.zeros(3)}, "add_: size mismatch, cannot broadcast %[3%] to %[1%]"},
+  {"add_ string alpha", method "add_", {T.zeros(2), T.zeros(2), "x"}, "bad argument #2 to 'add_' %(number expected, got string%)"},
+  {"mul shape mismatch", function(a, b) return a * b end, {T.zeros(2, 3), T.zeros(3, 2)}, "mul: size mismatch, %[2x3%] and %[3x2%]"},
+  {"pow string", method "pow", {T.zeros(2), "x"}, "bad argument #1 to 'pow' %(semeq.Tensor or table expected, got string%)"},
+  {"sum bad dim", method "sum", {T.zeros(2), 3}, "bad argument #1 to 'sum' %(dimension 3 out of range"},
+  {"max of empty", method "max", {T.zeros(0)}, "max: empty tensor"},
+  {"min of empty", method "min", {T.zeros(0)}, "min: empty tensor"},
+  {"mean of empty", method "mean", {T.zeros(0)}, "mean: empty tensor"},
+  {"argmax of empty", method "argmax", {T.zeros(0)}, "argmax: empty tensor"},
+  {"max bad dim", method "max", {T.zeros(2), 4}, "bad argument #1 to 'max' %(dimension 4 out of range"},
+  {"addmm shape mismatch", method "addmm", {T.zeros(2, 2), T.zeros(2, 3), T.zeros(2, 2)}, "addmm: size mismatch, %[2x2%] %+ %[2x3%] @ %[2x2%]"},
+  {"index_select past the end", method "index_select", {T.zeros(3), 1, {4}}, "bad argument #2 to 'index_select' %(index 4%.0 at position 1 out of range 1%.%.3%)"},
+  {"index_select 0", method "index_select", {T.zeros(3), 1, {0}}, "bad argument #2 to 'index_select' %(index 0%.0 at position 1"},
+  {"index_select NaN", method "index_select", {T.zeros(3), 1, T.new {nan}}, "bad argument #2 to 'index_select' %(index %-?nan at position 1"},
+  {"index_select fraction", method "index_select", {T.zeros(3), 1, {1.5}}, "bad argument #2 to 'index_select' %(index 1%.5 at position 1"},
+  {"index_select string", method "index_select", {T.zeros(3), 1, {"a"}}, "bad argument #2 to 'index_select' %(.*'a'",
+    known = "l_tensor.c index_select reads a string index as 0 and says 'index 0.0' instead of naming the string"},
+  {"t[i] past the end", function(t) return t[4] end, {T.zeros(3)}, "index 4 out of bounds for dimension 1 of size 3"},
+  {"t[0]", function(t) return t[0] end, {T.zeros(3)}, "index 0 out of bounds for dimension 1 of size 3"},
+  {"t[i] = v past the end", function(t) t[5] = 1 end, {T.zeros(3)}, "index 5 out of bounds for dimension 1 of size 3"},
+  {"t[i] = string", function(t) t[1] = "x" end, {T.zeros(3)}, "bad argument #3 to 'newindex' %(semeq.Tensor or table expected, got string%)"},
+  {"t[i] = wrong shape", function(t) t[1] = T.zeros(4) end, {T.zeros(2, 3)}, "index assignment: cannot broadcast %[4%] to %[3%]"},
+  -- released handles
+  {"size of a released tensor", method "size", {released()}, "tensor has been released"},
+  {"add to a released tensor", function(a) return a + 1 end, {released()}, "bad argument #1 to 'add' %(tensor has been released%)"},
+  {"clone of a released tensor", method "clone", {released()}, "tensor has been released"},
+  {"released tensor as mm argument", T.mm, {T.zeros(2, 2), released()}, "bad argument #2 to 'mm' %(tensor has been released%)"},
+  {"released tensor names the method", method "size", {released()}, "to 'size' %(tensor has been released%)",
+    known = "l_tensor.c: a method looked up on a released tensor reports 'index' instead of the method name"},
+}
+
+local data_cases = {
+  {"read_csv nil path", datacore.read_csv, {nil, n = 1}, "bad argument #1 to 'read_csv' %(string expected, got nil%)"},
+  {"read_csv missing file", datacore.read_csv, {"/nonexistent/x.csv"}, "^read_csv: /nonexistent/x%.csv: No such file or directory$"},
+  {"read_csv directory", datacore.read_csv, {"/tmp"}, "^read_csv: /tmp: Is a directory$"},
+  {"read_json missing file", datacore.read_json, {"/nonexistent/x.json"}, "^read_json: /nonexistent/x%.json: No such file or directory$"},
+  {"read_jsonl missing file", datacore.read_jsonl, {"/nonexistent/x.jsonl"}, "^read_jsonl: /nonexistent/x%.jsonl: No such file"},
+  {"decode_json truncated", datacore.decode_json, {'{"a": [1, 2'}, "^decode_json: malformed JSON at byte 10$"},
+  {"decode_json of a table", datacore.decode_json, {{}}, "bad argument #1 to 'decode_json' %(string expected, got table%)"},
+  {"decode_json empty", datacore.decode_json, {""}, "^decode_json: malformed JSON at byte 0$"},
+  {"permutation negative", datacore.permutation, {-1}, "bad argument #1 to 'permutation' %(permutation: n must be in %[0, 2%^28%]%)"},
+  {"permutation huge", datacore.permutation, {1 << 40}, "bad argument #1 to 'permutation' %(permutation: n must be in"},
+  {"permutation NaN", datacore.permutation, {nan}, "bad argument #1 to 'permutation' %(number has no integer representation%)"},
+  {"sample n = 0", datacore.sample, {0, 1}, "bad argument #1 to 'sample' %(sample: n must be >= 1%)"},
+  {"sample negative m", datacore.sample, {3, -1}, "bad argument #2 to 'sample' %(sample: m must be in"},
+  {"load unknown kind", data.load, {"nope"}, "^data%.load: unknown kind 'nope'"},
+  {"load numeric path", data.load, {"safe", 3}, "^data%.load: path must be a string or nil, got number$"},
+  {"load missing file", data.load, {"safe", "/nonexistent.csv"}, "^data%.load: cannot open safe dataset '/nonexistent%.csv'$"},
+  {"load a directory", data.load, {"safe", "/tmp"}, "/tmp: Is a directory"},
+  {"split.kfold k = 0", split.kfold, {nil, 0, n = 2}, "kfold",
+    known = "split.kfold(nil, k) indexes the nil dataset ('attempt to index a nil value') instead of naming it"},
+  {"split.load missing", split.load, {"/nonexistent/split.json"}, "^read_json: /nonexistent/split%.json: No such file or directory$"},
+  {"filters.min_examples string", filters.min_examples, {"x"}, "^filters%.min_examples: n must be a positive integer$"},
+  {"represent.response wrong width", represent.response, {T.zeros(2, 5)}, "response.*13.*5%]?"}, -- Lua backend or semeq.eq
+  {"represent.grid negative", represent.grid, {-4}, "^grid: n must be >= 2$"},
+}
+
+local metrics_cases = {
+  {"silhouette X not a tensor", metrics.silhouette, {"x", {1}}, "^silhouette: X must be a tensor %[n x d%]$"},
+  {"silhouette 1-d X", metrics.silhouette, {T.zeros(3), {1, 1, 2}}, "^silhouette: X must be a 2%-D tensor %[n x d%], got 1 dims$"},
+  {"silhouette label count", metrics.silhouette, {T.zeros(3, 2), {1, 2}}, "^silhouette: 2 labels for 3 rows$"},
+  {"silhouette one class", metrics.silhouette, {T.zeros(3, 2), {1, 1, 1}}, "silhouette: the number of labels is 1; it must be between 2 and n %- 1 = 2"},
+  {"silhouette empty", metrics.silhouette, {T.zeros(0, 2), {}}, "silhouette: the number of labels is 0"},
+  {"silhouette boolean labels", metrics.silhouette, {T.zeros(2, 2), {true, false}}, "^silhouette: labels%[1%] is a boolean; labels are strings or integers$"},
+  {"silhouette unknown metric", metrics.silhouette, {T.rand(4, 2), {1, 1, 2, 2}, "manhattan"}, "silhouette.*'manhattan'",
+    known = "metrics/init.lua tail-calls the core, so the message says \"bad argument #4 to '?'\""},
+  {"silhouette NaN in X", metrics.silhouette, {T.new {{nan, 0}, {1, 1}, {2, 2}}, {1, 2, 1}}, "silhouette: .*finite",
+    known = "metrics: NaN in X gives a number instead of an error"},
+  {"davies_bouldin one class", metrics.davies_bouldin, {T.zeros(3, 2), {1, 1, 1}}, "davies_bouldin: the number of labels is 1"},
+  {"calinski_harabasz empty", metrics.calinski_harabasz, {T.zeros(0, 2), {}}, "calinski_harabasz: the number of labels is 0"},
+  {"knn k = 0", metrics.knn_accuracy, {T.rand(4, 2), {1, 1, 2, 2}, T.rand(2, 2), {1, 2}, 0}, "knn: k = 0 must be between 1 and the number of train rows %(4%)"},
+  {"knn huge k", metrics.knn_accuracy, {T.rand(4, 2), {1, 1, 2, 2}, T.rand(2, 2), {1, 2}, 1e9}, "knn: k = 1000000000 must be between 1"},
+  {"knn column mismatch", metrics.knn_accuracy, {T.rand(4, 2), {1, 1, 2, 2}, T.rand(2, 3), {1, 2}, 1}, "knn: train X has 2 columns but test X has 3"},
+  {"knn string k", metrics.knn_accuracy, {T.rand(4, 2), {1, 1, 2, 2}, T.rand(2, 2), {1, 2}, "x"}, "bad argument #5 to 'knn_predict' %(number expected, got string%)"},
+  {"knn_loo k = n", metrics.knn_loo, {T.rand(4, 2), {1, 1, 2, 2}, 4}, "knn: k = 4 must be between 1 and the number of train rows %- 1 %(3%)"},
+  {"knn_loo one row", metrics.knn_loo, {T.rand(1, 2), {1}, 1}, "knn: k = 1 must be between 1 and the number of train rows %- 1 %(0%)"},
+  {"confusion length mismatch", metrics.confusion, {{1, 2}, {1}}, "^confusion: 2 true labels, 1 predicted$"},
+  {"macro_f1 of nothing", metrics.macro_f1, {{}, {}}, "macro_f1: .*empty",
+    known = "metrics.macro_f1({}, {}) returns NaN instead of an error"},
+  {"reconstruction_error shapes", metrics.reconstruction_error, {T.zeros(2, 13), T.zeros(3, 13)}, "^reconstruction_error: the two sets of settings differ in shape$"},
+  {"reconstruction_error width", metrics.reconstruction_error, {T.zeros(2, 5), T.zeros(2, 5)}, "response.*13.*5%]?"}, -- Lua backend or semeq.eq
+  {"reconstruction_error not tensors", metrics.reconstruction_error, {{}, {}}, "^reconstruction_error: expected two tensors of settings$"},
+  {"bootstrap n = 0", metrics.bootstrap, {function() return 1 end, 0}, "^bootstrap: n must be a positive integer$"},
+  {"bootstrap stat not a function", metrics.bootstrap, {3, 2}, "^bootstrap: stat must be a function of an index list$"},
+  {"pca too many components", metrics.pca, {T.rand(4, 2), 5}, "pca: ncomp = 5 must be between 1 and d = 2"},
+  {"pca zero components", metrics.pca, {T.rand(4, 2), 0}, "pca: ncomp = 0 must be between 1 and d = 2"},
+  {"pca one row", metrics.pca, {T.rand(1, 2), 1}, "pca: X needs at least 2 rows, got 1"},
+  {"pca empty", metrics.pca, {T.zeros(0, 2), 1}, "pca: X needs at least 2 rows, got 0"},
+  {"pca 1-d", metrics.pca, {T.zeros(4), 1}, "^pca: X must be a 2%-D tensor %[n x d%]$"},
+  {"core silhouette label past k", metricscore.silhouette, {T.rand(3, 2), {1, 2, 5}, 2}, "silhouette: label code .* is not an integer in 1%.%.2"},
+  {"core silhouette label count", metricscore.silhouette, {T.rand(3, 2), {1, 2}, 2}, "silhouette: 2 labels for 3 rows"},
+  {"core silhouette names the bad code", metricscore.silhouette, {T.rand(3, 2), {1, 2, 0}, 2}, "label code 0 ",
+    known = "l_metrics_core.c reports the position (3) as the bad label code instead of its value (0)"},
+  {"core knn label past k", metricscore.knn_predict, {T.rand(3, 2), {1, 2, 9}, 2, T.rand(2, 2), 1, false}, "knn: label code .* is not an integer in 1%.%.2"},
+}
+
+local plot_cases = {
+  {"latent_map X not a tensor", plot.latent_map, {"x", {}}, "^latent_map: X must be a 2%-D tensor %[n x d%]$"},
+  {"latent_map label count", plot.latent_map, {T.rand(3, 2), {"a"}}, "^latent_map: expected 3 labels, got 1$"},
+  {"latent_map labels not a table", plot.latent_map, {T.rand(3, 2), 7}, "^latent_map: expected 3 labels, got number$"},
+  {"latent_map one column", plot.latent_map, {T.rand(3, 1), {"a", "b", "c"}}, "^latent_map: X needs at least 2 columns, got 1$"},
+  {"latent_map unwritable path", plot.latent_map, {T.rand(2, 2), {"a", "b"}, "/nonexistent/dir/x.svg"}, "^latent_map: cannot write /nonexistent/dir/x%.svg: No such file or directory$"},
+  {"responses empty", plot.responses, {{}}, "^responses: expected a non%-empty array of {label=, db=}$"},
+  {"responses length mismatch", plot.responses, {{{db = {1, 2}}}, nil, {freqs = {1}}}, "^responses: curve 1 has 2 values for 1 frequencies$"},
+  {"responses db a string", plot.responses, {{{db = "x"}}}, "^responses: expected a tensor or a table of numbers$"},
+  {"responses negative frequency", plot.responses, {{{db = {1, 2}, freqs = {-1, 0}}}}, "responses: .*frequenc",
+    known = "plot.responses draws log10 of a non-positive frequency (NaN in the SVG) instead of raising"},
+  {"loss not a table", plot.loss, {"x"}, "^loss: expected a table of loss series$"},
+  {"loss empty", plot.loss, {{}}, "^loss: no series to draw$"},
+  {"loss empty series", plot.loss, {{a = {}}}, "^loss: series 1 is empty$"},
+  {"loss log_y with zero", plot.loss, {{a = {1, 0}}, nil, {log_y = true}}, "^loss: log_y needs positive losses$"},
+  {"loss string values", plot.loss, {{a = {"x"}}}, "^loss: ",
+    known = "plot.loss with a string value fails inside range() with 'attempt to compare string with number'"},
+}
+
+-- Sound-file fixtures: a valid 16-bit WAV (written by semeq itself), an empty file, a
+-- text file named .wav, and the WAV cut inside its data chunk and inside its header.
+local dir = h.tmpdir()
+local wav = dir .. "/ok.wav"
+if has_audio then
+  audio.write(wav, T.rand(64, 1) - 0.5, {samplerate = 8000, subtype = "pcm_16"})
+  local bytes = h.read(wav)
+  h.write(dir .. "/empty.wav", "")
+  h.write(dir .. "/text.wav", "hello, not a sound\n")
+  h.write(dir .. "/cut_header.wav", bytes:sub(1, 30))
+  h.write(dir .. "/cut_data.wav", bytes:sub(1, #bytes - 40))
+end
+local function closed(path, opts)
+  local f = opts and audio.create(path, opts) or audio.open(path)
+  f:close()
+  return f
+end
+local P = {0, 100, 0, 1000, 1, 0, 2000, 1, 0, 4000, 1, 0, 8000} -- a valid SAFE setting
+local function with(i, v)
+  local p = {table.unpack(P)}
+  p[i] = v
+  return p
+end
+
+local audio_cases = not has_audio and {} or {
+  {"open nil", audio.open, {nil, n = 1}, "bad argument #1 to 'open' %(string expected, got nil%)"},
+  {"open missing file", audio.open, {dir .. "/none.wav"}, "^audio%.open: " .. dir:gsub("%p", "%%%0") .. "/none%.wav: System error : No such file or directory"},
+  {"open zero-length file", audio.open, {dir .. "/empty.wav"}, "^audio%.open: .*/empty%.wav: Format not recognised"},
+  {"open text with a .wav name", audio.open, {dir .. "/text.wav"}, "^audio%.open: .*/text%.wav: Format not recognised"},
+  {"open header cut short", audio.open, {dir .. "/cut_header.wav"}, "^audio%.open: .*/cut_header%.wav: "},
+  {"open a directory", audio.open, {dir}, "^audio%.open: " .. dir:gsub("%p", "%%%0") .. ": "},
+  {"read block 0", method "read", {audio.open(wav), 0}, "bad argument #1 to 'read' %(block size must be >= 1%)"},
+  {"read negative block", method "read", {audio.open(wav), -1}, "bad argument #1 to 'read' %(size must be >= 0, got %-1%)"},
+  {"read huge block", method "read", {audio.open(wav), (1 << 40) + 1}, "out of memory"},
+  {"read string block", method "read", {audio.open(wav), "x"}, "bad argument #1 to 'read' %(number expected, got string%)"},
+  {"read a closed file", method "read", {closed(wav), 10}, "calling 'read' on bad self %(attempt to use a closed sound file%)"},
+  {"info of a closed file", method "info", {closed(wav)}, "calling 'info' on bad self %(attempt to use a closed sound file%)"},
+  {"write to a closed writer", method "write", {closed(dir .. "/w.wav", {samplerate = 8000, channels = 1}), T.zeros(4)},
+    "calling 'write' on bad self %(attempt to use a closed sound file%)"},
+  {"write to a reader", method "write", {audio.open(wav), T.zeros(4)}, "calling 'write' on bad self %(sound file is open for reading%)"},
+  {"create without samplerate", audio.create, {dir .. "/x.wav", {channels = 1}}, "bad argument #2 to 'create' %(samplerate is required%)"},
+  {"create samplerate 0", audio.create, {dir .. "/x.wav", {samplerate = 0, channels = 1}}, "bad argument #2 to 'create' %(option 'samplerate' must be a positive integer%)"},
+  {"create samplerate NaN", audio.create, {dir .. "/x.wav", {samplerate = nan, channels = 1}}, "bad argument #2 to 'create' %(option 'samplerate' must be a positive integer%)"},
+  {"create 0 channels", audio.create, {dir .. "/x.wav", {samplerate = 8000, channels = 0}}, "bad argument #2 to 'create' %(option 'channels' must be a positive integer%)"},
+  {"create 2^20 channels", audio.create, {dir .. "/x.wav", {samplerate = 8000, channels = 1 << 20}}, "^audio%.create: .*/x%.wav: libsndfile cannot write format .* with 1048576 channels"},
+  {"create unknown extension", audio.create, {dir .. "/x.xyz", {samplerate = 8000, channels = 1}}, "^audio%.create: .*/x%.xyz: cannot tell the format from the extension"},
+  {"create unknown format", audio.create, {dir .. "/x.wav", {samplerate = 8000, channels = 1, format = "zzz"}}, "bad argument #2 to 'create' %(unknown format 'zzz'%)"},
+  {"create FLAC float (unsupported)", audio.create, {dir .. "/x.flac", {samplerate = 8000, channels = 1, subtype = "float"}}, "^audio%.create: .*/x%.flac: libsndfile cannot write"},
+  {"create in a missing folder", audio.create, {"/nonexistent/x.wav", {samplerate = 8000, channels = 1}}, "^audio%.create: /nonexistent/x%.wav: cannot create a temporary file: No such file or directory$"},
+  {"create with string options", audio.create, {dir .. "/x.wav", "x"}, "bad argument #2 to 'create' %(table expected, got string%)"},
+  {"audio.write nil data", audio.write, {dir .. "/z.wav", nil, {samplerate = 8000}, n = 3}, "bad argument #2 to 'write' %(semeq.Tensor expected, got nil%)"},
+  {"audio.write 3-d data", audio.write, {dir .. "/z.wav", T.zeros(2, 2, 2), {samplerate = 8000}}, "to 'write' %(expected %[frames x 1%] audio, got %[2x2x2%]%)",
+    known = "audio.write reports the shape error as \"bad argument #2 to '?'\" (no function name)"},
+  {"read a WAV cut inside its data", audio.read, {dir .. "/cut_data.wav"}, "truncat",
+    known = "a WAV whose data chunk is cut short reads the frames that are there without an error (libsndfile; sndio.c does not compare with the header's frame count)"},
+}
+
+local eq_cases = not has_eq and {} or {
+  {"nparams unknown kind", eq.nparams, {"zzz"}, "bad argument #1 to 'nparams' %(unknown filterbank 'zzz' %(safe, graphic40%)%)"},
+  {"log_grid negative", eq.log_grid, {-1}, "bad argument #1 to 'log_grid' %(size must be >= 0, got %-1%)"},
+  {"log_grid huge", eq.log_grid, {(1 << 40) + 1}, "out of memory"},
+  {"log_grid lo > hi", eq.log_grid, {10, 100, 10}, "bad argument #2 to 'log_grid' %(need 0 < lo <= hi%)"},
+  {"log_grid lo = 0", eq.log_grid, {10, 0, 10}, "bad argument #2 to 'log_grid' %(need 0 < lo <= hi%)"},
+  {"response unknown kind", eq.response, {"zzz", P, T.new {100}}, "bad argument #1 to 'response' %(unknown filterbank 'zzz'"},
+  {"response 3 params", eq.response, {"safe", {1, 2, 3}, T.new {100}}, "bad argument #2 to 'response' %(safe needs %[batch x 13%] or %[13%] parameters, got %[3%]%)"},
+  {"response NaN gain", eq.response, {"safe", with(1, nan), T.new {100}}, "^eq%.response: low shelf gain = %-?nan is not finite$"},
+  {"response above Nyquist", eq.response, {"safe", with(7, 30000), T.new {100}}, "^eq%.response: peak 2 frequency = 30000 must be below Nyquist %(22050 Hz%)$"},
+  {"response Q = 0", eq.response, {"safe", with(5, 0), T.new {100}}, "^eq%.response: peak 1 Q = 0 must be above 0$"},
+  {"response NaN frequency", eq.response, {"safe", P, T.new {nan}}, "^eq%.response: frequency grid frequency = %-?nan must be a finite number >= 0$"},
+  {"response negative frequency", eq.response, {"safe", P, T.new {-5}}, "^eq%.response: frequency grid frequency = %-5 must be a finite number >= 0$"},
+  {"response 2-d frequencies", eq.response, {"safe", P, T.zeros(2, 2)}, "bad argument #3 to 'response' %(frequencies must be 1%-d, got %[2x2%]%)"},
+  {"response fs = 0", eq.response, {"safe", P, T.new {100}, {fs = 0}}, "bad argument #4 to 'response' %(fs must be a positive number, got 0"},
+  {"biquad unknown kind", eq.biquad, {"zzz", {freq = 100}}, "bad argument #1 to 'biquad' %(unknown biquad kind 'zzz'"},
+  {"biquad without freq", eq.biquad, {"peak", {}}, "^eq%.biquad: peak needs finite gain, 0 < freq < fs/2 and q > 0 %(got freq=%-?nan"},
+  {"biquad infinite freq", eq.biquad, {"peak", {freq = inf}}, "^eq%.biquad: peak needs finite gain, 0 < freq < fs/2 and q > 0 %(got freq=inf"},
+  {"audealize_gains 3 values", eq.audealize_gains, {T.zeros(3), 1}, "bad argument #1 to 'audealize_gains' %(curve must be %[40%] or %[batch x 40%], got %[3%]%)"},
+  {"audealize_gains NaN curve", eq.audealize_gains, {T.full({40}, nan), 1}, "audealize_gains: .*finite",
+    known = "eq.audealize_gains maps a NaN curve to zeros instead of raising"},
+  {"audealize_gains NaN amount", eq.audealize_gains, {T.zeros(40), nan}, "audealize_gains: .*amount",
+    known = "eq.audealize_gains with amount = NaN returns NaN gains instead of raising"},
+  {"fit_safe length mismatch", eq.fit_safe, {T.zeros(5), T.new {100, 200}}, "^eq%.fit_safe: target and freqs must be 1%-d of the same length %(1%.%.100000%)$"},
+  {"fit_safe empty", eq.fit_safe, {T.zeros(0), T.zeros(0)}, "^eq%.fit_safe: target and freqs must be 1%-d of the same length"},
+  {"fit_safe NaN target", eq.fit_safe, {T.new {nan, 0}, T.new {100, 200}}, "^eq%.fit_safe: target 1 is not finite$"},
+  {"new unknown kind", eq.new, {"zzz", P}, "bad argument #1 to 'new' %(unknown filterbank 'zzz'"},
+  {"new 0 channels", eq.new, {"safe", P, {channels = 0}}, "bad argument #3 to 'new' %(channels must be an integer in 1%.%.1024%)"},
+  {"new negative fs", eq.new, {"safe", P, {fs = -1}}, "bad argument #3 to 'new' %(fs must be a positive number, got %-1"},
+  {"new NaN smoothing", eq.new, {"safe", P, {smooth_ms = nan}}, "bad argument #3 to 'new' %(smooth_ms must be in %[0, 60000%]%)"},
+  {"process wrong channels", method "process", {eq.new("safe", P, {channels = 2}), T.zeros(4, 3)}, "bad argument #1 to 'process' %(expected %[frames x 2%] audio, got %[4x3%]%)"},
+  {"process a string", method "process", {eq.new("safe", P), "x"}, "bad argument #1 to 'process' %(semeq.Tensor expected, got string%)"},
+  {"process 3-d audio", method "process", {eq.new("safe", P), T.zeros(2, 2, 2)}, "bad argument #1 to 'process' %(expected %[frames x 1%] audio, got %[2x2x2%]%)"},
+  {"set 2 params", method "set", {eq.new("safe", P), {1, 2}}, "bad argument #1 to 'set' %(expected 13 parameters, got 2%)"},
+}
+
+local function trained(layer, x) layer:forward(x); return layer end
+
+local nn_cases = not has_nn and {} or {
+  {"Linear negative size", nn.Linear, {-1, 2}, "nn%.Linear: inputSize must be a positive integer"},
+  {"Linear string size", nn.Linear, {"a", 2}, "nn%.Linear: inputSize must be a positive integer"},
+  {"Linear size 0", nn.Linear, {0, 2}, "nn%.Linear: inputSize must be a positive integer"},
+  {"Linear huge", nn.Linear, {1 << 30, 1 << 30}, "out of memory"},
+  {"Linear forward wrong width", method "forward", {nn.Linear(3, 2), T.zeros(4, 5)}, "^nn%.Linear: expected input %[N x 3%], got %[4x5%]$"},
+  {"Linear forward nil", method "forward", {nn.Linear(3, 2), nil, n = 2}, "^nn%.Linear: expected input %[N x 3%], got nil$"},
+  {"Linear forward 3-d", method "forward", {nn.Linear(3, 2), T.zeros(2, 2, 3)}, "^nn%.Linear: expected input %[N x 3%], got %[2x2x3%]$"},
+  {"Linear backward wrong gradOutput", method "backward", {trained(nn.Linear(3, 2), T.zeros(4, 3)), T.zeros(4, 3), T.zeros(4, 5)},
+    "'linear_backward' %(expected a %[%-1x2%] matrix, got %[4x5%]%)"},
+  {"Sequential names the failing child", method "forward", {nn.Sequential():add(nn.Linear(3, 2)):add(nn.Linear(4, 1)), T.zeros(2, 3)},
+    "^Sequential: module 2 %(nn%.Linear%): nn%.Linear: expected input %[N x 4%], got %[2x2%]$"},
+  {"Sequential add a number", method "add", {nn.Sequential(), 3}, "add: argument must be an nn module"},
+  {"MSE size mismatch", method "forward", {nn.MSECriterion(), T.zeros(2, 3), T.zeros(2, 4)}, "MSECriterion: size mismatch, input %[2x3%] vs target %[2x4%]"},
+  {"MSE nil target", method "forward", {nn.MSECriterion(), T.zeros(2, 3), nil, n = 3}, "MSECriterion: .*target",
+    known = "nn.MSECriterion:forward(x, nil) fails with 'attempt to index a nil value (local 'target')'"},
+  {"CrossEntropy label past the classes", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), T.new {1, 7}}, "label 7%.0 at row 2 is not a class in 1%.%.3"},
+  {"CrossEntropy label 0", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), T.new {0, 1}}, "label 0%.0 at row 1 is not a class in 1%.%.3"},
+  {"CrossEntropy NaN label", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), T.new {nan, 1}}, "label %-?nan at row 1 is not a class in 1%.%.3"},
+  {"CrossEntropy table target", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), {1, 2}}, "CrossEntropyCriterion: .*target",
+    known = "nn.CrossEntropyCriterion with a Lua table target fails with 'attempt to call a nil value (method 'contiguous')'"},
+  {"Dropout p = 2", nn.Dropout, {2}, "nn%.Dropout: p must be in %[0, 1%)"},
+  {"Dropout p = NaN", nn.Dropout, {nan}, "nn%.Dropout: p must be in %[0, 1%)"},
+  {"LeakyReLU string slope", nn.LeakyReLU, {"x"}, "LeakyReLU: .*",
+    known = "nn.LeakyReLU('x') is accepted"},
+  {"BatchNorm size 0", nn.BatchNorm, {0}, "nn%.BatchNorm: size must be a positive integer"},
+  {"BatchNorm wrong width", method "forward", {nn.BatchNorm(3), T.zeros(4, 5)}, "^nn%.BatchNorm: expected input %[N x 3%], got %[4x5%]$"},
+  {"LayerNorm wrong width", method "forward", {nn.LayerNorm(3), T.zeros(4, 5)}, "^nn%.LayerNorm: expected input %[%.%.%. x 3%], got %[4x5%]$"},
+  {"adam gradient size", optim.adam, {function() return 1, T.zeros(3) end, T.zeros(2), {}, {}}, "bad argument #2 to 'adam' %(expected 2 elements, got 3%)"},
+  {"adam NaN learning rate", optim.adam, {function() return 1, T.zeros(2) end, T.zeros(2), {learningRate = nan}, {}}, "bad argument #5 to 'adam' %(number must be finite%)"},
+  {"adam parameters not a tensor", optim.adam, {function() return 1, T.zeros(2) end, "x", {}, {}}, "adam: .*",
+    known = "optim.adam with a non-tensor x fails with 'attempt to call a nil value (method 'numel')'"},
+  {"sgd nil gradient", optim.sgd, {function() return 1, nil end, T.zeros(2), {}, {}}, "bad argument #2 to 'sgd' %(semeq.Tensor expected, got nil%)"},
+  {"clipGradNorm not a tensor", optim.clipGradNorm, {3, 1}, "bad argument #1 to 'norm' %(semeq.Tensor expected, got number%)"},
+  {"clipGradNorm negative norm", optim.clipGradNorm, {T.ones(2), -1}, "clipGradNorm: .*",
+    known = "optim.clipGradNorm(g, -1) is accepted"},
+  {"sampler negative n", sampler.shuffled, {-1, 2}, "sampler%.shuffled: n must be a non%-negative integer"},
+  {"sampler batch 0", sampler.shuffled, {4, 0}, "sampler%.shuffled: batchSize must be a positive integer"},
+  {"sampler balanced too many terms", sampler.balanced, {{1, 1, 2}, 5, 1}, "sampler%.balanced: 5 terms per batch but only 2 terms"},
+  {"nn.save numeric path", nn.save, {nn.Linear(2, 2), 5}, "nn%.save: path must be a string"},
+  {"save into a missing folder", nn.save, {nn.Linear(2, 2), "/nonexistent/x.safetensors"}, "nn%.save: /nonexistent/x%.safetensors: cannot create a temporary file next to it: No such file or directory"},
+  {"save a non-model", nn.save, {{}, dir .. "/x.safetensors"}, "nn%.save: .*model",
+    known = "nn.save({}, path) fails with 'attempt to call a nil value (method 'stateDict')'"},
+  {"nn.load numeric path", nn.load, {5}, "nn%.load: path must be a string"},
+  {"loadStateDict missing tensor", nn.loadStateDict, {nn.Linear(2, 2), {}}, "^loadStateDict: missing tensor 'weight'$"},
+  {"loadStateDict wrong shape", nn.loadStateDict, {nn.Linear(2, 2), {weight = T.zeros(7), bias = T.zeros(2)}}, "^loadStateDict: tensor 'weight' has shape %[7%], the model needs %[2x2%]$"},
+  {"models.build unknown kind", models.build, {{kind = "zzz"}}, "^models%.build: unknown model kind 'zzz'$"},
+  {"models.build nil", models.build, {nil, n = 1}, "models%.build: config must be a table"},
+  {"json.decode truncated", nn.json.decode, {"{"}, "json%.decode: bad JSON at byte 0"},
+  {"json.encode a function", nn.json.encode, {{f = print}}, "json%.encode: cannot encode a function"},
+  {"json.encode a cycle", nn.json.encode, {(function() local t = {} t.t = t return t end)()}, "json%.encode: nesting too deep %(a cycle%?%)"},
+}
+
+-- "Huge" sizes are past the tensor cap (2^40 elements), so they fail before any
+-- allocation: a request below the cap but above ASan's 1 TB limit would abort an ASan
+-- run (allocator_may_return_null=0) even though a release build reports it cleanly.
+
+-- Runs one row: the call must fail with a string that matches the pattern.
+-- A C function called through pcall is named by its module path
+-- ('semeq.tensor.zeros'); a Lua call site names it 'zeros'. Compare the short name.
+local function check(row)
+  local name, fn, args, pattern = row[1], row[2], row[3], row[4]
+  local ok, err = pcall(fn, table.unpack(args, 1, args.n or #args))
+  if not ok and type(err) == "string" then
+    err = err:gsub("to 'semeq%.[%w_.]-%.([%w_]+)'", "to '%1'")
+  end
+  if row.known then
+    -- still called above: a crash would have ended the run
+    if ok or type(err) ~= "string" or not err:find(pattern) then
+      pending("known bug: " .. row.known .. " (got " .. (ok and "no error" or tostring(err)) .. ")")
+      return
+    end
+  end
+  assert.is_false(ok, name .. ": expected an error")
+  assert.are.equal("string", type(err), name .. ": the error is a string")
+  -- Lua's own runtime errors mean the function did not check its input
+  for _, internal in ipairs {"attempt to index", "attempt to call", "attempt to compare",
+                             "attempt to perform arithmetic", "attempt to concatenate", "attempt to get length"} do
+    assert.is_nil(err:find(internal, 1, true), name .. ": an internal error leaked out: " .. err)
+  end
+  if not err:find(pattern) then
+    error(string.format("%s: message %q does not match %q", name, err, pattern))
+  end
+end
+
+local groups = {["semeq.tensor"] = tensor_cases, ["semeq.data"] = data_cases,
+                ["semeq.metrics"] = metrics_cases, ["semeq.plot"] = plot_cases,
+                ["semeq.audio"] = audio_cases, ["semeq.eq"] = eq_cases, ["semeq.nn/optim"] = nn_cases}
+for group, cases in pairs(groups) do
+  describe("bad input to " .. group, function()
+    for _, row in ipairs(cases) do
+      it(row[1], function() check(row) end)
+    end
+  end)
+end
+
+describe("bad input tables", function()
+  it("name every case uniquely", function()
+    local seen = {}
+    for _, cases in pairs(groups) do
+      for _, row in ipairs(cases) do
+        assert.is_nil(seen[row[1]], "duplicate case " .. row[1])
+        seen[row[1]] = true
+      end
+    end
+  end)
+
+  it("accept the good call of each kind (the harness can tell success from failure)", function()
+    -- the same functions with valid arguments: no error
+    assert.are.same({2, 3}, T.zeros(2, 3):size())
+    assert.are.equal(2, #datacore.permutation(2))
+    assert.are.equal("string", type(plot.loss({a = {1, 2}})))
+    local ok = pcall(check, {"a call that succeeds", T.zeros, {2}, "^x$"})
+    assert.is_false(ok)
+  end)
+end)
