@@ -133,3 +133,64 @@ describe("semeq-side benchmark scripts", function()
     assert.is_truthy(out:find("--n expects an integer, got 'many'", 1, true), out)
   end)
 end)
+
+-- The training peer must stay the same model as semeq's: if models.contrastive_ae changes,
+-- this fails until scripts/bench/train_torch.py follows.
+describe("the PyTorch training peer", function()
+  local have_torch = os.execute("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == true
+  if not have_torch then
+    pending("PyTorch not available at /usr/bin/python3: skipping the peer's architecture check")
+    return
+  end
+
+  it("loads semeq's contrastive_ae weights strictly and gives the same outputs", function()
+    local T = require "semeq.tensor"
+    local nn = require "semeq.nn"
+    local models = require "semeq.models"
+    T.manualSeed(5)
+    local m = models.contrastive_ae {input = 40, latent = 32}
+    m:evaluate()
+    local dir = helpers.tmpdir()
+    nn.save(m, dir .. "/m.safetensors")
+    local x = T.randn(3, 40)
+    local rows = {}
+    for i, r in ipairs(x:totable()) do
+      for j, v in ipairs(r) do r[j] = string.format("%.9g", v) end
+      rows[i] = table.concat(r, " ")
+    end
+    helpers.write(dir .. "/x.txt", table.concat(rows, "\n") .. "\n")
+    local out = m:forward(x)
+    local py = [==[
+import json, struct, sys
+import numpy as np, torch
+sys.path.insert(0, "scripts/bench")
+from train_torch import ContrastiveAE
+d = sys.argv[1]
+b = open(d + "/m.safetensors", "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+st = {k: torch.from_numpy(np.frombuffer(b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]],
+      dtype="<f4").reshape(v["shape"]).copy()) for k, v in h.items() if k != "__metadata__"}
+m = ContrastiveAE()
+m.load_state_dict(st, strict=True)
+m.eval()
+x = torch.tensor([[float(v) for v in l.split()] for l in open(d + "/x.txt")])
+r, p = m(x)
+print(sum(q.numel() for q in m.parameters()))
+print(" ".join("%.9g" % v for v in torch.cat([r.flatten(), p.flatten()]).tolist()))
+]==]
+    helpers.write(dir .. "/peer.py", py)
+    local text, rc = helpers.run("/usr/bin/python3 " .. dir .. "/peer.py " .. dir)
+    os.execute("rm -rf " .. helpers.quote(dir))
+    assert.are.equal(0, rc, text)
+    local count, values = text:match("^(%d+)\n(.-)%s*$")
+    assert.are.equal(m:nparams(), tonumber(count))
+    local theirs = {}
+    for v in values:gmatch("%S+") do theirs[#theirs + 1] = tonumber(v) end
+    local ours = T.cat({out:contiguous():view(-1), m.projection:contiguous():view(-1)}, 1):totable()
+    assert.are.equal(#ours, #theirs)
+    local worst = 0
+    for i = 1, #ours do worst = math.max(worst, math.abs(ours[i] - theirs[i])) end
+    assert.is_true(worst < 1e-4, "largest difference " .. worst)
+  end)
+end)
