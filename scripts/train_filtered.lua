@@ -5,6 +5,7 @@
 -- --data audealize trains on the 394 word curves (reconstruction only: one curve per word).
 --
 --   semeq scripts/train_filtered.lua [--data socialfx] [--out model.safetensors] [--json report.json]
-require("semeq.recipes.contrastive").run("train_filtered.lua",
+local contrastive = require "semeq.recipes.contrastive"
+contrastive.run("train_filtered.lua",
   "Train the seed's contrastive autoencoder on terms with enough examples; evaluate on held-out data.",
-  {min_examples = 10, lambda = 0.5, epochs = 100, latent = 32, batch = 16, lr = 1e-3})
+  contrastive.presets.seed)

@@ -4,6 +4,7 @@
 -- few people used it.
 --
 --   semeq scripts/train_full.lua [--data socialfx] [--out model.safetensors]
-require("semeq.recipes.contrastive").run("train_full.lua",
+local contrastive = require "semeq.recipes.contrastive"
+contrastive.run("train_full.lua",
   "Train the seed's contrastive autoencoder on every term; evaluate on held-out data.",
-  {min_examples = 1, lambda = 0.1, epochs = 50, latent = 32, batch = 16, lr = 1e-3})
+  contrastive.presets.full)

@@ -10,7 +10,7 @@
 -- Evaluated like every recipe: held-out users, latent vs raw baselines, recon vs PCA.
 --
 --   semeq scripts/train_semantic.lua [--seed 1] [--out models/safe_warm_bright.safetensors]
-require("semeq.recipes.contrastive").run("train_semantic.lua",
+local contrastive = require "semeq.recipes.contrastive"
+contrastive.run("train_semantic.lua",
   "Train semeq's two-part contrastive autoencoder (semantic + style latent); evaluate on held-out data.",
-  {min_examples = 10, lambda = 0.5, epochs = 200, latent = 32, batch = 16, lr = 1e-3, blocks = "mlp",
-   widths = "256,256", dropout = 0, semantic = 2, style_scale = 0.05, branches = "split", synthetic = 16})
+  contrastive.presets.semantic)

@@ -7,6 +7,7 @@
  * of memory in lse_newtensor, a bad value in a config table) cannot leak them. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -87,6 +88,14 @@ static int l_save(lua_State *L)
             keys[k] = lua_tostring(L, -2);
             vals[k] = lua_tostring(L, -1);
         }
+        /* Keys in a fixed order: table traversal order varies between runs (Lua seeds
+         * its string hashes), and the same model must give the same bytes. */
+        for (size_t i = 1; i < nmeta; i++)
+            for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+                const char *tk = keys[j], *tv = vals[j];
+                keys[j] = keys[j - 1], vals[j] = vals[j - 1];
+                keys[j - 1] = tk, vals[j - 1] = tv;
+            }
     }
     char err[512];
     se_status st = se_safetensors_write(path, e, (size_t)n, keys, vals, nmeta, err, sizeof err);
@@ -160,6 +169,11 @@ static int is_sequence(lua_State *L, int idx)
     return count == n && (n > 0 || count == 0);
 }
 
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Adds the Lua value at idx to parent (an object under key, or an array if key is NULL). */
 static void encode_value(lua_State *L, int idx, cJSON *parent, const char *key, int depth)
 {
@@ -194,11 +208,27 @@ static void encode_value(lua_State *L, int idx, cJSON *parent, const char *key, 
         }
         return;
     }
+    /* Members in key order, so that equal tables give equal text whatever the traversal
+     * order (which varies between runs). The key array is a userdata (GC-owned, nothing
+     * leaks if encoding a member raises); the key strings stay alive in the table. */
+    size_t n = 0;
     for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
         if (lua_type(L, -2) != LUA_TSTRING)
             luaL_error(L, "json.encode: object keys must be strings");
-        encode_value(L, -1, item, lua_tostring(L, -2), depth + 1);
+        n++;
     }
+    const char **keys = lua_newuserdatauv(L, (n + 1) * sizeof *keys, 0);
+    size_t k = 0;
+    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1))
+        keys[k++] = lua_tostring(L, -2);
+    qsort(keys, n, sizeof *keys, compare_keys);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, keys[i]);
+        lua_rawget(L, idx);
+        encode_value(L, -1, item, keys[i], depth + 1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1); /* keys */
 }
 
 /* json_encode(value) -> string (objects and arrays from tables; keys sorted as cJSON keeps them) */

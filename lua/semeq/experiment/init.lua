@@ -34,6 +34,10 @@ local function kind_of(name)
   return head:match("^descriptor,") and "socialfx" or "safe", name
 end
 
+--- The loader kind of a dataset name or file ("safe", "socialfx", "audealize") and the
+-- file path (nil for a named dataset); an error names a file that cannot be opened.
+experiment.kind_of = kind_of
+
 local function make_split(ds, method, opts)
   if method == "user" then return data.split.by_user(ds, {test = opts.test, seed = opts.seed}) end
   if method == "stratified" then return data.split.stratified(ds, {test = opts.test, seed = opts.seed}) end
@@ -50,11 +54,26 @@ local function keys(ds)
   return out
 end
 
+--- A filter keeping the n most frequent terms (ties broken alphabetically, as
+-- ds:terms() orders them), e.g. FlowEQ's two largest SAFE terms, warm and bright.
+function experiment.top_terms(n)
+  return function(ds)
+    local keep = {}
+    for i, t in ipairs(ds:terms()) do
+      if i > n then break end
+      keep[t.key] = true
+    end
+    return ds:subset(function(r) return keep[r.key] end, string.format("top_terms(%d)", n))
+  end
+end
+
 --- Loads, filters, splits and represents a dataset.
 -- opts: data ("safe" | "socialfx" | "audealize" | a file path), min_examples, stoplist
--- (list of words, default data.filters.default_stoplist; false for none), terms (keep
--- only these keys), split ("user" | "stratified" | "row" | "none"), test (0.25), seed,
--- input ("params" | "curve40", for SAFE), rep_state (reuse a fitted representation).
+-- (list of words, default data.filters.default_stoplist; false for none), stem (merge
+-- "brighter" into "bright", data.filters.stem), terms (keep only these keys), top_terms
+-- (keep the n most frequent), split ("user" | "stratified" | "row" | "none"), test
+-- (0.25), seed, input ("params" | "curve40", for SAFE), rep (representation kind, e.g.
+-- "floweq13"; default by dataset), rep_state (reuse a fitted representation).
 function experiment.prepare(opts)
   opts = opts or {}
   local kind, path = kind_of(opts.data or "safe")
@@ -63,11 +82,15 @@ function experiment.prepare(opts)
   local ds = data.load(kind, path)
   local steps = {f.finite()}
   if opts.stoplist ~= false then steps[#steps + 1] = f.stoplist(opts.stoplist) end
+  if opts.stem then steps[#steps + 1] = f.stem() end
   if opts.terms then
     local keep = {}
     for _, t in ipairs(opts.terms) do keep[t] = true end
-    steps[#steps + 1] = f.where(function(r) return keep[r.key] end, "terms(" .. table.concat(opts.terms, ",") .. ")")
+    -- A model's whole vocabulary can be hundreds of words: name only a few.
+    local name = #opts.terms <= 30 and table.concat(opts.terms, ",") or (#opts.terms .. " keys")
+    steps[#steps + 1] = f.where(function(r) return keep[r.key] end, "terms(" .. name .. ")")
   end
+  if opts.top_terms then steps[#steps + 1] = experiment.top_terms(opts.top_terms) end
   local min = opts.min_examples or d.min_examples
   if min > 1 then steps[#steps + 1] = f.min_examples(min) end
   ds = f.chain(table.unpack(steps))(ds)
@@ -81,7 +104,7 @@ function experiment.prepare(opts)
     ex.split = make_split(ds, method, {test = opts.test or 0.25, seed = opts.seed or 1})
     ex.train, ex.test = data.split.apply(ds, ex.split)
   end
-  local rep_kind = d.rep
+  local rep_kind = opts.rep or d.rep
   if kind == "safe" and opts.input == "curve40" then rep_kind = "curve40" end
   ex.rep = opts.rep_state and representations.from_state(opts.rep_state)
     or representations.fit(rep_kind, ex.train.records)

@@ -12,6 +12,8 @@
 --   safe13    SAFE's 13 parameters: bands sorted by frequency, gains / 12, log-frequency
 --             and log-Q min-max scaled, and every column then mapped to [0, 1] so that
 --             the decoder's sigmoid bounds them; dB = the response on the 64-point grid.
+--   floweq13  SAFE's 13 parameters as FlowEQ normalised them: bands sorted, each column
+--             linearly min-max scaled with FlowEQ's fixed ranges (nothing fitted).
 --   curve40   a SAFE setting's response at the 40 Audealize centres, / 12 dB; dB = x 12.
 --   graphic40 a 40-band word curve (SocialFX z-scored shapes, Audealize word curves); dB =
 --             Audealize's realisation: min-max to [-1, 1] x 5 dB (amount 1).
@@ -71,6 +73,39 @@ Safe13.baseline = safe_baseline
 
 function Safe13:state() return {kind = "safe13", normaliser = self.normaliser:state()} end
 
+-- FlowEQ's normalisation (its train/utils.py): bands sorted by frequency, then every
+-- column linearly min-max scaled with fixed ranges (data README; filters.safe_ranges).
+-- Sorting keeps each band within its positional range: the lowest of the three lies in
+-- band 1's range, the middle one in band 2's, the highest in band 3's. Nothing is fitted.
+local FLOWEQ_RANGES = require("semeq.data.filters").safe_ranges
+
+local Floweq13 = {}
+Floweq13.__index = Floweq13
+
+function Floweq13:input(records)
+  local rows = represent.sort_bands(stack(records)):totable()
+  for _, r in ipairs(rows) do
+    for j, rg in ipairs(FLOWEQ_RANGES) do r[j] = (r[j] - rg[1]) / (rg[2] - rg[1]) end
+  end
+  return T.new(rows)
+end
+
+function Floweq13:params(X)
+  local rows = X:clamp(0, 1):totable()
+  for _, r in ipairs(rows) do
+    for j, rg in ipairs(FLOWEQ_RANGES) do r[j] = rg[1] + r[j] * (rg[2] - rg[1]) end
+  end
+  return T.new(rows)
+end
+
+function Floweq13:db(X) return represent.response(self:params(X), GRID) end
+
+function Floweq13:baseline(records)
+  return {params = self:input(records), response = represent.response(stack(records), GRID)}
+end
+
+function Floweq13:state() return {kind = "floweq13"} end
+
 local Curve40 = {}
 Curve40.__index = Curve40
 
@@ -92,16 +127,31 @@ function Graphic40:baseline(records)
   return {params = X, response = represent.curve_db(X, 1)}
 end
 
+-- n synthetic word curves: mixtures of two random training curves with random weights,
+-- z-scored again as the data's rows are (training-time reconstruction rows only).
+function Graphic40:random(n)
+  local pool = assert(self.training, "graphic40: random curves need a representation fitted on training rows")
+  local m = pool:size(1)
+  local a = (T.rand(n) * m):floor():add_(1)
+  local b = (T.rand(n) * m):floor():add_(1)
+  local w = T.rand(n, 1)
+  local mix = pool:index_select(1, a) * w + pool:index_select(1, b) * (1 - w)
+  local centred = mix - mix:mean(2, true)
+  return centred / (centred:std(2, true) + 1e-6)
+end
+
 function Graphic40:state() return {kind = "graphic40"} end
 
-local classes = {safe13 = Safe13, curve40 = Curve40, graphic40 = Graphic40}
+local classes = {safe13 = Safe13, floweq13 = Floweq13, curve40 = Curve40, graphic40 = Graphic40}
+local SIZE = {safe13 = 13, floweq13 = 13, curve40 = 40, graphic40 = 40}
 
 --- Fits representation `kind` on the training records.
 function reps.fit(kind, train_records)
   local class = classes[kind]
-  if not class then error(string.format("representation: unknown kind '%s' (safe13, curve40, graphic40)", tostring(kind)), 2) end
-  local rep = setmetatable({kind = kind, size = kind == "safe13" and 13 or 40}, class)
-  if kind ~= "graphic40" then rep.normaliser = represent.fit_normaliser(stack(train_records), {sort = true}) end
+  if not class then error(string.format("representation: unknown kind '%s' (safe13, floweq13, curve40, graphic40)", tostring(kind)), 2) end
+  local rep = setmetatable({kind = kind, size = SIZE[kind]}, class)
+  if kind == "safe13" or kind == "curve40" then rep.normaliser = represent.fit_normaliser(stack(train_records), {sort = true}) end
+  if kind == "graphic40" then rep.training = stack(train_records) end
   return rep
 end
 
@@ -109,7 +159,7 @@ end
 function reps.from_state(s)
   local class = classes[s.kind]
   if not class then error(string.format("representation: unknown kind '%s'", tostring(s.kind)), 2) end
-  local rep = setmetatable({kind = s.kind, size = s.kind == "safe13" and 13 or 40}, class)
+  local rep = setmetatable({kind = s.kind, size = SIZE[s.kind]}, class)
   if s.normaliser then rep.normaliser = represent.normaliser_from_state(s.normaliser) end
   return rep
 end

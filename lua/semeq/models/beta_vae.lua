@@ -1,7 +1,7 @@
 -- FlowEQ-style beta-VAE (Steinmetz 2020), sizes configurable:
 --   encoder: Linear(input, hidden) -> ReLU;  mu, logvar: Linear(hidden, latent) each
 --   z = mu + exp(logvar/2) * eps (training; z = mu in evaluation)
---   decoder: Linear(latent, hidden) -> ReLU -> Linear(hidden, input) -> Sigmoid
+--   decoder: Linear(latent, hidden) -> ReLU -> Linear(hidden, input) -> Sigmoid (or none: output = "linear")
 -- FlowEQ's numbers: input 13 (normalised SAFE parameters), hidden 1024, latent 1..128.
 -- forward(x) -> reconstruction, and self.kl = beta * KL(q(z|x) || N(0, I)) of the batch; the KL
 -- gradient is added in backward(). Set model.beta (e.g. from nn.klAnneal) between steps.
@@ -16,6 +16,10 @@ function BetaVAE:__init(cfg)
   c.latent = math.tointeger(cfg.latent or 2)
   c.hidden = math.tointeger(cfg.hidden or 1024)
   c.beta = cfg.beta or 1
+  -- "sigmoid" (FlowEQ: inputs normalised to [0, 1]) or "linear" (inputs that are not
+  -- bounded, e.g. dB curves); older files have no entry and mean sigmoid.
+  c.output = cfg.output or "sigmoid"
+  assert(c.output == "sigmoid" or c.output == "linear", "beta_vae: output must be sigmoid or linear")
   assert(c.input and c.input >= 1, "beta_vae: input must be a positive integer")
   assert(c.latent and c.latent >= 1 and c.latent <= 128, "beta_vae: latent must be an integer in 1..128")
   assert(c.hidden and c.hidden >= 1, "beta_vae: hidden must be a positive integer")
@@ -23,7 +27,8 @@ function BetaVAE:__init(cfg)
   self.encoder = nn.Sequential():add(nn.Linear(c.input, c.hidden)):add(nn.ReLU())
   self.mu, self.logvar = nn.Linear(c.hidden, c.latent), nn.Linear(c.hidden, c.latent)
   self.decoder = nn.Sequential():add(nn.Linear(c.latent, c.hidden)):add(nn.ReLU())
-    :add(nn.Linear(c.hidden, c.input)):add(nn.Sigmoid())
+    :add(nn.Linear(c.hidden, c.input))
+  if c.output == "sigmoid" then self.decoder:add(nn.Sigmoid()) end
   self.sampler = nn.Reparameterize()
   self.klCriterion = nn.KLCriterion(c.beta)
   self:add(self.encoder, "encoder")

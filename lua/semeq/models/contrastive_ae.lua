@@ -102,12 +102,19 @@ function ContrastiveAE:__init(cfg)
 end
 
 -- input -> blocks of config.widths -> Linear(w, 2 n) -> ReLU -> Linear(2 n, n) -> Tanh
--- [-> ColumnScale(scale)], scale a number or a list per column (1: none).
+-- (MLP blocks: -> Linear(w, n) -> Tanh) [-> ColumnScale(scale)], scale a number or a list
+-- per column (1: none).
 function ContrastiveAE:encoder_branch(n, scale)
   local c, prev = self.config, self.config.input
   local branch = nn.Sequential()
   for _, width in ipairs(c.widths) do branch:add(self:block(prev, width)); prev = width end
-  branch:add(nn.Linear(prev, 2 * n)):add(nn.ReLU()):add(nn.Linear(2 * n, n)):add(nn.Tanh())
+  if c.blocks == "mlp" then
+    -- No ReLU layer of width 2n before the code: with n = 2 its 4 units can all die,
+    -- and the code becomes a constant (seen on one seed in five).
+    branch:add(nn.Linear(prev, n)):add(nn.Tanh())
+  else
+    branch:add(nn.Linear(prev, 2 * n)):add(nn.ReLU()):add(nn.Linear(2 * n, n)):add(nn.Tanh())
+  end
   local scales, plain = {}, true
   for j = 1, n do
     scales[j] = type(scale) == "table" and scale[j] or scale

@@ -1,0 +1,226 @@
+--- semeq.sweep: a grid of recipe runs (latent size x lambda or beta x input x seeds),
+-- run in this process (or shared among worker processes), summarised as mean ± sd.
+--
+--   local sweep = require "semeq.sweep"
+--   local cells = sweep.cells{model = "contrastive", latent = {2, 8}, lambda = {0.5},
+--                             inputs = {"params"}, seeds = 2, epochs = 3}
+--   local runs = sweep.run(cells)             -- one report per cell, in order
+--   print(sweep.table(sweep.summary(runs)))
+--
+-- A cell is a complete option table for a recipe's run_opts (recipes/contrastive.lua or
+-- recipes/vae.lua): the recipe's own defaults with the grid's values on top. Each run
+-- seeds the RNG itself, so a cell's result does not depend on which cells ran before
+-- it or in which process.
+local cli = require "semeq.cli"
+
+local sweep = {}
+
+local contrastive_presets = require("semeq.recipes.contrastive").presets
+local RECIPES = {
+  -- scripts/train_filtered.lua: the seed's attempt 2.
+  contrastive = {module = "semeq.recipes.contrastive", knob = "lambda", defaults = contrastive_presets.seed},
+  -- scripts/train_semantic.lua: semeq's two-part latent.
+  semantic = {module = "semeq.recipes.contrastive", knob = "lambda", defaults = contrastive_presets.semantic},
+  vae = {module = "semeq.recipes.vae", knob = "beta-max"},
+}
+sweep.recipes = RECIPES
+
+-- The recipe's option table with every flag at its default.
+local function defaults(model)
+  local r = RECIPES[model]
+  if not r then error(string.format("sweep: unknown model '%s' (contrastive, semantic, vae)", tostring(model)), 0) end
+  local rec = require(r.module)
+  local p = cli.parser{name = "sweep", flags = rec.flags(r.defaults or rec.defaults)}
+  return (p:parse({})), rec
+end
+
+--- The cells of a grid, in order input, latent, knob, seed.
+-- grid: model ("contrastive" | "vae"), latent {..}, lambda {..} (contrastive), beta
+-- {..} (vae: the final KL weight), inputs {"params" | "curve40"}, seeds (n: seeds
+-- 1..n), and any recipe option to set in every cell under `set` (e.g. {epochs = 3,
+-- data = "safe"}; flag names as on the command line).
+function sweep.cells(grid)
+  local model = grid.model or "contrastive"
+  local base = defaults(model)
+  local r = RECIPES[model]
+  local knob_values = model == "vae" and grid.beta or grid.lambda
+  knob_values = knob_values or {base[r.knob]}
+  local out = {}
+  for _, input in ipairs(grid.inputs or {"params"}) do
+    if input ~= "params" and input ~= "curve40" then
+      error(string.format("sweep: unknown input '%s' (params, curve40)", tostring(input)), 0)
+    end
+    for _, latent in ipairs(grid.latent or {base.latent}) do
+      for _, knob in ipairs(knob_values) do
+        for seed = 1, grid.seeds or 1 do
+          local o = {}
+          for k, v in pairs(base) do o[k] = v end
+          -- No bootstrap intervals by default: the spread over seeds is the one reported.
+          o.bootstrap, o.quiet, o.recipe = 0, true, "sweep.lua"
+          for k, v in pairs(grid.set or {}) do o[k] = v end
+          o.input, o.latent, o[r.knob], o.seed = input, math.tointeger(latent), knob, seed
+          out[#out + 1] = {model = model, knob = r.knob, opts = o}
+        end
+      end
+    end
+  end
+  return out
+end
+
+local KEEP = {"n", "terms", "silhouette", "davies_bouldin", "knn_accuracy", "macro_f1",
+              "recon_rms_db_mean", "recon_rms_db_p95", "pca_rms_db_mean", "pca_rms_db_p95"}
+
+-- The numbers a sweep keeps of one report (the full reports can be large).
+local function digest(result)
+  local d = {}
+  for _, k in ipairs(KEEP) do d[k] = result[k] end
+  for _, b in ipairs {"baseline_params", "baseline_response"} do
+    if result[b] then
+      d[b] = {silhouette = result[b].silhouette, davies_bouldin = result[b].davies_bouldin,
+              knn_accuracy = result[b].knn_accuracy}
+    end
+  end
+  d.final_loss = result.model and result.model.final_loss
+  return d
+end
+
+--- Runs one cell; returns {model, input, latent, knob, value, seed, seconds, result}.
+function sweep.run_cell(cell)
+  local rec = require(RECIPES[cell.model].module)
+  local t0 = os.clock()
+  local result = rec.run_opts(cell.opts)
+  local o = cell.opts
+  return {model = cell.model, input = o.input, latent = o.latent, knob = cell.knob, value = o[cell.knob],
+          seed = o.seed, epochs = o.epochs, seconds = os.clock() - t0, result = digest(result)}
+end
+
+local function fmt(x) return x == nil and "-" or string.format("%.3f", x) end
+
+--- Runs the cells in order (those with index % share[2] == share[1] - 1 when share is
+-- given, for worker processes); log(line) is called after each run.
+function sweep.run(cells, opts)
+  opts = opts or {}
+  local runs = {}
+  for i, cell in ipairs(cells) do
+    local mine = not opts.share or (i - 1) % opts.share[2] == opts.share[1] - 1
+    if mine then
+      local run = sweep.run_cell(cell)
+      run.index = i
+      runs[#runs + 1] = run
+      if opts.log then
+        local r = run.result
+        opts.log(string.format("[%d/%d] %s input=%s latent=%d %s=%s seed=%d: silhouette %s, 5-NN %s, recon %s dB (%.1f s)",
+          i, #cells, run.model, run.input, run.latent, run.knob, tostring(run.value), run.seed,
+          fmt(r.silhouette), fmt(r.knn_accuracy), fmt(r.recon_rms_db_mean), run.seconds))
+      end
+    end
+  end
+  return runs
+end
+
+--- Mean and sample standard deviation of values[1..n] that are not nil or NaN (sd 0
+-- for one value; nil, nil for none); also returns how many were used.
+function sweep.mean_sd(values, n)
+  local xs = {}
+  for i = 1, n or #values do
+    local v = values[i]
+    if v ~= nil and v == v then xs[#xs + 1] = v end
+  end
+  if #xs == 0 then return nil, nil, 0 end
+  local s = 0
+  for _, v in ipairs(xs) do s = s + v end
+  local m = s / #xs
+  if #xs == 1 then return m, 0, 1 end
+  local ss = 0
+  for _, v in ipairs(xs) do ss = ss + (v - m) ^ 2 end
+  return m, math.sqrt(ss / (#xs - 1)), #xs
+end
+
+sweep.columns = {
+  {"silhouette", function(r) return r.silhouette end},
+  {"davies_bouldin", function(r) return r.davies_bouldin end},
+  {"knn_accuracy", function(r) return r.knn_accuracy end},
+  {"recon_rms_db_mean", function(r) return r.recon_rms_db_mean end},
+  {"pca_rms_db_mean", function(r) return r.pca_rms_db_mean end},
+}
+
+local BASELINES = {
+  {"params_silhouette", function(r) return r.baseline_params and r.baseline_params.silhouette end},
+  {"params_knn_accuracy", function(r) return r.baseline_params and r.baseline_params.knn_accuracy end},
+  {"response_silhouette", function(r) return r.baseline_response and r.baseline_response.silhouette end},
+  {"response_knn_accuracy", function(r) return r.baseline_response and r.baseline_response.knn_accuracy end},
+}
+
+local function stats(group, columns)
+  local out = {}
+  for _, c in ipairs(columns) do
+    local vals = {}
+    for i, run in ipairs(group) do vals[i] = c[2](run.result) end
+    local m, sd, n = sweep.mean_sd(vals, #group)
+    out[c[1]] = {mean = m, sd = sd, n = n}
+  end
+  return out
+end
+
+--- Groups runs by cell (everything but the seed), in first-seen order:
+-- {cells = {{model, input, latent, knob, value, seeds, metrics = {name = {mean, sd, n}}}},
+--  baselines = {{input, seeds, metrics}}} (the raw spaces depend only on input and seed).
+function sweep.summary(runs)
+  local cells, by_key, bases, by_input = {}, {}, {}, {}
+  for _, run in ipairs(runs) do
+    local key = table.concat({run.model, run.input, run.latent, run.knob, tostring(run.value)}, "|")
+    if not by_key[key] then
+      by_key[key] = {model = run.model, input = run.input, latent = run.latent, knob = run.knob, value = run.value, runs = {}}
+      cells[#cells + 1] = by_key[key]
+    end
+    table.insert(by_key[key].runs, run)
+    local b = by_input[run.input]
+    if not b then
+      b = {input = run.input, runs = {}, seen = {}}
+      by_input[run.input] = b
+      bases[#bases + 1] = b
+    end
+    if not b.seen[run.seed] then
+      b.seen[run.seed] = true
+      table.insert(b.runs, run)
+    end
+  end
+  for _, c in ipairs(cells) do
+    c.seeds, c.metrics, c.runs = #c.runs, stats(c.runs, sweep.columns), nil
+  end
+  for _, b in ipairs(bases) do
+    b.seeds, b.metrics, b.runs, b.seen = #b.runs, stats(b.runs, BASELINES), nil, nil
+  end
+  return {cells = cells, baselines = bases}
+end
+
+-- "0.412 ± 0.023" padded to 15 characters (not bytes: ± takes two).
+local function pm(s)
+  local text = (not s or s.mean == nil) and "-" or string.format("%.3f ± %.3f", s.mean, s.sd)
+  return text .. string.rep(" ", math.max(0, 15 - utf8.len(text)))
+end
+
+--- The summary as a text table: one row per cell, then the raw baselines per input.
+function sweep.table(summary)
+  local lines = {}
+  local function add(...) lines[#lines + 1] = string.format(...) end
+  add("%-12s %-8s %6s %-10s %5s  %-15s %-15s %-15s %-15s %s", "model", "input", "latent", "knob", "seeds",
+    "silhouette", "Davies-Bouldin", "5-NN accuracy", "recon RMS dB", "PCA RMS dB")
+  for _, c in ipairs(summary.cells) do
+    local m = c.metrics
+    add("%-12s %-8s %6d %-10s %5d  %s %s %s %s %s", c.model, c.input, c.latent,
+      string.format("%s=%s", c.knob == "beta-max" and "beta" or c.knob, tostring(c.value)), c.seeds,
+      pm(m.silhouette), pm(m.davies_bouldin), pm(m.knn_accuracy), pm(m.recon_rms_db_mean), pm(m.pca_rms_db_mean))
+  end
+  add("")
+  add("raw baselines on the same held-out rows (mean ± sd over seeds):")
+  add("%-8s %5s  %-15s %-15s %-15s %s", "input", "seeds", "params silh.", "params 5-NN", "response silh.", "response 5-NN")
+  for _, b in ipairs(summary.baselines) do
+    local m = b.metrics
+    add("%-8s %5d  %s %s %s %s", b.input, b.seeds, pm(m.params_silhouette), pm(m.params_knn_accuracy),
+      pm(m.response_silhouette), pm(m.response_knn_accuracy))
+  end
+  return table.concat(lines, "\n")
+end
+
+return sweep

@@ -1,0 +1,124 @@
+-- Evaluates a saved semantic model on a dataset file, treating every row as held out.
+--
+--   semeq scripts/evaluate.lua --model FILE --data FILE [--json OUT] [--bootstrap N]
+--
+-- This is a stable contract that other tools rely on. The data file is SAFE-format CSV
+-- for a SAFE model (safe13, floweq13, curve40) or SocialFX-format CSV / Audealize JSON
+-- for a 40-band model (graphic40). Rows are filtered as the model's training data was:
+-- the default stop-list, the model's stemming (if it was trained with it), then only
+-- rows whose term is in the model's vocabulary. Malformed rows are an error naming the
+-- file and line (--lenient skips them with a warning).
+--
+-- Output: the table on stdout, and with --json a JSON object with at least
+--   n, terms, silhouette, davies_bouldin, knn_accuracy, macro_f1,
+--   recon_rms_db_mean, recon_rms_db_p95, pca_rms_db_mean, pca_rms_db_p95,
+--   baseline_params {n, silhouette, davies_bouldin, knn_accuracy, macro_f1},
+--   baseline_response {same keys}, model_file, data_file, k.
+-- kNN (k = 5) classifies each row by its nearest neighbours among the model's stored
+-- training rows (their codes for the latent space, their raw settings for the
+-- baselines); PCA is fitted on those training rows too. A metric that is undefined
+-- (silhouette and Davies-Bouldin with fewer than two terms; clustering for Audealize
+-- word curves) is null. Exit status: 0 on success, 1 on any error (message on stderr,
+-- naming the file), 2 on bad flags.
+local cli = require "semeq.cli"
+local data = require "semeq.data"
+local experiment = require "semeq.experiment"
+local evaluate = require "semeq.evaluate"
+local semantic = require "semeq.semantic"
+local report = require "semeq.report"
+local T = require "semeq.tensor"
+
+local NAME = "evaluate.lua"
+
+local parser = cli.parser{
+  name = NAME, usage = "--model FILE --data FILE [options]",
+  description = "Evaluate a saved semantic model on a dataset file (all rows held out).",
+  flags = {
+    {"model", "string", nil, "the model file (.safetensors, written by a train script's --out)"},
+    {"data", "string", nil, "the dataset file (SAFE CSV, SocialFX CSV, Audealize JSON)"},
+    {"json", "string", nil, "write the evaluation report here (.json)"},
+    {"bootstrap", "integer", 200, "bootstrap resamples for confidence intervals (0: none)"},
+    {"lenient", "boolean", false, "skip malformed rows (with a warning) instead of failing"},
+    {"threads", "integer", 1, "OpenBLAS threads"},
+  },
+}
+
+-- Which dataset kinds each representation reads.
+local READS = {safe13 = {safe = true}, floweq13 = {safe = true}, curve40 = {safe = true},
+               graphic40 = {socialfx = true, audealize = true}}
+
+local METRICS = {"n", "silhouette", "davies_bouldin", "knn_accuracy", "macro_f1"}
+
+-- Undefined metrics become NaN, which the JSON encoder writes as null, so that every
+-- key of the contract is present.
+local function complete(t)
+  for _, k in ipairs(METRICS) do
+    if t[k] == nil then t[k] = 0 / 0 end
+  end
+  return t
+end
+
+-- Loads the file once to refuse malformed rows with their line numbers.
+local function check_rows(kind, path, lenient)
+  local ds = data.load(kind, path)
+  local bad = ds.dropped
+  if #bad == 0 then return end
+  local first = bad[1]
+  local where = first.line and string.format("%s:%s", path, tostring(first.line)) or path
+  local msg = string.format("%s: malformed row: %s%s", where, tostring(first.reason),
+    #bad > 1 and string.format(" (and %d more malformed rows)", #bad - 1) or "")
+  if not lenient then error(msg .. "; --lenient skips them", 0) end
+  io.stderr:write(NAME, ": warning: ", msg, "; skipped\n")
+end
+
+local function run(opts)
+  local sm = semantic.load(opts.model)
+  local kind, path = experiment.kind_of(opts.data)
+  if not path then error(string.format("--data must be a file, got '%s'", opts.data), 0) end
+  if not READS[sm.rep.kind][kind] then
+    error(string.format("%s looks like %s data, but the model %s reads %s inputs", opts.data, kind,
+      opts.model, sm.rep.kind), 0)
+  end
+  check_rows(kind, path, opts.lenient)
+
+  local ok, ex = pcall(experiment.prepare, {data = path, split = "none", min_examples = 1, terms = sm.terms,
+    stem = sm.info.stem, rep_state = sm.rep:state()})
+  if not ok then error(string.format("%s: %s", opts.data, tostring(ex)), 0) end
+
+  -- The model's training rows stand in for the training split: kNN neighbours,
+  -- baselines and PCA are all fitted on them, never on the rows being evaluated.
+  local train_records = sm:train_records()
+  ex.train = {records = train_records}
+  ex.X.train = sm.rep:input(train_records)
+  local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap, train_codes = sm.train_codes,
+    train_labels = sm.train_labels, baseline_train = sm.rep:baseline(train_records)})
+  complete(result)
+  result.baseline_params = complete(result.baseline_params or {n = result.n})
+  result.baseline_response = complete(result.baseline_response or {n = result.n})
+  result.model_file, result.data_file, result.k = opts.model, opts.data, 5
+
+  print(string.format("%s\n%d of the model's %d terms present; every row held out; kNN, baselines and PCA use the model's %d training rows",
+    ex.data:summary(), result.terms, #sm.terms, #train_records))
+  print()
+  print(report.table(result, string.format("%s on %s (every row held out)", opts.model, opts.data)))
+  if opts.json then
+    report.write_json(opts.json, result)
+    print("report written to " .. opts.json)
+  end
+end
+
+local opts, err = parser:parse(arg)
+if not opts then parser:die(err) end
+if opts.help then
+  print(parser:help())
+  os.exit(0)
+end
+if not opts.model then parser:die("--model is required") end
+if not opts.data then parser:die("--data is required") end
+T.setNumThreads(opts.threads)
+
+local ok, msg = pcall(run, opts)
+if not ok then
+  io.stderr:write(NAME, ": ", tostring(msg), "\n")
+  os.exit(1)
+end

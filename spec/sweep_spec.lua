@@ -1,0 +1,118 @@
+-- scripts/sweep.lua and semeq.sweep: a tiny grid (2 cells x 2 seeds x 3 epochs) end to end.
+local H = require "spec.helpers"
+local nn = require "semeq.nn"
+local data = require "semeq.data"
+local sweep = require "semeq.sweep"
+
+local ok_data = pcall(data.find, "SAFEEqualiserUserData.csv")
+
+describe("semeq.sweep", function()
+  it("computes mean and sample sd, skipping missing and NaN values", function()
+    local m, sd, n = sweep.mean_sd({1, 2, 3, 0 / 0}, 4)
+    assert.are.same({2, 1, 3}, {m, sd, n})
+    m, sd, n = sweep.mean_sd({nil, 5}, 2)
+    assert.are.same({5, 0, 1}, {m, sd, n})
+    assert.are.same({nil, nil, 0}, {sweep.mean_sd({}, 0)})
+  end)
+
+  it("builds the cells of a grid in order input, latent, knob, seed on the recipe's defaults", function()
+    local cells = sweep.cells{model = "contrastive", latent = {2, 8}, lambda = {0.1, 1}, inputs = {"params", "curve40"},
+      seeds = 3, set = {epochs = 7}}
+    assert.are.equal(2 * 2 * 2 * 3, #cells)
+    local c = cells[1].opts
+    assert.are.same({"params", 2, 0.1, 1, 7, 0, 10}, {c.input, c.latent, c.lambda, c.seed, c.epochs, c.bootstrap, c["min-examples"]})
+    c = cells[#cells].opts
+    assert.are.same({"curve40", 8, 1, 3}, {c.input, c.latent, c.lambda, c.seed})
+    local v = sweep.cells{model = "vae", latent = {3}, beta = {0.02}, seeds = 1}
+    assert.are.same({1, 3, 0.02, 200, 8}, {#v, v[1].opts.latent, v[1].opts["beta-max"], v[1].opts.epochs, v[1].opts.batch})
+    assert.has_error(function() sweep.cells{model = "gan"} end, "sweep: unknown model 'gan' (contrastive, vae)")
+    assert.has_error(function() sweep.cells{inputs = {"wav"}} end, "sweep: unknown input 'wav' (params, curve40)")
+  end)
+
+  it("summarises runs per cell and baselines per input", function()
+    local function run(latent, seed, sil)
+      return {model = "contrastive", input = "params", latent = latent, knob = "lambda", value = 0.5, seed = seed,
+              result = {silhouette = sil, knn_accuracy = 0.5, baseline_params = {silhouette = seed}}}
+    end
+    local s = sweep.summary{run(2, 1, 0.2), run(2, 2, 0.4), run(8, 1, 0.6), run(8, 2, 0.6)}
+    assert.are.equal(2, #s.cells)
+    assert.are.same({2, 2}, {s.cells[1].latent, s.cells[1].seeds})
+    assert.are.near(0.3, s.cells[1].metrics.silhouette.mean, 1e-12)
+    assert.are.near(math.sqrt(0.02), s.cells[1].metrics.silhouette.sd, 1e-12)
+    assert.are.same({0.6, 0}, {s.cells[2].metrics.silhouette.mean, s.cells[2].metrics.silhouette.sd})
+    assert.are.same({1, 2}, {#s.baselines, s.baselines[1].seeds})
+    assert.are.equal(1.5, s.baselines[1].metrics.params_silhouette.mean)
+    assert.truthy(sweep.table(s):find("0.300 ± 0.141", 1, true))
+  end)
+end)
+
+describe("scripts/sweep.lua", function()
+  if not ok_data then
+    pending("SAFE data not found")
+    return
+  end
+  local dir
+  setup(function() dir = H.tmpdir() end)
+  teardown(function() os.execute("rm -rf " .. H.quote(dir)) end)
+
+  it("runs 2 cells x 2 seeds, prints mean ± sd, and writes every run", function()
+    local json = dir .. "/sweep.json"
+    local out, rc = H.semeq("scripts/sweep.lua --latent 2,8 --lambda 0.5 --inputs params --seeds 2 --epochs 3 --json "
+      .. H.quote(json))
+    assert.are.equal(0, rc, out)
+    assert.truthy(out:find("4 runs (2 cells x 2 seeds), contrastive", 1, true), out)
+    assert.truthy(out:find("contrastive%s+params%s+2%s+lambda=0.5%s+2%s+%-?%d%.%d%d%d ± %d%.%d%d%d"), out)
+    assert.truthy(out:find("contrastive%s+params%s+8%s+lambda=0.5%s+2"), out)
+    assert.truthy(out:find("[4/4] contrastive input=params latent=8 lambda=0.5 seed=2", 1, true), out)
+    local r = nn.json.decode(H.read(json))
+    assert.are.same({2, 8}, r.grid.latent)
+    assert.are.equal(4, #r.runs)
+    local seen = {}
+    for _, run in ipairs(r.runs) do
+      seen[#seen + 1] = run.latent .. "/" .. run.seed
+      assert.are.equal(3, run.epochs)
+      assert.is_true(run.result.knn_accuracy >= 0 and run.result.knn_accuracy <= 1)
+      assert.is_true(run.result.recon_rms_db_mean >= 0)
+    end
+    assert.are.same({"2/1", "2/2", "8/1", "8/2"}, seen)
+    -- The summary is the mean and sd of the runs it lists.
+    local a, b = r.runs[1].result.silhouette, r.runs[2].result.silhouette
+    local m = r.summary.cells[1].metrics.silhouette
+    assert.are.near((a + b) / 2, m.mean, 1e-9)
+    assert.are.near(math.abs(a - b) / math.sqrt(2), m.sd, 1e-9)
+  end)
+
+  it("gives the same runs with --jobs 2 as in one process", function()
+    local one, two = dir .. "/one.json", dir .. "/two.json"
+    local args = "scripts/sweep.lua --model vae --latent 2 --inputs params --beta 0.001 --seeds 2 --epochs 3 --quiet --json "
+    local out, rc = H.semeq(args .. H.quote(one))
+    assert.are.equal(0, rc, out)
+    out, rc = H.semeq(args .. H.quote(two) .. " --jobs 2")
+    assert.are.equal(0, rc, out)
+    local r1, r2 = nn.json.decode(H.read(one)), nn.json.decode(H.read(two))
+    assert.are.equal(2, #r2.runs)
+    for i = 1, 2 do
+      r1.runs[i].seconds, r2.runs[i].seconds = nil, nil
+      assert.are.same(r1.runs[i], r2.runs[i])
+    end
+    -- Workers hand their runs over as JSON, and the JSON writer (cJSON) may round a
+    -- double by one ulp, so the summaries agree to rounding, not bitwise.
+    local m1, m2 = r1.summary.cells[1].metrics, r2.summary.cells[1].metrics
+    for name, s in pairs(m1) do
+      assert.are.near(s.mean, m2[name].mean, 1e-12)
+      assert.are.near(s.sd, m2[name].sd, 1e-12)
+    end
+  end)
+
+  it("rejects bad grids with a message", function()
+    local out, rc = H.semeq("scripts/sweep.lua --latent 2,x")
+    assert.are.equal(2, rc)
+    assert.truthy(out:find("sweep.lua: --latent: 'x' is not a number", 1, true), out)
+    out, rc = H.semeq("scripts/sweep.lua --latent 2.5")
+    assert.are.equal(2, rc)
+    assert.truthy(out:find("sweep.lua: --latent: '2.5' is not a positive integer", 1, true), out)
+    out, rc = H.semeq("scripts/sweep.lua --model gan")
+    assert.are.equal(1, rc)
+    assert.truthy(out:find("sweep.lua: sweep: unknown model 'gan' (contrastive, vae)", 1, true), out)
+  end)
+end)
