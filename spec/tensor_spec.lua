@@ -172,6 +172,11 @@ describe("semeq.tensor", function()
       assert.is_true(max_rel_err(T.mm(at, bt), naive_mm(at, bt)) < 1e-5)
       local strided = T.randn(17, 66):narrow(2, 1, 33)
       assert.is_true(max_rel_err(T.mm(strided, b), naive_mm(strided, b)) < 1e-5)
+      -- one row (the sgemv path), plain, against a transposed b, and read with a stride
+      local row, row_strided = T.randn(1, 33), T.randn(66, 1):t():narrow(2, 1, 33)
+      assert.is_true(max_rel_err(T.mm(row, b), naive_mm(row, b)) < 1e-5)
+      assert.is_true(max_rel_err(T.mm(row, bt), naive_mm(row, bt)) < 1e-5)
+      assert.is_true(max_rel_err(T.mm(row_strided, b), naive_mm(row_strided, b)) < 1e-5)
     end)
 
     it("addmm accumulates with beta and alpha", function()

@@ -55,7 +55,7 @@ se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tens
     if (m == 0 || n == 0)
         return SE_OK;
     se_tensor ta = {0}, tb = {0}, tc = {0};
-    const se_tensor *ua, *ub;
+    const se_tensor *ua = a, *ub = b;
     CBLAS_TRANSPOSE transa, transb, transc;
     int lda, ldb, ldc;
     se_status st = blas_operand(a, &ta, &ua, &transa, &lda);
@@ -67,7 +67,15 @@ se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tens
         st = se_tensor_clone(&tc, out);
         ldc = (int)n;
     }
-    if (st == SE_OK) {
+    /* One row (a single example): OpenBLAS's sgemv is several times faster than an sgemm
+     * of height 1. The row of a is read along its stride; out is row-major (direct). */
+    int64_t inc_a = k > 1 ? (st == SE_OK ? ua->stride[1] : 1) : 1;
+    if (st == SE_OK && m == 1 && direct && k > 0 && inc_a > 0 && inc_a <= INT_MAX) {
+        CBLAS_TRANSPOSE op = transb == CblasNoTrans ? CblasTrans : CblasNoTrans;
+        int rows = transb == CblasNoTrans ? (int)k : (int)n, cols = transb == CblasNoTrans ? (int)n : (int)k;
+        cblas_sgemv(CblasRowMajor, op, rows, cols, alpha, se_tensor_data(ub), ldb,
+                    se_tensor_data(ua), (int)inc_a, beta, se_tensor_data(out), 1);
+    } else if (st == SE_OK) {
         float *c = direct ? se_tensor_data(out) : se_tensor_data(&tc);
         /* k == 0 leaves c = beta * c, which sgemm does. lda/ldb >= 1 holds by layout. */
         cblas_sgemm(CblasRowMajor, transa, transb, (int)m, (int)n, (int)k, alpha,
