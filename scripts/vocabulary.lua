@@ -39,9 +39,7 @@ local p = cli.parser{name = "vocabulary.lua", usage = "[options]",
     {"json", "string", nil, "write the path and the chosen grouping here (.json)"},
     {"svg", "string", nil, "write a map of the held-out rows coloured by group here (.svg)"},
   }}
-local o, args = p:parse(arg)
-if not o then p:die(args) end
-if o.help then print(p:help()) os.exit(0) end
+local o, args = p:parse_or_exit(arg)
 if o.folds < 2 then p:die("--folds must be >= 2") end
 if o.repeats < 1 then p:die("--repeats must be >= 1") end
 if o.linkage ~= "confusion" and o.linkage ~= "silhouette" then

@@ -13,6 +13,7 @@
 --   local opts, args = p:parse(arg)      -- nil, message on bad input
 --   if not opts then p:die(args) end     -- prints the message and "see --help", exits 2
 --   if opts.help then print(p:help()) os.exit(0) end
+--   local opts, args = p:parse_or_exit(arg)   -- the three lines above in one
 --
 -- Flags are `--name value`, `--name=value`, or `--name` alone for booleans. Types:
 -- "string", "number", "integer", "boolean". Every flag has a default (nil if none given)
@@ -104,6 +105,18 @@ function Parser:help()
   end
   lines[#lines + 1] = ("  %-" .. (width + 2) .. "s %s"):format("--help", "show this help")
   return table.concat(lines, "\n")
+end
+
+--- parse(), for a script: a bad flag exits 2 with the message (die), --help prints the
+-- help and exits 0; otherwise returns opts, positional.
+function Parser:parse_or_exit(argv)
+  local opts, args = self:parse(argv)
+  if not opts then self:die(args) end
+  if opts.help then
+    print(self:help())
+    os.exit(0)
+  end
+  return opts, args
 end
 
 --- Prints "name: message" and a hint to stderr and exits with status 2.

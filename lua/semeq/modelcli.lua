@@ -17,12 +17,7 @@ function M.parse(spec)
   for _, f in ipairs(spec.flags or {}) do flags[#flags + 1] = f end
   flags[#flags + 1] = {"seed", "integer", 1, "random seed (for sampled codes)"}
   local p = cli.parser{name = spec.name, usage = spec.usage, description = spec.description, flags = flags}
-  local o, args = p:parse(spec.argv or arg)
-  if not o then p:die(args) end
-  if o.help then
-    print(p:help())
-    os.exit(0)
-  end
+  local o, args = p:parse_or_exit(spec.argv or arg)
   return o, args, p
 end
 

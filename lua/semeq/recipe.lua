@@ -35,12 +35,7 @@ end
 --- Parses arg with the given flags; handles --help and bad flags (exit 2).
 function recipe.parse(name, description, flags, argv)
   local p = cli.parser{name = name, usage = "[options]", description = description, flags = flags}
-  local opts, err = p:parse(argv or arg)
-  if not opts then p:die(err) end
-  if opts.help then
-    print(p:help())
-    os.exit(0)
-  end
+  local opts = p:parse_or_exit(argv or arg)
   T.setNumThreads(opts.threads or 1)
   return opts
 end

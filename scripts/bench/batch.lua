@@ -22,9 +22,7 @@ local p = cli.parser{
     {"reps", "integer", 3, "runs of each side with --compare"},
   },
 }
-local o, err = p:parse(arg)
-if not o then p:die(err) end
-if o.help then print(p:help()) os.exit(0) end
+local o = p:parse_or_exit(arg)
 
 local FS = 44100
 local SAFE = {6, 120, -5, 350, 1.4, 4, 1800, 2.5, -3, 6500, 0.8, -4, 9000}

@@ -15,9 +15,7 @@ local p = cli.parser{
     {"seconds", "number", 1.0, "length of each of the 3 timed rounds"},
   },
 }
-local o, err = p:parse(arg)
-if not o then p:die(err) end
-if o.help then print(p:help()) os.exit(0) end
+local o = p:parse_or_exit(arg)
 
 local n = o.n
 T.manualSeed(1)

@@ -24,9 +24,7 @@ local p = cli.parser{
     {"semeq-threads", "integer", 1, "OpenBLAS threads of the semeq side"},
   },
 }
-local o, err = p:parse(arg)
-if not o then p:die(err) end
-if o.help then print(p:help()) os.exit(0) end
+local o = p:parse_or_exit(arg)
 
 local WARMUP = 200
 

@@ -22,9 +22,7 @@ local p = cli.parser{
     {"reps", "integer", 5, "runs of each side"},
   },
 }
-local o, err = p:parse(arg)
-if not o then p:die(err) end
-if o.help then print(p:help()) os.exit(0) end
+local o = p:parse_or_exit(arg)
 
 local sizes = {}
 for s in o.sizes:gmatch("%d+") do sizes[#sizes + 1] = math.tointeger(tonumber(s)) end

@@ -19,9 +19,7 @@ local p = cli.parser{
     {"latents", "string", "2,8,32,128", "latent sizes (at scale 1)"},
   },
 }
-local o, err = p:parse(arg)
-if not o then p:die(err) end
-if o.help then print(p:help()) os.exit(0) end
+local o = p:parse_or_exit(arg)
 
 local function ints(s)
   local t = {}

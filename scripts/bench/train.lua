@@ -30,9 +30,7 @@ local p = cli.parser{
     {"budget", "number", 0, "PyTorch runs stop after this many seconds and extrapolate (0: never)"},
   },
 }
-local o, err = p:parse(arg)
-if not o then p:die(err) end
-if o.help then print(p:help()) os.exit(0) end
+local o = p:parse_or_exit(arg)
 
 local SHARED = {"epochs", "batch", "scale", "latent", "seed"}
 
