@@ -115,6 +115,7 @@ function evaluate.model(ex, model, opts)
     local k = Ztest:size(2)
     local pca = evaluate.rms_db(ex.rep:db(evaluate.pca_reconstruction(ex.X.train, ex.X.test, k)), truth)
     report.pca_components = math.min(k, ex.X.train:size(2))
+    report.input_size = ex.X.train:size(2)
     report.pca_rms_db_mean, report.pca_rms_db_p95 = pca.mean, pca.p95
   end
   return report

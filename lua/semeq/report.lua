@@ -34,7 +34,8 @@ function report.table(r, title)
   end
   add("reconstruction RMS dB per example: mean %s, p95 %s", num(r.recon_rms_db_mean), num(r.recon_rms_db_p95))
   if r.pca_rms_db_mean then
-    add("PCA with %d components:             mean %s, p95 %s", r.pca_components, num(r.pca_rms_db_mean), num(r.pca_rms_db_p95))
+    local lossless = r.input_size and r.pca_components >= r.input_size and " (all of them: lossless)" or ""
+    add("PCA with %d components%s: mean %s, p95 %s", r.pca_components, lossless, num(r.pca_rms_db_mean), num(r.pca_rms_db_p95))
   end
   return table.concat(lines, "\n")
 end
