@@ -9,7 +9,8 @@
 --                              that the latent space is compared against
 --   rep:state()             -> a plain table to store, rep.from_state(state) to rebuild
 --   rep:random(n)           -> n synthetic inputs for reconstruction-only training rows
---                              (safe13: uniform in the box; graphic40: mixed training curves)
+--                              (safe13: uniform in the box; curve40: curves of such settings;
+--                              graphic40: mixed training curves)
 --
 --   safe13    SAFE's 13 parameters: bands sorted by frequency, gains / 12, log-frequency
 --             and log-Q min-max scaled, and every column then mapped to [0, 1] so that
@@ -115,6 +116,11 @@ function Curve40:input(records) return represent.curve40(stack(records)) / 12 en
 function Curve40:db(X) return X * 12 end
 
 Curve40.baseline = safe_baseline
+
+-- The curves of n settings drawn uniformly from the normalised parameter box.
+function Curve40:random(n)
+  return represent.curve40(self.normaliser:inverse(gains_to_unit(T.rand(n, 13), false))) / 12
+end
 
 function Curve40:state() return {kind = "curve40", normaliser = self.normaliser:state()} end
 

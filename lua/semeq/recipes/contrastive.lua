@@ -22,7 +22,7 @@ local function flags(d)
   f[#f + 1] = {"semantic", "integer", d.semantic, "latent columns the contrastive loss sees (default: all)"}
   f[#f + 1] = {"style-scale", "number", d.style_scale or 1, "scale of the other latent columns"}
   f[#f + 1] = {"branches", "string", d.branches or "shared", "shared encoder, or split: separate encoders for the semantic and other columns"}
-  f[#f + 1] = {"synthetic", "integer", d.synthetic or 0, "synthetic settings added to each batch for reconstruction only (safe13, graphic40)"}
+  f[#f + 1] = {"synthetic", "integer", d.synthetic or 0, "synthetic settings added to each batch for reconstruction only (safe13, curve40, graphic40)"}
   return f
 end
 
@@ -77,8 +77,9 @@ M.presets = {
   -- scripts/train_full.lua: the seed's attempt 1.
   full = {min_examples = 1, lambda = 0.1, epochs = 50, latent = 32, batch = 16, lr = 1e-3},
   -- scripts/train_semantic.lua: semeq's model.
-  semantic = {min_examples = 10, lambda = 0.5, epochs = 200, latent = 32, batch = 16, lr = 1e-3, blocks = "mlp",
-              widths = "256,256", dropout = 0, semantic = 2, style_scale = 0.05, branches = "split", synthetic = 16},
+  semantic = {min_examples = 10, lambda = 0.5, epochs = 300, latent = 32, batch = 16, lr = 1e-3, blocks = "mlp",
+              widths = "256,256", dropout = 0, semantic = 2, style_scale = 0.05, branches = "split", synthetic = 16,
+              input = "curve40"},
 }
 
 function M.run(name, description, defaults)
