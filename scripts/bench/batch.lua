@@ -75,11 +75,8 @@ if not o.compare then
   local fps = run(dir, semeq_cmd(dir))
   print(string.format("%d files of %g s stereo 44.1 kHz 16-bit, %d workers", o.files, o.seconds, o.jobs))
   print(bench.figure("files_per_second", fps))
-elseif not bench.have_sox() then
-  print("sox not available (" .. bench.SOX .. "): apt-get install sox")
-  bench.rmtree(dir)
-  os.exit(2)
 else
+  bench.require_peer("sox", function() bench.rmtree(dir) end)
   local load0 = bench.loadavg()
   local st = bench.alternate(o.reps, {
     {"semeq", function() return run(dir, semeq_cmd(dir)) end},

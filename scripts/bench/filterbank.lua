@@ -142,10 +142,7 @@ local function compare()
 end
 
 if o.compare then
-  if not bench.have_sox() then
-    print("sox not available (" .. bench.SOX .. "): apt-get install sox")
-    os.exit(2)
-  end
+  bench.require_peer("sox")
   compare()
 else
   semeq_side()

@@ -78,10 +78,7 @@ if not o.compare then
   os.exit(0)
 end
 
-if not bench.have_sklearn() then
-  print("scikit-learn not available (" .. bench.PYTHON .. " -c 'import sklearn' failed): apt-get install python3-sklearn")
-  os.exit(2)
-end
+bench.require_peer("sklearn")
 local dir = bench.tmpdir()
 local load0 = bench.loadavg()
 for _, n in ipairs(sizes) do

@@ -157,10 +157,7 @@ local function compare()
 end
 
 if o.compare then
-  if not bench.have_torch() then
-    print("PyTorch not available (" .. bench.PYTHON .. " -c 'import torch' failed): apt-get install python3-torch")
-    os.exit(2)
-  end
+  bench.require_peer("torch")
   compare()
 else
   semeq_side()

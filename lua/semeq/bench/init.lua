@@ -120,6 +120,23 @@ function M.have_torch() return M.succeeds(M.PYTHON .. " -c 'import torch'") end
 function M.have_sklearn() return M.succeeds(M.PYTHON .. " -c 'import sklearn'") end
 function M.have_sox() return M.succeeds(M.SOX .. " --version") end
 
+-- How each peer is detected, and how to install it when it is missing.
+local PEERS = {
+  torch = {M.have_torch, function() return "PyTorch not available (" .. M.PYTHON .. " -c 'import torch' failed)" end, "python3-torch"},
+  sklearn = {M.have_sklearn, function() return "scikit-learn not available (" .. M.PYTHON .. " -c 'import sklearn' failed)" end, "python3-sklearn"},
+  sox = {M.have_sox, function() return "sox not available (" .. M.SOX .. ")" end, "sox"},
+}
+
+--- Exits with status 2, saying which Debian package to install, when peer ("torch",
+-- "sklearn" or "sox") is missing; cleanup() (optional) runs first.
+function M.require_peer(name, cleanup)
+  local peer = assert(PEERS[name], "bench.require_peer: unknown peer " .. tostring(name))
+  if peer[1]() then return end
+  print(peer[2]() .. ": apt-get install " .. peer[3])
+  if cleanup then cleanup() end
+  os.exit(2)
+end
+
 --- A fresh temporary directory (the caller removes it with bench.rmtree).
 function M.tmpdir()
   local p = assert(io.popen("mktemp -d -t semeq-bench.XXXXXX"))
