@@ -170,7 +170,7 @@ local data_cases = {
   {"split.apply nil", split.apply, {nil, {train = {}, test = {}}, n = 2}, "^split%.apply: expected a dataset, got nil$"},
   {"split.load missing", split.load, {"/nonexistent/split.json"}, "^read_json: /nonexistent/split%.json: No such file or directory$"},
   {"filters.min_examples string", filters.min_examples, {"x"}, "^filters%.min_examples: n must be a positive integer$"},
-  {"represent.response wrong width", represent.response, {T.zeros(2, 5)}, "response.*13.*5%]?"}, -- Lua backend or semeq.eq
+  {"represent.response wrong width", represent.response, {T.zeros(2, 5)}, "response.*13.*5%]?"},
   {"represent.grid negative", represent.grid, {-4}, "^grid: n must be >= 2$"},
 }
 
@@ -197,7 +197,7 @@ local metrics_cases = {
   {"confusion length mismatch", metrics.confusion, {{1, 2}, {1}}, "^confusion: 2 true labels, 1 predicted$"},
   {"macro_f1 of nothing", metrics.macro_f1, {{}, {}}, "^macro_f1: no labels %(y_true and y_pred are empty%)$"},
   {"reconstruction_error shapes", metrics.reconstruction_error, {T.zeros(2, 13), T.zeros(3, 13)}, "^reconstruction_error: the two sets of settings differ in shape$"},
-  {"reconstruction_error width", metrics.reconstruction_error, {T.zeros(2, 5), T.zeros(2, 5)}, "response.*13.*5%]?"}, -- Lua backend or semeq.eq
+  {"reconstruction_error width", metrics.reconstruction_error, {T.zeros(2, 5), T.zeros(2, 5)}, "response.*13.*5%]?"},
   {"reconstruction_error not tensors", metrics.reconstruction_error, {{}, {}}, "^reconstruction_error: expected two tensors of settings$"},
   {"bootstrap n = 0", metrics.bootstrap, {function() return 1 end, 0}, "^bootstrap: n must be a positive integer$"},
   {"bootstrap stat not a function", metrics.bootstrap, {3, 2}, "^bootstrap: stat must be a function of an index list$"},

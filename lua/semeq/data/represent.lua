@@ -11,6 +11,7 @@
 -- p2_freq, p2_q, p3_gain, p3_freq, p3_q, hs_gain, hs_freq.
 local T = require "semeq.tensor"
 local audealize = require "semeq.data.audealize"
+local eq = require "semeq.eq"
 
 local M = {}
 
@@ -130,95 +131,20 @@ function M.grid(n, lo, hi)
   return T.new(f)
 end
 
----------------------------------------------------------------------------------------
--- Magnitude response. TO SWITCH: the one place that computes SAFE responses. When
--- semeq.eq (built in parallel) provides eq.response("safe", P, freqs, {fs=}), it is
--- used; until then the private Lua RBJ evaluation below (M.response_lua) stands in.
----------------------------------------------------------------------------------------
-
--- |H(e^{jw})| in dB of one biquad (b0, b1, b2, a0, a1, a2) at angle w.
-local function biquad_db(c, w)
-  local c1, s1, c2, s2 = math.cos(w), math.sin(w), math.cos(2 * w), math.sin(2 * w)
-  local nr, ni = c[1] + c[2] * c1 + c[3] * c2, -(c[2] * s1 + c[3] * s2)
-  local dr, di = c[4] + c[5] * c1 + c[6] * c2, -(c[5] * s1 + c[6] * s2)
-  return 10 * math.log((nr * nr + ni * ni) / (dr * dr + di * di), 10)
-end
-
--- RBJ Audio-EQ-Cookbook coefficients.
-local function peaking(g, f, q, fs)
-  local A, w0 = 10 ^ (g / 40), 2 * math.pi * f / fs
-  local alpha, cw = math.sin(w0) / (2 * q), math.cos(w0)
-  return {1 + alpha * A, -2 * cw, 1 - alpha * A, 1 + alpha / A, -2 * cw, 1 - alpha / A}
-end
-
-local function shelf(g, f, fs, high)
-  local A, w0 = 10 ^ (g / 40), 2 * math.pi * f / fs
-  local cw = math.cos(w0)
-  local alpha = math.sin(w0) / 2 * math.sqrt(2) -- slope S = 1
-  local sa = 2 * math.sqrt(A) * alpha
-  if high then
-    return {A * ((A + 1) + (A - 1) * cw + sa), -2 * A * ((A - 1) + (A + 1) * cw), A * ((A + 1) + (A - 1) * cw - sa),
-            (A + 1) - (A - 1) * cw + sa, 2 * ((A - 1) - (A + 1) * cw), (A + 1) - (A - 1) * cw - sa}
-  end
-  return {A * ((A + 1) - (A - 1) * cw + sa), 2 * A * ((A - 1) - (A + 1) * cw), A * ((A + 1) - (A - 1) * cw - sa),
-          (A + 1) + (A - 1) * cw + sa, -2 * ((A - 1) + (A + 1) * cw), (A + 1) + (A - 1) * cw - sa}
-end
-
-local function freq_list(freqs)
-  if T.isTensor(freqs) then return freqs:contiguous():view(-1):totable() end
-  if type(freqs) == "table" then return freqs end
+local function freq_tensor(freqs)
+  if T.isTensor(freqs) then return freqs end
+  if type(freqs) == "table" then return T.new(freqs) end
   error("response: freqs must be a tensor or a table of frequencies", 3)
 end
 
--- The Lua stand-in: [n x F] dB, summing the five sections' dB responses.
-function M.response_lua(P, freqs, opts)
-  local fs = (opts and opts.fs) or 44100
-  local rows, one = as_rows(P, "response")
-  check_safe(rows, "response")
-  local fl = freq_list(freqs)
-  local out = {}
-  for i, r in ipairs(rows) do
-    local sections = {
-      shelf(r[1], r[2], fs, false),
-      peaking(r[3], r[4], r[5], fs), peaking(r[6], r[7], r[8], fs), peaking(r[9], r[10], r[11], fs),
-      shelf(r[12], r[13], fs, true),
-    }
-    local row = {}
-    for k, f in ipairs(fl) do
-      local w, db = 2 * math.pi * f / fs, 0
-      for _, c in ipairs(sections) do db = db + biquad_db(c, w) end
-      row[k] = db
-    end
-    out[i] = row
-  end
-  local t = T.new(out)
-  return one and t[1] or t
-end
-
-local function eq_backend()
-  local ok, eq = pcall(require, "semeq.eq")
-  if ok and type(eq) == "table" and type(eq.response) == "function" then return eq end
-  return nil
-end
-
 -- Magnitude response in dB of SAFE settings P ([n x 13] or [13]) at freqs (default:
--- the 64-point grid), fs = opts.fs or 44100. Uses semeq.eq when it is available.
+-- the 64-point grid), fs = opts.fs or 44100, computed by semeq.eq.
 function M.response(P, freqs, opts)
-  freqs = freqs or M.grid()
-  opts = opts or {}
-  local fs = opts.fs or 44100
-  local eq = eq_backend()
-  if eq and opts.backend ~= "lua" then
-    if not T.isTensor(freqs) then freqs = T.new(freqs) end
-    local batch = P:dim() == 1 and P:view(1, -1) or P
-    local R = eq.response("safe", batch, freqs, {fs = fs})
-    return P:dim() == 1 and R[1] or R
-  end
-  return M.response_lua(P, freqs, {fs = fs})
+  if not T.isTensor(P) then error("response: expected a tensor of EQ settings", 2) end
+  local rows = P:dim() == 1 and P:view(1, -1) or P
+  local R = eq.response("safe", rows, freq_tensor(freqs or M.grid()), {fs = opts and opts.fs or 44100})
+  return P:dim() == 1 and R[1] or R
 end
-
--- Which implementation M.response uses now: "semeq.eq" or "lua".
-function M.response_backend() return eq_backend() and "semeq.eq" or "lua" end
 
 -- A SAFE setting's response at the 40 Audealize centre frequencies (dB), so that one
 -- model family can serve both datasets.
@@ -226,33 +152,18 @@ function M.curve40(P, opts)
   return M.response(P, T.new(audealize.centres), opts)
 end
 
--- Response in dB of the 40-band graphic EQ (Audealize's realisation): one peaking
--- biquad per band with gain G[i][j] dB at centre j, Q = opts.q or 4.31, fs = opts.fs
--- or 48000. G is [n x 40] (e.g. from curve_db) or [40]; freqs default to the grid.
+-- Response in dB of the 40-band graphic EQ (Audealize's realisation, semeq.eq's
+-- graphic40): one peaking biquad per band, Q = 4.31, with gain G[i][j] dB at centre j,
+-- fs = opts.fs or 48000. G is [n x 40] (e.g. from curve_db) or [40]; freqs default to
+-- the grid.
 function M.graphic_response(G, freqs, opts)
-  opts = opts or {}
-  local fs, q = opts.fs or 48000, opts.q or 4.31
-  local rows, one = as_rows(G, "graphic_response")
-  local fl = freq_list(freqs or M.grid())
-  local out = {}
-  for i, r in ipairs(rows) do
-    if #r ~= #audealize.centres then
-      error(string.format("graphic_response: row %d has %d gains, expected %d", i, #r, #audealize.centres), 2)
-    end
-    local sections = {}
-    for j, g in ipairs(r) do
-      if g ~= 0 then sections[#sections + 1] = peaking(g, audealize.centres[j], q, fs) end
-    end
-    local row = {}
-    for k, f in ipairs(fl) do
-      local w, db = 2 * math.pi * f / fs, 0
-      for _, c in ipairs(sections) do db = db + biquad_db(c, w) end
-      row[k] = db
-    end
-    out[i] = row
+  if not T.isTensor(G) then error("graphic_response: expected a tensor of gains", 2) end
+  local rows = G:dim() == 1 and G:view(1, -1) or G
+  if rows:dim() ~= 2 or rows:size(2) ~= #audealize.centres then
+    error(string.format("graphic_response: row 1 has %d gains, expected %d", rows:size(rows:dim()), #audealize.centres), 2)
   end
-  local t = T.new(out)
-  return one and t[1] or t
+  local R = eq.response("graphic40", rows, freq_tensor(freqs or M.grid()), {fs = opts and opts.fs or 48000})
+  return G:dim() == 1 and R[1] or R
 end
 
 -- Audealize's realisation of 40-band curves in dB: each row min-max normalised to
