@@ -11,21 +11,16 @@ local jacobian = {}
 
 local function dot(a, b) return (a * b):sum() end
 
--- Max relative error of d f / d input.
-function jacobian.testInput(module, input, eps)
-  eps = eps or 1e-2
-  local x = input:clone()
-  local R = T.randn(module:forward(x):size())
-  module:zeroGradParameters()
-  local analytic = module:backward(x, R):clone()
-  local flat = x:view(-1)
+-- Central differences of f() with respect to every element of the 1-d view `flat`
+-- (changed in place and restored), compared with `analytic`: the max relative error.
+local function compare(flat, f, analytic, eps)
   local numeric = T.zeros(flat:numel())
   for i = 1, flat:numel() do
     local v = flat[i]
     flat[i] = v + eps
-    local fp = dot(module:forward(x), R)
+    local fp = f()
     flat[i] = v - eps
-    local fm = dot(module:forward(x), R)
+    local fm = f()
     flat[i] = v
     numeric[i] = (fp - fm) / (2 * eps)
   end
@@ -33,48 +28,32 @@ function jacobian.testInput(module, input, eps)
   return diff / math.max(1, numeric:abs():max())
 end
 
+-- Max relative error of d f / d input.
+function jacobian.testInput(module, input, eps)
+  local x = input:clone()
+  local R = T.randn(module:forward(x):size())
+  module:zeroGradParameters()
+  local analytic = module:backward(x, R):clone()
+  return compare(x:view(-1), function() return dot(module:forward(x), R) end, analytic, eps or 1e-2)
+end
+
 -- Max relative error of d f / d parameters (all of them, through the flat buffer).
 function jacobian.testParams(module, input, eps)
-  eps = eps or 1e-2
   local params, grads = module:flat()
   local R = T.randn(module:forward(input):size())
   module:zeroGradParameters()
   module:forward(input)
   module:backward(input, R)
   local analytic = grads:clone()
-  local numeric = T.zeros(params:numel())
-  for i = 1, params:numel() do
-    local v = params[i]
-    params[i] = v + eps
-    local fp = dot(module:forward(input), R)
-    params[i] = v - eps
-    local fm = dot(module:forward(input), R)
-    params[i] = v
-    numeric[i] = (fp - fm) / (2 * eps)
-  end
-  local diff = (analytic - numeric):abs():max()
-  return diff / math.max(1, numeric:abs():max())
+  return compare(params, function() return dot(module:forward(input), R) end, analytic, eps or 1e-2)
 end
 
 -- Max relative error of a criterion's gradient: criterion:forward(x, target) -> number.
 function jacobian.testCriterion(criterion, input, target, eps)
-  eps = eps or 1e-2
   local x = input:clone()
   criterion:forward(x, target)
   local analytic = criterion:backward(x, target):clone()
-  local flat = x:view(-1)
-  local numeric = T.zeros(flat:numel())
-  for i = 1, flat:numel() do
-    local v = flat[i]
-    flat[i] = v + eps
-    local fp = criterion:forward(x, target)
-    flat[i] = v - eps
-    local fm = criterion:forward(x, target)
-    flat[i] = v
-    numeric[i] = (fp - fm) / (2 * eps)
-  end
-  local diff = (analytic:view(-1) - numeric):abs():max()
-  return diff / math.max(1, numeric:abs():max())
+  return compare(x:view(-1), function() return criterion:forward(x, target) end, analytic, eps or 1e-2)
 end
 
 return jacobian
