@@ -12,17 +12,19 @@
 -- across machines. Inputs are never modified; outputs are written under a temporary
 -- name and renamed; an existing output is skipped unless --force. A summary lists
 -- processed, skipped and failed files (with reasons); the exit status is 1 if any failed.
-local cli = require "semeq.cli"
+local cli = require "semeq.util.cli"
+local errors = require "semeq.util.errors"
 local eq = require "semeq.eq"
-local eqfile = require "semeq.eqfile"
+local eqfile = require "semeq.process"
+local rm = require "semeq.recipes.model"
 
 local parser = cli.parser{
   name = "apply.lua",
   usage = "IN OUT [options]  |  --in DIR --out DIR [options]",
   description = "Equalise sound files with a SAFE setting, an Audealize curve or a word (needs a model).",
   flags = {
-    {"params", "string", nil, "13 SAFE parameters: ls gain,freq, 3 x (gain,freq,Q), hs gain,freq"},
-    {"curve", "string", nil, "40 Audealize band values (any scale; min-max mapped)"},
+    {"params", "numbers", nil, "13 SAFE parameters: ls gain,freq, 3 x (gain,freq,Q), hs gain,freq", count = 13},
+    {"curve", "numbers", nil, "40 Audealize band values (any scale; min-max mapped)", count = 40},
     {"amount", "number", 1.0, "Audealize amount: the curve spans +-5*amount dB"},
     {"term", "string", nil, "a descriptor word (needs --model)"},
     {"from", "string", nil, "interpolate from this word (needs --to, --model)"},
@@ -37,8 +39,8 @@ local parser = cli.parser{
     {"ceiling", "number", -0.1, "peak ceiling in dBFS for --peak-safe"},
     {"makeup", "boolean", false, "make-up gain: cut by the largest boost of the EQ"},
     {"clamp", "boolean", false, "clamp out-of-range parameters instead of failing"},
-    {"block", "integer", 4096, "frames per block"},
-    {"jobs", "integer", 2, "worker processes for folders"},
+    {"block", "integer", 4096, "frames per block", min = 1},
+    {"jobs", "integer", 2, "worker processes for folders", min = 1},
     {"shard", "string", "1/1", "K/N: process only the K-th of N shares of the files"},
     {"worker", "string", nil, "(internal) J/M: this process is worker J of M"},
   },
@@ -48,7 +50,7 @@ local AUDIO_EXT = {wav = true, flac = true, aif = true, aiff = true, ogg = true,
                    caf = true, w64 = true, mp3 = true, opus = true, snd = true, rf64 = true}
 local WRITABLE_EXT = {wav = true, flac = true, aif = true, aiff = true, au = true, caf = true, w64 = true}
 
-local function die(msg) parser:die(msg) end
+local die = errors.usage
 
 local function shell_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
@@ -66,17 +68,13 @@ end
 -- from --from to --to: "safe", 13 parameters or "graphic40", 40 gains in dB. A model
 -- that cannot be read exits 1; a word the model does not know is a usage error.
 local function model_eq(o)
-  local ok, sm = pcall(require("semeq.semantic").load, o.model)
-  if not ok then
-    io.stderr:write(("apply.lua: %s\n"):format(tostring(sm)))
-    os.exit(1)
-  end
+  local sm = rm.load(o)
   local code
-  ok, code = pcall(function()
-    if o.term then return sm:term_code(o.term) end
-    return sm:interpolate(o.from, o.to, o.alpha)
-  end)
-  if not ok then die(tostring(code)) end
+  if o.term then
+    code = sm:term_code(rm.term(sm, o.term))
+  else
+    code = sm:interpolate(rm.term(sm, o.from), rm.term(sm, o.to), o.alpha)
+  end
   local setting = sm:eq_for(code, o.intensity)
   if setting.kind == "safe" then return "safe", setting.params end
   return "graphic40", setting.gains
@@ -93,15 +91,9 @@ local function resolve_eq(o)
         or ("give only one of " .. table.concat(modes, ", ")))
   end
   if o.params then
-    local p, err = cli.numbers(o.params, "--params")
-    if not p then die(err) end
-    if #p ~= 13 then die(("--params needs 13 numbers, got %d"):format(#p)) end
-    return "safe", p
+    return "safe", o.params
   elseif o.curve then
-    local c, err = cli.numbers(o.curve, "--curve")
-    if not c then die(err) end
-    if #c ~= 40 then die(("--curve needs 40 numbers, got %d"):format(#c)) end
-    return "graphic40", eq.audealize_gains(c, o.amount):totable()
+    return "graphic40", eq.audealize_gains(o.curve, o.amount):totable()
   end
   if o.from and not o.to then die("--from needs --to") end
   if not o.model then die(("--%s needs --model FILE"):format(o.term and "term" or "from")) end
@@ -137,11 +129,9 @@ end
 -- Processes one file; returns "ok", detail | "skip", reason | "fail", reason.
 local function run_one(o, kind, params, src, dst)
   if eqfile.exists(dst) and not o.force then return "skip", "output exists (use --force)" end
-  local ok, res = pcall(eqfile.process, src, dst, {kind = kind, params = params, block = o.block,
+  local res, err = eqfile.process(src, dst, {kind = kind, params = params, block = o.block,
     makeup = o.makeup, clamp = o.clamp, peak_safe = o["peak-safe"], ceiling_db = o.ceiling, force = o.force})
-  if not ok then  -- the message names the file; the Lua position adds nothing for a user
-    return "fail", (tostring(res):gsub("^[^\n]-%.lua:%d+: ", ""):gsub("\n", " "))
-  end
+  if not res then return "fail", (err:gsub("\n", " ")) end
   return "ok", ("peak %.2f dBFS"):format(20 * math.log(math.max(res.peak, 1e-10), 10))
 end
 
@@ -265,11 +255,7 @@ local function folder_mode(o, kind, params)
 end
 
 local function main()
-  local o, args = parser:parse(arg)
-  if not o then die(args) end
-  if o.help then print(parser:help()) return 0 end
-  if o.block < 1 then die("--block must be >= 1") end
-  if o.jobs < 1 then die("--jobs must be >= 1") end
+  local o, args = parser:parse_or_exit(arg)
   local kind, params = resolve_eq(o)
   if o["in"] or o.out then
     if not (o["in"] and o.out) then die("--in and --out go together") end
@@ -284,4 +270,4 @@ local function main()
   return 1
 end
 
-os.exit(main())
+errors.main("apply.lua", main)

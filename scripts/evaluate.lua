@@ -20,12 +20,13 @@
 -- (silhouette and Davies-Bouldin with fewer than two terms; clustering for Audealize
 -- word curves) is null. Exit status: 0 on success, 1 on any error (message on stderr,
 -- naming the file), 2 on bad flags.
-local cli = require "semeq.cli"
+local cli = require "semeq.util.cli"
+local errors = require "semeq.util.errors"
 local data = require "semeq.data"
-local experiment = require "semeq.experiment"
-local evaluate = require "semeq.evaluate"
+local prepare = require "semeq.data.prepare"
+local evaluate = require "semeq.eval"
 local semantic = require "semeq.semantic"
-local report = require "semeq.report"
+local report = require "semeq.eval.report"
 local T = require "semeq.tensor"
 
 local NAME = "evaluate.lua"
@@ -37,9 +38,9 @@ local parser = cli.parser{
     {"model", "string", nil, "the model file (.safetensors, written by a train script's --out)"},
     {"data", "string", nil, "the dataset file (SAFE CSV, SocialFX CSV, Audealize JSON)"},
     {"json", "string", nil, "write the evaluation report here (.json)"},
-    {"bootstrap", "integer", 200, "bootstrap resamples for confidence intervals (0: none)"},
+    {"bootstrap", "integer", 200, "bootstrap resamples for confidence intervals (0: none)", min = 0},
     {"lenient", "boolean", false, "skip malformed rows (with a warning) instead of failing"},
-    {"threads", "integer", 1, "OpenBLAS threads"},
+    {"threads", "integer", 1, "OpenBLAS threads", min = 1, max = 256},
   },
 }
 
@@ -60,30 +61,30 @@ end
 
 -- Loads the file once to refuse malformed rows with their line numbers.
 local function check_rows(kind, path, lenient)
-  local ds = data.load(kind, path)
+  local ds = errors.check(data.load(kind, path))
   local bad = ds.dropped
   if #bad == 0 then return end
   local first = bad[1]
   local where = first.line and string.format("%s:%s", path, tostring(first.line)) or path
   local msg = string.format("%s: malformed row: %s%s", where, tostring(first.reason),
     #bad > 1 and string.format(" (and %d more malformed rows)", #bad - 1) or "")
-  if not lenient then error(msg .. "; --lenient skips them", 0) end
+  if not lenient then errors.fail(msg .. "; --lenient skips them") end
   io.stderr:write(NAME, ": warning: ", msg, "; skipped\n")
 end
 
 local function run(opts)
-  local sm = semantic.load(opts.model)
-  local kind, path = experiment.kind_of(opts.data)
-  if not path then error(string.format("--data must be a file, got '%s'", opts.data), 0) end
+  local sm = errors.check(semantic.load(opts.model))
+  local kind, path = errors.check(prepare.kind_of(opts.data))
+  if not path then errors.usage(string.format("--data must be a file, got '%s'", opts.data)) end
   if not READS[sm.rep.kind][kind] then
-    error(string.format("%s looks like %s data, but the model %s reads %s inputs", opts.data, kind,
-      opts.model, sm.rep.kind), 0)
+    errors.fail(string.format("%s looks like %s data, but the model %s reads %s inputs", opts.data, kind,
+      opts.model, sm.rep.kind))
   end
   check_rows(kind, path, opts.lenient)
 
-  local ok, ex = pcall(experiment.prepare, {data = path, split = "none", min_examples = 1, terms = sm.terms,
-    stem = sm.info.stem, rep_state = sm.rep:state()})
-  if not ok then error(string.format("%s: %s", opts.data, tostring(ex)), 0) end
+  local ex, err = prepare.prepare{data = path, split = "none", min_examples = 1, terms = sm.terms,
+    stem = sm.info.stem, rep_state = sm.rep:state()}
+  if not ex then errors.fail(string.format("%s: %s", opts.data, err)) end
 
   -- The model's training rows stand in for the training split: kNN neighbours,
   -- baselines and PCA are all fitted on them, never on the rows being evaluated.
@@ -102,23 +103,15 @@ local function run(opts)
   print()
   print(report.table(result, string.format("%s on %s (every row held out)", opts.model, opts.data)))
   if opts.json then
-    report.write_json(opts.json, result)
+    errors.check(report.write_json(opts.json, result))
     print("report written to " .. opts.json)
   end
 end
 
-local opts, err = parser:parse(arg)
-if not opts then parser:die(err) end
-if opts.help then
-  print(parser:help())
-  os.exit(0)
-end
-if not opts.model then parser:die("--model is required") end
-if not opts.data then parser:die("--data is required") end
-T.setNumThreads(opts.threads)
-
-local ok, msg = pcall(run, opts)
-if not ok then
-  io.stderr:write(NAME, ": ", tostring(msg), "\n")
-  os.exit(1)
-end
+errors.main(NAME, function()
+  local opts = parser:parse_or_exit(arg)
+  if not opts.model then errors.usage("--model is required") end
+  if not opts.data then errors.usage("--data is required") end
+  T.setNumThreads(opts.threads)
+  run(opts)
+end)

@@ -16,10 +16,11 @@
 -- Cells run in this process through the recipes' run_opts, without bootstrap intervals
 -- (the spread over seeds is the interval that matters here). Every run seeds itself, so
 -- --jobs does not change any number.
-local cli = require "semeq.cli"
-local sweep = require "semeq.sweep"
-local report = require "semeq.report"
-local nn = require "semeq.nn"
+local cli = require "semeq.util.cli"
+local errors = require "semeq.util.errors"
+local json = require "semeq.util.json"
+local sweep = require "semeq.recipes.sweep"
+local report = require "semeq.eval.report"
 local T = require "semeq.tensor"
 
 local NAME = "sweep.lua"
@@ -28,47 +29,32 @@ local parser = cli.parser{
   name = NAME, usage = "[options]",
   description = "Train a grid of models over several seeds; summarise held-out metrics as mean ± sd.",
   flags = {
-    {"model", "string", "contrastive", "contrastive (scripts/train_filtered.lua), semantic (scripts/train_semantic.lua) or vae (scripts/train_vae.lua)"},
-    {"latent", "string", "2,8,32,64,128", "latent sizes"},
-    {"lambda", "string", "0.1,0.5,1,2", "contrastive loss weights (contrastive)"},
-    {"beta", "string", "0.001,0.01,0.02", "final KL weights, --beta-max of train_vae (vae)"},
-    {"inputs", "string", "params,curve40", "SAFE input representations: params (13) and/or curve40"},
-    {"seeds", "integer", 5, "seeds 1..N per cell"},
-    {"epochs", "integer", nil, "training epochs (default: the recipe's)"},
+    {"model", "string", "contrastive", "contrastive (scripts/train_filtered.lua), semantic (scripts/train_semantic.lua) or vae (scripts/train_vae.lua)",
+     choices = {"contrastive", "semantic", "vae"}},
+    {"latent", "integers", {2, 8, 32, 64, 128}, "latent sizes", min = 1},
+    {"lambda", "numbers", {0.1, 0.5, 1, 2}, "contrastive loss weights (contrastive)", min = 0},
+    {"beta", "numbers", {0.001, 0.01, 0.02}, "final KL weights, --beta-max of train_vae (vae)", min = 0},
+    {"inputs", "strings", {"params", "curve40"}, "SAFE input representations: params (13) and/or curve40",
+     choices = {"params", "curve40"}},
+    {"seeds", "integer", 5, "seeds 1..N per cell", min = 1},
+    {"epochs", "integer", nil, "training epochs (default: the recipe's)", min = 1},
     {"data", "string", nil, "dataset (default: the recipe's, safe)"},
-    {"min-examples", "integer", nil, "keep terms with at least this many examples (default: the recipe's)"},
-    {"terms", "string", nil, "keep only these terms (comma-separated keys)"},
+    {"min-examples", "integer", nil, "keep terms with at least this many examples (default: the recipe's)", min = 1},
+    {"terms", "strings", nil, "keep only these terms (comma-separated keys)"},
     {"json", "string", nil, "write every run and the summary here (.json)"},
-    {"jobs", "integer", 1, "worker processes (each runs a share of the cells)"},
-    {"threads", "integer", 1, "OpenBLAS threads per process"},
+    {"jobs", "integer", 1, "worker processes (each runs a share of the cells)", min = 1},
+    {"threads", "integer", 1, "OpenBLAS threads per process", min = 1, max = 256},
     {"quiet", "boolean", false, "no line per run"},
     {"worker", "string", nil, "internal: run share I/N of the cells and write them to --runs-out"},
     {"runs-out", "string", nil, "internal: where a worker writes its runs"},
   },
 }
 
-local function fail(msg)
-  io.stderr:write(NAME, ": ", msg, "\n")
-  os.exit(1)
-end
-
-local function numbers(opts, name, integer)
-  local xs, err = cli.numbers(opts[name], "--" .. name)
-  if not xs then parser:die(err) end
-  for _, x in ipairs(xs) do
-    if integer and (math.tointeger(x) == nil or x < 1) then parser:die(("--%s: '%s' is not a positive integer"):format(name, x)) end
-  end
-  return xs
-end
-
 local function grid_of(opts)
   local set = {epochs = opts.epochs, data = opts.data, ["min-examples"] = opts["min-examples"], terms = opts.terms,
                threads = opts.threads}
-  local inputs = {}
-  for w in opts.inputs:gmatch("[^,]+") do inputs[#inputs + 1] = w end
-  if opts.seeds < 1 then parser:die("--seeds must be at least 1") end
-  return {model = opts.model, latent = numbers(opts, "latent", true), lambda = numbers(opts, "lambda"),
-          beta = numbers(opts, "beta"), inputs = inputs, seeds = opts.seeds, set = set}
+  return {model = opts.model, latent = opts.latent, lambda = opts.lambda, beta = opts.beta, inputs = opts.inputs,
+          seeds = opts.seeds, set = set}
 end
 
 local function log(line) io.stderr:write(line, "\n") end
@@ -106,49 +92,45 @@ local function run_workers(cells, jobs)
     local text = f and f:read("a")
     if f then f:close() end
     os.remove(files[i])
-    if not ok or not text or text == "" then fail(("worker %d/%d failed (exit %s)"):format(i, jobs, tostring(code))) end
-    for _, r in ipairs(nn.json.decode(text)) do runs[#runs + 1] = r end
+    local got = text and json.decode(text)
+    if not ok or type(got) ~= "table" then errors.fail(("worker %d/%d failed (exit %s)"):format(i, jobs, tostring(code))) end
+    for _, r in ipairs(got) do runs[#runs + 1] = r end
   end
   table.sort(runs, function(a, b) return a.index < b.index end)
   return runs
 end
 
-local opts, err = parser:parse(arg)
-if not opts then parser:die(err) end
-if opts.help then
-  print(parser:help())
-  os.exit(0)
-end
-T.setNumThreads(opts.threads)
-local ok, cells = pcall(sweep.cells, grid_of(opts))
-if not ok then fail(tostring(cells)) end
+errors.main(NAME, function()
+  local opts = parser:parse_or_exit(arg)
+  T.setNumThreads(opts.threads)
+  local cells = sweep.cells(grid_of(opts))
+  local log_line = not opts.quiet and log or nil
 
-if opts.worker then
-  local i, n = opts.worker:match("^(%d+)/(%d+)$")
-  i, n = tonumber(i), tonumber(n)
-  if not i or i < 1 or i > n or not opts["runs-out"] then parser:die("--worker needs I/N and --runs-out") end
-  local runs = sweep.run(cells, {share = {i, n}, log = not opts.quiet and log or nil})
-  report.write_json(opts["runs-out"], runs)
-  os.exit(0)
-end
+  if opts.worker then
+    local i, n = opts.worker:match("^(%d+)/(%d+)$")
+    i, n = tonumber(i), tonumber(n)
+    if not i or i < 1 or i > n or not opts["runs-out"] then errors.usage("--worker needs I/N and --runs-out") end
+    local runs = errors.check(sweep.run(cells, {share = {i, n}, log = log_line}))
+    errors.check(report.write_json(opts["runs-out"], runs))
+    return 0
+  end
 
-local t0 = os.time()
-local runs
-if opts.jobs > 1 then
-  runs = run_workers(cells, math.min(opts.jobs, #cells))
-else
-  local okr, r = pcall(sweep.run, cells, {log = not opts.quiet and log or nil})
-  if not okr then fail(tostring(r)) end
-  runs = r
-end
-local summary = sweep.summary(runs)
-print(string.format("%d runs (%d cells x %d seeds), %s, %d s", #runs, #summary.cells, opts.seeds, opts.model,
-  os.time() - t0))
-print(sweep.table(summary))
-if opts.json then
-  local g = grid_of(opts)
-  report.write_json(opts.json, {grid = {model = g.model, latent = g.latent, lambda = g.model == "contrastive" and g.lambda or nil,
-    beta = g.model == "vae" and g.beta or nil, inputs = g.inputs, seeds = g.seeds, epochs = cells[1].opts.epochs},
-    runs = runs, summary = summary})
-  print("report written to " .. opts.json)
-end
+  local t0 = os.time()
+  local runs
+  if opts.jobs > 1 then
+    runs = run_workers(cells, math.min(opts.jobs, #cells))
+  else
+    runs = errors.check(sweep.run(cells, {log = log_line}))
+  end
+  local summary = sweep.summary(runs)
+  print(string.format("%d runs (%d cells x %d seeds), %s, %d s", #runs, #summary.cells, opts.seeds, opts.model,
+    os.time() - t0))
+  print(sweep.table(summary))
+  if opts.json then
+    local g = grid_of(opts)
+    errors.check(report.write_json(opts.json, {grid = {model = g.model, latent = g.latent,
+      lambda = g.model ~= "vae" and g.lambda or nil, beta = g.model == "vae" and g.beta or nil, inputs = g.inputs,
+      seeds = g.seeds, epochs = cells[1].opts.epochs}, runs = runs, summary = summary}))
+    print("report written to " .. opts.json)
+  end
+end)

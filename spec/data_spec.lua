@@ -1,10 +1,11 @@
 -- semeq.data: loaders on the shared data and on small fixtures written here, filters,
--- splits and representations.
+-- splits; semeq.settings.represent: representations of settings.
 local T = require "semeq.tensor"
 local data = require "semeq.data"
+local settings = require "semeq.settings"
 local f = data.filters
 local sp = data.split
-local rep = data.represent
+local rep = require "semeq.settings.represent"
 
 local function write(path, text)
   local fh = assert(io.open(path, "wb"))
@@ -13,8 +14,9 @@ local function write(path, text)
 end
 
 local function have(kind)
-  local ok, err = pcall(data.load, kind)
-  return ok, err
+  local ds, err = data.load(kind)
+  if not ds then return false, err end
+  return true, ds
 end
 
 -- A SAFE row with the given id, term, user and 13 parameter strings.
@@ -99,7 +101,7 @@ describe("semeq.data loaders", function()
   it("loads the HuggingFace JSON Lines export, ordering bands by their keys", function()
     local path = os.tmpname() .. ".jsonl"
     local keys, vals, rkeys, rvals = {}, {}, {}, {}
-    local centres = require("semeq.data.audealize").centres
+    local centres = settings.graphic.centres
     for j = 1, 40 do
       keys[j] = string.format('"RSC_%dHz_band"', centres[j])
       vals[j] = tostring(j / 10)
@@ -134,19 +136,19 @@ describe("semeq.data loaders", function()
   it("names the file and line of a malformed JSON file", function()
     local path = os.tmpname()
     write(path, '[\n {"word": "x",\n  oops}\n]')
-    local ok, err = pcall(data.load, "audealize", path)
-    assert.is_false(ok)
+    local ds, err = data.load("audealize", path)
+    assert.is_nil(ds)
     -- the third line is "  oops}"; cJSON stops within it
-    assert.matches("^read_json: " .. path:gsub("%p", "%%%0") .. ":3: malformed JSON at byte 2[0-5]$", err)
+    assert.matches("^" .. path:gsub("%p", "%%%0") .. ":3: malformed JSON at byte 2[0-5]$", err)
     os.remove(path)
   end)
 
   it("rejects a SocialFX file without the documented header", function()
     local path = os.tmpname()
     write(path, "word,lang\nwarm,English\n")
-    local ok, err = pcall(data.load, "socialfx", path)
-    assert.is_false(ok)
-    assert.are.equal("data.load: " .. path .. ":1: expected the SocialFX header of 43 names starting with 'descriptor', "
+    local ds, err = data.load("socialfx", path)
+    assert.is_nil(ds)
+    assert.are.equal(path .. ":1: expected the SocialFX header of 43 names starting with 'descriptor', "
       .. "got 2 names starting with 'word'", err)
     os.remove(path)
   end)
@@ -165,21 +167,20 @@ describe("semeq.data loaders", function()
     local p = io.popen(string.format("cd / && SEMEQ_DATA=/nonexistent:%s %s -e '%s' 2>&1", dir, bin, code))
     assert.are.equal(dir .. "/SAFEEqualiserUserData.csv\n", p:read("a"))
     p:close()
-    code = [[local ok, e = pcall(require("semeq.data").load, "safe") print(e)]]
+    code = [[local ds, e = require("semeq.data").load("safe") print(e)]]
     p = io.popen(string.format("cd / && SEMEQ_DATA=/nonexistent %s -e '%s' 2>&1", bin, code))
     local msg = p:read("a")
     p:close()
-    assert.matches("^data: SAFEEqualiserUserData.csv not found; searched /nonexistent, ./data, ../shared/data "
+    assert.matches("^SAFEEqualiserUserData.csv not found; searched /nonexistent, ./data, ../shared/data "
       .. "%(set SEMEQ_DATA to its directory%)%. Get it from the SAFE project", msg)
   end)
 
   it("says where it looked for a missing dataset", function()
-    local ok, err = pcall(data.find, "no_such_dataset.csv", "nowhere")
-    assert.is_false(ok)
-    assert.matches("^data: no_such_dataset.csv not found; searched .*%./data, %.%./shared/data", err)
+    local path, err = data.find("no_such_dataset.csv", "nowhere")
+    assert.is_nil(path)
+    assert.matches("^no_such_dataset.csv not found; searched .*%./data, %.%./shared/data", err)
     assert.matches("Get it from nowhere$", err)
-    assert.has_error(function() data.load("safe", "/nonexistent/x.csv") end,
-      "data.load: cannot open safe dataset '/nonexistent/x.csv'")
+    assert.are.same({nil, "cannot open safe dataset '/nonexistent/x.csv'"}, {data.load("safe", "/nonexistent/x.csv")})
     assert.has_error(function() data.load("midi") end,
       "data.load: unknown kind 'midi' (expected safe, audealize or socialfx)")
   end)
@@ -245,18 +246,20 @@ describe("semeq.data filters", function()
 end)
 
 describe("semeq.data splits", function()
-  it("draws seeded permutations from the interpreter's RNG", function()
-    local core = require "semeq.data.core"
+  it("draws seeded permutations and resamples from the interpreter's RNG", function()
+    local list = require "semeq.util.list"
     T.manualSeed(42)
-    local a = core.permutation(50)
+    local a = list.permutation(50)
     T.manualSeed(42)
-    assert.are.same(a, core.permutation(50))
+    assert.are.same(a, list.permutation(50))
+    T.manualSeed(42)
+    assert.are.same(a, T.randperm(50):totable()) -- one permutation: the tensor's
     local sorted = {table.unpack(a)}
     table.sort(sorted)
-    for i = 1, 50 do assert.are.equal(i, sorted[i]) end
-    local s = core.sample(3, 100)
-    for _, v in ipairs(s) do assert.is_true(v >= 1 and v <= 3) end
-    assert.has_error(function() core.sample(0, 1) end)
+    for i = 1, 50 do assert.are.equal(i, sorted[i]); assert.are.equal("integer", math.type(a[i])) end
+    local s = T.randint(3, 100):totable()
+    for _, v in ipairs(s) do assert.is_true(v >= 1 and v <= 3 and v == math.floor(v)) end
+    assert.has_error(function() T.randint(0, 1) end)
   end)
 
   local function set(list)
@@ -306,8 +309,8 @@ describe("semeq.data splits", function()
   it("refuses a user split of data without users", function()
     local ds = toy()
     ds.records[3].user = nil
-    assert.has_error(function() sp.by_user(ds, {test = 0.2}) end,
-      "split.by_user: record 3 has no user id (split this dataset by rows)")
+    assert.are.same({nil, "split.by_user: record 3 has no user id (split this dataset by rows)"},
+      {sp.by_user(ds, {test = 0.2})})
   end)
 
   it("makes k folds whose test sets partition the data", function()
@@ -331,15 +334,15 @@ describe("semeq.data splits", function()
     local path = dir .. "/split.json"
     local s = sp.stratified(f.min_examples(2)(toy()), {seed = 9})
     s.train[#s.train + 1] = "id \"quoted\""
-    sp.save(s, path)
+    assert.is_true(sp.save(s, path))
     assert.are.same(s, sp.load(path))
     local p = io.popen("ls " .. dir)
     assert.are.equal("split.json\n", p:read("a"))
     p:close()
     os.remove(path)
     os.remove(dir)
-    assert.has_error(function() sp.load("/nonexistent/split.json") end,
-      "read_json: /nonexistent/split.json: No such file or directory")
+    assert.are.same({nil, "/nonexistent/split.json: No such file or directory"},
+      {sp.load("/nonexistent/split.json")})
   end)
 end)
 
@@ -360,7 +363,7 @@ describe("semeq.data representations", function()
   it("agrees with an independent evaluation of the cookbook formulas", function()
     local oracle = require "spec.support.cookbook"
     local p = {6, 80, -4, 300, 0.7, 3, 2000, 2, -6, 6000, 4, 5, 9000}
-    local a, grid = rep.response(T.new {p}), rep.grid()
+    local a, grid = rep.response(T.new {p}), settings.grid()
     local designed = oracle.design(oracle.safe(p), 44100)
     for k = 1, grid:numel() do
       assert.is_true(math.abs(a[1][k] - oracle.db_designed(designed, 44100, grid[k])) < 1e-3)
@@ -368,7 +371,7 @@ describe("semeq.data representations", function()
   end)
 
   it("builds the default 64-point grid and the 40-band curve", function()
-    local g = rep.grid()
+    local g = settings.grid()
     assert.are.equal(64, g:numel())
     assert.is_true(math.abs(g[1] - 20) < 1e-4 and math.abs(g[64] - 20000) < 1e-2)
     assert.are.same({1, 40}, rep.curve40(flat):size())

@@ -7,7 +7,7 @@
 local T = require "semeq.tensor"
 local eq = require "semeq.eq"
 local audio = require "semeq.audio"
-local eqfile = require "semeq.eqfile"
+local eqfile = require "semeq.process"
 
 local SOX = "/usr/bin/sox"
 local have_sox = io.open(SOX, "rb") ~= nil

@@ -30,11 +30,10 @@ local function dropped_at(ds, line)
   end
 end
 
--- The exact message of the error fn raises (busted's has_error strips a "name:line: "
--- prefix, which would eat the "path:line: " that these messages carry).
-local function raises(expected, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error: " .. expected)
+-- fn(...) fails as environment failures do: nil and exactly this message.
+local function fails(expected, fn, ...)
+  local value, err = fn(...)
+  assert.is_nil(value, "expected nil, " .. expected)
   assert.are.equal(expected, err)
 end
 
@@ -100,9 +99,9 @@ describe("CSV loading (SAFE)", function()
 
   it("reports an empty file as an error naming it", function()
     local p = file("empty.csv", "")
-    raises("data.load: " .. p .. ": empty file", data.load, "safe", p)
+    fails(p .. ": empty file", data.load, "safe", p)
     local blank = file("blank.csv", "\n\n")
-    raises("data.load: " .. blank .. ": empty file", data.load, "safe", blank)
+    fails(blank .. ": empty file", data.load, "safe", blank)
   end)
 
   it("still loads a file whose rows are all dropped (the reasons are the result)", function()
@@ -131,20 +130,20 @@ describe("CSV loading (SAFE)", function()
   end)
 
   it("reports a directory and a missing file by path", function()
-    raises("read_csv: " .. dir .. ": Is a directory", data.load, "safe", dir)
-    raises("data.load: cannot open safe dataset '" .. dir .. "/none.csv'", data.load, "safe", dir .. "/none.csv")
+    fails(dir .. ": Is a directory", data.load, "safe", dir)
+    fails("cannot open safe dataset '" .. dir .. "/none.csv'", data.load, "safe", dir .. "/none.csv")
   end)
 end)
 
 describe("CSV loading (SocialFX)", function()
   it("raises on an empty file, naming it", function()
     local p = file("sfx_empty.csv", "")
-    raises("data.load: " .. p .. ": empty file", data.load, "socialfx", p)
+    fails(p .. ": empty file", data.load, "socialfx", p)
   end)
 
   it("raises on a wrong header, naming the file and its line", function()
     local p = file("sfx_header.csv", "\n\nword,a,b\n")
-    raises("data.load: " .. p .. ":3: expected the SocialFX header of 43 names starting with 'descriptor', "
+    fails(p .. ":3: expected the SocialFX header of 43 names starting with 'descriptor', "
       .. "got 3 names starting with 'word'", data.load, "socialfx", p)
   end)
 end)
@@ -153,27 +152,27 @@ describe("JSON loading", function()
   it("reports truncated JSON with the file, line and byte offset", function()
     local p = file("trunc.json", '[\n  {"word": "warm",\n  "settings": [1, 2')
     -- 40 bytes; cJSON stops at the last one (0-based 39), on line 3
-    raises("read_json: " .. p .. ":3: malformed JSON at byte 39", data.load, "audealize", p)
+    fails(p .. ":3: malformed JSON at byte 39", data.load, "audealize", p)
   end)
 
   it("reports trailing garbage after the value", function()
     local p = file("trailing.json", '[]\n]')
-    raises("read_json: " .. p .. ":2: malformed JSON at byte 3", core.read_json, p)
+    fails(p .. ":2: malformed JSON at byte 3", core.read_json, p)
   end)
 
   it("raises when the document is not an array, naming the file", function()
     local p = file("object.json", '{"word": "warm"}')
-    raises("data.load: " .. p .. ": expected a JSON array of words", data.load, "audealize", p)
+    fails(p .. ": expected a JSON array of words", data.load, "audealize", p)
     local mixed = file("mixed.json", '{"1": {"word": "warm"}, "x": 2}')
-    raises("data.load: " .. mixed .. ": expected a JSON array of words", data.load, "audealize", mixed)
+    fails(mixed .. ": expected a JSON array of words", data.load, "audealize", mixed)
     local number = file("number.json", '42')
-    raises("data.load: " .. number .. ": expected a JSON array of words", data.load, "audealize", number)
+    fails(number .. ": expected a JSON array of words", data.load, "audealize", number)
   end)
 
   it("raises on an empty array or object, naming the file", function()
     for _, text in ipairs {"[]", "{}"} do
       local p = file("empty.json", text)
-      raises("data.load: " .. p .. ": expected a non-empty JSON array of words", data.load, "audealize", p)
+      fails(p .. ": expected a non-empty JSON array of words", data.load, "audealize", p)
     end
   end)
 
@@ -201,7 +200,7 @@ describe("JSON loading", function()
   end)
 
   it("drops a huge number (1e999) instead of loading inf", function()
-    -- decode_json reads 1e999 as inf (without the integer cast that was undefined
+    -- the JSON codec reads 1e999 as inf (without the integer cast that was undefined
     -- behaviour, see spec/fuzz/repro/json_float_cast_inf.json); the loader drops it.
     local good = {}
     for j = 1, 40 do good[j] = "0.5" end
@@ -216,7 +215,7 @@ describe("JSON loading", function()
   end)
 
   it("keeps large but finite numbers exact and integers as integers", function()
-    local v = core.decode_json('[9007199254740993, 1e300, -0.0, 42]')
+    local v = require("semeq.util.json").decode('[9007199254740993, 1e300, -0.0, 42]')
     assert.are.equal(1e300, v[2])
     assert.are.equal("integer", math.type(v[4]))
     assert.are.equal("float", math.type(v[1])) -- beyond 2^53: kept as a float, not wrapped
@@ -238,18 +237,21 @@ describe("JSON loading", function()
 end)
 
 describe("a recipe that loads a bad file", function()
-  it("exits non-zero with the file and line in the message", function()
+  it("exits 1 with the file and line in one line", function()
     local p = file("recipe_trunc.json", '[\n{"word": ')
-    local out, rc = h.semeq("-e " .. h.quote('require("semeq.data").load("audealize", "' .. p .. '")'))
-    assert.are_not.equal(0, rc)
-    assert.truthy(out:find("read_json: " .. p .. ":2: malformed JSON at byte 10", 1, true), out)
+    local out, rc = h.semeq("scripts/train_filtered.lua --epochs 1 --quiet --data " .. h.quote(p))
+    assert.are.equal(1, rc)
+    assert.are.equal("train_filtered.lua: " .. p .. ":2: malformed JSON at byte 10\n", out)
   end)
 
-  it("exits non-zero for a missing dataset, naming the paths searched", function()
+  it("exits 1 for a missing dataset, naming the paths searched", function()
+    local pw = io.popen("pwd")
+    local cwd = pw:read("l")
+    pw:close()
     local out, rc = h.run("cd " .. h.quote(dir) .. " && SEMEQ_DATA=" .. h.quote(dir .. "/nowhere") .. " "
-      .. h.bin .. " -e " .. h.quote('require("semeq.data").load("safe")'))
-    assert.are_not.equal(0, rc)
-    assert.truthy(out:find("data: SAFEEqualiserUserData.csv not found; searched " .. dir .. "/nowhere, ./data", 1, true), out)
+      .. h.bin .. " " .. h.quote(cwd .. "/scripts/train_filtered.lua") .. " --epochs 1 --quiet")
+    assert.are.equal(1, rc)
+    assert.truthy(out:find("^train_filtered.lua: SAFEEqualiserUserData.csv not found; searched " .. (dir .. "/nowhere, ./data"):gsub("%p", "%%%0")), out)
   end)
 end)
 
@@ -262,12 +264,8 @@ describe("loaded params", function()
   end)
 end)
 
-describe("safetensors model files (nn.load)", function()
-  local ok_nn, nn = pcall(require, "semeq.nn")
-  if not ok_nn then
-    it("needs semeq.nn", function() pending("semeq.nn is not in this build") end)
-    return
-  end
+describe("safetensors model files (models.io.load)", function()
+  local mio = require "semeq.models.io"
 
   -- A file: 8-byte little-endian header length (the real one unless len is given),
   -- the header, then data (six floats by default).
@@ -278,7 +276,7 @@ describe("safetensors model files (nn.load)", function()
   local function w(spec) return '{"w":' .. spec .. '}' end
   local good = w('{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}')
 
-  -- {name, bytes, message after "nn.load: <path>: "}
+  -- {name, bytes, message after "<path>: "}
   local cases = {
     {"empty file", "", "byte 0: file has 0 bytes, less than the 8-byte header length"},
     {"cut inside the length", string.pack("<I8", 10):sub(1, 5), "byte 0: file has 5 bytes, less than the 8-byte header length"},
@@ -305,16 +303,16 @@ describe("safetensors model files (nn.load)", function()
     {"metadata value not a string", st('{"__metadata__":{"a":1},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'), "byte 8: __metadata__ value of 'a' is not a string"},
     {"duplicate tensor name", st('{"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'), "byte 8: tensor 'w' appears twice"},
     {"trailing bytes", st(good, six .. "xxxx"), "byte 89: 4 bytes after the last tensor"},
-    {"config not JSON", st('{"__metadata__":{"config":"{bad"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'), "__metadata__.config: json.decode: bad JSON at byte 2"},
+    {"config not JSON", st('{"__metadata__":{"config":"{bad"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'), "__metadata__.config: bad JSON at byte 2"},
   }
 
   for i, c in ipairs(cases) do
     it("rejects: " .. c[1], function()
       local p = string.format("%s/st_%02d.safetensors", dir, i)
       h.write(p, c[2])
-      local ok, err = pcall(nn.load, p)
-      assert.is_false(ok)
-      local prefix = "nn.load: " .. p .. ": "
+      local model, err = mio.load(p)
+      assert.is_nil(model)
+      local prefix = p .. ": "
       assert.are.equal(prefix .. c[3], err:sub(1, #prefix + #c[3]))
     end)
   end
@@ -322,29 +320,29 @@ describe("safetensors model files (nn.load)", function()
   it("loads the well-formed file the cases are cut from", function()
     local p = dir .. "/st_good.safetensors"
     h.write(p, st(good))
-    local tensors = nn.load(p)
+    local tensors = mio.load(p)
     assert.are.same({{1, 2, 3}, {4, 5, 6}}, tensors.w:totable())
   end)
 
   it("names the file when its config names an unknown model", function()
     local p = dir .. "/st_kind.safetensors"
     h.write(p, st('{"__metadata__":{"config":"{\\"kind\\":\\"zzz\\"}"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'))
-    raises("nn.load: " .. p .. ": models.build: unknown model kind 'zzz'", nn.load, p)
+    fails(p .. ": unknown model kind 'zzz' (known: beta_vae, classifier, contrastive_ae)", mio.load, p)
   end)
 
   it("names a directory and a missing file", function()
-    raises("nn.load: " .. dir .. ": cannot open (not a readable file)", nn.load, dir)
-    local ok, err = pcall(nn.load, dir .. "/none.safetensors")
-    assert.is_false(ok)
-    assert.truthy(err:find("^nn%.load: " .. (dir .. "/none.safetensors"):gsub("%p", "%%%0") .. ": cannot open"), err)
+    fails(dir .. ": cannot open (not a readable file)", mio.load, dir)
+    local model, err = mio.load(dir .. "/none.safetensors")
+    assert.is_nil(model)
+    assert.truthy(err:find("^" .. (dir .. "/none.safetensors"):gsub("%p", "%%%0") .. ": cannot open"), err)
   end)
 
   it("makes a recipe exit non-zero with the file and byte offset", function()
     local p = dir .. "/st_recipe.safetensors"
     h.write(p, st(good):sub(1, 30))
-    local out, rc = h.semeq("-e " .. h.quote('require("semeq.nn").load("' .. p .. '")'))
-    assert.are_not.equal(0, rc)
-    assert.truthy(out:find("nn.load: " .. p .. ": byte 0: header length 57 exceeds the 22 bytes that follow", 1, true), out)
+    local out, rc = h.semeq("scripts/generate.lua --term warm --model " .. h.quote(p))
+    assert.are.equal(1, rc)
+    assert.are.equal("generate.lua: " .. p .. ": byte 0: header length 57 exceeds the 22 bytes that follow\n", out)
   end)
 end)
 
@@ -375,9 +373,9 @@ describe("sound files (semeq.audio)", function()
     it("reports " .. c[1] .. " with the file name", function()
       local p = dir .. "/" .. c[2]
       h.write(p, c[3](bytes()))
-      local ok, err = pcall(audio.open, p)
-      assert.is_false(ok)
-      assert.truthy(err:find("audio.open: " .. p .. ": " .. c[4], 1, true), err)
+      local f, err = audio.open(p)
+      assert.is_nil(f)
+      assert.truthy(err:find(p .. ": " .. c[4], 1, true), err)
     end)
   end
 
@@ -392,7 +390,7 @@ describe("sound files (semeq.audio)", function()
   it("reports a WAV cut inside its data with the frames there and the frames declared", function()
     local p = dir .. "/short.wav"
     h.write(p, bytes():sub(1, #bytes() - 100)) -- 50 of the 400 16-bit frames are gone
-    raises("audio.read: " .. p .. ": truncated: 350 of 400 frames", audio.read, p)
+    fails(p .. ": truncated: 350 of 400 frames", audio.read, p)
   end)
 
   it("streams a cut WAV block by block and fails on the block that reaches the cut", function()
@@ -401,7 +399,7 @@ describe("sound files (semeq.audio)", function()
     local f = audio.open(p)
     assert.are.equal(350, f:info().frames) -- libsndfile counts only the frames that are there
     for _ = 1, 3 do assert.are.equal(100, f:read(100):size(1)) end
-    raises("reader:read: " .. p .. ": truncated: 350 of 400 frames", f.read, f, 100)
+    fails(p .. ": truncated: 350 of 400 frames", f.read, f, 100)
     f:close()
   end)
 
@@ -432,7 +430,7 @@ describe("sound files (semeq.audio)", function()
     local out, rc = h.semeq("scripts/apply.lua " .. h.quote(p) .. " " .. h.quote(dir .. "/zero_out.wav")
       .. " --params 3,100,2,500,1,0,1000,1,-2,2000,1,1,3000")
     assert.are.equal(1, rc)
-    assert.truthy(out:find("apply.lua: failed: audio.open: " .. p .. ": Format not recognised", 1, true), out)
+    assert.truthy(out:find("apply.lua: failed: " .. p .. ": Format not recognised", 1, true), out)
     assert.is_nil(h.read(dir .. "/zero_out.wav"))
   end)
 end)

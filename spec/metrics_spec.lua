@@ -63,14 +63,19 @@ describe("semeq.metrics", function()
     assert.is_true(close(metrics.macro_f1({"a", "a", "b", "c"}, {"a", "b", "b", "b"}), (2 / 3 + 0.5) / 3, 1e-12))
   end)
 
-  it("measures reconstruction error on responses", function()
-    local P = T.new {{0, 100, 0, 1000, 1, 0, 2000, 1, 0, 5000, 1, 0, 8000}}
+  it("measures reconstruction error as RMS dB per row of two sets of responses", function()
+    local represent = require "semeq.settings.represent"
+    local P = T.new {{0, 100, 0, 1000, 1, 0, 2000, 1, 0, 5000, 1, 0, 8000}, {0, 100, 0, 1000, 1, 0, 2000, 1, 0, 5000, 1, 0, 8000}}
     local Q = P:clone()
-    Q[1][3] = 6  -- a +6 dB peak at 1 kHz
-    local e = metrics.reconstruction_error(P, Q)
-    assert.is_true(e.max > 5 and e.max <= 6 + 1e-4)
-    assert.is_true(e.mean > 0 and e.mean < e.p95 and e.p95 <= e.max)
-    assert.are.equal(0, metrics.reconstruction_error(P, P).max)
+    Q[1][3] = 6  -- a +6 dB peak at 1 kHz in the first row only
+    local e = metrics.rms_db(represent.response(P), represent.response(Q))
+    assert.is_true(e.per_row[1] > 0.5 and e.per_row[1] < 6)
+    assert.are.equal(0, e.per_row[2])
+    assert.is_true(math.abs(e.mean - e.per_row[1] / 2) < 1e-9)
+    assert.are.equal(e.per_row[1], e.max)
+    assert.are.equal(0, metrics.rms_db(represent.response(P), represent.response(P)).max)
+    assert.has_error(function() metrics.rms_db(T.zeros(2, 3), T.zeros(3, 2)) end,
+      "rms_db: expected two [n x m] tensors of the same shape, got [2x3] and [3x2]")
   end)
 
   it("bootstraps a confidence interval that contains the estimate, reproducibly", function()
@@ -98,17 +103,18 @@ describe("semeq.metrics", function()
       pending("/usr/bin/python3 has no sklearn: comparison skipped")
       return
     end
-    local ok, data = pcall(require, "semeq.data")
-    local found, ds = pcall(data.load, "safe")
-    if not (ok and found) then
-      pending("SAFE data not found: " .. tostring(ds))
+    local data = require "semeq.data"
+    local ds, why = data.load("safe")
+    if not ds then
+      pending("SAFE data not found: " .. tostring(why))
       return
     end
     local sp = data.split
     ds = ds:subset(function(r) return r.key == "warm" or r.key == "bright" end)
     local train, test = sp.apply(ds, sp.stratified(ds, {test = 0.3, seed = 11}))
-    local Rtr = data.represent.response(train:params())
-    local Rte = data.represent.response(test:params())
+    local represent = require "semeq.settings.represent"
+    local Rtr = represent.response(train:params())
+    local Rte = represent.response(test:params())
     local R = T.cat({Rtr, Rte}, 1)
     local ytr, yte = train:labels(), test:labels()
     local y = {}

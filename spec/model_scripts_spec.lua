@@ -4,7 +4,7 @@ local H = require "spec.helpers"
 local tiny = require "spec.support.tiny_models"
 local nn = require "semeq.nn"
 local eq = require "semeq.eq"
-local represent = require "semeq.data.represent"
+local represent = require "semeq.settings.represent"
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -13,7 +13,7 @@ local function read(path)
   return s
 end
 
-local function json(path) return nn.json.decode(read(path)) end
+local function json(path) return require("semeq.util.json").decode(read(path)) end
 
 -- Runs a script; returns stdout, stderr and the exit code apart.
 local function script(name, args)
@@ -63,7 +63,7 @@ describe("scripts that read a semantic model", function()
       close(j.steps[1].params, safe_sm:eq_for("warm").params, 1e-5)
       close(j.steps[4].params, safe_sm:eq_for("bright").params, 1e-5)
       close(j.steps[2].params, safe_sm:eq_for(safe_sm:interpolate("warm", "bright", 1 / 3)).params, 1e-5)
-      local grid = represent.grid()
+      local grid = require("semeq.settings").grid()
       close(j.steps[3].response_db, eq.response("safe", j.steps[3].params, grid):totable(), 1e-4)
       close(j.freqs, grid:totable(), 1e-4)
       assert.are.equal(4, count(read(dir .. "/i.svg"), "<polyline"))
@@ -84,11 +84,13 @@ describe("scripts that read a semantic model", function()
       _, err, code = script("interpolate.lua", ("--model %s --from warm --to hot"):format(safe))
       assert.are.same({2, "interpolate.lua: unknown term 'hot'; this model knows: bright, warm (see --help)\n"}, {code, err})
       _, err, code = script("interpolate.lua", ("--model %s --from warm --to bright --steps 1"):format(safe))
-      assert.are.same({2, "interpolate.lua: --steps must be >= 2 (see --help)\n"}, {code, err})
+      assert.are.same({2, "interpolate.lua: --steps: the value must be >= 2, got 1 (see --help)\n"}, {code, err})
+      _, err, code = script("interpolate.lua", ("--model %s --from Warm --to ' BRIGHT '"):format(safe))
+      assert.are.equal(0, code, err) -- words are folded as the training data's terms were
       _, err, code = script("interpolate.lua", ("--model %s --from warm"):format(safe))
       assert.are.same({2, "interpolate.lua: give both --from and --to (see --help)\n"}, {code, err})
       _, err, code = script("interpolate.lua", ("--model %s --from warm --to bright"):format(dir .. "/none.safetensors"))
-      assert.are.same({1, ("interpolate.lua: nn.load: %s/none.safetensors: cannot open (not a readable file)\n"):format(dir)},
+      assert.are.same({1, ("interpolate.lua: %s/none.safetensors: cannot open (not a readable file)\n"):format(dir)},
         {code, err})
     end)
   end)
@@ -168,7 +170,7 @@ describe("scripts that read a semantic model", function()
 
     it("refuses a grid on a 4-D model and needs exactly one mode", function()
       local _, err, code = script("explore.lua", ("--model %s --grid 3"):format(sfx))
-      assert.are.same({2, "explore.lua: latent.grid: needs a 2-D latent space, this model's has 4 dimensions (see --help)\n"},
+      assert.are.same({2, "explore.lua: --grid needs a 2-D latent space; this model's has 4 dimensions (use --samples) (see --help)\n"},
         {code, err})
       _, err, code = script("explore.lua", ("--model %s"):format(safe))
       assert.are.same({2, "explore.lua: give one of --samples N or --grid K (see --help)\n"}, {code, err})

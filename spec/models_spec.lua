@@ -74,7 +74,7 @@ describe("training a zoo model", function()
   -- A few Adam steps of reconstruction + contrastive loss, with dropout on.
   local function run(steps)
     T.manualSeed(45)
-    local optim = require "semeq.optim"
+    local optim = require "semeq.train.optim"
     local m = models.contrastive_ae{input = 13, latent = 4, widths = {16, 8}, proj = 8}
     local x, labels = T.rand(12, 13), T.new{1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3}
     local mse, con = nn.MSECriterion(), nn.ContrastiveCriterion(0.1)
@@ -111,8 +111,9 @@ describe("models.beta_vae", function()
     T.manualSeed(46)
     local m = models.beta_vae{input = 13, latent = 3, hidden = 16, beta = 0.01}
     local path = os.tmpname()
-    nn.save(m, path)
-    local back = nn.load(path)
+    local mio = require "semeq.models.io"
+    assert.is_true(mio.save(m, path))
+    local back = assert(mio.load(path))
     os.remove(path)
     m:evaluate(); back:evaluate()
     local x = T.rand(4, 13)
@@ -145,7 +146,8 @@ describe("models.classifier and models.build", function()
     local m = models.build{kind = "classifier", latent = 4, classes = 3, hidden = 8}
     assert.are.same({2, 3}, m:forward(T.randn(2, 4)):size())
     assert.are.equal(lin(4, 8) + lin(8, 3), m:nparams())
-    assert.has_error(function() models.build{kind = "nope"} end, "models.build: unknown model kind 'nope'")
+    assert.has_error(function() models.build{kind = "nope"} end,
+      "models.build: unknown model kind 'nope' (known: beta_vae, classifier, contrastive_ae)")
   end)
 
   it("passes a gradient check", function()

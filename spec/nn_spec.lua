@@ -2,7 +2,7 @@
 -- reuse, train/eval modes, container error positions, and small learning problems.
 local T = require "semeq.tensor"
 local nn = require "semeq.nn"
-local optim = require "semeq.optim"
+local optim = require "semeq.train.optim"
 local jacobian = require "semeq.nn.jacobian"
 
 -- Inputs kept away from the ReLU kink so that central differences are valid.

@@ -1,7 +1,7 @@
 -- Optimisers over a flat buffer: update formulas (PyTorch's), clipping, schedules, samplers.
 local T = require "semeq.tensor"
-local optim = require "semeq.optim"
-local sampler = require "semeq.sampler"
+local optim = require "semeq.train.optim"
+local sampler = require "semeq.train.sampler"
 
 local function near(a, b) return math.abs(a - b) <= 1e-5 * math.max(1, math.abs(b)) end
 

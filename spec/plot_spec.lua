@@ -1,7 +1,7 @@
 -- semeq.plot: SVG files that are well formed, readable (titles, axes, ticks, units)
 -- and written atomically; the SAFE example runs end to end.
 local T = require "semeq.tensor"
-local plot = require "semeq.plot"
+local plot = require "semeq.eval.plot"
 
 local function tmpdir()
   local d = os.tmpname()
@@ -38,7 +38,7 @@ local function balanced(svg)
   return #stack == 0
 end
 
-describe("semeq.plot", function()
+describe("semeq.eval.plot", function()
   it("draws a latent map of 2-D points with centroids and a legend", function()
     local dir = tmpdir()
     local X = T.new {{0, 0}, {1, 1}, {5, 5}, {6, 5}, {6, 6}}
@@ -93,13 +93,13 @@ describe("semeq.plot", function()
   end)
 
   it("names the file it cannot write", function()
-    assert.has_error(function() plot.loss({a = {1, 2}}, "/nonexistent/dir/x.svg") end,
-      "loss: cannot write /nonexistent/dir/x.svg: No such file or directory")
+    assert.are.same({nil, "cannot write /nonexistent/dir/x.svg: No such file or directory"},
+      {plot.loss({a = {1, 2}}, "/nonexistent/dir/x.svg")})
   end)
 
   it("runs examples/safe_pca_map.lua through the interpreter", function()
     local bin = os.getenv("SEMEQ_BIN") or "build/semeq"
-    local ok_data = pcall(function() require("semeq.data").load("safe") end)
+    local ok_data = require("semeq.data").load("safe") ~= nil
     if not ok_data then return pending("SAFE data not found") end
     local dir = tmpdir()
     local out = dir .. "/safe.svg"

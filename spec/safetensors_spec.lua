@@ -2,6 +2,9 @@
 local T = require "semeq.tensor"
 local nn = require "semeq.nn"
 local models = require "semeq.models"
+local mio = require "semeq.models.io"
+local json = require "semeq.util.json"
+local safetensors = require "semeq.safetensors"
 
 local function tmpname()
   local p = os.tmpname()
@@ -22,7 +25,7 @@ local function write(path, s)
   f:close()
 end
 
-describe("nn.save / nn.load", function()
+describe("models.io.save / models.io.load", function()
   local path
   before_each(function() T.manualSeed(31); path = tmpname() end)
   after_each(function() os.remove(path) end)
@@ -32,76 +35,87 @@ describe("nn.save / nn.load", function()
     m:evaluate()
     local x = T.rand(5, 13)
     local want = m:forward(x):clone()
-    nn.save(m, path, {vocabulary = {"warm", "bright"}, note = "hi"})
-    local back, meta = nn.load(path)
+    assert.is_true(mio.save(m, path, {vocabulary = {"warm", "bright"}, note = "hi"}))
+    local back, meta = mio.load(path)
     back:evaluate()
     assert.is_true(T.allclose(back:forward(x), want, 0, 0))
     assert.are.equal("hi", meta.note)
-    assert.are.same({"warm", "bright"}, nn.json.decode(meta.vocabulary))
-    assert.are.same(m.config, nn.json.decode(meta.config))
+    assert.are.same({"warm", "bright"}, json.decode(meta.vocabulary))
+    assert.are.same(m.config, json.decode(meta.config))
   end)
 
   it("uses PyTorch state-dict names and an 8-byte aligned header", function()
     local m = nn.Sequential():add(nn.Linear(3, 2)):add(nn.ReLU()):add(nn.LayerNorm(2))
-    nn.save(m, path)
+    mio.save(m, path)
     local s = read(path)
     local n = string.unpack("<I8", s)
     assert.are.equal(0, n % 8)
-    local header = nn.json.decode(s:sub(9, 8 + n))
+    local header = json.decode(s:sub(9, 8 + n))
     assert.are.same({2, 3}, header["0.weight"].shape)
     assert.are.equal("F32", header["2.bias"].dtype)
     assert.is_nil(header["1.weight"])
-    local tensors = nn.load(path)
+    local tensors = mio.load(path)
     assert.is_true(T.allclose(tensors["0.weight"], m:get(1).weight, 0, 0))
   end)
 
   it("rejects a truncated file, naming the file and the byte offset", function()
-    nn.save(nn.Linear(3, 2), path)
+    mio.save(nn.Linear(3, 2), path)
     local s = read(path)
     write(path, s:sub(1, #s - 3))
-    local ok, err = pcall(nn.load, path)
-    assert.is_false(ok)
+    local back, err = mio.load(path)
+    assert.is_nil(back)
     assert.is_truthy(err:find(path, 1, true))
     assert.is_truthy(err:find("byte %d+: tensor 'bias' data_offsets"))
     write(path, s:sub(1, 4))
-    ok, err = pcall(nn.load, path)
-    assert.are.equal("nn.load: " .. path .. ": byte 0: file has 4 bytes, less than the 8-byte header length", err)
+    assert.are.same({nil, path .. ": byte 0: file has 4 bytes, less than the 8-byte header length"},
+      {mio.load(path)})
   end)
 
   it("rejects a corrupted header and a wrong shape", function()
-    nn.save(nn.Linear(3, 2), path)
+    mio.save(nn.Linear(3, 2), path)
     local s = read(path)
     write(path, s:sub(1, 8) .. "x" .. s:sub(10))
-    local ok, err = pcall(nn.load, path)
-    assert.is_false(ok)
-    assert.is_truthy(err:find("nn.load: " .. path .. ": byte %d+: header is not valid JSON"))
+    local back, err = mio.load(path)
+    assert.is_nil(back)
+    assert.is_truthy(err:find(path .. ": byte %d+: header is not valid JSON"))
     write(path, (s:gsub("%[2,3%]", "[3,2]", 1)))
-    local tensors = nn.load(path) -- still a valid file: the shape changed, the bytes did not
+    local tensors = mio.load(path) -- still a valid file: the shape changed, the bytes did not
     assert.are.same({3, 2}, tensors.weight:size())
   end)
 
   it("returns the raw tensors of a file without a model config", function()
-    require("semeq.nn.io").save(path, {"a", "b"}, {T.ones(2, 2), T.zeros(3)}, {note = "raw"})
-    local tensors, meta = nn.load(path)
+    assert.is_true(safetensors.save(path, {"a", "b"}, {T.ones(2, 2), T.zeros(3)}, {note = "raw"}))
+    local tensors, meta = mio.load(path)
     assert.are.same({{1, 1}, {1, 1}}, tensors.a:totable())
     assert.are.same({3}, tensors.b:size())
     assert.are.equal("raw", meta.note)
   end)
 
-  it("names a missing file", function()
-    assert.has_error(function() nn.load("/nonexistent/m.safetensors") end,
-      "nn.load: /nonexistent/m.safetensors: cannot open (not a readable file)")
+  it("names a missing file and an unwritable one", function()
+    assert.are.same({nil, "/nonexistent/m.safetensors: cannot open (not a readable file)"},
+      {mio.load("/nonexistent/m.safetensors")})
+    local ok, err = mio.save(nn.Linear(2, 2), "/nonexistent/m.safetensors")
+    assert.is_nil(ok)
+    assert.truthy(err:find("/nonexistent/m.safetensors", 1, true), err)
+  end)
+
+  it("raises on arguments that are not a model or a path", function()
+    assert.has_error(function() mio.save({}, path) end, "models.io.save: expected an nn model (with stateDict), got table")
+    assert.has_error(function() mio.save(nn.Linear(2, 2), 5) end, "models.io.save: path must be a string")
+    assert.has_error(function() mio.load(5) end, "models.io.load: path must be a string")
   end)
 
   it("refuses weights that do not fit the model of the config", function()
     local m = models.classifier{latent = 4, classes = 3}
-    nn.save(m, path, {config = {kind = "classifier", latent = 5, classes = 3}})
-    assert.has_error(function() nn.load(path) end,
-      "nn.load: " .. path .. ": tensor '0.weight' has shape [3x4], the model needs [3x5]")
+    assert.is_true(mio.save(m, path, {config = {kind = "classifier", latent = 5, classes = 3}}))
+    assert.are.same({nil, path .. ": tensor '0.weight' has shape [3x4], the model needs [3x5]"}, {mio.load(path)})
+    assert.is_true(mio.save(m, path, {config = {kind = "zzz"}}))
+    assert.are.same({nil, path .. ": unknown model kind 'zzz' (known: beta_vae, classifier, contrastive_ae)"},
+      {mio.load(path)})
   end)
 
   it("writes through a temporary file and leaves no temporary behind", function()
-    nn.save(nn.Linear(2, 2), path)
+    mio.save(nn.Linear(2, 2), path)
     local dir, base = path:match("^(.*)/([^/]*)$")
     local p = io.popen("ls '" .. dir .. "'")
     local listing = p:read("a")
@@ -115,7 +129,7 @@ describe("nn.save / nn.load", function()
       return
     end
     local m = models.classifier{latent = 3, classes = 2, hidden = 4}
-    nn.save(m, path)
+    mio.save(m, path)
     local script = [[
 import json, struct, sys, numpy as np
 b = open(sys.argv[1], "rb").read()
@@ -164,9 +178,9 @@ for k in sorted(h):
     m:evaluate()
     local x = T.rand(3, 13)
     local want = m:forward(x):view(-1):totable()
-    nn.save(m, path)
+    mio.save(m, path)
     local xpath = tmpname()
-    require("semeq.nn.io").save(xpath, {"x"}, {x})
+    assert.is_true(safetensors.save(xpath, {"x"}, {x}))
     local p = io.popen("/usr/bin/python3 spec/support/torch_ae.py " .. path .. " " .. xpath .. " 2>&1")
     local out = p:read("a")
     p:close()

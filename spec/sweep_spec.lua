@@ -2,11 +2,11 @@
 local H = require "spec.helpers"
 local nn = require "semeq.nn"
 local data = require "semeq.data"
-local sweep = require "semeq.sweep"
+local sweep = require "semeq.recipes.sweep"
 
-local ok_data = pcall(data.find, "SAFEEqualiserUserData.csv")
+local ok_data = data.find("SAFEEqualiserUserData.csv") ~= nil
 
-describe("semeq.sweep", function()
+describe("semeq.recipes.sweep", function()
   it("computes mean and sample sd, skipping missing and NaN values", function()
     local m, sd, n = sweep.mean_sd({1, 2, 3, 0 / 0}, 4)
     assert.are.same({2, 1, 3}, {m, sd, n})
@@ -64,7 +64,7 @@ describe("scripts/sweep.lua", function()
     assert.truthy(out:find("contrastive%s+params%s+2%s+lambda=0.5%s+2%s+%-?%d%.%d%d%d ± %d%.%d%d%d"), out)
     assert.truthy(out:find("contrastive%s+params%s+8%s+lambda=0.5%s+2"), out)
     assert.truthy(out:find("[4/4] contrastive input=params latent=8 lambda=0.5 seed=2", 1, true), out)
-    local r = nn.json.decode(H.read(json))
+    local r = require("semeq.util.json").decode(H.read(json))
     assert.are.same({2, 8}, r.grid.latent)
     assert.are.equal(4, #r.runs)
     local seen = {}
@@ -89,7 +89,7 @@ describe("scripts/sweep.lua", function()
     assert.are.equal(0, rc, out)
     out, rc = H.semeq(args .. H.quote(two) .. " --jobs 2")
     assert.are.equal(0, rc, out)
-    local r1, r2 = nn.json.decode(H.read(one)), nn.json.decode(H.read(two))
+    local r1, r2 = require("semeq.util.json").decode(H.read(one)), require("semeq.util.json").decode(H.read(two))
     assert.are.equal(2, #r2.runs)
     for i = 1, 2 do
       r1.runs[i].seconds, r2.runs[i].seconds = nil, nil
@@ -107,12 +107,15 @@ describe("scripts/sweep.lua", function()
   it("rejects bad grids with a message", function()
     local out, rc = H.semeq("scripts/sweep.lua --latent 2,x")
     assert.are.equal(2, rc)
-    assert.truthy(out:find("sweep.lua: --latent: 'x' is not a number", 1, true), out)
+    assert.truthy(out:find("sweep.lua: --latent: item 2 must be an integer, got 'x'", 1, true), out)
     out, rc = H.semeq("scripts/sweep.lua --latent 2.5")
     assert.are.equal(2, rc)
-    assert.truthy(out:find("sweep.lua: --latent: '2.5' is not a positive integer", 1, true), out)
+    assert.truthy(out:find("sweep.lua: --latent: item 1 must be an integer, got '2.5'", 1, true), out)
+    out, rc = H.semeq("scripts/sweep.lua --latent 0")
+    assert.are.equal(2, rc)
+    assert.truthy(out:find("sweep.lua: --latent: item 1 must be >= 1, got 0", 1, true), out)
     out, rc = H.semeq("scripts/sweep.lua --model gan")
-    assert.are.equal(1, rc)
-    assert.truthy(out:find("sweep.lua: sweep: unknown model 'gan' (contrastive, semantic, vae)", 1, true), out)
+    assert.are.equal(2, rc)
+    assert.truthy(out:find("sweep.lua: --model: the value must be one of contrastive, semantic, vae, got 'gan'", 1, true), out)
   end)
 end)

@@ -4,7 +4,7 @@ local H = require "spec.helpers"
 local nn = require "semeq.nn"
 local metrics = require "semeq.metrics"
 local dataset = require "semeq.data.dataset"
-local vocabulary = require "semeq.vocabulary"
+local vocabulary = require "semeq.semantic.vocabulary"
 
 -- Words drawn around three centres: a1/a2 share one, b1/b2 another, c has its own.
 -- Training and held-out rows are drawn independently (n per word on each side).
@@ -44,7 +44,7 @@ local function as_sets(groups)
   return out
 end
 
-describe("semeq.vocabulary", function()
+describe("semeq.semantic.vocabulary", function()
   it("per-row silhouettes average to metrics.silhouette", function()
     T.manualSeed(1)
     local X = T.randn(30, 3)
@@ -145,7 +145,7 @@ describe("scripts/vocabulary.lua", function()
     -- thresholds every level clears: the finest grouping, the 24 words themselves
     assert.truthy(out:find("chosen: 24 groups", 1, true), out)
     assert.truthy(out:find("best held%-out silhouette with >= 4 groups: %-?%d%.%d+ %(%d+ groups"), out)
-    local j = nn.json.decode(io.open(dir .. "/v.json"):read("a"))
+    local j = require("semeq.util.json").decode(io.open(dir .. "/v.json"):read("a"))
     assert.are.equal(24, #j.path)
     for i, level in ipairs(j.path) do
       assert.are.equal(25 - i, level.n_groups)
@@ -166,10 +166,10 @@ describe("scripts/vocabulary.lua", function()
     assert.are.equal(0, code, out)
     assert.truthy(out:find("data socialfx, split stratified, seed 1 and representation taken from the model", 1, true), out)
     assert.truthy(out:find("space: latent of " .. model, 1, true), out)
-    local j = nn.json.decode(io.open(dir .. "/m.json"):read("a"))
+    local j = require("semeq.util.json").decode(io.open(dir .. "/m.json"):read("a"))
     assert.are.same({"latent", 24, 119}, {j.space, #j.path, j.held_out_rows})
     out, code = H.semeq("scripts/vocabulary.lua --model " .. H.quote(dir .. "/none.safetensors"))
-    assert.are.same({1, ("vocabulary.lua: nn.load: %s/none.safetensors: cannot open (not a readable file)\n"):format(dir)},
+    assert.are.same({1, ("vocabulary.lua: %s/none.safetensors: cannot open (not a readable file)\n"):format(dir)},
       {code, out})
   end)
 
@@ -177,9 +177,10 @@ describe("scripts/vocabulary.lua", function()
     local out, code = H.semeq("scripts/vocabulary.lua --space latent")
     assert.are.same({2, "vocabulary.lua: --space latent needs --model FILE (see --help)\n"}, {code, out})
     out, code = H.semeq("scripts/vocabulary.lua --linkage ward")
-    assert.are.same({2, "vocabulary.lua: --linkage must be confusion or silhouette, got 'ward' (see --help)\n"}, {code, out})
+    assert.are.same({2, "vocabulary.lua: --linkage: the value must be one of confusion, silhouette, got 'ward' (see --help)\n"},
+      {code, out})
     out, code = H.semeq("scripts/vocabulary.lua --pca 99")
-    assert.are.same({2, "vocabulary.lua: vocabulary.pca: components must be an integer in [1, 40], got 99 (see --help)\n"},
+    assert.are.same({2, "vocabulary.lua: --pca must be at most 40 (the space's dimensions), got 99 (see --help)\n"},
       {code, out})
   end)
 end)

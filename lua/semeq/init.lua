@@ -6,9 +6,9 @@ local tensor = require "semeq.tensor"
 local semeq = {
   version = "0.1.0",
   -- Every module, C or Lua; `require` them by these names.
-  modules = { "semeq.tensor", "semeq.nn", "semeq.optim", "semeq.sampler", "semeq.models",
-              "semeq.data", "semeq.metrics", "semeq.eq", "semeq.audio", "semeq.plot",
-              "semeq.experiment", "semeq.evaluate", "semeq.train", "semeq.semantic" },
+  modules = { "semeq.tensor", "semeq.nn", "semeq.train.optim", "semeq.train.sampler", "semeq.models",
+              "semeq.data", "semeq.metrics", "semeq.eq", "semeq.audio", "semeq.eval.plot",
+              "semeq.data.prepare", "semeq.eval", "semeq.train", "semeq.semantic" },
 }
 
 --- Seeds the interpreter's one random number generator (tensors, dropout, sampling,

@@ -5,7 +5,8 @@
 -- Last line: gemm_gflops: X
 local T = require "semeq.tensor"
 local bench = require "semeq.bench"
-local cli = require "semeq.cli"
+local cli = require "semeq.util.cli"
+local errors = require "semeq.util.errors"
 
 local p = cli.parser{
   name = "gemm_peak.lua", usage = "[options]",
@@ -15,20 +16,22 @@ local p = cli.parser{
     {"seconds", "number", 1.0, "length of each of the 3 timed rounds"},
   },
 }
-local o = p:parse_or_exit(arg)
+errors.main("gemm_peak.lua", function()
+  local o = p:parse_or_exit(arg)
 
-local n = o.n
-T.manualSeed(1)
-local a, b, c = T.randn(n, n), T.randn(n, n), T.zeros(n, n)
-c:addmm(a, b, 0, 1)   -- warm up: threads started, pages touched
-local best = 0
-for _ = 1, 3 do
-  local calls, t0 = 0, bench.now()
-  repeat
-    c:addmm(a, b, 0, 1)
-    calls = calls + 1
-  until bench.now() - t0 >= o.seconds
-  best = math.max(best, 2 * n ^ 3 * calls / (bench.now() - t0) / 1e9)
-end
-print(string.format("sgemm %dx%d, OPENBLAS_NUM_THREADS=%s", n, n, os.getenv("OPENBLAS_NUM_THREADS") or "(default)"))
-print(bench.figure("gemm_gflops", best))
+  local n = o.n
+  T.manualSeed(1)
+  local a, b, c = T.randn(n, n), T.randn(n, n), T.zeros(n, n)
+  c:addmm(a, b, 0, 1)   -- warm up: threads started, pages touched
+  local best = 0
+  for _ = 1, 3 do
+    local calls, t0 = 0, bench.now()
+    repeat
+      c:addmm(a, b, 0, 1)
+      calls = calls + 1
+    until bench.now() - t0 >= o.seconds
+    best = math.max(best, 2 * n ^ 3 * calls / (bench.now() - t0) / 1e9)
+  end
+  print(string.format("sgemm %dx%d, OPENBLAS_NUM_THREADS=%s", n, n, os.getenv("OPENBLAS_NUM_THREADS") or "(default)"))
+  print(bench.figure("gemm_gflops", best))
+end)

@@ -8,7 +8,8 @@
 -- Each run times one call; the timed part is the metric call only on both sides.
 local T = require "semeq.tensor"
 local bench = require "semeq.bench"
-local cli = require "semeq.cli"
+local cli = require "semeq.util.cli"
+local errors = require "semeq.util.errors"
 local metrics = require "semeq.metrics"
 
 local p = cli.parser{
@@ -22,107 +23,109 @@ local p = cli.parser{
     {"reps", "integer", 5, "runs of each side"},
   },
 }
-local o = p:parse_or_exit(arg)
+errors.main("metrics.lua", function()
+  local o = p:parse_or_exit(arg)
 
-local sizes = {}
-for s in o.sizes:gmatch("%d+") do sizes[#sizes + 1] = math.tointeger(tonumber(s)) end
-local METRICS = {{"silhouette", metrics.silhouette}, {"davies_bouldin", metrics.davies_bouldin}}
+  local sizes = {}
+  for s in o.sizes:gmatch("%d+") do sizes[#sizes + 1] = math.tointeger(tonumber(s)) end
+  local METRICS = {{"silhouette", metrics.silhouette}, {"davies_bouldin", metrics.davies_bouldin}}
 
--- N points around 10 well-separated-but-overlapping centres; labels 0..K-1.
-local function dataset(n)
-  T.manualSeed(n)
-  local X = T.randn(n, o.dim)
-  local centres = T.randn(o.clusters, o.dim):mul(1.5)
-  local y = {}
-  for i = 1, n do
-    y[i] = (i - 1) % o.clusters
-    X[i]:add_(centres[y[i] + 1])
+  -- N points around 10 well-separated-but-overlapping centres; labels 0..K-1.
+  local function dataset(n)
+    T.manualSeed(n)
+    local X = T.randn(n, o.dim)
+    local centres = T.randn(o.clusters, o.dim):mul(1.5)
+    local y = {}
+    for i = 1, n do
+      y[i] = (i - 1) % o.clusters
+      X[i]:add_(centres[y[i] + 1])
+    end
+    return X, y
   end
-  return X, y
-end
 
--- Writes X as raw little-endian float32 and y as text, for the Python side.
-local function write_raw(X, y, xpath, ypath)
-  local f = assert(io.open(xpath, "wb"))
-  for _, row in ipairs(X:totable()) do f:write(string.pack("<" .. string.rep("f", #row), table.unpack(row))) end
-  f:close()
-  f = assert(io.open(ypath, "w"))
-  f:write(table.concat(y, "\n"), "\n")
-  f:close()
-end
+  -- Writes X as raw little-endian float32 and y as text, for the Python side.
+  local function write_raw(X, y, xpath, ypath)
+    local f = assert(io.open(xpath, "wb"))
+    for _, row in ipairs(X:totable()) do f:write(string.pack("<" .. string.rep("f", #row), table.unpack(row))) end
+    f:close()
+    f = assert(io.open(ypath, "w"))
+    f:write(table.concat(y, "\n"), "\n")
+    f:close()
+  end
 
-local function time_call(fn, X, y)
-  local t0 = bench.now()
-  local v = fn(X, y)
-  return bench.now() - t0, v
-end
+  local function time_call(fn, X, y)
+    local t0 = bench.now()
+    local v = fn(X, y)
+    return bench.now() - t0, v
+  end
 
-local data = {}
-for _, n in ipairs(sizes) do data[n] = {dataset(n)} end
+  local data = {}
+  for _, n in ipairs(sizes) do data[n] = {dataset(n)} end
 
-if not o.compare then
-  local last
-  for _, n in ipairs(sizes) do
-    for _, m in ipairs(METRICS) do
-      local best, v = math.huge, nil
-      for _ = 1, o.reps do
-        local t
-        t, v = time_call(m[2], data[n][1], data[n][2])
-        best = math.min(best, t)
+  if not o.compare then
+    local last
+    for _, n in ipairs(sizes) do
+      for _, m in ipairs(METRICS) do
+        local best, v = math.huge, nil
+        for _ = 1, o.reps do
+          local t
+          t, v = time_call(m[2], data[n][1], data[n][2])
+          best = math.min(best, t)
+        end
+        print(string.format("%-15s N=%-5d value %.12f  best of %d: %.4f s", m[1], n, v, o.reps, best))
+        if m[1] == "silhouette" then last = {n, best} end
       end
-      print(string.format("%-15s N=%-5d value %.12f  best of %d: %.4f s", m[1], n, v, o.reps, best))
-      if m[1] == "silhouette" then last = {n, best} end
     end
+    print(bench.figure(string.format("silhouette_%d_seconds", last[1]), last[2]))
+    os.exit(0)
   end
-  print(bench.figure(string.format("silhouette_%d_seconds", last[1]), last[2]))
-  os.exit(0)
-end
 
-bench.require_peer("sklearn")
-local dir = bench.tmpdir()
-local load0 = bench.loadavg()
-for _, n in ipairs(sizes) do
-  local X, y = data[n][1], data[n][2]
-  local xp, yp = dir .. "/x.f32", dir .. "/y.txt"
-  write_raw(X, y, xp, yp)
-  local cmd = string.format("%s %s/metrics_sklearn.py %s %s %d %d", bench.PYTHON, bench.script_dir(), xp, yp, n, o.dim)
-  local values, sk = {}, {}
-  local sides = {{"semeq", function()
-    local t = {}
-    for _, m in ipairs(METRICS) do
-      local secs, v = time_call(m[2], X, y)
-      t[m[1]], values[m[1]] = secs, v
+  bench.require_peer("sklearn")
+  local dir = bench.tmpdir()
+  local load0 = bench.loadavg()
+  for _, n in ipairs(sizes) do
+    local X, y = data[n][1], data[n][2]
+    local xp, yp = dir .. "/x.f32", dir .. "/y.txt"
+    write_raw(X, y, xp, yp)
+    local cmd = string.format("%s %s/metrics_sklearn.py %s %s %d %d", bench.PYTHON, bench.script_dir(), xp, yp, n, o.dim)
+    local values, sk = {}, {}
+    local sides = {{"semeq", function()
+      local t = {}
+      for _, m in ipairs(METRICS) do
+        local secs, v = time_call(m[2], X, y)
+        t[m[1]], values[m[1]] = secs, v
+      end
+      return t
+    end}, {"sklearn", function()
+      local out = bench.run(cmd)
+      local t = {}
+      for _, m in ipairs(METRICS) do
+        t[m[1]] = bench.figure_in(out, m[1] .. "_seconds")
+        sk[m[1]] = bench.figure_in(out, m[1] .. "_value")
+        if not t[m[1]] then errors.fail("no figure from " .. cmd .. ":\n" .. out) end
+      end
+      return t
+    end}}
+    -- bench.alternate wants one number per call: keep the per-metric figures on the side.
+    local per = {semeq = {}, sklearn = {}}
+    local wrapped = {}
+    for i, s in ipairs(sides) do
+      wrapped[i] = {s[1], function()
+        local t = s[2]()
+        for k, v in pairs(t) do per[s[1]][k] = per[s[1]][k] or {}; table.insert(per[s[1]][k], v) end
+        return 0
+      end}
     end
-    return t
-  end}, {"sklearn", function()
-    local out = bench.run(cmd)
-    local t = {}
+    bench.alternate(o.reps, wrapped)
     for _, m in ipairs(METRICS) do
-      t[m[1]] = bench.figure_in(out, m[1] .. "_seconds")
-      sk[m[1]] = bench.figure_in(out, m[1] .. "_value")
-      if not t[m[1]] then error("metrics: no figure from " .. cmd .. ":\n" .. out, 0) end
+      local k = m[1]
+      print(string.format("%s N=%d: semeq %.12f  sklearn %.12f  |difference| %.2e", k, n, values[k], sk[k],
+        math.abs(values[k] - sk[k])))
+      bench.result{name = string.format("%s, %d x %d", k, n, o.dim), unit = "s",
+        semeq = bench.stats(per.semeq[k]), peer = bench.stats(per.sklearn[k]), peer_name = "scikit-learn",
+        better = "lower", target = 10, note = string.format("|value difference| %.1e", math.abs(values[k] - sk[k]))}
     end
-    return t
-  end}}
-  -- bench.alternate wants one number per call: keep the per-metric figures on the side.
-  local per = {semeq = {}, sklearn = {}}
-  local wrapped = {}
-  for i, s in ipairs(sides) do
-    wrapped[i] = {s[1], function()
-      local t = s[2]()
-      for k, v in pairs(t) do per[s[1]][k] = per[s[1]][k] or {}; table.insert(per[s[1]][k], v) end
-      return 0
-    end}
   end
-  bench.alternate(o.reps, wrapped)
-  for _, m in ipairs(METRICS) do
-    local k = m[1]
-    print(string.format("%s N=%d: semeq %.12f  sklearn %.12f  |difference| %.2e", k, n, values[k], sk[k],
-      math.abs(values[k] - sk[k])))
-    bench.result{name = string.format("%s, %d x %d", k, n, o.dim), unit = "s",
-      semeq = bench.stats(per.semeq[k]), peer = bench.stats(per.sklearn[k]), peer_name = "scikit-learn",
-      better = "lower", target = 10, note = string.format("|value difference| %.1e", math.abs(values[k] - sk[k]))}
-  end
-end
-print(string.format("load average %.2f before, %.2f after", load0 or -1, bench.loadavg() or -1))
-bench.rmtree(dir)
+  print(string.format("load average %.2f before, %.2f after", load0 or -1, bench.loadavg() or -1))
+  bench.rmtree(dir)
+end)

@@ -3,7 +3,7 @@
 -- the date, prints it and writes it (atomically) to OUT.
 --   semeq scripts/bench/report.lua LOG OUT [started_utc]
 -- Called by scripts/bench/run_all.sh.
-local atomic = require "semeq.atomic"
+local atomic = require "semeq.util.atomic"
 
 local log_path, out_path, started = arg[1], arg[2], arg[3]
 if not (log_path and out_path) then

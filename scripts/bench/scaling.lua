@@ -7,7 +7,8 @@
 --   semeq scripts/bench/scaling.lua [--epochs 5] [--reps 2] [--scales 1,4,16] [--latents 2,8,32,128]
 -- Last line: seconds_per_row_epoch_us: X (at the largest scale)
 local bench = require "semeq.bench"
-local cli = require "semeq.cli"
+local cli = require "semeq.util.cli"
+local errors = require "semeq.util.errors"
 
 local p = cli.parser{
   name = "scaling.lua", usage = "[options]",
@@ -19,48 +20,50 @@ local p = cli.parser{
     {"latents", "string", "2,8,32,128", "latent sizes (at scale 1)"},
   },
 }
-local o = p:parse_or_exit(arg)
+errors.main("scaling.lua", function()
+  local o = p:parse_or_exit(arg)
 
-local function ints(s)
-  local t = {}
-  for v in s:gmatch("%d+") do t[#t + 1] = math.tointeger(tonumber(v)) end
-  return t
-end
-
-local ROWS = 458
-local sem, dir = bench.shell_quote(bench.interpreter()), bench.script_dir()
-
-local function run(scale, latent)
-  local cmd = string.format("%s %s/train.lua --epochs %d --scale %d --latent %d", sem, dir, o.epochs, scale, latent)
-  local best, rss = math.huge, nil
-  for _ = 1, o.reps do
-    local secs, out = bench.run_figure(cmd, "train_seconds")
-    if secs < best then best, rss = secs, bench.figure_in(out, "peak_rss_mib") end
+  local function ints(s)
+    local t = {}
+    for v in s:gmatch("%d+") do t[#t + 1] = math.tointeger(tonumber(v)) end
+    return t
   end
-  return best, rss
-end
 
-local load0 = bench.loadavg()
-print(string.format("%-22s %8s %10s %18s %14s", "run", "rows", "seconds", "us per row-epoch", "peak RSS MiB"))
-local last_us
-local rows_out = {}
-for _, s in ipairs(ints(o.scales)) do
-  local secs, rss = run(s, 32)
-  local us = secs / (ROWS * s * o.epochs) * 1e6
-  last_us = us
-  print(string.format("%-22s %8d %10.3f %18.2f %14.1f", "data x" .. s .. ", latent 32", ROWS * s, secs, us, rss))
-  rows_out[#rows_out + 1] = {string.format("data x%d (%d rows)", s, ROWS * s), secs, us, rss}
-end
-for _, L in ipairs(ints(o.latents)) do
-  local secs, rss = run(1, L)
-  local us = secs / (ROWS * o.epochs) * 1e6
-  print(string.format("%-22s %8d %10.3f %18.2f %14.1f", "data x1, latent " .. L, ROWS, secs, us, rss))
-  rows_out[#rows_out + 1] = {string.format("latent %d", L), secs, us, rss}
-end
-print(string.format("load average %.2f before, %.2f after; %d epochs per run", load0 or -1, bench.loadavg() or -1,
-  o.epochs))
-for _, r in ipairs(rows_out) do
-  print(table.concat({"SCALING", r[1], string.format("%.3f", r[2]), string.format("%.2f", r[3]),
-    string.format("%.1f", r[4])}, "\t"))
-end
-print(bench.figure("seconds_per_row_epoch_us", last_us))
+  local ROWS = 458
+  local sem, dir = bench.shell_quote(bench.interpreter()), bench.script_dir()
+
+  local function run(scale, latent)
+    local cmd = string.format("%s %s/train.lua --epochs %d --scale %d --latent %d", sem, dir, o.epochs, scale, latent)
+    local best, rss = math.huge, nil
+    for _ = 1, o.reps do
+      local secs, out = bench.run_figure(cmd, "train_seconds")
+      if secs < best then best, rss = secs, bench.figure_in(out, "peak_rss_mib") end
+    end
+    return best, rss
+  end
+
+  local load0 = bench.loadavg()
+  print(string.format("%-22s %8s %10s %18s %14s", "run", "rows", "seconds", "us per row-epoch", "peak RSS MiB"))
+  local last_us
+  local rows_out = {}
+  for _, s in ipairs(ints(o.scales)) do
+    local secs, rss = run(s, 32)
+    local us = secs / (ROWS * s * o.epochs) * 1e6
+    last_us = us
+    print(string.format("%-22s %8d %10.3f %18.2f %14.1f", "data x" .. s .. ", latent 32", ROWS * s, secs, us, rss))
+    rows_out[#rows_out + 1] = {string.format("data x%d (%d rows)", s, ROWS * s), secs, us, rss}
+  end
+  for _, L in ipairs(ints(o.latents)) do
+    local secs, rss = run(1, L)
+    local us = secs / (ROWS * o.epochs) * 1e6
+    print(string.format("%-22s %8d %10.3f %18.2f %14.1f", "data x1, latent " .. L, ROWS, secs, us, rss))
+    rows_out[#rows_out + 1] = {string.format("latent %d", L), secs, us, rss}
+  end
+  print(string.format("load average %.2f before, %.2f after; %d epochs per run", load0 or -1, bench.loadavg() or -1,
+    o.epochs))
+  for _, r in ipairs(rows_out) do
+    print(table.concat({"SCALING", r[1], string.format("%.3f", r[2]), string.format("%.2f", r[3]),
+      string.format("%.1f", r[4])}, "\t"))
+  end
+  print(bench.figure("seconds_per_row_epoch_us", last_us))
+end)

@@ -12,7 +12,8 @@
 -- loop only (both sides load the data and build the model before the clock starts).
 local T = require "semeq.tensor"
 local bench = require "semeq.bench"
-local cli = require "semeq.cli"
+local cli = require "semeq.util.cli"
+local errors = require "semeq.util.errors"
 
 local p = cli.parser{
   name = "train.lua", usage = "[options]",
@@ -30,135 +31,137 @@ local p = cli.parser{
     {"budget", "number", 0, "PyTorch runs stop after this many seconds and extrapolate (0: never)"},
   },
 }
-local o = p:parse_or_exit(arg)
+errors.main("train.lua", function()
+  local o = p:parse_or_exit(arg)
 
-local SHARED = {"epochs", "batch", "scale", "latent", "seed"}
+  local SHARED = {"epochs", "batch", "scale", "latent", "seed"}
 
--- Multiply-adds of the Linear layers: forward 2*in*out per row, backward 4*in*out (the
--- input gradient and the weight gradient), so 6 * sum(in*out) FLOP per row per step.
-local function linear_weights(cfg)
-  local n, prev = 0, cfg.input
-  for _, w in ipairs(cfg.widths) do
-    n = n + prev * w + w * w + (prev ~= w and prev * w or 0); prev = w
+  -- Multiply-adds of the Linear layers: forward 2*in*out per row, backward 4*in*out (the
+  -- input gradient and the weight gradient), so 6 * sum(in*out) FLOP per row per step.
+  local function linear_weights(cfg)
+    local n, prev = 0, cfg.input
+    for _, w in ipairs(cfg.widths) do
+      n = n + prev * w + w * w + (prev ~= w and prev * w or 0); prev = w
+    end
+    local L, out = cfg.latent, cfg.outputSize
+    n = n + prev * 2 * L + 2 * L * L + L * cfg.proj
+    prev = L
+    for i = #cfg.widths, 1, -1 do
+      local w = cfg.widths[i]
+      n = n + prev * w + w * w + (prev ~= w and prev * w or 0); prev = w
+    end
+    return n + prev * 2 * out + 2 * out * out + out * out
   end
-  local L, out = cfg.latent, cfg.outputSize
-  n = n + prev * 2 * L + 2 * L * L + L * cfg.proj
-  prev = L
-  for i = #cfg.widths, 1, -1 do
-    local w = cfg.widths[i]
-    n = n + prev * w + w * w + (prev ~= w and prev * w or 0); prev = w
-  end
-  return n + prev * 2 * out + 2 * out * out + out * out
-end
 
-local function flops(cfg, rows, epochs) return 6 * linear_weights(cfg) * rows * epochs end
+  local function flops(cfg, rows, epochs) return 6 * linear_weights(cfg) * rows * epochs end
 
--- The data: SocialFX rows of terms with >= 10 examples, term ids 1..K by sorted key.
-local function load(scale)
-  local data = require "semeq.data"
-  local ds = data.filters.min_examples(10)(data.load("socialfx"))
-  local keys, ids = {}, {}
-  for _, t in ipairs(ds:terms()) do keys[#keys + 1] = t.key end
-  table.sort(keys)
-  for i, k in ipairs(keys) do ids[k] = i end
-  local X, lab = ds:params(), {}
-  for i, k in ipairs(ds:labels()) do lab[i] = ids[k] end
-  local n = X:size(1)
-  if scale > 1 then
-    local parts = {X}
-    for c = 2, scale do parts[c] = X + T.randn(n, X:size(2)) * 0.05 end
-    X = T.cat(parts, 1)
-    for c = 2, scale do for i = 1, n do lab[(c - 1) * n + i] = lab[i] end end
+  -- The data: SocialFX rows of terms with >= 10 examples, term ids 1..K by sorted key.
+  local function load(scale)
+    local data = require "semeq.data"
+    local ds = data.filters.min_examples(10)(errors.check(data.load("socialfx")))
+    local keys, ids = {}, {}
+    for _, t in ipairs(ds:terms()) do keys[#keys + 1] = t.key end
+    table.sort(keys)
+    for i, k in ipairs(keys) do ids[k] = i end
+    local X, lab = ds:params(), {}
+    for i, k in ipairs(ds:labels()) do lab[i] = ids[k] end
+    local n = X:size(1)
+    if scale > 1 then
+      local parts = {X}
+      for c = 2, scale do parts[c] = X + T.randn(n, X:size(2)) * 0.05 end
+      X = T.cat(parts, 1)
+      for c = 2, scale do for i = 1, n do lab[(c - 1) * n + i] = lab[i] end end
+    end
+    return X, lab, #keys, n
   end
-  return X, lab, #keys, n
-end
 
-local function semeq_side()
-  local models = require "semeq.models"
-  local objectives = require "semeq.objectives"
-  local train = require "semeq.train"
-  T.setNumThreads(o["semeq-threads"])
-  T.manualSeed(o.seed)
-  local s0 = bench.now()
-  local X, labels, nterms, base = load(o.scale)
-  local s1 = bench.now()
-  local model = models.contrastive_ae{input = 40, latent = o.latent}
-  print(string.format("setup (not timed): data %.3f s, model %.3f s", s1 - s0, bench.now() - s1))
-  print(string.format("data: %d rows (%d x %d), %d terms; model: %d parameters; %d OpenBLAS thread(s)", X:size(1),
-    base, o.scale, nterms, model:nparams(), T.getNumThreads()))
-  -- The recipes' objective: MSE + 0.5 x the seed's contrastive loss (temperature 0.1).
-  local step = objectives.contrastive(model, X, labels, {lambda = 0.5, temperature = 0.1})
-  local t0, c0 = bench.now(), bench.cpu()
-  local history = train.fit{model = model, n = X:size(1), epochs = o.epochs, batch = o.batch, step = step,
-                            optimizer = "adam", config = {learningRate = 1e-3}, quiet = true}
-  local secs, cpu = bench.now() - t0, bench.cpu() - c0
-  local gflop = flops(model.config, X:size(1), o.epochs) / 1e9
-  print(string.format("loss: first epoch %.5f, last epoch %.5f", history.loss[1], history.loss[o.epochs]))
-  print(string.format("%.1f GFLOP in the Linear layers: %.2f GFLOP/s (wall), CPU %.2f s", gflop, gflop / secs, cpu))
-  print(string.format("peak_rss_mib: %.1f", bench.maxrss() / 1024))
-  print(bench.figure("train_seconds", secs))
-end
+  local function semeq_side()
+    local models = require "semeq.models"
+    local objectives = require "semeq.train.objectives"
+    local train = require "semeq.train"
+    T.setNumThreads(o["semeq-threads"])
+    T.manualSeed(o.seed)
+    local s0 = bench.now()
+    local X, labels, nterms, base = load(o.scale)
+    local s1 = bench.now()
+    local model = models.contrastive_ae{input = 40, latent = o.latent}
+    print(string.format("setup (not timed): data %.3f s, model %.3f s", s1 - s0, bench.now() - s1))
+    print(string.format("data: %d rows (%d x %d), %d terms; model: %d parameters; %d OpenBLAS thread(s)", X:size(1),
+      base, o.scale, nterms, model:nparams(), T.getNumThreads()))
+    -- The recipes' objective: MSE + 0.5 x the seed's contrastive loss (temperature 0.1).
+    local step = objectives.contrastive(model, X, labels, {lambda = 0.5, temperature = 0.1})
+    local t0, c0 = bench.now(), bench.cpu()
+    local history = errors.check(train.fit{model = model, n = X:size(1), epochs = o.epochs, batch = o.batch, step = step,
+                              optimizer = "adam", config = {learningRate = 1e-3}, quiet = true})
+    local secs, cpu = bench.now() - t0, bench.cpu() - c0
+    local gflop = flops(model.config, X:size(1), o.epochs) / 1e9
+    print(string.format("loss: first epoch %.5f, last epoch %.5f", history.loss[1], history.loss[o.epochs]))
+    print(string.format("%.1f GFLOP in the Linear layers: %.2f GFLOP/s (wall), CPU %.2f s", gflop, gflop / secs, cpu))
+    print(string.format("peak_rss_mib: %.1f", bench.maxrss() / 1024))
+    print(bench.figure("train_seconds", secs))
+  end
 
--- "model: N parameters" from a side's output.
-local function param_count(out) return tonumber(out:match("model: (%d+) parameters")) end
+  -- "model: N parameters" from a side's output.
+  local function param_count(out) return tonumber(out:match("model: (%d+) parameters")) end
 
-local function compare()
-  local dir, sem = bench.script_dir(), bench.shell_quote(bench.interpreter())
-  local opts = {}
-  for _, k in ipairs(SHARED) do opts[#opts + 1] = string.format("--%s %s", k, tostring(o[k])) end
-  opts = table.concat(opts, " ")
-  local semeq_cmd = string.format("%s %s/train.lua %s --semeq-threads %d", sem, dir, opts, o["semeq-threads"])
-  local function torch_cmd(threads)
-    return string.format("%s %s/train_torch.py %s --threads %d --budget %g", bench.PYTHON, dir, opts, threads,
-      o.budget)
+  local function compare()
+    local dir, sem = bench.script_dir(), bench.shell_quote(bench.interpreter())
+    local opts = {}
+    for _, k in ipairs(SHARED) do opts[#opts + 1] = string.format("--%s %s", k, tostring(o[k])) end
+    opts = table.concat(opts, " ")
+    local semeq_cmd = string.format("%s %s/train.lua %s --semeq-threads %d", sem, dir, opts, o["semeq-threads"])
+    local function torch_cmd(threads)
+      return string.format("%s %s/train_torch.py %s --threads %d --budget %g", bench.PYTHON, dir, opts, threads,
+        o.budget)
+    end
+    local peak = bench.run_figure(string.format("%s %s/gemm_peak.lua", sem, dir), "gemm_gflops")
+    local peak1 = bench.run_figure(string.format("OPENBLAS_NUM_THREADS=1 %s %s/gemm_peak.lua", sem, dir),
+                                   "gemm_gflops")
+    local outs, extrapolated = {}, {}
+    local function side(name, cmd)
+      return {name, function()
+        local v, out = bench.run_figure(cmd, "train_seconds")
+        outs[name] = out
+        if out:match("\nextrapolated:") or out:match("^extrapolated:") then extrapolated[name] = true end
+        return v
+      end}
+    end
+    local load0 = bench.loadavg()
+    -- PyTorch twice: with --threads (the issue's setting, 2) and with one thread, which is
+    -- faster for these small matrices on a busy 2-core machine.
+    local sides = {side("semeq", semeq_cmd), side("torch", torch_cmd(o.threads))}
+    if o.threads ~= 1 then sides[3] = side("torch1", torch_cmd(1)) end
+    local st = bench.alternate(o.reps, sides)
+    print("--- semeq (last run)\n" .. outs.semeq .. "--- PyTorch (last run)\n" .. outs.torch .. "---")
+    print(string.format("parameters: semeq %d, PyTorch %d (the seed's PyTorch code: 514,071; both here add the 41 parameters of the 40th output the seed never wrote)",
+      param_count(outs.semeq) or -1, param_count(outs.torch) or -1))
+    local cfg = {input = 40, latent = o.latent, widths = {128, 256, 128}, proj = 128, outputSize = 40}
+    local rows = 458 * o.scale
+    local gflop = flops(cfg, rows, o.epochs) / 1e9
+    print(string.format("load average %.2f before, %.2f after", load0 or -1, bench.loadavg() or -1))
+    print(string.format("sgemm peak (1024^3): %.1f GFLOP/s with default threads, %.1f GFLOP/s on one thread",
+      peak, peak1))
+    print(string.format("achieved (Linear layers, %.0f GFLOP): semeq %.2f GFLOP/s (%.1f%% of peak), PyTorch %.2f GFLOP/s",
+      gflop, gflop / st.semeq.median, 100 * gflop / st.semeq.median / peak, gflop / st.torch.median))
+    local name = string.format("training (%d ep, %d rows)", o.epochs, rows)
+    local function extra(k)
+      return extrapolated[k] and string.format("; PyTorch runs over %g s were stopped and extrapolated", o.budget) or ""
+    end
+    bench.result{name = name, unit = "s", semeq = st.semeq, peer = st.torch,
+      peer_name = string.format("PyTorch %d thr", o.threads), better = "lower", target = 5,
+      note = string.format("semeq %.1f GFLOP/s; sgemm peak %.0f GFLOP/s (1 thread %.0f)%s", gflop / st.semeq.median,
+        peak, peak1, extra("torch"))}
+    if st.torch1 then
+      bench.result{name = name, unit = "s", semeq = st.semeq, peer = st.torch1, peer_name = "PyTorch 1 thr",
+        better = "lower", note = string.format("PyTorch %.1f GFLOP/s on one thread%s", gflop / st.torch1.median,
+          extra("torch1"))}
+    end
   end
-  local peak = bench.run_figure(string.format("%s %s/gemm_peak.lua", sem, dir), "gemm_gflops")
-  local peak1 = bench.run_figure(string.format("OPENBLAS_NUM_THREADS=1 %s %s/gemm_peak.lua", sem, dir),
-                                 "gemm_gflops")
-  local outs, extrapolated = {}, {}
-  local function side(name, cmd)
-    return {name, function()
-      local v, out = bench.run_figure(cmd, "train_seconds")
-      outs[name] = out
-      if out:match("\nextrapolated:") or out:match("^extrapolated:") then extrapolated[name] = true end
-      return v
-    end}
-  end
-  local load0 = bench.loadavg()
-  -- PyTorch twice: with --threads (the issue's setting, 2) and with one thread, which is
-  -- faster for these small matrices on a busy 2-core machine.
-  local sides = {side("semeq", semeq_cmd), side("torch", torch_cmd(o.threads))}
-  if o.threads ~= 1 then sides[3] = side("torch1", torch_cmd(1)) end
-  local st = bench.alternate(o.reps, sides)
-  print("--- semeq (last run)\n" .. outs.semeq .. "--- PyTorch (last run)\n" .. outs.torch .. "---")
-  print(string.format("parameters: semeq %d, PyTorch %d (the seed's PyTorch code: 514,071; both here add the 41 parameters of the 40th output the seed never wrote)",
-    param_count(outs.semeq) or -1, param_count(outs.torch) or -1))
-  local cfg = {input = 40, latent = o.latent, widths = {128, 256, 128}, proj = 128, outputSize = 40}
-  local rows = 458 * o.scale
-  local gflop = flops(cfg, rows, o.epochs) / 1e9
-  print(string.format("load average %.2f before, %.2f after", load0 or -1, bench.loadavg() or -1))
-  print(string.format("sgemm peak (1024^3): %.1f GFLOP/s with default threads, %.1f GFLOP/s on one thread",
-    peak, peak1))
-  print(string.format("achieved (Linear layers, %.0f GFLOP): semeq %.2f GFLOP/s (%.1f%% of peak), PyTorch %.2f GFLOP/s",
-    gflop, gflop / st.semeq.median, 100 * gflop / st.semeq.median / peak, gflop / st.torch.median))
-  local name = string.format("training (%d ep, %d rows)", o.epochs, rows)
-  local function extra(k)
-    return extrapolated[k] and string.format("; PyTorch runs over %g s were stopped and extrapolated", o.budget) or ""
-  end
-  bench.result{name = name, unit = "s", semeq = st.semeq, peer = st.torch,
-    peer_name = string.format("PyTorch %d thr", o.threads), better = "lower", target = 5,
-    note = string.format("semeq %.1f GFLOP/s; sgemm peak %.0f GFLOP/s (1 thread %.0f)%s", gflop / st.semeq.median,
-      peak, peak1, extra("torch"))}
-  if st.torch1 then
-    bench.result{name = name, unit = "s", semeq = st.semeq, peer = st.torch1, peer_name = "PyTorch 1 thr",
-      better = "lower", note = string.format("PyTorch %.1f GFLOP/s on one thread%s", gflop / st.torch1.median,
-        extra("torch1"))}
-  end
-end
 
-if o.compare then
-  bench.require_peer("torch")
-  compare()
-else
-  semeq_side()
-end
+  if o.compare then
+    bench.require_peer("torch")
+    compare()
+  else
+    semeq_side()
+  end
+end)

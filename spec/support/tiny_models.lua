@@ -6,7 +6,7 @@ local M = {}
 --- Trains on data ("safe" | "socialfx") with the given latent size; saves to path.
 function M.train(path, data, latent)
   local contrastive = require "semeq.recipes.contrastive"
-  local recipe = require "semeq.recipe"
+  local recipe = require "semeq.recipes"
   local opts = recipe.parse("tiny", "", contrastive.flags({}), {"--data", data, "--epochs", "2", "--latent",
     tostring(latent), "--widths", "16", "--bootstrap", "0", "--quiet"})
   opts.recipe = "tiny"

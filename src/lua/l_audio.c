@@ -21,8 +21,10 @@
  *   local x, info = audio.read(path)          -- the whole file (small files only)
  *   audio.write(path, x, {samplerate=, like=info, ...})
  *
- * Expected failures (a file that cannot be opened) raise errors naming the file, as
- * "audio.open: song.wav: Format not recognised"; use pcall to carry on. */
+ * Failures of the files themselves (cannot be opened, read or written, an unknown
+ * output format) return nil and a message that starts with the file's name, as io.open
+ * does: "song.wav: Format not recognised." — r:read returns nil alone at the end of the
+ * file. Bad arguments raise. */
 #include <math.h>
 #include <sndfile.h>
 #include <string.h>
@@ -96,7 +98,8 @@ static int l_open(lua_State *L)
     file_ud *u = new_handle(L);
     char msg[SE_SND_MSG];
     se_status st = se_snd_open(&u->snd, path, msg);
-    if (st != SE_OK) return lse_error(L, st, "audio.open: %s", msg);
+    if (st == SE_ENOMEM) return lse_error(L, st, "audio.open: %s", path);
+    if (st != SE_OK) return lse_fail(L, "%s", msg);
     return 1;
 }
 
@@ -118,7 +121,7 @@ static int f_read(lua_State *L)
     int64_t got;
     char msg[SE_SND_MSG];
     se_status st = se_snd_read(u->snd, se_tensor_data(t), n, &got, msg);
-    if (st != SE_OK) return lse_error(L, st, "reader:read: %s", msg);
+    if (st != SE_OK) return lse_fail(L, "%s", msg);
     if (got == 0) {
         lua_pushnil(L);
         return 1;
@@ -150,21 +153,26 @@ static int f_write(lua_State *L)
         if (se_tensor_contiguous(x, lse_checktensor(L, 2)) != SE_OK) lse_error(L, SE_ENOMEM, "writer:write");
     }
     se_status st = se_snd_write(u->snd, se_tensor_data(x), x->size[0], msg);
-    if (st != SE_OK) return lse_error(L, st, "writer:write: %s", msg);
-    return 0;
+    if (st != SE_OK) return lse_fail(L, "%s", msg);
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 /* close(commit): for a writer, commit publishes the file; readers ignore it. */
 static int close_handle(lua_State *L, bool commit)
 {
     file_ud *u = luaL_checkudata(L, 1, AUDIO_FILE);
-    if (!u->snd) return 0;  /* idempotent */
+    if (!u->snd) {  /* idempotent */
+        lua_pushboolean(L, 1);
+        return 1;
+    }
     se_snd *s = u->snd;
     u->snd = NULL;  /* closed before anything can raise */
     char msg[SE_SND_MSG];
     se_status st = se_snd_close(s, commit, msg);
-    if (st != SE_OK && commit) return lse_error(L, st, "close: %s", msg);
-    return 0;
+    if (st != SE_OK && commit) return lse_fail(L, "%s", msg);
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 static int f_close(lua_State *L) { return close_handle(L, true); }
@@ -207,14 +215,13 @@ static int opt_int(lua_State *L, int arg, const char *key, int def)
     return (int)v;
 }
 
-/* Output format from the options table at arg (see the header comment). */
+/* Output format from the options table at arg (see the header comment), or 0 when the
+ * path's extension names no format libsndfile writes. */
 static int choose_format(lua_State *L, const char *path, int arg, int sr, int ch)
 {
     int major = lookup(L, arg, "format", true);
     if (major < 0) major = se_snd_major_from_ext(path);
-    if (major <= 0)
-        return lse_error(L, SE_EARG, "audio.create: %s: cannot tell the format from the extension; "
-                                     "give {format=\"wav\"}", path);
+    if (major <= 0) return 0;
     int sub = lookup(L, arg, "subtype", false);
     if (sub >= 0) return major | sub;
     int like = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
@@ -228,8 +235,9 @@ static int choose_format(lua_State *L, const char *path, int arg, int sr, int ch
     return fmt ? fmt : (major | (like & SF_FORMAT_SUBMASK));
 }
 
-/* Pushes a writer for the path at index pi with the options table at oi. */
-static file_ud *create_at(lua_State *L, int pi, int oi, const char *fn)
+/* Pushes a writer for the path at index pi with the options table at oi; or returns
+ * NULL after pushing nil and a message. */
+static file_ud *create_at(lua_State *L, int pi, int oi)
 {
     const char *path = luaL_checkstring(L, pi);
     luaL_checktype(L, oi, LUA_TTABLE);
@@ -243,17 +251,25 @@ static file_ud *create_at(lua_State *L, int pi, int oi, const char *fn)
     ch = opt_int(L, oi, "channels", ch > 0 ? ch : 1);
     if (sr < 0) luaL_argerror(L, oi, "samplerate is required");
     int fmt = choose_format(L, path, oi, sr, ch);
+    if (!fmt) {
+        lse_fail(L, "%s: cannot tell the sound format from the file name; end it in .wav, .flac, .aiff, .au, "
+                    ".caf or .w64", path);
+        return NULL;
+    }
     file_ud *u = new_handle(L);
     char msg[SE_SND_MSG];
     se_status st = se_snd_create(&u->snd, path, sr, ch, fmt, msg);
-    if (st != SE_OK) lse_error(L, st, "%s: %s", fn, msg);
+    if (st == SE_ENOMEM) lse_error(L, st, "audio.create: %s", path);
+    if (st != SE_OK) {
+        lse_fail(L, "%s", msg);
+        return NULL;
+    }
     return u;
 }
 
 static int l_create(lua_State *L)
 {
-    create_at(L, 1, 2, "audio.create");
-    return 1;
+    return create_at(L, 1, 2) ? 1 : 2;
 }
 
 /* audio.read(path) --> tensor [frames x channels], info */
@@ -264,14 +280,15 @@ static int l_read(lua_State *L)
     file_ud *u = new_handle(L);  /* 2 */
     char msg[SE_SND_MSG];
     se_status st = se_snd_open(&u->snd, path, msg);
-    if (st != SE_OK) return lse_error(L, st, "audio.read: %s", msg);
+    if (st == SE_ENOMEM) return lse_error(L, st, "audio.read: %s", path);
+    if (st != SE_OK) return lse_fail(L, "%s", msg);
     se_snd_info info = se_snd_get_info(u->snd);
     if (info.frames < 0 || info.frames > ((int64_t)1 << 34) / info.channels)
-        return lse_error(L, SE_EARG, "audio.read: %s: too long to read at once; use audio.open", path);
+        return lse_fail(L, "%s: too long to read at once; use audio.open", path);
     int64_t size[2] = {info.frames, info.channels}, got;
     se_tensor *t = lse_newtensor(L, 2, size);  /* 3 */
     st = se_snd_read(u->snd, se_tensor_data(t), info.frames, &got, msg);
-    if (st != SE_OK) return lse_error(L, st, "audio.read: %s", msg);
+    if (st != SE_OK) return lse_fail(L, "%s", msg);
     if (got < info.frames) se_tensor_narrow(t, 0, 0, got);
     push_info(L, info);  /* 4 */
     lua_pushvalue(L, 2);
@@ -296,7 +313,8 @@ static int l_write(lua_State *L)
         lua_setfield(L, 3, "channels");
     }
     lua_settop(L, 3);
-    file_ud *u = create_at(L, 1, 3, "audio.write");  /* 4 */
+    file_ud *u = create_at(L, 1, 3);  /* 4 */
+    if (!u) return 2;
     /* Checked here, not only in f_write: an error raised inside the pcall below has no
      * function name ("bad argument #2 to '?'"). */
     const char *bad = shape_error(L, x, se_snd_get_info(u->snd).channels);  /* 5 */
@@ -310,16 +328,18 @@ static int l_write(lua_State *L)
     lua_pushcfunction(L, f_write);
     lua_pushvalue(L, 4);
     lua_pushvalue(L, 2);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+    int raised = lua_pcall(L, 2, 2, 0) != LUA_OK;
+    if (raised || lua_isnil(L, -2)) {
         lua_pushcfunction(L, f_abort);  /* remove the temporary file now, not at some gc */
         lua_pushvalue(L, 4);
         lua_call(L, 1, 0);
-        return lua_error(L);
+        return raised ? lua_error(L) : 2;
     }
+    lua_settop(L, 4);
     lua_pushcfunction(L, f_close);
     lua_pushvalue(L, 4);
-    lua_call(L, 1, 0);
-    return 0;
+    lua_call(L, 1, 2);
+    return 2;
 }
 
 static const luaL_Reg file_methods[] = {

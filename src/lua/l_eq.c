@@ -14,6 +14,7 @@
  *   eq.biquad_response(kind, {freq=, gain=, q=, fs=}, freqs) --> [nfreq] dB
  *   eq.audealize_gains(curve, amount) --> gains dB (curve [40] or [batch x 40])
  *   eq.fit_safe(target_db, freqs [, {fs=44100}]) --> params [13], max_err_db, rms_err_db
+ *   eq.check(kind, params [, {fs=44100, clamp=false}]) --> true, or nil and the problem
  *   local f = eq.new(kind, params, {fs=44100, channels=1, smooth_ms=0, makeup=false, clamp=false})
  *   f:process(x)     x [frames x channels] (or [frames] mono), filtered in place and
  *                    returned; state carries over to the next call. Any strided view
@@ -93,9 +94,8 @@ static double check_fs(lua_State *L, int arg)
     return fs;
 }
 
-/* Raises the error described by e ("row 2: peak 3 frequency = 30000 must be ..."). */
-static int fb_error(lua_State *L, const char *fn, se_fb_kind kind, int64_t row, const se_fb_error *e,
-                    double fs)
+/* Pushes the problem described by e ("row 2: peak 3 frequency = 30000 must be ..."). */
+static const char *push_fb_problem(lua_State *L, se_fb_kind kind, int64_t row, const se_fb_error *e, double fs)
 {
     char where[64] = "", band[64], nyq[64] = "";
     if (row >= 0) snprintf(where, sizeof where, "row %lld: ", (long long)row + 1);
@@ -107,7 +107,14 @@ static int fb_error(lua_State *L, const char *fn, se_fb_kind kind, int64_t row, 
     char value[32];
     if (isnan(e->value)) snprintf(value, sizeof value, "nan");
     else snprintf(value, sizeof value, "%g", e->value);
-    return lse_error(L, SE_EARG, "%s: %s%s %s = %s %s%s", fn, where, band, e->param, value, e->reason, nyq);
+    return lua_pushfstring(L, "%s%s %s = %s %s%s", where, band, e->param, value, e->reason, nyq);
+}
+
+/* Raises the problem described by e, prefixed by the function's name. */
+static int fb_error(lua_State *L, const char *fn, se_fb_kind kind, int64_t row, const se_fb_error *e,
+                    double fs)
+{
+    return lse_error(L, SE_EARG, "%s: %s", fn, push_fb_problem(L, kind, row, e, fs));
 }
 
 static int l_nparams(lua_State *L)
@@ -288,6 +295,30 @@ static void read_params(lua_State *L, int arg, const filter_ud *u, double *p, co
         fb_error(L, fn, u->kind, -1, &e, u->fs);
 }
 
+/* check(kind, params [, {fs=44100, clamp=false}]) -> true, or nil and what the sample
+ * rate or the values cannot carry: the test a caller makes before eq.new on data it
+ * did not choose (a model's output, a file's rate). */
+static int l_check(lua_State *L)
+{
+    lua_settop(L, 3);
+    se_fb_kind kind = check_kind(L, 1);
+    double fs = check_fs(L, 3);
+    int np = se_fb_nparams(kind);
+    se_tensor *t = push_contiguous(L, 2);
+    if (se_tensor_numel(t) != np)
+        luaL_argerror(L, 2, lua_pushfstring(L, "expected %d parameters, got %I", np, (lua_Integer)se_tensor_numel(t)));
+    double p[SE_FB_MAX_BIQUADS];
+    for (int i = 0; i < np; i++) p[i] = se_tensor_data(t)[i];
+    se_fb_error e;
+    if (se_fb_check(kind, p, fs, opt_bool(L, 3, "clamp"), &e) == SE_OK) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    luaL_pushfail(L);
+    push_fb_problem(L, kind, -1, &e, fs);
+    return 2;
+}
+
 static filter_ud *check_filter(lua_State *L)
 {
     filter_ud *u = luaL_checkudata(L, 1, EQ_FILTER);
@@ -381,7 +412,7 @@ static const luaL_Reg filter_methods[] = {
 static const luaL_Reg functions[] = {
     {"nparams", l_nparams}, {"g40_freqs", l_g40_freqs}, {"log_grid", l_log_grid},
     {"response", l_response}, {"biquad", l_biquad}, {"biquad_response", l_biquad_response},
-    {"audealize_gains", l_audealize_gains}, {"fit_safe", l_fit_safe}, {"new", l_new},
+    {"audealize_gains", l_audealize_gains}, {"fit_safe", l_fit_safe}, {"check", l_check}, {"new", l_new},
     {NULL, NULL},
 };
 

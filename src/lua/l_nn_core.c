@@ -78,8 +78,9 @@ static int l_linear_forward(lua_State *L)
     return 0;
 }
 
-/* linear_backward(gin | nil, gout [B x O], x [B x I], weight, gweight, gbias | nil [, scale])
- * gin = gout W; gweight += scale gout^T x; gbias += scale * column sums of gout. */
+/* linear_backward(gin | nil, gout [B x O], x [B x I], weight [, gweight | nil, gbias | nil, scale])
+ * gin = gout W (when gin is given); gweight += scale gout^T x and gbias += scale * column
+ * sums of gout (when given): nn.Linear's updateGradInput and accGradParameters. */
 static int l_linear_backward(lua_State *L)
 {
     se_tensor *gin, *gout, *x, *w, *gw, *gb;
@@ -87,18 +88,19 @@ static int l_linear_backward(lua_State *L)
     cdata(L, 2, &gout);
     x = lse_checktensor(L, 3);
     w = lse_checktensor(L, 4);
-    cdata(L, 5, &gw);
+    optdata(L, 5, &gw);
     float *gbd = optdata(L, 6, &gb);
     float scale = (float)luaL_optnumber(L, 7, 1.0);
     check_matrix(L, 4, w, -1, -1);
     check_matrix(L, 2, gout, -1, w->size[0]);
     check_matrix(L, 3, x, gout->size[0], w->size[1]);
-    check_matrix(L, 5, gw, w->size[0], w->size[1]);
+    if (gw)
+        check_matrix(L, 5, gw, w->size[0], w->size[1]);
     check_numel(L, 6, gb, w->size[0]);
     if (gin)
         check_matrix(L, 1, gin, x->size[0], x->size[1]);
     se_status st = gin ? se_tensor_addmm(gin, 0.0f, 1.0f, gout, w) : SE_OK;
-    if (st == SE_OK) {
+    if (st == SE_OK && gw) {
         se_tensor gt;
         se_tensor_share(&gt, gout);
         se_tensor_transpose(&gt, 0, 1);

@@ -166,6 +166,20 @@ static int t_randperm(lua_State *L)
     return 1;
 }
 
+/* randint(n, count): count draws from 1..n with replacement (bootstrap resamples). */
+static int t_randint(lua_State *L)
+{
+    int64_t n = lse_checksize(L, 1), count = lse_checksize(L, 2);
+    /* float32 holds every integer up to 2^24 exactly */
+    luaL_argcheck(L, n >= 1 && n <= (1 << 24), 1, "n must be in [1, 2^24]");
+    se_tensor *t = lse_newtensor(L, 1, &count);
+    float *p = se_tensor_data(t);
+    se_rng *rng = lse_rng(L);
+    for (int64_t i = 0; i < count; i++)
+        p[i] = (float)(se_rng_below(rng, (uint64_t)n) + 1);
+    return 1;
+}
+
 static int t_manual_seed(lua_State *L)
 {
     se_rng_seed(lse_rng(L), (uint64_t)luaL_checkinteger(L, 1));
@@ -886,7 +900,8 @@ static const luaL_Reg metamethods[] = {
 
 static const luaL_Reg functions[] = {
     {"new", t_new}, {"zeros", t_zeros}, {"ones", t_ones}, {"full", t_full}, {"arange", t_arange},
-    {"rand", t_rand}, {"randn", t_randn}, {"randperm", t_randperm}, {"manualSeed", t_manual_seed},
+    {"rand", t_rand}, {"randn", t_randn}, {"randperm", t_randperm}, {"randint", t_randint},
+    {"manualSeed", t_manual_seed},
     {"setNumThreads", t_set_num_threads}, {"getNumThreads", t_get_num_threads},
     {"rngState", t_rng_state}, {"setRngState", t_set_rng_state},
     {"isTensor", t_is_tensor}, {"mm", t_mm}, {"cat", t_cat}, {"allclose", t_allclose},

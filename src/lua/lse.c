@@ -63,6 +63,16 @@ int lse_error(lua_State *L, se_status status, const char *fmt, ...)
     return lua_error(L);
 }
 
+int lse_fail(lua_State *L, const char *fmt, ...)
+{
+    va_list ap;
+    luaL_pushfail(L);
+    va_start(ap, fmt);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    return 2;
+}
+
 int64_t lse_checksize(lua_State *L, int arg)
 {
     lua_Integer n = luaL_checkinteger(L, arg);

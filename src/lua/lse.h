@@ -12,6 +12,7 @@
 #ifndef LSE_H
 #define LSE_H
 
+#include <cjson/cJSON.h>
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -40,6 +41,11 @@ se_tensor *lse_pushempty(lua_State *L);
  * that is the fault to report. Does not return: free C temporaries first. */
 int lse_error(lua_State *L, se_status status, const char *fmt, ...);
 
+/* An environment failure (a file that cannot be read or written): pushes nil and the
+ * message formatted like lua_pushfstring, as io.open does, and returns 2 (return it).
+ * Messages name the file first: "path: reason". Out of memory is raised, not returned. */
+int lse_fail(lua_State *L, const char *fmt, ...);
+
 /* Argument helpers that raise argument errors naming the argument. */
 int64_t lse_checksize(lua_State *L, int arg);             /* integer >= 0 */
 int lse_checkdim(lua_State *L, int arg, const se_tensor *t); /* 1-based Lua dim (negative counts from the end) -> 0-based */
@@ -52,6 +58,18 @@ se_tensor *lse_pushtensor_arg(lua_State *L, int arg);
 
 /* The interpreter's random number generator (one per lua_State, kept in the registry). */
 se_rng *lse_rng(lua_State *L);
+
+/* JSON (lse_json.c, the one codec; see semeq.util.json for the mapping). */
+/* Pushes the Lua value of a parsed tree; JSON null becomes a light userdata NULL. */
+void lse_json_push(lua_State *L, const cJSON *v);
+/* Parses text[0..len) as one JSON value (only white space may follow) into *out; returns
+ * NULL on success, or the position of the first bad byte (*out is then NULL). */
+const char *lse_json_parse(const char *text, size_t len, cJSON **out);
+/* Pushes a GC-owned holder of one cJSON tree (freed by __gc/__close) and returns its slot. */
+cJSON **lse_json_box(lua_State *L);
+/* Pushes the JSON text of the Lua value at idx (object keys sorted); raises "fn: ..."
+ * for values JSON cannot hold. */
+void lse_json_encode(lua_State *L, int idx, const char *fn);
 
 /* Installs the semeq.Tensor metatable if it is not there yet (defined in l_tensor.c). */
 void lse_tensor_metatable(lua_State *L);

@@ -6,19 +6,13 @@ local T = require "semeq.tensor"
 local core = require "semeq.data.core"
 local dataset = require "semeq.data.dataset"
 local text = require "semeq.data.text"
+local settings = require "semeq.settings"
 
 local M = {}
 
 M.filename = "audealize_eqdescriptors.json"
 M.source = "the Audealize API (Seetharaman & Pardo, Interactive Audio Lab, Northwestern University), "
   .. "or the project's shared copy in ../shared/data"
-
--- Centre frequencies (Hz) of the 40 bands, from the data README.
-M.centres = {
-  20, 50, 83, 120, 161, 208, 259, 318, 383, 455, 537, 628, 729, 843, 971, 1114, 1273, 1452, 1652, 1875,
-  2126, 2406, 2719, 3070, 3462, 3901, 4392, 4941, 5556, 6244, 7014, 7875, 8839, 9917, 11124, 12474,
-  13984, 15675, 17566, 19682,
-}
 
 local function number_or_nil(v) return type(v) == "number" and v or nil end
 
@@ -46,23 +40,25 @@ local function parse_entry(e, i)
   }
 end
 
+--- The dataset in path, or nil and a message naming the file.
 function M.load(path)
-  local doc = core.read_json(path)
+  local doc, err = core.read_json(path)
+  if doc == nil then return nil, err end
   -- JSON objects and arrays both decode to tables: an object has keys beyond 1..#doc
   -- (and would otherwise load as an empty dataset).
   local nkeys = 0
   if type(doc) == "table" then for _ in pairs(doc) do nkeys = nkeys + 1 end end
   if type(doc) ~= "table" or nkeys ~= #doc then
-    error(string.format("data.load: %s: expected a JSON array of words", path), 0)
+    return nil, string.format("%s: expected a JSON array of words", path)
   end
-  if #doc == 0 then error(string.format("data.load: %s: expected a non-empty JSON array of words", path), 0) end
+  if #doc == 0 then return nil, string.format("%s: expected a non-empty JSON array of words", path) end
   local records, dropped = {}, {}
   for i, e in ipairs(doc) do
     local rec, why = parse_entry(e, i)
     if rec then records[#records + 1] = rec else dropped[#dropped + 1] = {entry = i, reason = why} end
   end
   local names = {}
-  for j, f in ipairs(M.centres) do names[j] = string.format("band_%dHz", f) end
+  for j, f in ipairs(settings.graphic.centres) do names[j] = string.format("band_%dHz", f) end
   return dataset.new {kind = "audealize", path = path, records = records, dropped = dropped, read = #doc,
                       param_names = names, notes = "one aggregated curve per word; no user ids"}
 end

@@ -4,6 +4,8 @@
 --   local f = require "semeq.data.filters"
 --   local clean = f.chain(f.finite(), f.stoplist(), f.min_examples(10))
 --   ds = clean(ds)
+local settings = require "semeq.settings"
+
 local M = {}
 
 -- Words that name no sound (the SAFE plug-in's test presets and defaults).
@@ -126,20 +128,11 @@ function M.stem()
   end
 end
 
--- Default SAFE ranges (data README): gains [-12, 12] dB, shelf and band frequencies in
--- FlowEQ's ranges, Q in [0.1, 10]; a small tolerance absorbs float32 rounding.
-M.safe_ranges = {
-  {-12, 12}, {22, 1000},
-  {-12, 12}, {82, 3900}, {0.1, 10},
-  {-12, 12}, {180, 4700}, {0.1, 10},
-  {-12, 12}, {220, 10000}, {0.1, 10},
-  {-12, 12}, {580, 20000},
-}
-
 -- Drops records with a non-finite parameter or, given ranges ({lo, hi} per parameter;
--- "safe" for the SAFE ranges), a parameter outside its range.
+-- "safe" for semeq.settings.safe.ranges), a parameter outside its range; a small
+-- tolerance absorbs float32 rounding.
 function M.finite(ranges)
-  if ranges == "safe" then ranges = M.safe_ranges end
+  if ranges == "safe" then ranges = settings.safe.ranges end
   return function(ds)
     return ds:subset(function(r)
       local v = r.params:totable()

@@ -1,7 +1,8 @@
--- semeq.data: loading the datasets, filters, representations and splits.
+--- semeq.data: loading the datasets, filters and splits.
 --
 --   local data = require "semeq.data"
---   local ds = data.load("safe")                  -- or "audealize", "socialfx"; path optional
+--   local ds = assert(data.load("safe"))          -- or "audealize", "socialfx"; path optional
+--                                                 -- (nil, message if it cannot be read)
 --   print(ds:summary())
 --   local f = data.filters
 --   ds = f.chain(f.stoplist(), f.min_examples(10))(ds)
@@ -20,7 +21,6 @@ local loaders = {
 
 M.filters = require "semeq.data.filters"
 M.split = require "semeq.data.split"
-M.represent = require "semeq.data.represent"
 M.is_dataset = require("semeq.data.dataset").is_dataset
 
 -- The directories searched, in order.
@@ -41,18 +41,20 @@ local function readable(path)
   return f ~= nil
 end
 
--- The first directory of the search path that holds filename, or an error naming
--- the directories searched and where to get the data.
+-- The first directory of the search path that holds filename, or nil and a message
+-- naming the directories searched and where to get the data.
 function M.find(filename, source)
   local dirs = M.search_path()
   for _, d in ipairs(dirs) do
     local p = d .. "/" .. filename
     if readable(p) then return p end
   end
-  error(string.format("data: %s not found; searched %s (set SEMEQ_DATA to its directory). Get it from %s",
-    filename, table.concat(dirs, ", "), source or "its publisher"), 0)
+  return nil, string.format("%s not found; searched %s (set SEMEQ_DATA to its directory). Get it from %s",
+    filename, table.concat(dirs, ", "), source or "its publisher")
 end
 
+--- The dataset of a kind ("safe", "audealize", "socialfx") from path (default: found
+-- on the search path); nil and a message naming the file if it cannot be read.
 function M.load(kind, path)
   local modname = loaders[kind]
   if not modname then
@@ -60,11 +62,13 @@ function M.load(kind, path)
   end
   local loader = require(modname)
   if path == nil then
-    path = M.find(loader.filename, loader.source)
+    local err
+    path, err = M.find(loader.filename, loader.source)
+    if not path then return nil, err end
   elseif type(path) ~= "string" then
     error("data.load: path must be a string or nil, got " .. type(path), 2)
   elseif not readable(path) then
-    error(string.format("data.load: cannot open %s dataset '%s'", kind, path), 2)
+    return nil, string.format("cannot open %s dataset '%s'", kind, path)
   end
   return loader.load(path)
 end

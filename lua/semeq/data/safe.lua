@@ -6,6 +6,7 @@ local T = require "semeq.tensor"
 local core = require "semeq.data.core"
 local dataset = require "semeq.data.dataset"
 local text = require "semeq.data.text"
+local settings = require "semeq.settings"
 
 local M = {}
 
@@ -13,13 +14,7 @@ M.filename = "SAFEEqualiserUserData.csv"
 M.source = "the SAFE project (Stables et al., ISMIR 2014; semanticaudio.co.uk), "
   .. "or the project's shared copy in ../shared/data"
 
-M.param_names = {
-  "ls_gain", "ls_freq",
-  "p1_gain", "p1_freq", "p1_q",
-  "p2_gain", "p2_freq", "p2_q",
-  "p3_gain", "p3_freq", "p3_q",
-  "hs_gain", "hs_freq",
-}
+M.param_names = settings.safe.names
 
 local NCOLS = 25
 local FIRST_PARAM = 6 -- 1-based column of the low-shelf gain (column 5 in the README)
@@ -61,10 +56,12 @@ local function parse_row(row, line)
   }
 end
 
+--- The dataset in path, or nil and a message naming the file.
 function M.load(path)
   local rows, lines, errors = core.read_csv(path)
+  if not rows then return nil, lines end
   -- an empty dataset would only fail later, far from the file (as SocialFX does)
-  if #rows == 0 then error(string.format("data.load: %s: empty file", path), 0) end
+  if #rows == 0 then return nil, string.format("%s: empty file", path) end
   local records, dropped = {}, {}
   for i, row in ipairs(rows) do
     local rec, why

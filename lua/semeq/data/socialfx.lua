@@ -15,7 +15,8 @@ local T = require "semeq.tensor"
 local core = require "semeq.data.core"
 local dataset = require "semeq.data.dataset"
 local text = require "semeq.data.text"
-local audealize = require "semeq.data.audealize"
+local json = require "semeq.util.json"
+local settings = require "semeq.settings"
 
 local M = {}
 
@@ -29,7 +30,7 @@ local NOTE = "no user ids in SocialFX: split by rows (stratified)"
 
 local function band_names()
   local names = {}
-  for j, f in ipairs(audealize.centres) do names[j] = string.format("RSC_%dHz_band", f) end
+  for j, f in ipairs(settings.graphic.centres) do names[j] = string.format("RSC_%dHz_band", f) end
   return names
 end
 
@@ -54,12 +55,13 @@ end
 
 local function load_csv(path)
   local rows, lines, errors = core.read_csv(path)
-  if #rows == 0 then error(string.format("data.load: %s: empty file", path), 0) end
+  if not rows then return nil, lines end
+  if #rows == 0 then return nil, string.format("%s: empty file", path) end
   local header = rows[1]
   if header[1] ~= "descriptor" or #header ~= NFIELDS - 1 then
-    error(string.format("data.load: %s:%d: expected the SocialFX header of %d names starting with "
+    return nil, string.format("%s:%d: expected the SocialFX header of %d names starting with "
       .. "'descriptor', got %d names starting with '%s'", path, lines[1], NFIELDS - 1, #header,
-      tostring(header[1])), 0)
+      tostring(header[1]))
   end
   local records, dropped = {}, {}
   for i = 2, #rows do
@@ -104,13 +106,10 @@ local function parse_hf(v, line)
     values[j] = x
   end
   local extra = v.extra
-  if type(extra) == "string" then
-    local ok, decoded = pcall(core.decode_json, extra)
-    extra = ok and decoded or {}
-  end
+  if type(extra) == "string" then extra = json.decode(extra) end
   if type(extra) ~= "table" then extra = {} end
   return {
-    id = v.id ~= nil and v.id ~= core.null and v.id or line,
+    id = v.id ~= nil and v.id ~= json.null and v.id or line,
     term = v.text, key = key, params = T.new(values),
     lang = extra.lang or extra.language,
     audio_id = tonumber(extra.audio_id),
@@ -120,7 +119,8 @@ local function parse_hf(v, line)
 end
 
 local function load_jsonl(path)
-  local items = core.read_jsonl(path)
+  local items, err = core.read_jsonl(path)
+  if not items then return nil, err end
   local records, dropped = {}, {}
   for _, it in ipairs(items) do
     local rec, why
@@ -132,6 +132,7 @@ local function load_jsonl(path)
                       read = #items, param_names = band_names(), notes = NOTE}
 end
 
+--- The dataset in path (CSV, or JSON Lines by extension), or nil and a message naming the file.
 function M.load(path)
   if path:match("%.jsonl$") or path:match("%.ndjson$") then return load_jsonl(path) end
   return load_csv(path)

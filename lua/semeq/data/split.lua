@@ -1,16 +1,18 @@
--- Splits of a dataset into train/test (and k folds), seeded through the interpreter's
--- RNG (semeq.data.core.permutation uses lse_rng; opts.seed calls T.manualSeed first).
+--- semeq.data.split: splits of a dataset into train/test (and k folds), shuffled with the
+-- interpreter's RNG (semeq.util.list.permutation; opts.seed calls T.manualSeed first).
 --
 --   s = split.stratified(ds, {test = 0.2, seed = 1})  -- per term, the same fraction
 --   s = split.by_user(ds, {test = 0.2, seed = 1})     -- no user in both train and test
 --   folds = split.kfold(ds, 5, {seed = 1, by = "term"|"user"|"row"})
 --   train, test = split.apply(ds, s)
---   split.save(s, "split.json"); s = split.load("split.json")
+--   assert(split.save(s, "split.json")); s = split.load("split.json")   -- or nil, message
 --
 -- A split is {train = {ids}, test = {ids}, method = ..., seed = ...}.
 local T = require "semeq.tensor"
 local core = require "semeq.data.core"
-local atomic = require "semeq.atomic"
+local atomic = require "semeq.util.atomic"
+local json = require "semeq.util.json"
+local list = require "semeq.util.list"
 
 local M = {}
 
@@ -18,11 +20,8 @@ local function seed(opts)
   if opts and opts.seed ~= nil then T.manualSeed(opts.seed) end
 end
 
-local function shuffled(list)
-  local perm = core.permutation(#list)
-  local out = {}
-  for i, p in ipairs(perm) do out[i] = list[p] end
-  return out
+local function shuffled(items)
+  return list.take(items, list.permutation(#items))
 end
 
 -- Every split reads ds.records: a nil or a plain table fails here, naming the function.
@@ -38,12 +37,15 @@ local function check_fraction(f, fn)
   end
 end
 
--- Groups record ids by group_of(record); groups in order of first appearance.
+-- Groups record ids by group_of(record); groups in order of first appearance. A record
+-- without a group (a dataset without user ids) gives nil and a message.
 local function groups(ds, group_of, fn)
   local by, order = {}, {}
   for _, r in ipairs(ds.records) do
     local g = group_of(r)
-    if g == nil then error(string.format("%s: record %s has no user id (split this dataset by rows)", fn, tostring(r.id)), 3) end
+    if g == nil then
+      return nil, string.format("%s: record %s has no user id (split this dataset by rows)", fn, tostring(r.id))
+    end
     if not by[g] then
       by[g] = {}
       order[#order + 1] = g
@@ -77,7 +79,8 @@ function M.stratified(ds, opts)
   return {train = train, test = test, method = "stratified", seed = opts.seed}
 end
 
--- Whole users go to test, in shuffled order, until it holds at least test * n records.
+-- Whole users go to test, in shuffled order, until it holds at least test * n records
+-- (nil and a message when the users cannot make such a split).
 -- A user whose records would push the test side past `slack` (1.2) times that target is
 -- skipped and trains: on SAFE one user wrote 47% of the warm/bright rows, and holding
 -- them out would leave the test side twice the size asked for and training half-empty.
@@ -88,7 +91,8 @@ function M.by_user(ds, opts)
   check_fraction(frac, "split.by_user")
   seed(opts)
   local by, order = groups(ds, function(r) return r.user end, "split.by_user")
-  if #order < 2 then error("split.by_user: needs at least 2 users, got " .. #order, 2) end
+  if not by then return nil, order end
+  if #order < 2 then return nil, "split.by_user: needs at least 2 users, got " .. #order end
   table.sort(order)
   order = shuffled(order)
   local want = frac * ds:size()
@@ -102,14 +106,16 @@ function M.by_user(ds, opts)
     for _, id in ipairs(by[u]) do dst[#dst + 1] = id end
   end
   if #test == 0 then
-    error(string.format("split.by_user: no user fits in a test side of %d records (slack %.2f)", math.floor(limit), opts.slack or 1.2), 2)
+    return nil, string.format("split.by_user: no user fits in a test side of %d records (slack %.2f)",
+      math.floor(limit), opts.slack or 1.2)
   end
   return {train = train, test = test, method = "by_user", seed = opts.seed}
 end
 
 -- k folds; fold i tests on group set i and trains on the rest. by = "term" (stratified:
 -- each term's records dealt round-robin after shuffling), "user" (whole users dealt
--- to the fold with the fewest records) or "row" (plain shuffle).
+-- to the fold with the fewest records) or "row" (plain shuffle). A dataset whose users
+-- cannot fill the folds gives nil and a message.
 function M.kfold(ds, k, opts)
   check_dataset(ds, "split.kfold")
   opts = opts or {}
@@ -123,7 +129,8 @@ function M.kfold(ds, k, opts)
   for f = 1, k do size[f] = 0 end
   if by == "user" then
     local groups_by, order = groups(ds, function(r) return r.user end, "split.kfold")
-    if #order < k then error(string.format("split.kfold: %d users cannot fill %d folds", #order, k), 2) end
+    if not groups_by then return nil, order end
+    if #order < k then return nil, string.format("split.kfold: %d users cannot fill %d folds", #order, k) end
     table.sort(order)
     for _, u in ipairs(shuffled(order)) do
       local best = 1
@@ -169,36 +176,29 @@ function M.apply(ds, s)
   return train, test
 end
 
-local function json_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    local named = {['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t'}
-    return named[c] or string.format("\\u%04x", c:byte())
-  end) .. '"'
-end
-
-local function json_ids(ids)
-  local out = {}
-  for i, id in ipairs(ids) do
-    if math.type(id) == "integer" then out[i] = tostring(id)
-    elseif type(id) == "string" then out[i] = json_string(id)
-    else error("split.save: ids must be integers or strings, got " .. type(id), 3) end
+local function check_ids(ids)
+  for _, id in ipairs(ids) do
+    if math.type(id) ~= "integer" and type(id) ~= "string" then
+      error("split.save: ids must be integers or strings, got " .. type(id), 3)
+    end
   end
-  return "[" .. table.concat(out, ",") .. "]"
 end
 
+--- Writes split s to path (atomically): true, or nil and a message.
 function M.save(s, path)
-  local parts = {'{"format":"semeq.split","version":1'}
-  if s.method then parts[#parts + 1] = ',"method":' .. json_string(s.method) end
-  if math.type(s.seed) == "integer" then parts[#parts + 1] = ',"seed":' .. s.seed end
-  parts[#parts + 1] = ',\n"train":' .. json_ids(s.train)
-  parts[#parts + 1] = ',\n"test":' .. json_ids(s.test) .. "}\n"
-  atomic.write(path, table.concat(parts), "split.save")
+  check_ids(s.train)
+  check_ids(s.test)
+  local doc = {format = "semeq.split", version = 1, method = s.method, train = s.train, test = s.test,
+               seed = math.type(s.seed) == "integer" and s.seed or nil}
+  return atomic.write(path, json.encode(doc) .. "\n")
 end
 
+--- The split saved in path, or nil and a message.
 function M.load(path)
-  local doc = core.read_json(path)
+  local doc, err = core.read_json(path)
+  if doc == nil then return nil, err end
   if type(doc) ~= "table" or doc.format ~= "semeq.split" or type(doc.train) ~= "table" or type(doc.test) ~= "table" then
-    error("split.load: " .. path .. ": not a semeq split file (needs format, train and test)", 2)
+    return nil, "split.load: " .. path .. ": not a semeq split file (needs format, train and test)"
   end
   return {train = doc.train, test = doc.test, method = doc.method, seed = doc.seed}
 end

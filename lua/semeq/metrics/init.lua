@@ -6,7 +6,7 @@
 --   acc, pred = metrics.knn_accuracy(train_X, train_y, test_X, test_y, k)
 --   acc, pred = metrics.knn_loo(X, y, k)                   -- leave-one-out
 --   metrics.macro_f1(y_true, y_pred); cm, classes = metrics.confusion(y_true, y_pred)
---   metrics.reconstruction_error(P, P_hat)                 -- {mean=, p95=, max=} in dB
+--   metrics.rms_db(A, B)                                   -- {mean=, p95=, max=, per_row=} in dB
 --   est, lo, hi = metrics.bootstrap(stat, n, {reps=, alpha=, seed=})
 --   pca = metrics.pca(X, 2)                                -- components, variance, mean, projected
 --
@@ -14,7 +14,6 @@
 -- 1-D tensor of integers. Definitions follow scikit-learn (see src/core/metrics.h).
 local T = require "semeq.tensor"
 local core = require "semeq.metrics.core"
-local datacore = require "semeq.data.core"
 
 local M = {}
 
@@ -159,33 +158,23 @@ local function percentile(sorted, q)
 end
 M.percentile = percentile
 
--- Error between two sets of SAFE settings measured on their magnitude responses
--- (default: the 64-point grid): mean |dB|, 95th percentile and max over all rows and
--- grid points, and the mean |dB| of each row.
-function M.reconstruction_error(P, P_hat, opts)
-  opts = opts or {}
-  local represent = require "semeq.data.represent"
-  if not (T.isTensor(P) and T.isTensor(P_hat)) then error("reconstruction_error: expected two tensors of settings", 2) end
-  if P:numel() ~= P_hat:numel() or P:dim() ~= P_hat:dim() then
-    error("reconstruction_error: the two sets of settings differ in shape", 2)
+--- Per-row RMS of the difference of two sets of dB curves [n x m] (responses of EQ
+-- settings on one frequency grid): {mean =, p95 =, max =, per_row = {...}}. This is the
+-- reconstruction error every report gives.
+function M.rms_db(A, B)
+  if not (T.isTensor(A) and T.isTensor(B)) then error("rms_db: expected two tensors of dB curves", 2) end
+  if A:dim() ~= 2 or table.concat(A:size(), "x") ~= table.concat(B:size(), "x") then
+    error(string.format("rms_db: expected two [n x m] tensors of the same shape, got [%s] and [%s]",
+      table.concat(A:size(), "x"), table.concat(B:size(), "x")), 2)
   end
-  local A = represent.response(P, opts.freqs, opts)
-  local B = represent.response(P_hat, opts.freqs, opts)
-  local D = (A - B):abs()
-  if D:dim() == 1 then D = D:view(1, -1) end
-  local rows = D:totable()
-  local all, per_row, sum = {}, {}, 0
-  for i, r in ipairs(rows) do
-    local s = 0
-    for _, v in ipairs(r) do
-      all[#all + 1] = v
-      s = s + v
-    end
-    per_row[i] = s / #r
-    sum = sum + s
-  end
-  table.sort(all)
-  return {mean = sum / #all, p95 = percentile(all, 95), max = all[#all], per_row = per_row}
+  local D = A - B
+  local per_row = (D * D):mean(2):sqrt():totable()
+  local sorted = {}
+  for i, v in ipairs(per_row) do sorted[i] = v end
+  table.sort(sorted)
+  local sum = 0
+  for _, v in ipairs(sorted) do sum = sum + v end
+  return {mean = sum / #sorted, p95 = percentile(sorted, 95), max = sorted[#sorted], per_row = per_row}
 end
 
 -- Percentile bootstrap: stat(indices) is evaluated on reps resamples of 1..n (with
@@ -200,7 +189,7 @@ function M.bootstrap(stat, n, opts)
   for i = 1, n do all[i] = i end
   local est = stat(all)
   local values = {}
-  for r = 1, reps do values[r] = stat(datacore.sample(n, n)) end
+  for r = 1, reps do values[r] = stat(T.randint(n, n):totable()) end
   table.sort(values)
   return est, percentile(values, 100 * alpha / 2), percentile(values, 100 * (1 - alpha / 2))
 end

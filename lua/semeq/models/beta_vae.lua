@@ -4,7 +4,7 @@
 --   decoder: Linear(latent, hidden) -> ReLU -> Linear(hidden, input) -> Sigmoid (or none: output = "linear")
 -- FlowEQ's numbers: input 13 (normalised SAFE parameters), hidden 1024, latent 1..128.
 -- forward(x) -> reconstruction, and self.kl = beta * KL(q(z|x) || N(0, I)) of the batch; the KL
--- gradient is added in backward(). Set model.beta (e.g. from nn.klAnneal) between steps.
+-- gradient is added in backward(). Set model.beta (e.g. from semeq.train.objectives.floweq_beta) between steps.
 local nn = require "semeq.nn"
 
 local BetaVAE = nn.Container.class("models.BetaVAE", nn.Container)
@@ -19,10 +19,10 @@ function BetaVAE:__init(cfg)
   -- "sigmoid" (FlowEQ: inputs normalised to [0, 1]) or "linear" (inputs that are not
   -- bounded, e.g. dB curves); older files have no entry and mean sigmoid.
   c.output = cfg.output or "sigmoid"
-  assert(c.output == "sigmoid" or c.output == "linear", "beta_vae: output must be sigmoid or linear")
-  assert(c.input and c.input >= 1, "beta_vae: input must be a positive integer")
-  assert(c.latent and c.latent >= 1 and c.latent <= 128, "beta_vae: latent must be an integer in 1..128")
-  assert(c.hidden and c.hidden >= 1, "beta_vae: hidden must be a positive integer")
+  nn.Module.check(c.output == "sigmoid" or c.output == "linear", "beta_vae: output must be sigmoid or linear")
+  nn.Module.check(c.input and c.input >= 1, "beta_vae: input must be a positive integer")
+  nn.Module.check(c.latent and c.latent >= 1 and c.latent <= 128, "beta_vae: latent must be an integer in 1..128")
+  nn.Module.check(c.hidden and c.hidden >= 1, "beta_vae: hidden must be a positive integer")
   self.config, self.beta = c, c.beta
   self.encoder = nn.Sequential():add(nn.Linear(c.input, c.hidden)):add(nn.ReLU())
   self.mu, self.logvar = nn.Linear(c.hidden, c.latent), nn.Linear(c.hidden, c.latent)

@@ -44,7 +44,7 @@ local OUTPUTS = {safe13 = 13, graphic40 = 40}
 
 local function defaults(cfg)
   local c = {kind = "contrastive_ae"}
-  c.input = assert(math.tointeger(cfg.input), "contrastive_ae: input must be an integer")
+  c.input = nn.Module.check(math.tointeger(cfg.input), "contrastive_ae: input must be an integer")
   c.latent = math.tointeger(cfg.latent or 32)
   c.widths = cfg.widths or {128, 256, 128}
   c.proj = math.tointeger(cfg.proj or 128)
@@ -53,19 +53,18 @@ local function defaults(cfg)
   c.semantic = math.tointeger(cfg.semantic or c.latent)
   c.style_scale = cfg.style_scale or 1
   c.branches = cfg.branches or "shared"
-  assert(c.branches == "shared" or (c.branches == "split" and c.semantic < c.latent),
+  nn.Module.check(c.branches == "shared" or (c.branches == "split" and c.semantic < c.latent),
     "contrastive_ae: branches must be 'shared', or 'split' with semantic < latent")
-  assert(c.blocks == "residual" or c.blocks == "mlp", "contrastive_ae: blocks must be 'residual' or 'mlp'")
-  assert(c.semantic and c.semantic >= 1 and c.semantic <= c.latent,
+  nn.Module.check(c.blocks == "residual" or c.blocks == "mlp", "contrastive_ae: blocks must be 'residual' or 'mlp'")
+  nn.Module.check(c.semantic and c.semantic >= 1 and c.semantic <= c.latent,
     "contrastive_ae: semantic must be an integer in 1..latent")
   c.output = cfg.output or (c.input == 13 and "safe13" or c.input == 40 and "graphic40" or "linear")
   c.outputSize = math.tointeger(cfg.outputSize or OUTPUTS[c.output] or c.input)
-  assert(c.latent and c.latent >= 1, "contrastive_ae: latent must be a positive integer")
-  assert(#c.widths >= 1, "contrastive_ae: widths must list at least one width")
-  if OUTPUTS[c.output] and OUTPUTS[c.output] ~= c.outputSize then
-    error(string.format("contrastive_ae: output '%s' needs outputSize %d, got %d", c.output,
-      OUTPUTS[c.output], c.outputSize), 0)
-  end
+  nn.Module.check(c.latent and c.latent >= 1, "contrastive_ae: latent must be a positive integer")
+  nn.Module.check(#c.widths >= 1, "contrastive_ae: widths must list at least one width")
+  nn.Module.check(not OUTPUTS[c.output] or OUTPUTS[c.output] == c.outputSize,
+    string.format("contrastive_ae: output '%s' needs outputSize %s, got %s", c.output,
+      tostring(OUTPUTS[c.output]), tostring(c.outputSize)))
   return c
 end
 
@@ -86,7 +85,7 @@ function ContrastiveAE:__init(cfg)
   local head = nn.Linear(c.semantic, c.proj)
   if c.semantic < L then head = nn.Sequential():add(nn.Narrow(2, 1, c.semantic)):add(head) end
   local dec = nn.Sequential()
-  prev = L
+  local prev = L
   for i = #w, 1, -1 do dec:add(self:block(prev, w[i])); prev = w[i] end
   if c.blocks == "mlp" then
     dec:add(nn.Linear(prev, out))

@@ -1,22 +1,38 @@
--- semeq.models: the model zoo. Each constructor takes a config table and returns a built
--- model (all parameters in one flat buffer) whose `config` is stored by nn.save, so that
--- nn.load -> models.build(config) returns a working model.
+--- semeq.models: the model zoo. Each constructor takes a config table and returns a built
+-- model (all parameters in one flat buffer) whose `config` is stored in its file
+-- (semeq.models.io), so that models.io.load -> models.build(config) returns it again.
 --   models.contrastive_ae{input = 40, latent = 32, widths = {128, 256, 128}}
 --   models.beta_vae{input = 13, latent = 2, hidden = 1024, beta = 0.001}
 --   models.classifier{latent = 32, classes = 24 [, hidden = 64]}
 local models = {}
 
-function models.contrastive_ae(cfg) return require("semeq.models.contrastive_ae")(cfg) end
-function models.beta_vae(cfg) return require("semeq.models.beta_vae")(cfg) end
-function models.classifier(cfg) return require("semeq.models.classifier")(cfg) end
+-- kind -> module that builds it.
+models.kinds = {
+  contrastive_ae = "semeq.models.contrastive_ae",
+  beta_vae = "semeq.models.beta_vae",
+  classifier = "semeq.models.classifier",
+}
 
+--- The known kinds, sorted.
+function models.kind_names()
+  local out = {}
+  for k in pairs(models.kinds) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+for kind, modname in pairs(models.kinds) do
+  models[kind] = function(cfg) return require(modname)(cfg) end
+end
+
+--- The model a config describes (cfg.kind names its constructor).
 function models.build(cfg)
-  assert(type(cfg) == "table", "models.build: config must be a table")
-  local make = models[cfg.kind or ""]
-  if type(make) ~= "function" or cfg.kind == "build" then
-    error(string.format("models.build: unknown model kind '%s'", tostring(cfg.kind)), 0)
+  if type(cfg) ~= "table" then error("models.build: config must be a table", 2) end
+  if not models.kinds[cfg.kind] then
+    error(string.format("models.build: unknown model kind '%s' (known: %s)", tostring(cfg.kind),
+      table.concat(models.kind_names(), ", ")), 2)
   end
-  return make(cfg)
+  return models[cfg.kind](cfg)
 end
 
 return models

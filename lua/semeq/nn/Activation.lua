@@ -11,16 +11,13 @@ function Activation:__init(kind, param)
   self:materialize()
 end
 
-function Activation:forward(input)
-  if not input:isContiguous() then input = input:contiguous() end
+function Activation:updateOutput(input)
   self:bufferLike("output", input)
   core.act_forward(self.kind, self.output, input, self.param)
   return self.output
 end
 
-function Activation:backward(input, gradOutput)
-  if not input:isContiguous() then input = input:contiguous() end
-  if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
+function Activation:updateGradInput(input, gradOutput)
   self:bufferLike("gradInput", input)
   core.act_backward(self.kind, self.gradInput, input, self.output, gradOutput, self.param)
   return self.gradInput

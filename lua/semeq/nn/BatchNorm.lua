@@ -10,7 +10,7 @@ local BatchNorm = Module.class("nn.BatchNorm", Module)
 
 function BatchNorm:__init(size, eps, momentum)
   Module.__init(self)
-  assert(math.type(size) == "integer" and size > 0, "nn.BatchNorm: size must be a positive integer")
+  Module.check(math.type(size) == "integer" and size > 0, "nn.BatchNorm: size must be a positive integer")
   self.size, self.eps, self.momentum = size, eps or 1e-5, momentum or 0.1
   self:declare("weight", "gradWeight", {size})
   self:declare("bias", "gradBias", {size})
@@ -31,21 +31,20 @@ local function check(self, input)
   if input:dim() ~= 2 or input:size(2) ~= self.size then
     error(string.format("nn.BatchNorm: expected input [N x %d], got %s", self.size, Module.shapeStr(input)), 0)
   end
-  if not input:isContiguous() then input = input:contiguous() end
-  return input
 end
 
-function BatchNorm:forward(input)
-  input = check(self, input)
+-- Training normalises with the batch statistics; the kernel computes the input and the
+-- parameter gradients in one pass over the data, so accGradParameters is that pass too.
+function BatchNorm:updateOutput(input)
+  check(self, input)
   self:buffer("output", input:size(1), self.size)
   core.batchnorm_forward(self.output, self._mean, self._rstd, self.running_mean, self.running_var,
     input, self.weight, self.bias, self.eps, self.momentum, self.train)
   return self.output
 end
 
-function BatchNorm:backward(input, gradOutput)
-  input = check(self, input)
-  if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
+function BatchNorm:updateGradInput(input, gradOutput)
+  check(self, input)
   self:buffer("gradInput", input:size(1), self.size)
   core.batchnorm_backward(self.gradInput, self.gradWeight, self.gradBias, gradOutput, input,
     self._mean, self._rstd, self.weight, self.train)

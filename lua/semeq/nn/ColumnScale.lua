@@ -10,7 +10,7 @@ local ColumnScale = Module.class("nn.ColumnScale", Module)
 function ColumnScale:__init(scales)
   Module.__init(self)
   if type(scales) == "table" then scales = T.new(scales) end
-  assert(T.isTensor(scales) and scales:dim() == 1, "nn.ColumnScale: scales must be a 1-d tensor or table")
+  Module.check(T.isTensor(scales) and scales:dim() == 1, "nn.ColumnScale: scales must be a 1-d tensor or table")
   self.scales = scales:clone()
   self:materialize()
 end
@@ -19,7 +19,7 @@ function ColumnScale:describe()
   return string.format("nn.ColumnScale(%d)", self.scales:size(1))
 end
 
-function ColumnScale:forward(input)
+function ColumnScale:updateOutput(input)
   if input:dim() < 1 or input:size(input:dim()) ~= self.scales:size(1) then
     error(string.format("nn.ColumnScale: input [%s] does not end in %d columns",
       table.concat(input:size(), "x"), self.scales:size(1)), 0)
@@ -29,7 +29,7 @@ function ColumnScale:forward(input)
   return self.output
 end
 
-function ColumnScale:backward(_, gradOutput)
+function ColumnScale:updateGradInput(_, gradOutput)
   self:bufferLike("gradInput", gradOutput)
   self.gradInput:copy(gradOutput):mul_(self.scales)
   return self.gradInput

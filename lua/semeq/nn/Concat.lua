@@ -3,16 +3,17 @@
 -- and sums what they send back. A two-branch encoder is Concat(2) of two Sequentials.
 -- Children produce [batch x features] outputs joined along dim 2 (the only dim supported).
 local Container = require "semeq.nn.Container"
+local Module = require "semeq.nn.Module"
 
 local Concat = Container.class("nn.Concat", Container)
 
 function Concat:__init(dim)
   Container.__init(self)
-  assert(dim == 2, "nn.Concat: only dim 2 (features of [batch x features] outputs) is supported")
+  Module.check(dim == 2, "nn.Concat: only dim 2 (features of [batch x features] outputs) is supported")
   self.dim = dim
 end
 
-function Concat:forward(input)
+function Concat:updateOutput(input)
   local outs, total = {}, 0
   for i = 1, #self.modules do
     outs[i] = self:call(i, "forward", input)
@@ -31,7 +32,7 @@ function Concat:forward(input)
   return self.output
 end
 
-function Concat:backward(input, gradOutput, scale)
+function Concat:updateGradInput(input, gradOutput, scale)
   local at = 1
   for i, m in ipairs(self.modules) do
     local width = m.output:size(self.dim)

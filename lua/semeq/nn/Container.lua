@@ -13,7 +13,7 @@ end
 
 -- add(module [, name]): name is the state-dict key (default: the 0-based position).
 function Container:add(m, name)
-  assert(type(m) == "table" and m.forward, "add: argument must be an nn module")
+  Module.check(type(m) == "table" and m.forward, "add: argument must be an nn module")
   if m._parent then error("add: module is already in a container", 2) end
   self.modules[#self.modules + 1] = m
   self._names[#self.modules] = name

@@ -5,6 +5,7 @@
 -- This is SupCon's L_out without the tau/base_tau factor (the seed divided by tau only), so it
 -- shares SupConCriterion's kernel with scale 1; the default temperature is the seed's 0.1.
 local core = require "semeq.nn.core"
+local Module = require "semeq.nn.Module"
 local Criterion = require "semeq.nn.Criterion"
 
 local ContrastiveCriterion = Criterion.class("nn.ContrastiveCriterion", Criterion)
@@ -12,7 +13,7 @@ local ContrastiveCriterion = Criterion.class("nn.ContrastiveCriterion", Criterio
 function ContrastiveCriterion:__init(temperature)
   Criterion.__init(self)
   self.temperature = temperature or 0.1
-  assert(self.temperature > 0, "nn.ContrastiveCriterion: temperature must be positive")
+  Module.check(self.temperature > 0, "nn.ContrastiveCriterion: temperature must be positive")
 end
 
 function ContrastiveCriterion:compute(input, target, grad)

@@ -9,31 +9,29 @@ local Dropout = Module.class("nn.Dropout", Module)
 function Dropout:__init(p)
   Module.__init(self)
   p = p or 0.5
-  assert(type(p) == "number" and p >= 0 and p < 1, "nn.Dropout: p must be in [0, 1)")
+  Module.check(type(p) == "number" and p >= 0 and p < 1, "nn.Dropout: p must be in [0, 1)")
   self.p = p
   self:materialize()
 end
 
 function Dropout:describe() return string.format("nn.Dropout(%g)", self.p) end
 
-function Dropout:forward(input)
+function Dropout:updateOutput(input)
   if not self.train or self.p == 0 then
     self.output = input
     return input
   end
-  if not input:isContiguous() then input = input:contiguous() end
   self:bufferLike("output", input)
   self:bufferLike("_mask", input)
   core.dropout_forward(self.output, self._mask, input, self.p)
   return self.output
 end
 
-function Dropout:backward(input, gradOutput)
+function Dropout:updateGradInput(input, gradOutput)
   if not self.train or self.p == 0 then
     self.gradInput = gradOutput
     return gradOutput
   end
-  if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
   self:bufferLike("gradInput", input)
   core.mul(self.gradInput, gradOutput, self._mask)
   return self.gradInput

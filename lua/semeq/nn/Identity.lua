@@ -8,12 +8,12 @@ function Identity:__init()
   self:materialize()
 end
 
-function Identity:forward(input)
+function Identity:updateOutput(input)
   self.output = input
   return input
 end
 
-function Identity:backward(_, gradOutput)
+function Identity:updateGradInput(_, gradOutput)
   self.gradInput = gradOutput
   return gradOutput
 end

@@ -1,7 +1,7 @@
 -- nn.KLCriterion([beta = 1]): beta * KL( N(mu, exp(logvar)) || N(0, I) ), summed over latent
 -- dims and averaged over the batch. forward(mu, logvar) -> loss; backward(mu, logvar) ->
 -- gradMu, gradLogvar. Set criterion.beta from an annealing schedule between steps
--- (see nn.klAnneal).
+-- (e.g. semeq.train.objectives.floweq_beta).
 local core = require "semeq.nn.core"
 local Module = require "semeq.nn.Module"
 

@@ -7,7 +7,7 @@ local LayerNorm = Module.class("nn.LayerNorm", Module)
 
 function LayerNorm:__init(size, eps)
   Module.__init(self)
-  assert(math.type(size) == "integer" and size > 0, "nn.LayerNorm: size must be a positive integer")
+  Module.check(math.type(size) == "integer" and size > 0, "nn.LayerNorm: size must be a positive integer")
   self.size, self.eps = size, eps or 1e-5
   self:declare("weight", "gradWeight", {size})
   self:declare("bias", "gradBias", {size})
@@ -25,12 +25,10 @@ local function check(self, input)
   if input:dim() < 1 or input:size(input:dim()) ~= self.size then
     error(string.format("nn.LayerNorm: expected input [... x %d], got %s", self.size, Module.shapeStr(input)), 0)
   end
-  if not input:isContiguous() then input = input:contiguous() end
-  return input
 end
 
-function LayerNorm:forward(input)
-  input = check(self, input)
+function LayerNorm:updateOutput(input)
+  check(self, input)
   local rows = input:numel() // self.size
   self:bufferLike("output", input)
   self:buffer("_mean", rows, 1)
@@ -39,9 +37,10 @@ function LayerNorm:forward(input)
   return self.output
 end
 
-function LayerNorm:backward(input, gradOutput)
-  input = check(self, input)
-  if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
+-- The kernel computes the input and the weight/bias gradients in one pass over the data
+-- (it needs the same normalised rows for both), so it serves both halves of backward.
+function LayerNorm:updateGradInput(input, gradOutput)
+  check(self, input)
   self:bufferLike("gradInput", input)
   core.layernorm_backward(self.gradInput, self.gradWeight, self.gradBias, gradOutput, input,
     self._mean, self._rstd, self.weight)

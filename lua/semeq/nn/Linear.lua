@@ -9,8 +9,8 @@ local Linear = Module.class("nn.Linear", Module)
 
 function Linear:__init(inputSize, outputSize, bias)
   Module.__init(self)
-  assert(math.type(inputSize) == "integer" and inputSize > 0, "nn.Linear: inputSize must be a positive integer")
-  assert(math.type(outputSize) == "integer" and outputSize > 0, "nn.Linear: outputSize must be a positive integer")
+  Module.check(math.type(inputSize) == "integer" and inputSize > 0, "nn.Linear: inputSize must be a positive integer")
+  Module.check(math.type(outputSize) == "integer" and outputSize > 0, "nn.Linear: outputSize must be a positive integer")
   self.inputSize, self.outputSize = inputSize, outputSize
   self:declare("weight", "gradWeight", {outputSize, inputSize})
   if bias ~= false then self:declare("bias", "gradBias", {outputSize}) end
@@ -36,26 +36,31 @@ local function check(self, input)
 end
 
 -- A single example (1-d input) is run as a batch of one; output and gradInput are then 1-d.
-function Linear:forward(input)
-  if T.isTensor(input) and input:dim() == 1 then
-    return self:forward(input:view(1, input:numel())):view(self.outputSize)
-  end
-  check(self, input)
-  self:buffer("output", input:size(1), self.outputSize)
-  core.linear_forward(self.output, input, self.weight, self.bias)
-  return self.output
+local function as_batch(t)
+  if T.isTensor(t) and t:dim() == 1 then return t:view(1, t:numel()), true end
+  return t, false
 end
 
-function Linear:backward(input, gradOutput, scale)
-  if T.isTensor(input) and input:dim() == 1 then
-    return self:backward(input:view(1, input:numel()), gradOutput:contiguous():view(1, self.outputSize), scale)
-      :view(self.inputSize)
-  end
-  check(self, input)
-  if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
-  self:buffer("gradInput", input:size(1), self.inputSize)
-  core.linear_backward(self.gradInput, gradOutput, input, self.weight, self.gradWeight, self.gradBias, scale)
-  return self.gradInput
+function Linear:updateOutput(input)
+  local x, single = as_batch(input)
+  check(self, x)
+  self:buffer("output", x:size(1), self.outputSize)
+  core.linear_forward(self.output, x, self.weight, self.bias)
+  return single and self.output:view(self.outputSize) or self.output
+end
+
+function Linear:updateGradInput(input, gradOutput)
+  local x, single = as_batch(input)
+  check(self, x)
+  self:buffer("gradInput", x:size(1), self.inputSize)
+  core.linear_backward(self.gradInput, as_batch(gradOutput), x, self.weight)
+  return single and self.gradInput:view(self.inputSize) or self.gradInput
+end
+
+function Linear:accGradParameters(input, gradOutput, scale)
+  local x = as_batch(input)
+  core.linear_backward(nil, as_batch(gradOutput), x, self.weight, self.gradWeight,
+    self.gradBias, scale)
 end
 
 return Linear

@@ -33,6 +33,15 @@ function Module.class(name, parent)
   return cls
 end
 
+--- Raises msg when cond is false. Layer and model constructors check their sizes and
+-- configs with it: the message names the class ("nn.Linear: inputSize must be ..."), and a
+-- container that catches a child's error adds the child's position (Container:call), as
+-- Torch does; a Lua position would point into this framework, not at the caller's code.
+function Module.check(cond, msg)
+  if not cond then error(msg, 0) end
+  return cond
+end
+
 function Module:__init()
   self._declared = {}
   self.train = true
@@ -137,9 +146,30 @@ function Module:evaluate()
   return self
 end
 
--- Protocol: forward(input) -> output; backward(input, gradOutput [, scale]) -> gradInput,
--- which also ACCUMULATES scale * d loss / d parameters into the gradients (Torch's
--- updateGradInput + accGradParameters, fused in each layer so the C kernels make one pass).
+-- The protocol (Torch7's Module.lua): forward(input) -> updateOutput(input) -> output;
+-- backward(input, gradOutput [, scale]) -> updateGradInput(input, gradOutput) -> gradInput,
+-- then accGradParameters(input, gradOutput, scale), which ACCUMULATES scale * d loss / d
+-- parameters into the gradients. A layer supplies only those three functions (the last
+-- when it has parameters); the base owns the rest, including making tensor arguments
+-- contiguous once for every kernel. A container's updateGradInput also receives scale: it
+-- calls its children's backward, which accumulate their own gradients.
+local function dense(x)
+  if T.isTensor(x) and not x:isContiguous() then return x:contiguous() end
+  return x
+end
+
+function Module:forward(input)
+  return self:updateOutput(dense(input))
+end
+
+function Module:backward(input, gradOutput, scale)
+  input, gradOutput = dense(input), dense(gradOutput)
+  local gradInput = self:updateGradInput(input, gradOutput, scale or 1)
+  self:accGradParameters(input, gradOutput, scale or 1)
+  return gradInput
+end
+
+function Module:accGradParameters() end
 
 -- PyTorch-style state dict: {name = tensor} plus names in order, e.g. "encoder.0.weight".
 -- Buffers (BatchNorm's running statistics) are listed in self._buffers.

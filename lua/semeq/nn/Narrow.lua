@@ -7,9 +7,9 @@ local Narrow = Module.class("nn.Narrow", Module)
 
 function Narrow:__init(dim, offset, length)
   Module.__init(self)
-  assert(math.type(dim) == "integer" and dim >= 1, "nn.Narrow: dim must be a positive integer")
-  assert(math.type(offset) == "integer" and offset >= 1, "nn.Narrow: offset must be a positive integer")
-  assert(math.type(length) == "integer" and length >= 1, "nn.Narrow: length must be a positive integer")
+  Module.check(math.type(dim) == "integer" and dim >= 1, "nn.Narrow: dim must be a positive integer")
+  Module.check(math.type(offset) == "integer" and offset >= 1, "nn.Narrow: offset must be a positive integer")
+  Module.check(math.type(length) == "integer" and length >= 1, "nn.Narrow: length must be a positive integer")
   self.dim, self.offset, self.length = dim, offset, length
   self:materialize()
 end
@@ -18,7 +18,7 @@ function Narrow:describe()
   return string.format("nn.Narrow(%d, %d, %d)", self.dim, self.offset, self.length)
 end
 
-function Narrow:forward(input)
+function Narrow:updateOutput(input)
   if input:dim() < self.dim or self.offset + self.length - 1 > input:size(self.dim) then
     error(string.format("nn.Narrow: cannot take %d..%d of dimension %d from [%s]", self.offset,
       self.offset + self.length - 1, self.dim, table.concat(input:size(), "x")), 0)
@@ -27,7 +27,7 @@ function Narrow:forward(input)
   return self.output
 end
 
-function Narrow:backward(input, gradOutput)
+function Narrow:updateGradInput(input, gradOutput)
   self:bufferLike("gradInput", input)
   self.gradInput:zero()
   self.gradInput:narrow(self.dim, self.offset, self.length):copy(gradOutput)

@@ -22,7 +22,7 @@ function Residual:__init(inputSize, outputSize, dropout)
   self:add(skip, "skip")
 end
 
-function Residual:forward(input)
+function Residual:updateOutput(input)
   local h = self:call(1, "forward", input)
   local s = self:call(2, "forward", input)
   self:bufferLike("_sum", h)
@@ -32,8 +32,7 @@ function Residual:forward(input)
   return self.output
 end
 
-function Residual:backward(input, gradOutput, scale)
-  if not gradOutput:isContiguous() then gradOutput = gradOutput:contiguous() end
+function Residual:updateGradInput(input, gradOutput, scale)
   self:bufferLike("_g", gradOutput)
   core.act_backward("relu", self._g, self._sum, self.output, gradOutput)
   local gb = self:call(1, "backward", input, self._g, scale)

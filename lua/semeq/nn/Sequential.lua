@@ -3,15 +3,15 @@ local Container = require "semeq.nn.Container"
 
 local Sequential = Container.class("nn.Sequential", Container)
 
-function Sequential:forward(input)
+function Sequential:updateOutput(input)
   local x = input
   for i = 1, #self.modules do x = self:call(i, "forward", x) end
   self.output = x
   return x
 end
 
--- backward(input, gradOutput [, scale]): each child gets the input it saw in forward.
-function Sequential:backward(input, gradOutput, scale)
+-- Each child gets the input it saw in forward.
+function Sequential:updateGradInput(input, gradOutput, scale)
   local g = gradOutput
   for i = #self.modules, 2, -1 do
     g = self:call(i, "backward", self.modules[i - 1].output, g, scale)

@@ -6,6 +6,7 @@
 -- and the loss is (tau / baseTemperature) times their mean, as in the authors' code.
 -- Anchors without a positive in the batch are left out (use a class-balanced sampler).
 local core = require "semeq.nn.core"
+local Module = require "semeq.nn.Module"
 local Criterion = require "semeq.nn.Criterion"
 
 local SupConCriterion = Criterion.class("nn.SupConCriterion", Criterion)
@@ -13,7 +14,7 @@ local SupConCriterion = Criterion.class("nn.SupConCriterion", Criterion)
 function SupConCriterion:__init(temperature, baseTemperature)
   Criterion.__init(self)
   self.temperature = temperature or 0.07
-  assert(self.temperature > 0, "nn.SupConCriterion: temperature must be positive")
+  Module.check(self.temperature > 0, "nn.SupConCriterion: temperature must be positive")
   self.baseTemperature = baseTemperature or self.temperature
 end
 

@@ -1,26 +1,20 @@
--- semeq.sampler: mini-batch index lists drawn from the interpreter's RNG (so a fixed
+-- semeq.train.sampler: mini-batch index lists drawn from the interpreter's RNG (so a fixed
 -- semeq.tensor.manualSeed gives the same batches).
 --
 --   for batch in sampler.shuffled(n, 32) do ... end          -- batch: {i1, i2, ...} (1-based)
 --   for batch in sampler.balanced(labels, 8, 4) do ... end   -- 8 terms x 4 examples per batch
 local T = require "semeq.tensor"
+local permutation = require("semeq.util.list").permutation
 
 local sampler = {}
-
--- A random permutation of 1..n as a Lua table.
-local function permutation(n)
-  if n == 0 then return {} end
-  local p = T.randperm(n):totable()
-  for i = 1, n do p[i] = math.tointeger(p[i]) or p[i] end
-  return p
-end
-sampler.permutation = permutation
 
 -- Iterator over shuffled batches covering 1..n once; the last batch is smaller unless
 -- dropLast is true.
 function sampler.shuffled(n, batchSize, dropLast)
-  assert(math.type(n) == "integer" and n >= 0, "sampler.shuffled: n must be a non-negative integer")
-  assert(math.type(batchSize) == "integer" and batchSize > 0, "sampler.shuffled: batchSize must be a positive integer")
+  if math.type(n) ~= "integer" or n < 0 then error("sampler.shuffled: n must be a non-negative integer", 2) end
+  if math.type(batchSize) ~= "integer" or batchSize < 1 then
+    error("sampler.shuffled: batchSize must be a positive integer", 2)
+  end
   local p, at = permutation(n), 1
   return function()
     local left = n - at + 1
@@ -44,8 +38,9 @@ function sampler.balanced(labels, classesPerBatch, perClass)
     table.insert(byClass[l], i)
   end
   table.sort(classes, function(a, b) return tostring(a) < tostring(b) end)
-  assert(classesPerBatch <= #classes,
-    string.format("sampler.balanced: %d terms per batch but only %d terms", classesPerBatch, #classes))
+  if classesPerBatch > #classes then
+    error(string.format("sampler.balanced: %d terms per batch but only %d terms", classesPerBatch, #classes), 2)
+  end
   local batches, done = #labels // (classesPerBatch * perClass), 0
   return function()
     if done >= batches then return nil end

@@ -1,12 +1,15 @@
--- SVG pictures that open in any browser, written by the project (no dependency):
+--- semeq.eval.plot: SVG pictures that open in any browser, written by the project (no
+-- dependency):
 --
 --   plot.latent_map(X, labels, "map.svg", {title = ...})   -- 2-D latent, else its PCA
 --   plot.responses({{label = "warm", db = t}, ...}, "eq.svg", {freqs = grid})
 --   plot.loss({train = {...}, val = {...}}, "loss.svg")
 --
--- Each function writes the file atomically and returns the SVG text.
+-- Each function returns the SVG text and, given a path, writes it there atomically: a
+-- file that cannot be written gives nil and a message instead. With path nil, nothing
+-- is written.
 local T = require "semeq.tensor"
-local atomic = require "semeq.atomic"
+local atomic = require "semeq.util.atomic"
 
 local M = {}
 
@@ -149,8 +152,11 @@ local function range(values, pad)
   return {lo - p, hi + p}
 end
 
-local function write(path, svg, fn)
-  if path then atomic.write(path, svg, fn) end
+local function write(path, svg)
+  if path then
+    local ok, err = atomic.write(path, svg)
+    if not ok then return nil, err end
+  end
   return svg
 end
 
@@ -222,7 +228,7 @@ function M.latent_map(X, labels, path, opts)
     entries[i] = {label = string.format("%s (%d)", t, count[t]), colour = colour[t]}
   end
   legend(c, entries)
-  return write(path, c:finish(), "latent_map")
+  return write(path, c:finish())
 end
 
 local function to_list(v, fn)
@@ -237,7 +243,7 @@ end
 function M.responses(curves, path, opts)
   opts = opts or {}
   if type(curves) ~= "table" or #curves == 0 then error("responses: expected a non-empty array of {label=, db=}", 2) end
-  local default = opts.freqs or require("semeq.data.represent").grid()
+  local default = opts.freqs or require("semeq.settings").grid()
   local series, allx, ally = {}, {}, {}
   for i, cv in ipairs(curves) do
     local fr, db = to_list(cv.freqs or default, "responses"), to_list(cv.db, "responses")
@@ -274,7 +280,7 @@ function M.responses(curves, path, opts)
     entries[i] = {label = s.label, colour = col, line = true}
   end
   legend(c, entries)
-  return write(path, c:finish(), "responses")
+  return write(path, c:finish())
 end
 
 -- Loss curves against the epoch. series: {name = {values...}, ...} or an array of
@@ -318,7 +324,7 @@ function M.loss(series, path, opts)
     entries[i] = {label = s.label, colour = col, line = true, dash = i > 1}
   end
   legend(c, entries)
-  return write(path, c:finish(), "loss")
+  return write(path, c:finish())
 end
 
 return M

@@ -1,10 +1,10 @@
---- semeq.experiment: one dataset, filtered, split and represented for a recipe.
+--- semeq.data.prepare: one dataset, filtered, split and represented for a recipe.
 --
---   local experiment = require "semeq.experiment"
---   local ex = experiment.prepare{data = "safe", min_examples = 10, seed = 1}
+--   local prepare = require "semeq.data.prepare"
+--   local ex = assert(prepare.prepare{data = "safe", min_examples = 10, seed = 1})  -- or nil, message
 --   ex.X.train, ex.X.test     model inputs [n x d] (fitted on the training split only)
 --   ex.y.train, ex.y.test     term keys
---   ex.rep                    the representation (see experiment/representations.lua)
+--   ex.rep                    the representation (see semeq.settings.representations)
 --   print(ex.summary)
 --
 -- Defaults follow the data: SAFE has anonymous user ids, so its held-out set is made of
@@ -12,9 +12,9 @@
 -- term (stratified); Audealize has one curve per word, so it is split by rows and its
 -- terms cannot be clustered (only reconstruction is measured).
 local data = require "semeq.data"
-local representations = require "semeq.experiment.representations"
+local representations = require "semeq.settings.representations"
 
-local experiment = {representations = representations}
+local experiment = {}
 
 local DEFAULTS = {
   safe = {rep = "safe13", split = "user", min_examples = 10},
@@ -27,15 +27,15 @@ local function kind_of(name)
   -- A file: its extension tells the loader (SAFE CSV, SocialFX CSV/JSONL, Audealize JSON).
   if name:match("%.json$") then return "audealize", name end
   if name:match("%.jsonl$") then return "socialfx", name end
-  local f = io.open(name, "rb")
-  if not f then error(string.format("experiment: cannot open data file %s", name), 0) end
+  local f, err = io.open(name, "rb")
+  if not f then return nil, err end
   local head = f:read(64) or ""
   f:close()
   return head:match("^descriptor,") and "socialfx" or "safe", name
 end
 
 --- The loader kind of a dataset name or file ("safe", "socialfx", "audealize") and the
--- file path (nil for a named dataset); an error names a file that cannot be opened.
+-- file path (nil for a named dataset); nil and a message for a file that cannot be opened.
 experiment.kind_of = kind_of
 
 local function make_split(ds, method, opts)
@@ -43,9 +43,11 @@ local function make_split(ds, method, opts)
   if method == "stratified" then return data.split.stratified(ds, {test = opts.test, seed = opts.seed}) end
   if method == "row" then
     local k = math.max(2, math.floor(1 / opts.test + 0.5))
-    return data.split.kfold(ds, k, {by = "row", seed = opts.seed})[1]
+    local folds, err = data.split.kfold(ds, k, {by = "row", seed = opts.seed})
+    if not folds then return nil, err end
+    return folds[1]
   end
-  error(string.format("experiment: unknown split '%s' (user, stratified, row)", tostring(method)), 0)
+  error(string.format("prepare: unknown split '%s' (user, stratified, row, none)", tostring(method)), 3)
 end
 
 local function keys(ds)
@@ -67,7 +69,8 @@ function experiment.top_terms(n)
   end
 end
 
---- Loads, filters, splits and represents a dataset.
+--- Loads, filters, splits and represents a dataset: the experiment, or nil and a message
+-- when the data cannot be read or nothing is left after filtering.
 -- opts: data ("safe" | "socialfx" | "audealize" | a file path), min_examples, stoplist
 -- (list of words, default data.filters.default_stoplist; false for none), stem (merge
 -- "brighter" into "bright", data.filters.stem), terms (keep only these keys), top_terms
@@ -77,9 +80,11 @@ end
 function experiment.prepare(opts)
   opts = opts or {}
   local kind, path = kind_of(opts.data or "safe")
+  if not kind then return nil, path end
   local d = DEFAULTS[kind]
   local f = data.filters
-  local ds = data.load(kind, path)
+  local ds, err = data.load(kind, path)
+  if not ds then return nil, err end
   local steps = {f.finite()}
   if opts.stoplist ~= false then steps[#steps + 1] = f.stoplist(opts.stoplist) end
   if opts.stem then steps[#steps + 1] = f.stem() end
@@ -94,14 +99,15 @@ function experiment.prepare(opts)
   local min = opts.min_examples or d.min_examples
   if min > 1 then steps[#steps + 1] = f.min_examples(min) end
   ds = f.chain(table.unpack(steps))(ds)
-  if ds:size() == 0 then error("experiment: no records left after filtering:\n" .. ds:summary(), 0) end
+  if ds:size() == 0 then return nil, "no records left after filtering:\n" .. ds:summary() end
 
   local ex = {kind = kind, data = ds, opts = opts}
   local method = opts.split or d.split
   if method == "none" then
     ex.train, ex.test = ds, ds
   else
-    ex.split = make_split(ds, method, {test = opts.test or 0.25, seed = opts.seed or 1})
+    ex.split, err = make_split(ds, method, {test = opts.test or 0.25, seed = opts.seed or 1})
+    if not ex.split then return nil, err end
     ex.train, ex.test = data.split.apply(ds, ex.split)
   end
   local rep_kind = opts.rep or d.rep

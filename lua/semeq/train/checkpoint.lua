@@ -1,11 +1,12 @@
---- semeq.checkpoint: what a training run needs to stop and resume bit for bit.
+--- semeq.train.checkpoint: what a training run needs to stop and resume bit for bit.
 --
 -- A snapshot holds the flat parameters, the optimiser state (its tensors and counters),
 -- the loss history, the epoch and the random generator's state at the end of that epoch.
 -- On disk it is a safetensors file ("params", "state.<key>" tensors; the rest as JSON
 -- strings in __metadata__), written to a temporary name and renamed.
 local T = require "semeq.tensor"
-local io_core = require "semeq.nn.io"
+local json = require "semeq.util.json"
+local safetensors = require "semeq.safetensors"
 
 local checkpoint = {}
 
@@ -34,7 +35,7 @@ end
 local function hex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
 local function unhex(s) return (s:gsub("..", function(h) return string.char(tonumber(h, 16)) end)) end
 
---- Writes snap to path (atomically, through the safetensors writer).
+--- Writes snap to path (atomically, through the safetensors writer): true, or nil and a message.
 function checkpoint.write(path, snap)
   local names, tensors, scalars = {"params"}, {snap.params}, {}
   local keys = {}
@@ -53,36 +54,40 @@ function checkpoint.write(path, snap)
   -- bit, and a resumed run must return the same history as an uninterrupted one.
   local losses = {}
   for i = 1, snap.epoch do losses[i] = string.pack("<d", snap.loss[i] or 0) end
-  io_core.save(path, names, tensors, {
+  return safetensors.save(path, names, tensors, {
     format = "semeq-checkpoint",
     epoch = tostring(snap.epoch),
     rng = hex(snap.rng),
     loss = hex(table.concat(losses)),
-    state = io_core.json_encode(scalars),
+    state = json.encode(scalars),
   })
 end
 
 -- Losses written by checkpoint.write (hex of doubles); a JSON array from older files.
 local function decode_losses(text)
-  if text:sub(1, 1) == "[" then return io_core.json_decode(text) end
+  if text:sub(1, 1) == "[" then return json.decode(text) end
   local bytes, out = unhex(text), {}
   for i = 1, #bytes // 8 do out[i] = string.unpack("<d", bytes, 8 * i - 7) end
   return out
 end
 
---- Reads a checkpoint into params, state and history; returns its epoch.
+--- Reads a checkpoint into params, state and history; returns its epoch, or nil and a
+-- message (nothing is changed then).
 function checkpoint.restore(path, params, state, history)
-  local tensors, _, meta = io_core.load(path)
+  local tensors, err, meta = safetensors.load(path)
+  if not tensors then return nil, err end
   if meta.format ~= "semeq-checkpoint" then
-    error(string.format("checkpoint: %s is not a semeq training checkpoint", path), 0)
+    return nil, string.format("%s is not a semeq training checkpoint", path)
   end
   local saved = tensors.params
   if not saved or saved:numel() ~= params:numel() then
-    error(string.format("checkpoint: %s holds %d parameters, the model has %d", path,
-      saved and saved:numel() or 0, params:numel()), 0)
+    return nil, string.format("%s holds %d parameters, the model has %d", path,
+      saved and saved:numel() or 0, params:numel())
   end
+  local scalars = json.decode(meta.state or "")
+  if type(scalars) ~= "table" then return nil, string.format("%s: bad optimiser state", path) end
   params:copy(saved)
-  for k, v in pairs(io_core.json_decode(meta.state)) do state[k] = v end
+  for k, v in pairs(scalars) do state[k] = v end
   for name, t in pairs(tensors) do
     local key = name:match("^state%.(.+)$")
     if key then state[key] = t end

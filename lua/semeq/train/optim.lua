@@ -1,5 +1,5 @@
--- semeq.optim: optimisers in torch/optim's functional style, updating a model's flat
--- parameter buffer in one C loop (semeq.optim.core).
+-- semeq.train.optim: optimisers in torch/optim's functional style, updating a model's flat
+-- parameter buffer in one C loop (semeq.train.core).
 --
 --   local params, grads = model:flat()
 --   local function feval(x)              -- x is params
@@ -10,7 +10,7 @@
 --
 -- State tensors (momentum, moments) live in the `state` table, so one state per model.
 local T = require "semeq.tensor"
-local core = require "semeq.optim.core"
+local core = require "semeq.train.core"
 
 local optim = {}
 
@@ -40,7 +40,9 @@ function optim.sgd(opfunc, x, config, state)
   local damp, wd = config.dampening or 0, config.weightDecay or 0
   local nesterov = config.nesterov or false
   check_params(x, "sgd")
-  assert(not nesterov or (mom > 0 and damp == 0), "optim.sgd: Nesterov needs momentum > 0 and dampening 0")
+  if nesterov and (mom <= 0 or damp ~= 0) then
+    error("optim.sgd: Nesterov needs momentum > 0 and dampening 0", 2)
+  end
   local fx, dfdx = opfunc(x)
   state.buf = state.buf or zeros_like(x)
   state.t = (state.t or 0) + 1

@@ -1,7 +1,7 @@
---- Equalising sound files in a stream: memory does not grow with the file.
+--- semeq.process: equalising sound files in a stream; memory does not grow with the file.
 --
---   local eqfile = require "semeq.eqfile"
---   local stats = eqfile.process("in.flac", "out.flac", {
+--   local process = require "semeq.process"
+--   local stats, err = process.process("in.flac", "out.flac", {
 --     kind = "safe", params = {...13 numbers or a tensor},
 --     block = 4096,          -- frames per read; the output does not depend on it
 --     makeup = false,        -- scale by -max(response boost) dB so boosts do not raise the level
@@ -13,10 +13,12 @@
 --     subtype = nil,         -- output sample format; default: the input's when the output
 --                            -- format can hold it (see semeq.audio)
 --   })
---   --> {frames=, samplerate=, channels=, peak=, gain_db=} (peak of the written samples)
+--   --> {frames=, samplerate=, channels=, peak=, gain_db=} (peak of the written samples),
+--       or nil and a message naming the file (the input cannot be read, the output
+--       exists or cannot be written, the parameters do not fit the file's sample rate)
 --
 -- The output is written under a temporary name and renamed when complete; on any
--- error the temporary file is removed and the error is re-raised. The input is only read.
+-- failure the temporary file is removed. The input is only read.
 local audio = require "semeq.audio"
 local eq = require "semeq.eq"
 
@@ -30,45 +32,65 @@ end
 M.exists = exists
 
 -- One pass over the input through a fresh filter; writer may be nil (measuring only).
+-- Returns the output peak and the make-up gain, or nil and a message.
 local function pass(in_path, o, info, writer, gain)
-  local r <close> = audio.open(in_path)
+  local r <close>, err = audio.open(in_path)
+  if not r then return nil, err end
   local f = eq.new(o.kind, o.params, {fs = info.samplerate, channels = info.channels,
                                       makeup = o.makeup, clamp = o.clamp})
   local peak = 0
   while true do
-    local x = r:read(o.block)
-    if not x then break end
+    local x, rerr = r:read(o.block)
+    if not x then
+      if rerr then return nil, rerr end
+      break
+    end
     f:process(x)
     if gain ~= 1 then x:mul_(gain) end
-    if writer then writer:write(x) end
+    if writer then
+      local ok, werr = writer:write(x)
+      if not ok then return nil, werr end
+    end
     peak = math.max(peak, f:peak() * gain)
   end
   return peak, f:makeup_db()
 end
 
+local function info_of(path)
+  local r <close>, err = audio.open(path)
+  if not r then return nil, err end
+  return r:info()
+end
+
 function M.process(in_path, out_path, opts)
+  if type(in_path) ~= "string" or type(out_path) ~= "string" then
+    error("process: the input and output paths must be strings", 2)
+  end
   local o = {}
   for k, v in pairs(opts or {}) do o[k] = v end
   o.kind, o.block, o.ceiling_db = o.kind or "safe", o.block or 4096, o.ceiling_db or -0.1
-  if not o.params then error("eqfile.process: params are required", 2) end
+  if not o.params then error("process: params are required", 2) end
   if exists(out_path) and not o.force then
-    error(("eqfile.process: %s exists (use force to replace it)"):format(out_path), 2)
+    return nil, ("%s exists (use force to replace it)"):format(out_path)
   end
-  local info
-  do
-    local r <close> = audio.open(in_path)
-    info = r:info()
-  end
+  local info, err = info_of(in_path)
+  if not info then return nil, err end
+  local fits, why = eq.check(o.kind, o.params, {fs = info.samplerate, clamp = o.clamp})
+  if not fits then return nil, string.format("%s (%d Hz): %s", in_path, info.samplerate, why) end
   local gain = 1
   if o.peak_safe then
-    local peak = pass(in_path, o, info, nil, 1)
+    local peak, perr = pass(in_path, o, info, nil, 1)
+    if not peak then return nil, perr end
     local ceiling = 10 ^ (o.ceiling_db / 20)
     if peak > ceiling then gain = ceiling / peak end
   end
-  local w <close> = audio.create(out_path, {samplerate = info.samplerate, channels = info.channels,
-                                            like = info, subtype = o.subtype})
+  local w <close>, werr = audio.create(out_path, {samplerate = info.samplerate, channels = info.channels,
+                                                 like = info, subtype = o.subtype})
+  if not w then return nil, werr end
   local peak, makeup_db = pass(in_path, o, info, w, gain)
-  w:close()
+  if not peak then return nil, makeup_db end -- w is aborted when it goes out of scope
+  local ok, cerr = w:close()
+  if not ok then return nil, cerr end
   return {frames = info.frames, samplerate = info.samplerate, channels = info.channels,
           peak = peak, gain_db = 20 * math.log(gain, 10) + makeup_db}
 end

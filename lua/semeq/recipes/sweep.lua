@@ -1,7 +1,7 @@
---- semeq.sweep: a grid of recipe runs (latent size x lambda or beta x input x seeds),
+--- semeq.recipes.sweep: a grid of recipe runs (latent size x lambda or beta x input x seeds),
 -- run in this process (or shared among worker processes), summarised as mean ± sd.
 --
---   local sweep = require "semeq.sweep"
+--   local sweep = require "semeq.recipes.sweep"
 --   local cells = sweep.cells{model = "contrastive", latent = {2, 8}, lambda = {0.5},
 --                             inputs = {"params"}, seeds = 2, epochs = 3}
 --   local runs = sweep.run(cells)             -- one report per cell, in order
@@ -11,7 +11,7 @@
 -- recipes/vae.lua): the recipe's own defaults with the grid's values on top. Each run
 -- seeds the RNG itself, so a cell's result does not depend on which cells ran before
 -- it or in which process.
-local cli = require "semeq.cli"
+local cli = require "semeq.util.cli"
 
 local sweep = {}
 
@@ -28,7 +28,7 @@ sweep.recipes = RECIPES
 -- The recipe's option table with every flag at its default.
 local function defaults(model)
   local r = RECIPES[model]
-  if not r then error(string.format("sweep: unknown model '%s' (contrastive, semantic, vae)", tostring(model)), 0) end
+  if not r then error(string.format("sweep: unknown model '%s' (contrastive, semantic, vae)", tostring(model)), 3) end
   local rec = require(r.module)
   local p = cli.parser{name = "sweep", flags = rec.flags(r.defaults or rec.defaults)}
   return (p:parse({})), rec
@@ -48,7 +48,7 @@ function sweep.cells(grid)
   local out = {}
   for _, input in ipairs(grid.inputs or {"params"}) do
     if input ~= "params" and input ~= "curve40" then
-      error(string.format("sweep: unknown input '%s' (params, curve40)", tostring(input)), 0)
+      error(string.format("sweep: unknown input '%s' (params, curve40)", tostring(input)), 2)
     end
     for _, latent in ipairs(grid.latent or {base.latent}) do
       for _, knob in ipairs(knob_values) do
@@ -84,11 +84,13 @@ local function digest(result)
   return d
 end
 
---- Runs one cell; returns {model, input, latent, knob, value, seed, seconds, result}.
+--- Runs one cell; returns {model, input, latent, knob, value, seed, seconds, result}, or
+-- nil and a message when the run fails.
 function sweep.run_cell(cell)
   local rec = require(RECIPES[cell.model].module)
   local t0 = os.clock()
-  local result = rec.run_opts(cell.opts)
+  local result, err = rec.run_opts(cell.opts)
+  if not result then return nil, err end
   local o = cell.opts
   return {model = cell.model, input = o.input, latent = o.latent, knob = cell.knob, value = o[cell.knob],
           seed = o.seed, epochs = o.epochs, seconds = os.clock() - t0, result = digest(result)}
@@ -97,14 +99,17 @@ end
 local function fmt(x) return x == nil and "-" or string.format("%.3f", x) end
 
 --- Runs the cells in order (those with index % share[2] == share[1] - 1 when share is
--- given, for worker processes); log(line) is called after each run.
+-- given, for worker processes); log(line) is called after each run. A run that fails
+-- stops the sweep: nil and a message naming the cell.
 function sweep.run(cells, opts)
   opts = opts or {}
   local runs = {}
   for i, cell in ipairs(cells) do
     local mine = not opts.share or (i - 1) % opts.share[2] == opts.share[1] - 1
     if mine then
-      local run = sweep.run_cell(cell)
+      local run, err = sweep.run_cell(cell)
+      if not run then return nil, string.format("cell %d (%s, input %s, latent %s, seed %s): %s", i, cell.model,
+        cell.opts.input, tostring(cell.opts.latent), tostring(cell.opts.seed), err) end
       run.index = i
       runs[#runs + 1] = run
       if opts.log then

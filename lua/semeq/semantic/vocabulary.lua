@@ -1,15 +1,15 @@
---- semeq.vocabulary: which words can the data tell apart? Vocabulary discovery by
+--- semeq.semantic.vocabulary: which words can the data tell apart? Vocabulary discovery by
 -- merging the terms that held-out data confuses (synonyms, translations) into groups.
 --
---   local vocabulary = require "semeq.vocabulary"
---   local ex = require("semeq.experiment").prepare{data = "socialfx"}
+--   local vocabulary = require "semeq.semantic.vocabulary"
+--   local ex = require("semeq.data.prepare").prepare{data = "socialfx"}
 --   local X = vocabulary.space(ex, "response")          -- {train = [n x d], test = [m x d]}
 --   local path = vocabulary.merge_path(ex, X, {folds = 5, repeats = 2, k = 5})
 --   vocabulary.score_path(ex, X, path)                   -- held-out metrics per level
 --   local level = vocabulary.choose(path, {min_silhouette = 0.25, min_accuracy = 0.4})
 --
 -- Protocol (why it can be trusted): the rows are split once into a training and a
--- held-out part (experiment.prepare: by user for SAFE, stratified by term for
+-- held-out part (semeq.data.prepare: by user for SAFE, stratified by term for
 -- SocialFX). Merges are chosen on the training rows alone — by cross-validated 5-NN
 -- confusion within them (folds by user or stratified by term, repeated with fresh fold
 -- seeds), or by the training rows' silhouette. The held-out rows never inform a merge:
@@ -20,6 +20,9 @@
 local T = require "semeq.tensor"
 local metrics = require "semeq.metrics"
 local split = require "semeq.data.split"
+local list = require "semeq.util.list"
+
+local take, distinct = list.take, list.distinct
 
 local M = {}
 
@@ -90,19 +93,15 @@ local function folds_of(ex, nfolds, seed)
   local pos = {}
   for i, r in ipairs(ex.train.records) do pos[r.id] = i end
   local out = {}
-  for f, fold in ipairs(split.kfold(ex.train, nfolds, {by = by, seed = seed})) do
+  local folds, err = split.kfold(ex.train, nfolds, {by = by, seed = seed})
+  if not folds then return nil, err end
+  for f, fold in ipairs(folds) do
     local tr, te = {}, {}
     for _, id in ipairs(fold.train) do tr[#tr + 1] = pos[id] end
     for _, id in ipairs(fold.test) do te[#te + 1] = pos[id] end
     out[f] = {train = tr, test = te}
   end
   return out, by
-end
-
-local function take(list, idx)
-  local out = {}
-  for i, j in ipairs(idx) do out[i] = list[j] end
-  return out
 end
 
 -- Out-of-fold k-NN predictions of every training row (labels: one per row).
@@ -148,12 +147,6 @@ local function accuracy(truth, pred)
   return n > 0 and hit / n or 0
 end
 
-local function distinct(list)
-  local seen, n = {}, 0
-  for _, v in ipairs(list) do if not seen[v] then seen[v], n = true, n + 1 end end
-  return n
-end
-
 -- The pair (i < j) of groups with the highest score(i, j); ties go to the first pair
 -- in the order of the group list, so the path is deterministic.
 local function best_pair(groups, score)
@@ -191,7 +184,8 @@ end
 -- groups first; "silhouette": the pair whose merging gives the training rows the
 -- highest silhouette). Returns a list of levels from all terms to
 -- one group: {groups = {{terms}}, n_groups, cv_accuracy, train_silhouette, merge =
--- {a = name, b = name, score = s} (the merge that leads to the next level)}.
+-- {a = name, b = name, score = s} (the merge that leads to the next level)}; nil and a
+-- message when the training rows cannot fill the folds.
 function M.merge_path(ex, X, opts)
   opts = opts or {}
   local nfolds, repeats, k = opts.folds or 5, opts.repeats or 2, opts.k or 5
@@ -202,7 +196,10 @@ function M.merge_path(ex, X, opts)
   local keys = ex.y.train
   local count = term_counts(keys)
   local fold_sets, folds_by = {}, nil
-  for r = 1, repeats do fold_sets[r], folds_by = folds_of(ex, nfolds, seed + r - 1) end
+  for r = 1, repeats do
+    fold_sets[r], folds_by = folds_of(ex, nfolds, seed + r - 1)
+    if not fold_sets[r] then return nil, folds_by end
+  end
   local terms = {}
   for term in pairs(count) do terms[#terms + 1] = term end
   local groups = {}

@@ -1,4 +1,5 @@
---- How EQ settings become model inputs, and how model outputs become decibels again.
+--- semeq.settings.representations: how EQ settings become model inputs, and how model
+-- outputs become decibels again.
 --
 -- A representation is fitted on the training split only (its constants go into the
 -- model file) and offers:
@@ -21,7 +22,8 @@
 --   graphic40 a 40-band word curve (SocialFX z-scored shapes, Audealize word curves); dB =
 --             Audealize's realisation: min-max to [-1, 1] x 5 dB (amount 1).
 local T = require "semeq.tensor"
-local represent = require "semeq.data.represent"
+local represent = require "semeq.settings.represent"
+local settings = require "semeq.settings"
 
 local reps = {}
 
@@ -34,9 +36,8 @@ local function stack(records)
   return out
 end
 
--- Gains are the columns 1, 3, 6, 9, 12 of a SAFE setting.
-local GAIN_COLUMNS = {1, 3, 6, 9, 12}
-local GRID = represent.grid()
+local GAIN_COLUMNS = settings.safe.gain_columns
+local GRID = settings.grid()
 
 -- [-1, 1] gains <-> [0, 1]; the other columns are already in [0, 1].
 local function gains_to_unit(Z, forward)
@@ -77,10 +78,10 @@ Safe13.baseline = safe_baseline
 function Safe13:state() return {kind = "safe13", normaliser = self.normaliser:state()} end
 
 -- FlowEQ's normalisation (its train/utils.py): bands sorted by frequency, then every
--- column linearly min-max scaled with fixed ranges (data README; filters.safe_ranges).
+-- column linearly min-max scaled with fixed ranges (data README; settings.safe.ranges).
 -- Sorting keeps each band within its positional range: the lowest of the three lies in
 -- band 1's range, the middle one in band 2's, the highest in band 3's. Nothing is fitted.
-local FLOWEQ_RANGES = require("semeq.data.filters").safe_ranges
+local FLOWEQ_RANGES = settings.safe.ranges
 
 local Floweq13 = {}
 Floweq13.__index = Floweq13
@@ -138,7 +139,8 @@ end
 -- n synthetic word curves: mixtures of two random training curves with random weights,
 -- z-scored again as the data's rows are (training-time reconstruction rows only).
 function Graphic40:random(n)
-  local pool = assert(self.training, "graphic40: random curves need a representation fitted on training rows")
+  local pool = self.training
+  if not pool then error("graphic40: random curves need a representation fitted on training rows", 2) end
   local m = pool:size(1)
   local a = (T.rand(n) * m):floor():add_(1)
   local b = (T.rand(n) * m):floor():add_(1)

@@ -12,9 +12,9 @@
 -- the optimiser over the flat buffer, gradient clipping, a learning-rate schedule, a
 -- progress line, a stop on a non-finite loss that keeps the last good epoch, and
 -- checkpoints (every N epochs, and on Ctrl-C) that resume to a bitwise-identical result.
-local optim = require "semeq.optim"
-local sampler = require "semeq.sampler"
-local checkpoint = require "semeq.checkpoint"
+local optim = require "semeq.train.optim"
+local sampler = require "semeq.train.sampler"
+local checkpoint = require "semeq.train.checkpoint"
 
 local train = {}
 
@@ -58,9 +58,13 @@ local function is_finite(x) return x == x and x ~= math.huge and x ~= -math.huge
 -- "sgd"), config (optimiser config; default learningRate 1e-3), clip (max gradient norm),
 -- schedule (function(epoch) -> learning rate), on_epoch (function(epoch, loss)),
 -- checkpoint_path, checkpoint_every (N epochs), resume (a checkpoint path), quiet.
+-- A run that cannot go on — a non-finite loss (the parameters of the last good epoch are
+-- kept), a checkpoint that cannot be read or written — returns nil and a message.
 function train.fit(opts)
-  local model = assert(opts.model, "train.fit: model is required")
-  local step = assert(opts.step, "train.fit: step is required")
+  if type(opts) ~= "table" then error("train.fit: expected a table of options", 2) end
+  local model, step = opts.model, opts.step
+  if type(model) ~= "table" then error("train.fit: model is required", 2) end
+  if type(step) ~= "function" then error("train.fit: step is required (a function)", 2) end
   local epochs = opts.epochs or 100
   local update = optim[opts.optimizer or "adam"]
   if not update then error("train.fit: unknown optimizer '" .. tostring(opts.optimizer) .. "'", 2) end
@@ -69,7 +73,11 @@ function train.fit(opts)
   local params, grads = model:flat()
   local state, history = {}, {loss = {}}
   local first = 1
-  if opts.resume then first = checkpoint.restore(opts.resume, params, state, history) + 1 end
+  if opts.resume then
+    local epoch, err = checkpoint.restore(opts.resume, params, state, history)
+    if not epoch then return nil, err end
+    first = epoch + 1
+  end
   -- The last complete epoch: what a non-finite loss rolls back to and Ctrl-C saves.
   local last = checkpoint.snapshot(params, state, history, first - 1)
   local show, finish = progress(first, epochs, opts.quiet)
@@ -98,7 +106,8 @@ function train.fit(opts)
     show(epoch, history.loss[epoch])
     if opts.on_epoch then opts.on_epoch(epoch, history.loss[epoch]) end
     if opts.checkpoint_path and opts.checkpoint_every and epoch % opts.checkpoint_every == 0 then
-      checkpoint.write(opts.checkpoint_path, last)
+      local ok, err = checkpoint.write(opts.checkpoint_path, last)
+      if not ok then error({stop = err}) end
     end
   end
   -- The whole loop runs protected, bookkeeping included: Ctrl-C raises "interrupted!" at
@@ -113,13 +122,14 @@ function train.fit(opts)
       if e > last.epoch then history.loss[e] = nil end
     end
     if type(err) == "table" and err.nonfinite then
-      error(string.format("train: the loss became %s in epoch %d; training stopped with the parameters of epoch %d",
-        tostring(err.nonfinite), err.epoch, last.epoch), 0)
+      return nil, string.format("the loss became %s in epoch %d; training stopped with the parameters of epoch %d",
+        tostring(err.nonfinite), err.epoch, last.epoch)
     end
+    if type(err) == "table" and err.stop then return nil, err.stop end
     if opts.checkpoint_path and tostring(err):find("interrupted!", 1, true) then
-      checkpoint.write(opts.checkpoint_path, last)
-      io.stderr:write(string.format("interrupted: epoch %d saved to %s (resume with --resume)\n",
-        last.epoch, opts.checkpoint_path))
+      local saved, why = checkpoint.write(opts.checkpoint_path, last)
+      io.stderr:write(saved and string.format("interrupted: epoch %d saved to %s (resume with --resume)\n",
+        last.epoch, opts.checkpoint_path) or string.format("interrupted; the checkpoint was not saved: %s\n", why))
     end
     error(err, 0)
   end

@@ -1,19 +1,23 @@
---- semeq.report: the evaluation table people read and the JSON file tools read.
-local nn = require "semeq.nn"
-local atomic = require "semeq.atomic"
+--- semeq.eval.report: the evaluation table people read and the JSON file tools read.
+local atomic = require "semeq.util.atomic"
+local json = require "semeq.util.json"
 
 local report = {}
 
-local function num(x, fmt)
+--- A number for a table: "-" for none, "nan", or formatted (default %.3f).
+function report.num(x, fmt)
   if x == nil then return "-" end
   if x ~= x then return "nan" end
   return string.format(fmt or "%.3f", x)
 end
 
-local function ci(x)
+--- A confidence interval {lo, hi} as " [lo, hi]" ("" for none).
+function report.ci(x)
   if not x then return "" end
   return string.format(" [%.2f, %.2f]", x[1], x[2])
 end
+
+local num, ci = report.num, report.ci
 
 --- A text table of one evaluation (semeq.evaluate.model): the latent space and the two
 -- raw baselines side by side, then reconstruction next to PCA.
@@ -40,9 +44,9 @@ function report.table(r, title)
   return table.concat(lines, "\n")
 end
 
---- Writes value as JSON to path (atomically).
+--- Writes value as JSON to path (atomically): true, or nil and a message.
 function report.write_json(path, value)
-  atomic.write(path, nn.json.encode(value) .. "\n", "report")
+  return atomic.write(path, json.encode(value) .. "\n")
 end
 
 return report

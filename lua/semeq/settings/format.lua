@@ -1,44 +1,42 @@
---- semeq.eqtable: EQ settings from a semantic model (semantic:eq_for) as people and
+--- semeq.settings.format: EQ settings ({kind = "safe", params = {13}} or
+-- {kind = "graphic40", gains = {40 dB}}, as semantic:eq_for gives them) as people and
 -- tools read them — text tables, magnitude responses and plain JSON-ready tables.
 --
---   local eqtable = require "semeq.eqtable"
+--   local format = require "semeq.settings.format"
 --   local rows = {{label = "warm", eq = sm:eq_for("warm")}, ...}
---   print(eqtable.settings(rows))          -- 13 SAFE parameters, or a 40-band summary
---   print(eqtable.responses(rows))         -- dB at a few points of the 64-point grid
---   local db = eqtable.response(eq)        -- [64] dB on semeq.data.represent.grid()
---   local t = eqtable.json(eq)             -- {kind=, params|gains=, response_db=, freqs=}
+--   print(format.settings(rows))          -- 13 SAFE parameters, or a 40-band summary
+--   print(format.responses(rows))         -- dB at a few points of the 64-point grid
+--   local db = format.response(eq)        -- [64] dB on settings.grid()
+--   local t = format.json(eq)             -- {kind=, params|gains=, response_db=, freqs=}
 --
--- SAFE settings are drawn at 44.1 kHz (SAFE's plug-in); 40-band curves at 48 kHz, as
--- Audealize realises them.
+-- Each kind is drawn at its own sample rate (semeq.settings: SAFE's plug-in, Audealize).
 local eq = require "semeq.eq"
-local represent = require "semeq.data.represent"
+local settings = require "semeq.settings"
 
 local M = {}
 
-M.SAFE_NAMES = {"ls_gain", "ls_freq", "p1_gain", "p1_freq", "p1_q", "p2_gain", "p2_freq", "p2_q",
-                "p3_gain", "p3_freq", "p3_q", "hs_gain", "hs_freq"}
--- Column roles, for formatting: g(ain) dB, f(requency) Hz, q.
-local SAFE_ROLE = {"g", "f", "g", "f", "q", "g", "f", "q", "g", "f", "q", "g", "f"}
+local SAFE_NAMES = settings.safe.names
+local SAFE_ROLE = settings.safe.roles
 
 -- Bands of the 40-band summary (Hz, upper edges exclusive).
 M.REGIONS = {{"low", 0, 250}, {"low_mid", 250, 2000}, {"high_mid", 2000, 6000}, {"high", 6000, math.huge}}
 
-local GRID = represent.grid()
+local GRID = settings.grid()
 
---- The 64-point frequency grid responses are drawn on (a tensor).
-function M.grid() return GRID end
-
---- Magnitude response in dB of eq ({kind=, params=|gains=}) at freqs (default: the grid).
+--- Magnitude response in dB of a setting ({kind=, params=|gains=}) at freqs (default:
+-- settings.grid()).
 function M.response(setting, freqs)
   freqs = freqs or GRID
-  if setting.kind == "safe" then return eq.response("safe", setting.params, freqs, {fs = 44100}) end
-  if setting.kind == "graphic40" then return eq.response("graphic40", setting.gains, freqs, {fs = 48000}) end
-  error("eqtable.response: unknown EQ kind '" .. tostring(setting.kind) .. "'", 2)
+  if setting.kind == "safe" then return eq.response("safe", setting.params, freqs, {fs = settings.safe.fs}) end
+  if setting.kind == "graphic40" then
+    return eq.response("graphic40", setting.gains, freqs, {fs = settings.graphic.fs})
+  end
+  error("format.response: unknown EQ kind '" .. tostring(setting.kind) .. "'", 2)
 end
 
 --- A 40-band curve's mean gain per region and its extremes (dB).
 function M.summary40(gains)
-  local freqs = eq.g40_freqs():totable()
+  local freqs = settings.graphic.centres
   local out = {max = -math.huge, min = math.huge}
   for _, r in ipairs(M.REGIONS) do
     local sum, n = 0, 0
@@ -54,7 +52,7 @@ function M.summary40(gains)
 end
 
 local function fmt_param(v, role)
-  if role == "f" then return string.format("%.0f", v) end
+  if role == "freq" then return string.format("%.0f", v) end
   if role == "q" then return string.format("%.2f", v) end
   return string.format("%.2f", v)
 end
@@ -90,7 +88,7 @@ function M.settings(rows)
   -- a curve40 model's settings are fits of its decoded curve: say how close
   local fitted = rows[1].eq.fit_error_db ~= nil
   if kind == "safe" then
-    for i, n in ipairs(M.SAFE_NAMES) do header[i + 1] = n end
+    for i, n in ipairs(SAFE_NAMES) do header[i + 1] = n end
     if fitted then header[#header + 1] = "fit_err" end
   else
     for i, r in ipairs(M.REGIONS) do header[i + 1] = r[1] end
@@ -146,7 +144,7 @@ function M.json(setting, extra)
   if setting.kind == "safe" then
     t.params = setting.params
     t.named = {}
-    for i, n in ipairs(M.SAFE_NAMES) do t.named[n] = setting.params[i] end
+    for i, n in ipairs(SAFE_NAMES) do t.named[n] = setting.params[i] end
     t.fit_error_db = setting.fit_error_db
   else
     t.gains = setting.gains
@@ -156,7 +154,7 @@ function M.json(setting, extra)
   return t
 end
 
---- Curves for semeq.plot.responses from rows {label=, eq=}.
+--- Curves for semeq.eval.plot.responses from rows {label=, eq=}.
 function M.curves(rows)
   local out = {}
   for i, r in ipairs(rows) do out[i] = {label = r.label, db = r.db or M.response(r.eq)} end

@@ -2,20 +2,24 @@
 --
 --   local semantic = require "semeq.semantic"
 --   local sm = semantic.from_training(model, ex)           -- after training
---   sm:save("models/warm_bright.safetensors", {metrics = report})
---   local sm = semantic.load("models/safe_warm_bright.safetensors")
+--   assert(sm:save("models/warm_bright.safetensors", {metrics = report}))    -- or nil, message
+--   local sm = assert(semantic.load("models/safe_warm_bright.safetensors"))  -- or nil, message
 --   local z = sm:term_code("warm")                         -- the term's place in the latent space
 --   local eq = sm:eq_for(sm:interpolate("warm", "bright", 0.3), 0.7)
 --   -- eq.kind == "safe" (eq.params: 13 SAFE parameters) or "graphic40" (eq.gains: 40 dB)
 --
--- The file is a safetensors model file (semeq.nn.save) whose metadata also holds the
+-- The file is a model file (semeq.models.io) whose metadata also holds the
 -- representation (normalisation fitted on the training split), the vocabulary, each
 -- term's centroid in the latent space, and the training rows' codes, labels and raw
 -- settings (so that a held-out evaluation can classify by nearest training neighbours
 -- without the training data at hand).
 local T = require "semeq.tensor"
-local nn = require "semeq.nn"
-local representations = require "semeq.experiment.representations"
+local eq = require "semeq.eq"
+local json = require "semeq.util.json"
+local mio = require "semeq.models.io"
+local settings = require "semeq.settings"
+local representations = require "semeq.settings.representations"
+local text = require "semeq.data.text"
 
 local semantic = {}
 local Semantic = {}
@@ -50,7 +54,7 @@ local function stack_params(records)
   return out
 end
 
---- Wraps a trained model and its experiment (semeq.experiment.prepare).
+--- Wraps a trained model and its experiment (semeq.data.prepare).
 function semantic.from_training(model, ex, info)
   model:evaluate()
   local codes = model:encode(ex.X.train):clone()
@@ -62,7 +66,8 @@ function semantic.from_training(model, ex, info)
   }, Semantic)
 end
 
---- Saves model and meaning to path (atomically). extra: more metadata (tables as JSON).
+--- Saves model and meaning to path (atomically); extra: more metadata (tables as JSON).
+-- true, or nil and a message.
 function Semantic:save(path, extra)
   local meta = {
     representation = self.rep:state(),
@@ -74,32 +79,42 @@ function Semantic:save(path, extra)
     info = self.info,
   }
   for k, v in pairs(extra or {}) do meta[k] = v end
-  nn.save(self.model, path, meta)
+  return mio.save(self.model, path, meta)
 end
 
+-- The JSON value of metadata entry key, or nil and why not.
 local function decode_field(meta, key, path)
   local s = meta[key]
-  if s == nil then error(string.format("semantic.load: %s has no '%s' entry: not a semeq semantic model", path, key), 0) end
-  local ok, v = pcall(nn.json.decode, s)
-  if not ok then error(string.format("semantic.load: %s: bad '%s' entry: %s", path, key, tostring(v)), 0) end
+  if s == nil then return nil, string.format("%s has no '%s' entry: not a semeq semantic model", path, key) end
+  local v, err = json.decode(s)
+  if v == nil then return nil, string.format("%s: bad '%s' entry: %s", path, key, err) end
   return v
 end
 
---- Loads a model file written by Semantic:save.
+local FIELDS = {"representation", "terms", "centroids", "train_codes", "train_labels", "train_params"}
+
+--- Loads a model file written by Semantic:save: the semantic model, or nil and a message.
 function semantic.load(path)
-  local model, meta = nn.load(path)
+  local model, meta = mio.load(path)
+  if not model then return nil, meta end
   if type(model) ~= "table" or not model.encode then
-    error(string.format("semantic.load: %s holds no model config", path), 0)
+    return nil, string.format("%s holds no model config", path)
   end
   model:evaluate()
   local sm = setmetatable({model = model, meta = meta}, Semantic)
-  sm.rep = representations.from_state(decode_field(meta, "representation", path))
-  sm.terms = decode_field(meta, "terms", path)
-  sm.centroids = decode_field(meta, "centroids", path)
-  sm.train_codes = T.new(decode_field(meta, "train_codes", path))
-  sm.train_labels = decode_field(meta, "train_labels", path)
-  sm.train_params = decode_field(meta, "train_params", path)
-  sm.info = meta.info and decode_field(meta, "info", path) or {}
+  local fields = {}
+  for _, key in ipairs(FIELDS) do
+    local v, err = decode_field(meta, key, path)
+    if v == nil then return nil, err end
+    fields[key] = v
+  end
+  local ok, rep = pcall(representations.from_state, fields.representation)
+  if not ok then return nil, string.format("%s: bad 'representation' entry: %s", path, tostring(rep)) end
+  sm.rep = rep
+  sm.terms, sm.centroids = fields.terms, fields.centroids
+  sm.train_codes = T.new(fields.train_codes)
+  sm.train_labels, sm.train_params = fields.train_labels, fields.train_params
+  sm.info = meta.info and json.decode(meta.info) or {}
   return sm
 end
 
@@ -117,13 +132,21 @@ function Semantic:encode(X) return self.model:encode(X):clone() end
 --- Reconstructions (in the representation's space) of codes Z.
 function Semantic:decode(Z) return self.model:decode(Z):clone() end
 
---- The latent code of a term (its centroid), or an error listing the known terms.
-function Semantic:term_code(term)
-  local c = self.centroids[term]
-  if not c then
-    error(string.format("unknown term '%s'; this model knows: %s", tostring(term), table.concat(self.terms, ", ")), 0)
-  end
-  return T.new(c)
+--- The model's own spelling of a word (terms are keys: lower case, trimmed, as the
+-- training data was normalised), or nil and a message listing the words it knows.
+function Semantic:term(word)
+  if type(word) ~= "string" then error("semantic:term: word must be a string, got " .. type(word), 2) end
+  local key = text.key(word)
+  if self.centroids[key] then return key end
+  return nil, string.format("unknown term '%s'; this model knows: %s", word, table.concat(self.terms, ", "))
+end
+
+--- The latent code of a term (its centroid); a word the model does not know is an
+-- error (check it first with sm:term(word)).
+function Semantic:term_code(word)
+  local key, err = self:term(word)
+  if not key then error(err, 2) end
+  return T.new(self.centroids[key])
 end
 
 local function as_code(self, x)
@@ -151,13 +174,12 @@ function Semantic:eq_for(code, intensity)
   end
   local p, fit_error
   if self.rep.kind == "curve40" then
-    local eq = require "semeq.eq"
-    local params, max_err = eq.fit_safe(self.rep:db(x)[1], eq.g40_freqs(), {fs = 44100})
+    local params, max_err = eq.fit_safe(self.rep:db(x)[1], eq.g40_freqs(), {fs = settings.safe.fs})
     p, fit_error = params:totable(), max_err
   else
     p = self.rep:params(x)[1]:totable()
   end
-  for _, j in ipairs {1, 3, 6, 9, 12} do p[j] = p[j] * intensity end
+  for _, j in ipairs(settings.safe.gain_columns) do p[j] = p[j] * intensity end
   return {kind = "safe", params = p, fit_error_db = fit_error}
 end
 

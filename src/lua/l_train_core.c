@@ -1,5 +1,5 @@
-// module: semeq.optim.core
-/* The C half of semeq.optim: one update loop over a model's flat parameter buffer.
+// module: semeq.train.core
+/* The C half of semeq.train (its optimisers, semeq.train.optim): one update loop over a model's flat parameter buffer.
  * lua/semeq/optim.lua keeps the state tensors and the step counters; this file only checks
  * that the buffers are contiguous and of one length, then calls src/core/optim_kernels.c. */
 #include "../core/optim_kernels.h"
@@ -61,7 +61,7 @@ static const luaL_Reg FUNCS[] = {
     {"sgd", l_sgd}, {"adam", l_adam}, {"norm", l_norm}, {"scale", l_scale}, {NULL, NULL},
 };
 
-int luaopen_semeq_optim_core(lua_State *L)
+int luaopen_semeq_train_core(lua_State *L)
 {
     luaL_newlib(L, FUNCS);
     return 1;

@@ -1,4 +1,4 @@
---- semeq.objectives: the training losses of the model zoo as `step` functions for
+--- semeq.train.objectives: the training losses of the model zoo as `step` functions for
 -- semeq.train.fit. Each returns step(indices, epoch) -> loss, which runs forward and
 -- backward for one mini-batch of rows of X.
 local T = require "semeq.tensor"
@@ -9,7 +9,8 @@ local objectives = {}
 --- Reconstruction (MSE) + lambda x contrastive loss on the projection head, as in the
 -- seed system. labels: integer term ids (1-based), one per row of X.
 -- opts: lambda (0.5), temperature (0.1), loss ("contrastive": the seed's; "supcon":
--- Khosla et al.'s with its tau/base factor), synthetic (function(n) -> [n x d] rows, or
+-- Khosla et al.'s L_out with its tau / base_tau factor, base_tau = 0.07 as in their
+-- code — with base_tau = tau it would be the seed's loss exactly), synthetic (function(n) -> [n x d] rows, or
 -- nil) and synthetic_rows (per batch): unlabelled settings added to the reconstruction
 -- loss only, so the autoencoder learns the whole parameter space, not only the
 -- neighbourhoods of the training users' settings.
@@ -18,7 +19,7 @@ function objectives.contrastive(model, X, labels, opts)
   local lambda = opts.lambda or 0.5
   local extra = opts.synthetic and (opts.synthetic_rows or 0) or 0
   local rec = nn.MSECriterion()
-  local con = opts.loss == "supcon" and nn.SupConCriterion(opts.temperature)
+  local con = opts.loss == "supcon" and nn.SupConCriterion(opts.temperature or 0.1, 0.07)
     or nn.ContrastiveCriterion(opts.temperature or 0.1)
   local y = T.new(labels)
   local grad_proj

@@ -1,4 +1,4 @@
---- semeq.evaluate: the evaluation protocol every recipe reports.
+--- semeq.eval: the evaluation protocol every recipe reports.
 --
 -- Clustering is measured on held-out rows only: the encoder's latent codes of the test
 -- split, next to the same metrics on two raw spaces of the same rows (the normalised
@@ -9,22 +9,11 @@
 -- latent has (fitted on the training split).
 local T = require "semeq.tensor"
 local metrics = require "semeq.metrics"
+local list = require "semeq.util.list"
 
 local evaluate = {}
 
-local function distinct(list)
-  local seen, n = {}, 0
-  for _, v in ipairs(list) do
-    if not seen[v] then seen[v], n = true, n + 1 end
-  end
-  return n
-end
-
-local function take(list, idx)
-  local out = {}
-  for i, j in ipairs(idx) do out[i] = list[j] end
-  return out
-end
+local distinct, take = list.distinct, list.take
 
 --- Clustering and retrieval scores of held-out rows in one space.
 -- opts: k (5), bootstrap (reps; 0 for none), alpha (0.05).
@@ -59,18 +48,6 @@ function evaluate.scores(train_X, train_y, test_X, test_y, opts)
     out.knn_accuracy_ci = {lo, hi}
   end
   return out
-end
-
---- Per-row RMS of the difference of two dB curves [n x m]: {mean =, p95 =, max =, per_row =}.
-function evaluate.rms_db(A, B)
-  local D = A - B
-  local per_row = (D * D):mean(2):sqrt():totable()
-  local sorted = {}
-  for i, v in ipairs(per_row) do sorted[i] = v end
-  table.sort(sorted)
-  local sum = 0
-  for _, v in ipairs(sorted) do sum = sum + v end
-  return {mean = sum / #sorted, p95 = metrics.percentile(sorted, 95), max = sorted[#sorted], per_row = per_row}
 end
 
 --- X_test projected on the first k principal components of X_train and back.
@@ -109,11 +86,11 @@ function evaluate.model(ex, model, opts)
     report.baseline_response = copy_scores({}, evaluate.scores(btrain.response, train_y, btest.response, ex.y.test, opts))
   end
   local truth = ex.rep:db(ex.X.test)
-  local recon = evaluate.rms_db(ex.rep:db(Xhat), truth)
+  local recon = metrics.rms_db(ex.rep:db(Xhat), truth)
   report.recon_rms_db_mean, report.recon_rms_db_p95 = recon.mean, recon.p95
   if opts.pca ~= false then
     local k = Ztest:size(2)
-    local pca = evaluate.rms_db(ex.rep:db(evaluate.pca_reconstruction(ex.X.train, ex.X.test, k)), truth)
+    local pca = metrics.rms_db(ex.rep:db(evaluate.pca_reconstruction(ex.X.train, ex.X.test, k)), truth)
     report.pca_components = math.min(k, ex.X.train:size(2))
     report.input_size = ex.X.train:size(2)
     report.pca_rms_db_mean, report.pca_rms_db_p95 = pca.mean, pca.p95

@@ -1,23 +1,21 @@
--- Representations of EQ settings for models and metrics.
+--- semeq.settings.represent: EQ settings as numbers for models and metrics.
 --
 --   normaliser = represent.fit_normaliser(P_train, {sort = true})  -- SAFE [n x 13]
 --   Z = normaliser:transform(P); P2 = normaliser:inverse(Z)        -- exact up to float32
---   R = represent.response(P, represent.grid())                     -- [n x 64] dB
---   C = represent.curve40(P)                                        -- [n x 40] dB at Audealize centres
+--   R = represent.response(P)                                       -- [n x 64] dB on settings.grid()
+--   C = represent.curve40(P)                                        -- [n x 40] dB at the graphic centres
 --   D = represent.curve_db(curves, amount)                          -- Audealize/SocialFX curves in dB
---   R = represent.graphic_response(D, represent.grid())              -- their 40-biquad response
+--   R = represent.graphic_response(D)                               -- their 40-biquad response
 --
--- SAFE parameter order (13): ls_gain, ls_freq, p1_gain, p1_freq, p1_q, p2_gain,
--- p2_freq, p2_q, p3_gain, p3_freq, p3_q, hs_gain, hs_freq.
+-- SAFE parameter order and roles: semeq.settings.safe.
 local T = require "semeq.tensor"
-local audealize = require "semeq.data.audealize"
 local eq = require "semeq.eq"
+local settings = require "semeq.settings"
 
 local M = {}
 
-local GAIN, FREQ, Q = 1, 2, 3
--- The role of each SAFE column.
-local SAFE_ROLE = {GAIN, FREQ, GAIN, FREQ, Q, GAIN, FREQ, Q, GAIN, FREQ, Q, GAIN, FREQ}
+local SAFE_ROLE = settings.safe.roles
+local GAIN = "gain"
 
 local function as_rows(P, fn)
   if not T.isTensor(P) then error(fn .. ": expected a tensor of EQ settings", 3) end
@@ -122,15 +120,6 @@ function Normaliser:inverse(Z)
   return one and out[1] or out
 end
 
--- n log-spaced frequencies from lo to hi (default 64 from 20 Hz to 20 kHz).
-function M.grid(n, lo, hi)
-  n, lo, hi = n or 64, lo or 20, hi or 20000
-  if n < 2 then error("grid: n must be >= 2", 2) end
-  local f = {}
-  for i = 1, n do f[i] = lo * (hi / lo) ^ ((i - 1) / (n - 1)) end
-  return T.new(f)
-end
-
 local function freq_tensor(freqs)
   if T.isTensor(freqs) then return freqs end
   if type(freqs) == "table" then return T.new(freqs) end
@@ -138,31 +127,34 @@ local function freq_tensor(freqs)
 end
 
 -- Magnitude response in dB of SAFE settings P ([n x 13] or [13]) at freqs (default:
--- the 64-point grid), fs = opts.fs or 44100, computed by semeq.eq.
+-- settings.grid()), fs = opts.fs or SAFE's, computed by semeq.eq.
 function M.response(P, freqs, opts)
   if not T.isTensor(P) then error("response: expected a tensor of EQ settings", 2) end
   local rows = P:dim() == 1 and P:view(1, -1) or P
-  local R = eq.response("safe", rows, freq_tensor(freqs or M.grid()), {fs = opts and opts.fs or 44100})
+  local R = eq.response("safe", rows, freq_tensor(freqs or settings.grid()), {fs = opts and opts.fs or settings.safe.fs})
   return P:dim() == 1 and R[1] or R
 end
 
--- A SAFE setting's response at the 40 Audealize centre frequencies (dB), so that one
+local CENTRES = T.new(settings.graphic.centres)
+
+-- A SAFE setting's response at the 40 graphic-EQ centre frequencies (dB), so that one
 -- model family can serve both datasets.
 function M.curve40(P, opts)
-  return M.response(P, T.new(audealize.centres), opts)
+  return M.response(P, CENTRES, opts)
 end
 
 -- Response in dB of the 40-band graphic EQ (Audealize's realisation, semeq.eq's
--- graphic40): one peaking biquad per band, Q = 4.31, with gain G[i][j] dB at centre j,
--- fs = opts.fs or 48000. G is [n x 40] (e.g. from curve_db) or [40]; freqs default to
--- the grid.
+-- graphic40): one peaking biquad per band with gain G[i][j] dB at centre j, fs = opts.fs
+-- or the graphic EQ's. G is [n x 40] (e.g. from curve_db) or [40]; freqs default to
+-- settings.grid().
 function M.graphic_response(G, freqs, opts)
   if not T.isTensor(G) then error("graphic_response: expected a tensor of gains", 2) end
   local rows = G:dim() == 1 and G:view(1, -1) or G
-  if rows:dim() ~= 2 or rows:size(2) ~= #audealize.centres then
-    error(string.format("graphic_response: row 1 has %d gains, expected %d", rows:size(rows:dim()), #audealize.centres), 2)
+  local nbands = #settings.graphic.centres
+  if rows:dim() ~= 2 or rows:size(2) ~= nbands then
+    error(string.format("graphic_response: row 1 has %d gains, expected %d", rows:size(rows:dim()), nbands), 2)
   end
-  local R = eq.response("graphic40", rows, freq_tensor(freqs or M.grid()), {fs = opts and opts.fs or 48000})
+  local R = eq.response("graphic40", rows, freq_tensor(freqs or settings.grid()), {fs = opts and opts.fs or settings.graphic.fs})
   return G:dim() == 1 and R[1] or R
 end
 

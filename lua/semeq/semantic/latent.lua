@@ -1,7 +1,7 @@
---- semeq.latent: walking a semantic model's latent space — where the training codes
+--- semeq.semantic.latent: walking a semantic model's latent space — where the training codes
 -- lie, random points around them, grids over them, and the nearest term of a point.
 --
---   local latent = require "semeq.latent"
+--   local latent = require "semeq.semantic.latent"
 --   local st = latent.stats(sm)                 -- mean, sd, min, max per dimension
 --   local Z = latent.sample(sm, 10)             -- [10 x d] around the training codes
 --   local Z = latent.grid(sm, 5)                -- [25 x 2] over the codes' range (2-D)

@@ -1,0 +1,84 @@
+--- semeq.recipes: what the training scripts in scripts/ share — their flags, the parsing
+-- of them, the check of every output path before the first epoch, and the closing steps
+-- (table, JSON report, model file, latent map).
+--
+--   local recipes = require "semeq.recipes"
+--   local opts = recipes.parse("train_x.lua", "what it does", recipes.training_flags{epochs = 50})
+--   recipes.check_outputs(opts)          -- a path that cannot be written: exit 1 now, not after training
+--   ... train, evaluate ...
+--   recipes.finish(opts, ex, sm, result, "title")
+--
+-- Failures go through semeq.util.errors: the scripts run under errors.main.
+local T = require "semeq.tensor"
+local cli = require "semeq.util.cli"
+local errors = require "semeq.util.errors"
+local atomic = require "semeq.util.atomic"
+local report = require "semeq.eval.report"
+
+local recipes = {}
+
+--- Flags every training recipe takes; a recipe passes its own defaults.
+function recipes.training_flags(d)
+  return {
+    {"data", "string", d.data or "safe", "dataset: safe, socialfx, audealize or a file"},
+    {"input", "string", d.input or "params", "SAFE input representation: params (13) or curve40",
+     choices = {"params", "curve40"}},
+    {"min-examples", "integer", d.min_examples or 10, "keep terms with at least this many examples", min = 1},
+    {"terms", "strings", d.terms, "keep only these terms (comma-separated keys)"},
+    {"split", "string", d.split, "held-out split (default: by dataset)", choices = {"user", "stratified", "row"}},
+    {"test", "number", d.test or 0.25, "held-out fraction", min = 0.01, max = 0.99},
+    {"epochs", "integer", d.epochs or 100, "training epochs", min = 1},
+    {"batch", "integer", d.batch or 16, "mini-batch size", min = 1},
+    {"lr", "number", d.lr or 1e-3, "Adam learning rate", min = 1e-12, max = 10},
+    {"latent", "integer", d.latent or 32, "latent size", min = 1},
+    {"seed", "integer", d.seed or 1, "random seed (split, initialisation, batches)"},
+    {"threads", "integer", d.threads or 1, "OpenBLAS threads (1 is fastest for small batches)", min = 1, max = 256},
+    {"bootstrap", "integer", d.bootstrap or 200, "bootstrap resamples for confidence intervals (0: none)", min = 0},
+    {"out", "string", d.out, "write the trained model here (.safetensors)"},
+    {"json", "string", d.json, "write the evaluation report here (.json)"},
+    {"svg", "string", d.svg, "write the held-out latent map here (.svg)"},
+    {"checkpoint", "string", nil, "checkpoint file for --checkpoint-every, Ctrl-C and --resume"},
+    {"checkpoint-every", "integer", nil, "write a checkpoint every N epochs", min = 1},
+    {"resume", "string", nil, "resume training from this checkpoint"},
+    {"quiet", "boolean", false, "no progress line"},
+  }
+end
+
+--- Parses argv (default: the script's arg) with the given flags; --help prints and
+-- exits 0, a bad flag is a usage error (exit 2). Sets the OpenBLAS threads.
+function recipes.parse(name, description, flags, argv)
+  local p = cli.parser{name = name, usage = "[options]", description = description, flags = flags}
+  local opts = p:parse_or_exit(argv or arg)
+  T.setNumThreads(opts.threads or 1)
+  return opts
+end
+
+--- Fails now (exit 1) if an output the run will write (--out, --json, --svg,
+-- --checkpoint) cannot be written, so that no training is lost to a typo.
+function recipes.check_outputs(opts)
+  for _, flag in ipairs {"out", "json", "svg", "checkpoint"} do
+    if opts[flag] then
+      local ok, err = atomic.check_writable(opts[flag])
+      if not ok then errors.fail(string.format("--%s: %s", flag, err)) end
+    end
+  end
+end
+
+--- Prints the evaluation, then writes what was asked for: JSON report, model, map.
+function recipes.finish(opts, ex, sm, result, title)
+  print(ex.summary)
+  print()
+  print(report.table(result, title))
+  if opts.json then errors.check(report.write_json(opts.json, result)) end
+  if opts.out then
+    errors.check(sm:save(opts.out, {metrics = result}))
+    print("model written to " .. opts.out)
+  end
+  if opts.svg and ex.clusterable then
+    errors.check(require("semeq.eval.plot").latent_map(sm:encode(ex.X.test), ex.y.test, opts.svg,
+      {title = (title or "latent space") .. " — held-out rows"}))
+    print("latent map written to " .. opts.svg)
+  end
+end
+
+return recipes
