@@ -250,7 +250,7 @@ local function folder_mode(o, kind, params)
   print(("summary: %d processed, %d skipped, %d failed (of %d files in shard %s, %d s)"):format(counts.ok,
     counts.skip, counts.fail, #mine, o.shard, os.time() - t0))
   table.sort(failures)
-  for _, f in ipairs(failures) do print("  failed: " .. f) end
+  for _, line in ipairs(failures) do print("  failed: " .. line) end
   return counts.fail > 0 and 1 or 0
 end
 

@@ -29,7 +29,8 @@ local parser = cli.parser{
   name = NAME, usage = "[options]",
   description = "Train a grid of models over several seeds; summarise held-out metrics as mean ± sd.",
   flags = {
-    {"model", "string", "contrastive", "contrastive (scripts/train_filtered.lua), semantic (scripts/train_semantic.lua) or vae (scripts/train_vae.lua)",
+    {"model", "string", "contrastive",
+     "contrastive (scripts/train_filtered.lua), semantic (scripts/train_semantic.lua) or vae (scripts/train_vae.lua)",
      choices = {"contrastive", "semantic", "vae"}},
     {"latent", "integers", {2, 8, 32, 64, 128}, "latent sizes", min = 1},
     {"lambda", "numbers", {0.1, 0.5, 1, 2}, "contrastive loss weights (contrastive)", min = 0},
@@ -78,7 +79,7 @@ local function worker_command(i, n, out)
 end
 
 -- Runs the cells in `jobs` worker processes at once and merges their runs in order.
-local function run_workers(cells, jobs)
+local function run_workers(jobs)
   local pipes, files = {}, {}
   for i = 1, jobs do
     files[i] = os.tmpname()
@@ -118,7 +119,7 @@ errors.main(NAME, function()
   local t0 = os.time()
   local runs
   if opts.jobs > 1 then
-    runs = run_workers(cells, math.min(opts.jobs, #cells))
+    runs = run_workers(math.min(opts.jobs, #cells))
   else
     runs = errors.check(sweep.run(cells, {log = log_line}))
   end

@@ -126,7 +126,8 @@ errors.main("vocabulary.lua", function()
       chosen.n_groups, o["min-silhouette"], o.k, o["min-accuracy"], majority_rule))
   else
     print(string.format("no level clears held-out silhouette >= %.2f and %d-NN accuracy >= %.2f%s; shown: the level with"
-      .. " the best held-out silhouette (%d groups) among those that meet the accuracy rules, if any", o["min-silhouette"], o.k, o["min-accuracy"], majority_rule, best.n_groups))
+      .. " the best held-out silhouette (%d groups) among those that meet the accuracy rules, if any",
+      o["min-silhouette"], o.k, o["min-accuracy"], majority_rule, best.n_groups))
   end
   print(string.format("held-out silhouette %s%s, %d-NN accuracy %s%s (majority group %s), macro-F1 %s",
     num(scores.silhouette), ci(scores.silhouette_ci), o.k, num(scores.knn_accuracy), ci(scores.knn_accuracy_ci),

@@ -77,6 +77,7 @@ describe("scripts/apply.lua", function()
     local names, corrupt = make_tree()
     local before = tree_bytes(dir .. "/in")
     local out, err, code = apply(("--in %s --out %s --params %s"):format(q(dir .. "/in"), q(dir .. "/out"), P))
+    local _
     assert.are.equal(1, code)
     assert.truthy(out:find("summary: 97 processed, 0 skipped, 3 failed", 1, true), out)
     for name in pairs(corrupt) do
@@ -94,8 +95,9 @@ describe("scripts/apply.lua", function()
     assert.are.same({800, "pcm_16"}, {y:size(1), info.subtype})
 
     -- a second run skips what exists; --force redoes it
-    out, _, code = apply(("--in %s --out %s --params %s"):format(q(dir .. "/in"), q(dir .. "/out"), P))
-    assert.are.equal(1, code)
+    local code2
+    out, _, code2 = apply(("--in %s --out %s --params %s"):format(q(dir .. "/in"), q(dir .. "/out"), P))
+    assert.are.equal(1, code2)
     assert.truthy(out:find("summary: 0 processed, 97 skipped, 3 failed", 1, true), out)
     out = apply(("--in %s --out %s --params %s --force --jobs 1"):format(q(dir .. "/in"), q(dir .. "/out"), P))
     assert.truthy(out:find("summary: 97 processed, 0 skipped, 3 failed", 1, true), out)

@@ -145,7 +145,6 @@ describe("the PyTorch training peer", function()
 
   it("loads semeq's contrastive_ae weights strictly and gives the same outputs", function()
     local T = require "semeq.tensor"
-    local nn = require "semeq.nn"
     local models = require "semeq.models"
     T.manualSeed(5)
     local m = models.contrastive_ae {input = 40, latent = 32}

@@ -1,7 +1,6 @@
 -- scripts/evaluate.lua end to end: a tiny model trained by scripts/train_vae.lua, then
 -- evaluated on a SAFE-format CSV made of real rows (a temporary fixture, never committed).
 local H = require "spec.helpers"
-local nn = require "semeq.nn"
 local data = require "semeq.data"
 
 local SAFE = data.find("SAFEEqualiserUserData.csv")

@@ -58,12 +58,6 @@ describe("the semeq interpreter", function()
     assert.are.equal("0.1.0\tfunction\n", out)
   end)
 
-  it("loads every module that semeq.modules lists", function()
-    for _, name in ipairs(require("semeq").modules) do
-      assert.is_table(require(name), name)
-    end
-  end)
-
   it("turns Ctrl-C into an error with a traceback", function()
     local out, rc = H.run("timeout --preserve-status -s INT 1 " .. H.bin .. " -e 'while true do end'")
     assert.are.equal(1, rc)

@@ -270,8 +270,8 @@ describe("safetensors model files (models.io.load)", function()
   -- A file: 8-byte little-endian header length (the real one unless len is given),
   -- the header, then data (six floats by default).
   local six = string.pack("<ffffff", 1, 2, 3, 4, 5, 6)
-  local function st(header, data, len)
-    return string.pack("<I8", len or #header) .. header .. (data or six)
+  local function st(header, bytes, len)
+    return string.pack("<I8", len or #header) .. header .. (bytes or six)
   end
   local function w(spec) return '{"w":' .. spec .. '}' end
   local good = w('{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}')

@@ -117,9 +117,9 @@ describe("semeq.metrics", function()
     local Rte = represent.response(test:params())
     local R = T.cat({Rtr, Rte}, 1)
     local ytr, yte = train:labels(), test:labels()
-    local y = {}
-    for _, v in ipairs(ytr) do y[#y + 1] = v end
-    for _, v in ipairs(yte) do y[#y + 1] = v end
+    local labels = {}
+    for _, v in ipairs(ytr) do labels[#labels + 1] = v end
+    for _, v in ipairs(yte) do labels[#labels + 1] = v end
 
     local xfile, yfile = os.tmpname(), os.tmpname()
     local fx = assert(io.open(xfile, "w"))
@@ -129,7 +129,7 @@ describe("semeq.metrics", function()
     end
     fx:close()
     local fy = assert(io.open(yfile, "w"))
-    fy:write(table.concat(y, "\n"), "\n")
+    fy:write(table.concat(labels, "\n"), "\n")
     fy:close()
     local K = 5
     local cmd = string.format("/usr/bin/python3 spec/support/sklearn_oracle.py %s %s %d %d", xfile, yfile, K, #ytr)
@@ -146,13 +146,13 @@ describe("semeq.metrics", function()
     local acc, pred = metrics.knn_accuracy(Rtr, ytr, Rte, yte, K)
     local pca = metrics.pca(R, 2)
     local got = {
-      silhouette = metrics.silhouette(R, y),
-      silhouette_cosine = metrics.silhouette(R, y, "cosine"),
-      davies_bouldin = metrics.davies_bouldin(R, y),
-      calinski_harabasz = metrics.calinski_harabasz(R, y),
+      silhouette = metrics.silhouette(R, labels),
+      silhouette_cosine = metrics.silhouette(R, labels, "cosine"),
+      davies_bouldin = metrics.davies_bouldin(R, labels),
+      calinski_harabasz = metrics.calinski_harabasz(R, labels),
       knn_accuracy = acc,
       macro_f1 = metrics.macro_f1(yte, pred),
-      knn_loo = metrics.knn_loo(R, y, K),
+      knn_loo = metrics.knn_loo(R, labels, K),
       pca_var1 = pca.variance[1],
       pca_var2 = pca.variance[2],
       pca_ratio1 = pca.explained[1],

@@ -2,9 +2,7 @@
 -- trained in a temporary folder (a 2-D SAFE model and a 4-D SocialFX model).
 local H = require "spec.helpers"
 local tiny = require "spec.support.tiny_models"
-local nn = require "semeq.nn"
 local eq = require "semeq.eq"
-local represent = require "semeq.settings.represent"
 
 local function read(path)
   local f = assert(io.open(path, "rb"))

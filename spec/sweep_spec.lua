@@ -1,6 +1,5 @@
 -- scripts/sweep.lua and semeq.sweep: a tiny grid (2 cells x 2 seeds x 3 epochs) end to end.
 local H = require "spec.helpers"
-local nn = require "semeq.nn"
 local data = require "semeq.data"
 local sweep = require "semeq.recipes.sweep"
 

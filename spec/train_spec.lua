@@ -138,12 +138,12 @@ describe("semeq.train faults", function()
     local seen, ckpt = {}, dir .. "/interrupted.safetensors"
     local said = {}
     local real_stderr = io.stderr
-    io.stderr = {write = function(_, ...) for _, s in ipairs {...} do said[#said + 1] = s end end}
+    io.stderr = {write = function(_, ...) for _, s in ipairs {...} do said[#said + 1] = s end end} -- luacheck: ignore 122
     local ok, err = pcall(fit, model, function(idx, epoch)
       if epoch == 3 then error("interrupted!") end
       return step(idx, epoch)
     end, {checkpoint_path = ckpt, on_epoch = recorder(model, seen)})
-    io.stderr = real_stderr
+    io.stderr = real_stderr -- luacheck: ignore 122
     assert.is_false(ok)
     assert.are.equal("interrupted: epoch 2 saved to " .. ckpt .. " (resume with --resume)\n", table.concat(said))
     assert.truthy(tostring(err):find("interrupted!", 1, true))

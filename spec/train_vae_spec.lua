@@ -2,7 +2,6 @@
 -- representation, experiment.prepare's stem / top_terms, classifier placement.
 local H = require "spec.helpers"
 local T = require "semeq.tensor"
-local nn = require "semeq.nn"
 local data = require "semeq.data"
 local semantic = require "semeq.semantic"
 local representations = require "semeq.settings.representations"

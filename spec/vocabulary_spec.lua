@@ -1,7 +1,6 @@
 -- semeq.vocabulary and scripts/vocabulary.lua: merging words the data cannot tell apart.
 local T = require "semeq.tensor"
 local H = require "spec.helpers"
-local nn = require "semeq.nn"
 local metrics = require "semeq.metrics"
 local dataset = require "semeq.data.dataset"
 local vocabulary = require "semeq.semantic.vocabulary"

@@ -1,14 +1,37 @@
---- semeq: semantic EQ for Lua.
+--- semeq: semantic EQ for Lua — the registry.
 -- `local semeq = require "semeq"` gives the version, the one seeding function and the
 -- list of modules; each module is also loaded on its own (`require "semeq.tensor"`).
+-- lua/semeq/README.md says what each folder holds and the order their dependencies follow.
 local tensor = require "semeq.tensor"
 
 local semeq = {
   version = "0.1.0",
-  -- Every module, C or Lua; `require` them by these names.
-  modules = { "semeq.tensor", "semeq.nn", "semeq.train.optim", "semeq.train.sampler", "semeq.models",
-              "semeq.data", "semeq.metrics", "semeq.eq", "semeq.audio", "semeq.eval.plot",
-              "semeq.data.prepare", "semeq.eval", "semeq.train", "semeq.semantic" },
+  -- Every module, C or Lua, by layer (lua/semeq/README.md). Not listed: the layer
+  -- classes of semeq.nn (semeq.nn.Linear, ...; one file each, reached as nn.Linear) and
+  -- the C halves semeq.X.core behind their Lua face semeq.X. A spec checks the list
+  -- against the tree.
+  modules = {
+    -- C: tensors, EQ filterbanks, sound files, model files
+    "semeq.tensor", "semeq.eq", "semeq.audio", "semeq.safetensors",
+    -- util
+    "semeq.util.json", "semeq.util.atomic", "semeq.util.cli", "semeq.util.errors", "semeq.util.list",
+    "semeq.bench",
+    -- learning core and EQ settings
+    "semeq.nn", "semeq.nn.jacobian", "semeq.metrics",
+    "semeq.settings", "semeq.settings.represent", "semeq.settings.representations", "semeq.settings.format",
+    -- models, data, file processing
+    "semeq.models", "semeq.models.io", "semeq.models.contrastive_ae", "semeq.models.beta_vae",
+    "semeq.models.classifier",
+    "semeq.data", "semeq.data.dataset", "semeq.data.safe", "semeq.data.audealize", "semeq.data.socialfx",
+    "semeq.data.text", "semeq.data.filters", "semeq.data.split", "semeq.data.prepare",
+    "semeq.process",
+    -- training
+    "semeq.train", "semeq.train.optim", "semeq.train.sampler", "semeq.train.objectives", "semeq.train.checkpoint",
+    -- meaning, evaluation, recipes
+    "semeq.semantic", "semeq.semantic.latent", "semeq.semantic.placement", "semeq.semantic.vocabulary",
+    "semeq.eval", "semeq.eval.report", "semeq.eval.plot",
+    "semeq.recipes", "semeq.recipes.model", "semeq.recipes.contrastive", "semeq.recipes.vae", "semeq.recipes.sweep",
+  },
 }
 
 --- Seeds the interpreter's one random number generator (tensors, dropout, sampling,

@@ -123,7 +123,9 @@ function M.have_sox() return M.succeeds(M.SOX .. " --version") end
 -- How each peer is detected, and how to install it when it is missing.
 local PEERS = {
   torch = {M.have_torch, function() return "PyTorch not available (" .. M.PYTHON .. " -c 'import torch' failed)" end, "python3-torch"},
-  sklearn = {M.have_sklearn, function() return "scikit-learn not available (" .. M.PYTHON .. " -c 'import sklearn' failed)" end, "python3-sklearn"},
+  sklearn = {M.have_sklearn,
+             function() return "scikit-learn not available (" .. M.PYTHON .. " -c 'import sklearn' failed)" end,
+             "python3-sklearn"},
   sox = {M.have_sox, function() return "sox not available (" .. M.SOX .. ")" end, "sox"},
 }
 

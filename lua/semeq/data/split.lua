@@ -50,8 +50,8 @@ local function groups(ds, group_of, fn)
       by[g] = {}
       order[#order + 1] = g
     end
-    local list = by[g]
-    list[#list + 1] = r.id
+    local ids = by[g]
+    ids[#ids + 1] = r.id
   end
   return by, order
 end

@@ -200,9 +200,8 @@ function M.pca(X, ncomp)
   if not T.isTensor(X) or X:dim() ~= 2 then error("pca: X must be a 2-D tensor [n x d]", 2) end
   ncomp = ncomp or 2
   local comps, var, mean, proj = core.pca(X, ncomp)
-  local total = 0
   local Xc = X - mean:view(1, -1)
-  total = (Xc * Xc):sum() / (X:size(1) - 1)
+  local total = (Xc * Xc):sum() / (X:size(1) - 1)
   local explained = {}
   for i, v in ipairs(var) do explained[i] = total > 0 and v / total or 0 end
   return {components = comps, variance = var, mean = mean, projected = proj, explained = explained}
