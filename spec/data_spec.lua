@@ -412,3 +412,64 @@ describe("semeq.data representations", function()
       "graphic_response: row 1 has 3 gains, expected 40")
   end)
 end)
+
+describe("grouped k-fold over users", function()
+  -- 1 user with 40 rows, 2 with 20, 10 with 2: the folds can be balanced only so far.
+  local function lumpy()
+    local dataset = require "semeq.data.dataset"
+    local recs = {}
+    local function add(user, n)
+      for _ = 1, n do
+        recs[#recs + 1] = {id = #recs + 1, term = "t", key = #recs % 2 == 0 and "warm" or "bright", user = user,
+                           params = T.zeros(13)}
+      end
+    end
+    add("big", 40); add("mid1", 20); add("mid2", 20)
+    for u = 1, 10 do add("small" .. u, 2) end
+    return dataset.new {kind = "safe", records = recs}
+  end
+
+  it("holds out every user exactly once, the largest included, and never one user in two folds", function()
+    local ds = lumpy()
+    for seed = 1, 3 do
+      local folds = assert(sp.kfold(ds, 5, {by = "user", seed = seed}))
+      local held = {}
+      for f, fold in ipairs(folds) do
+        local users = {}
+        for _, id in ipairs(fold.test) do users[ds.records[id].user] = true end
+        for u in pairs(users) do
+          assert.is_nil(held[u], u .. " held out twice")
+          held[u] = f
+        end
+        for _, id in ipairs(fold.train) do assert.is_nil(users[ds.records[id].user]) end
+      end
+      assert.is_not_nil(held.big)
+      local n = 0
+      for _ in pairs(held) do n = n + 1 end
+      assert.are.equal(13, n)
+    end
+  end)
+
+  it("balances the folds by rows as far as the users allow", function()
+    local sizes = {}
+    for _, fold in ipairs(assert(sp.kfold(lumpy(), 4, {by = "user", seed = 1}))) do sizes[#sizes + 1] = #fold.test end
+    table.sort(sizes)
+    assert.are.same({20, 20, 20, 40}, sizes) -- the 40-row user alone; the rest dealt evenly
+  end)
+
+  it("resamples whole users for a confidence interval", function()
+    local metrics = require "semeq.metrics"
+    local groups, values = {}, {}
+    for i = 1, 30 do groups[i] = "u" .. (i % 3); values[i] = i % 3 end
+    local function mean(idx)
+      local s = 0
+      for _, i in ipairs(idx) do s = s + values[i] end
+      return s / #idx
+    end
+    local est, lo, hi = metrics.bootstrap_groups(mean, groups, {reps = 300, seed = 2})
+    assert.are.equal(1, est)
+    assert.is_true(lo < 0.8 and hi > 1.2) -- three users: the interval is wide, as it should be
+    local _, lo2, hi2 = metrics.bootstrap(mean, 30, {reps = 300, seed = 2})
+    assert.is_true(hi2 - lo2 < hi - lo)    -- rows as if independent: falsely narrow
+  end)
+end)

@@ -12,7 +12,7 @@ local semeq = {
   -- against the tree.
   modules = {
     -- C: tensors, EQ filterbanks, sound files, model files
-    "semeq.tensor", "semeq.eq", "semeq.audio", "semeq.safetensors",
+    "semeq.tensor", "semeq.eq", "semeq.audio", "semeq.safetensors", "semeq.linalg",
     -- util
     "semeq.util.json", "semeq.util.atomic", "semeq.util.cli", "semeq.util.errors", "semeq.util.list",
     "semeq.bench",
@@ -24,7 +24,7 @@ local semeq = {
     "semeq.models.classifier",
     "semeq.data", "semeq.data.dataset", "semeq.data.safe", "semeq.data.audealize", "semeq.data.socialfx",
     "semeq.data.text", "semeq.data.filters", "semeq.data.split", "semeq.data.prepare",
-    "semeq.process",
+    "semeq.process", "semeq.linear",
     -- training
     "semeq.train", "semeq.train.optim", "semeq.train.sampler", "semeq.train.objectives", "semeq.train.checkpoint",
     -- meaning, evaluation, recipes

@@ -6,11 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* LAPACK's symmetric eigen-solver (Fortran symbol in OpenBLAS; no LAPACKE header on
- * the system). The trailing size_t values are gfortran's hidden character lengths. */
-void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
-             double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t,
-             size_t);
+#include "linalg.h"
+
 
 /* Rows per block of the pairwise distance matrix (a block of rows x n doubles): up to
  * 256, fewer when n is large so that a block stays near 32 MB. */
@@ -283,8 +280,6 @@ se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *compone
     double *Xc = malloc((size_t)(n * d) * sizeof *Xc);
     double *C = malloc((size_t)(d * d) * sizeof *C);
     double *w = malloc((size_t)d * sizeof *w);
-    double *work = NULL;
-    int *iwork = NULL;
     se_status st = SE_ENOMEM;
     if (!mu || !Xc || !C || !w) goto done;
     for (int64_t i = 0; i < n; i++)
@@ -296,25 +291,10 @@ se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *compone
      * which is the lower one here: the matrix is symmetric, either is fine). */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)n, 1.0 / (double)(n - 1),
                 Xc, (int)d, Xc, (int)d, 0.0, C, (int)d);
-    int nd = (int)d, info = 0, lwork = -1, liwork = -1, iq;
-    double wq;
-    dsyevd_("V", "U", &nd, C, &nd, w, &wq, &lwork, &iq, &liwork, &info, 1, 1);
-    if (info != 0) {
-        st = SE_EARG;
+    st = se_eigh(C, w, d);
+    if (st != SE_OK)
         goto done;
-    }
-    lwork = (int)wq;
-    liwork = iq;
-    work = malloc((size_t)lwork * sizeof *work);
-    iwork = malloc((size_t)liwork * sizeof *iwork);
-    if (!work || !iwork) goto done;
-    dsyevd_("V", "U", &nd, C, &nd, w, work, &lwork, iwork, &liwork, &info, 1, 1);
-    if (info != 0) {
-        st = SE_EARG;
-        goto done;
-    }
-    /* Eigenvalues come in ascending order; eigenvector e is column e of the column-major
-     * result, i.e. row e of C as we hold it. */
+    /* Eigenvalues come in ascending order, eigenvector e in row e of C. */
     for (int c = 0; c < ncomp; c++) {
         const double *v = C + (d - 1 - c) * d;
         int64_t arg = 0;
@@ -338,7 +318,5 @@ done:
     free(Xc);
     free(C);
     free(w);
-    free(work);
-    free(iwork);
     return st;
 }

@@ -113,8 +113,9 @@ function M.by_user(ds, opts)
 end
 
 -- k folds; fold i tests on group set i and trains on the rest. by = "term" (stratified:
--- each term's records dealt round-robin after shuffling), "user" (whole users dealt
--- to the fold with the fewest records) or "row" (plain shuffle). A dataset whose users
+-- each term's records dealt round-robin after shuffling), "user" (grouped k-fold: whole
+-- users, largest first, dealt to the fold with the fewest records) or "row" (plain
+-- shuffle). A dataset whose users
 -- cannot fill the folds gives nil and a message.
 function M.kfold(ds, k, opts)
   check_dataset(ds, "split.kfold")
@@ -131,8 +132,17 @@ function M.kfold(ds, k, opts)
     local groups_by, order = groups(ds, function(r) return r.user end, "split.kfold")
     if not groups_by then return nil, order end
     if #order < k then return nil, string.format("split.kfold: %d users cannot fill %d folds", #order, k) end
+    -- Largest users first, each to the fold with the fewest rows so far (ties among
+    -- users of one size in a seeded order): the folds are as even as the users allow,
+    -- and every user, the largest included, is held out exactly once.
     table.sort(order)
-    for _, u in ipairs(shuffled(order)) do
+    local rank = {}
+    for i, u in ipairs(shuffled(order)) do rank[u] = i end
+    table.sort(order, function(a, b)
+      if #groups_by[a] ~= #groups_by[b] then return #groups_by[a] > #groups_by[b] end
+      return rank[a] < rank[b]
+    end)
+    for _, u in ipairs(order) do
       local best = 1
       for f = 2, k do if size[f] < size[best] then best = f end end
       for _, id in ipairs(groups_by[u]) do fold_of[id] = best end

@@ -8,6 +8,7 @@
 --   metrics.macro_f1(y_true, y_pred); cm, classes = metrics.confusion(y_true, y_pred)
 --   metrics.rms_db(A, B)                                   -- {mean=, p95=, max=, per_row=} in dB
 --   est, lo, hi = metrics.bootstrap(stat, n, {reps=, alpha=, seed=})
+--   est, lo, hi = metrics.bootstrap_groups(stat, groups, opts)   -- whole groups (users) resampled
 --   pca = metrics.pca(X, 2)                                -- components, variance, mean, projected
 --
 -- X is a 2-D tensor [n x d]; labels are a Lua array of strings or integers, or a
@@ -192,6 +193,31 @@ function M.bootstrap(stat, n, opts)
   for r = 1, reps do values[r] = stat(T.randint(n, n):totable()) end
   table.sort(values)
   return est, percentile(values, 100 * alpha / 2), percentile(values, 100 * (1 - alpha / 2))
+end
+
+--- Cluster (group) bootstrap: resamples whole groups with replacement — users, when rows
+-- of one user are not independent — and evaluates stat on their rows. groups[i] is the
+-- group of row i. Returns stat(all rows) and the alpha/2, 1 - alpha/2 percentiles.
+function M.bootstrap_groups(stat, groups, opts)
+  opts = opts or {}
+  if type(stat) ~= "function" then error("bootstrap_groups: stat must be a function of an index list", 2) end
+  if type(groups) ~= "table" or #groups < 1 then error("bootstrap_groups: groups must be a non-empty list", 2) end
+  local rows_of, names = {}, {}
+  for i, g in ipairs(groups) do
+    if rows_of[g] == nil then rows_of[g] = {}; names[#names + 1] = g end
+    table.insert(rows_of[g], i)
+  end
+  table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
+  local all = {}
+  for i = 1, #groups do all[i] = i end
+  local est = stat(all)
+  return est, select(2, M.bootstrap(function(picks)
+    local idx = {}
+    for _, p in ipairs(picks) do
+      for _, i in ipairs(rows_of[names[p]]) do idx[#idx + 1] = i end
+    end
+    return stat(idx)
+  end, #names, opts))
 end
 
 -- Principal components: {components [c x d], variance {...}, mean [d], projected [n x c],
