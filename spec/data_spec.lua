@@ -434,12 +434,12 @@ describe("grouped k-fold over users", function()
     for seed = 1, 3 do
       local folds = assert(sp.kfold(ds, 5, {by = "user", seed = seed}))
       local held = {}
-      for f, fold in ipairs(folds) do
+      for k, fold in ipairs(folds) do
         local users = {}
         for _, id in ipairs(fold.test) do users[ds.records[id].user] = true end
         for u in pairs(users) do
           assert.is_nil(held[u], u .. " held out twice")
-          held[u] = f
+          held[u] = k
         end
         for _, id in ipairs(fold.train) do assert.is_nil(users[ds.records[id].user]) end
       end
