@@ -49,12 +49,13 @@ describe("semeq.eval", function()
     T.manualSeed(4)
     local ex = assert(prepare.prepare{data = csv, min_examples = 2, split = "user", test = 0.25, seed = 1})
     local identity = {encode = function(_, X) return X:clone() end, decode = function(_, Z) return Z:clone() end}
-    local r = evaluate.model(ex, identity, {bootstrap = 0})
+    local r = evaluate.model(ex, identity, {bootstrap = 0, steer = false})
     assert.are.same({ex.X.test:size(1), 2, 13}, {r.n, r.terms, r.latent_size})
     assert.are.equal(0, r.recon_rms_db_mean)            -- the identity reconstructs exactly
     assert.is_true(r.pca_rms_db_mean >= 0)
     assert.are.same({13, 13}, {r.pca_components, r.input_size})
-    for _, space in ipairs {r, r.baseline_params, r.baseline_response} do
+    for _, space in ipairs {r, r.baseline_params, r.baseline_response, r.baselines.raw_curve40, r.baselines.lda,
+                            r.baselines.logreg, r.baselines.knn_posterior} do
       assert.is_true(space.silhouette > 0 and space.knn_accuracy > 0.8)
     end
     -- the identity's codes are the normalised parameters: the latent row equals the baseline

@@ -21,7 +21,7 @@ local semeq = {
     "semeq.settings", "semeq.settings.represent", "semeq.settings.representations", "semeq.settings.format",
     -- models, data, file processing
     "semeq.models", "semeq.models.io", "semeq.models.contrastive_ae", "semeq.models.beta_vae",
-    "semeq.models.classifier",
+    "semeq.models.classifier", "semeq.models.semantic_axis",
     "semeq.data", "semeq.data.dataset", "semeq.data.safe", "semeq.data.audealize", "semeq.data.socialfx",
     "semeq.data.text", "semeq.data.filters", "semeq.data.split", "semeq.data.prepare",
     "semeq.process", "semeq.linear",
@@ -29,7 +29,8 @@ local semeq = {
     "semeq.train", "semeq.train.optim", "semeq.train.sampler", "semeq.train.objectives", "semeq.train.checkpoint",
     -- meaning, evaluation, recipes
     "semeq.semantic", "semeq.semantic.latent", "semeq.semantic.placement", "semeq.semantic.vocabulary",
-    "semeq.eval", "semeq.eval.report", "semeq.eval.plot",
+    "semeq.eval", "semeq.eval.scores", "semeq.eval.tune", "semeq.eval.baselines", "semeq.eval.steer",
+    "semeq.eval.report", "semeq.eval.plot",
     "semeq.recipes", "semeq.recipes.model", "semeq.recipes.contrastive", "semeq.recipes.vae", "semeq.recipes.sweep",
   },
 }

@@ -69,15 +69,9 @@ function experiment.top_terms(n)
   end
 end
 
---- Loads, filters, splits and represents a dataset: the experiment, or nil and a message
--- when the data cannot be read or nothing is left after filtering.
--- opts: data ("safe" | "socialfx" | "audealize" | a file path), min_examples, stoplist
--- (list of words, default data.filters.default_stoplist; false for none), stem (merge
--- "brighter" into "bright", data.filters.stem), terms (keep only these keys), top_terms
--- (keep the n most frequent), split ("user" | "stratified" | "row" | "none"), test
--- (0.25), seed, input ("params" | "curve40", for SAFE), rep (representation kind, e.g.
--- "floweq13"; default by dataset), rep_state (reuse a fitted representation).
-function experiment.prepare(opts)
+--- Loads and filters a dataset: ds and its loader kind, or nil and a message when the
+-- data cannot be read or nothing is left after filtering. opts as for prepare.
+function experiment.dataset(opts)
   opts = opts or {}
   local kind, path = kind_of(opts.data or "safe")
   if not kind then return nil, path end
@@ -100,15 +94,21 @@ function experiment.prepare(opts)
   if min > 1 then steps[#steps + 1] = f.min_examples(min) end
   ds = f.chain(table.unpack(steps))(ds)
   if ds:size() == 0 then return nil, "no records left after filtering:\n" .. ds:summary() end
+  return ds, kind
+end
 
-  local ex = {kind = kind, data = ds, opts = opts}
-  local method = opts.split or d.split
-  if method == "none" then
-    ex.train, ex.test = ds, ds
+--- The experiment of dataset ds (of loader kind) for split s ({train = ids, test = ids},
+-- or nil for every row on both sides): the representation fitted on the training side
+-- (or rebuilt from opts.rep_state), inputs, labels. opts: input, rep, rep_state, method
+-- (the split's name for the summary).
+function experiment.represent(ds, kind, s, opts)
+  opts = opts or {}
+  local d = DEFAULTS[kind]
+  local ex = {kind = kind, data = ds, opts = opts, split = s}
+  if s then
+    ex.train, ex.test = data.split.apply(ds, s)
   else
-    ex.split, err = make_split(ds, method, {test = opts.test or 0.25, seed = opts.seed or 1})
-    if not ex.split then return nil, err end
-    ex.train, ex.test = data.split.apply(ds, ex.split)
+    ex.train, ex.test = ds, ds
   end
   local rep_kind = opts.rep or d.rep
   if kind == "safe" and opts.input == "curve40" then rep_kind = "curve40" end
@@ -120,8 +120,32 @@ function experiment.prepare(opts)
   for _, t in ipairs(ds:terms()) do ex.terms[#ex.terms + 1] = t.key end
   ex.clusterable = kind ~= "audealize"
   ex.summary = string.format("%s\n%d terms; split %s: %d train, %d held out", ds:summary(), #ex.terms,
-    method, ex.train:size(), ex.test:size())
+    opts.method or (s and s.method) or "none", ex.train:size(), ex.test:size())
   return ex
+end
+
+--- Loads, filters, splits and represents a dataset: the experiment, or nil and a message
+-- when the data cannot be read or nothing is left after filtering.
+-- opts: data ("safe" | "socialfx" | "audealize" | a file path), min_examples, stoplist
+-- (list of words, default data.filters.default_stoplist; false for none), stem (merge
+-- "brighter" into "bright", data.filters.stem), terms (keep only these keys), top_terms
+-- (keep the n most frequent), split ("user" | "stratified" | "row" | "none"), test
+-- (0.25), seed, input ("params" | "curve40", for SAFE), rep (representation kind, e.g.
+-- "floweq13"; default by dataset), rep_state (reuse a fitted representation).
+function experiment.prepare(opts)
+  opts = opts or {}
+  local ds, kind = experiment.dataset(opts)
+  if not ds then return nil, kind end
+  local method = opts.split or DEFAULTS[kind].split
+  local s, err
+  if method ~= "none" then
+    s, err = make_split(ds, method, {test = opts.test or 0.25, seed = opts.seed or 1})
+    if not s then return nil, err end
+  end
+  local ro = {}
+  for k, v in pairs(opts) do ro[k] = v end
+  ro.method = method
+  return experiment.represent(ds, kind, s, ro)
 end
 
 return experiment

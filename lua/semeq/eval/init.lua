@@ -1,54 +1,37 @@
---- semeq.eval: the evaluation protocol every recipe reports.
+--- semeq.eval: the evaluation protocol every recipe and scripts/evaluate.lua report.
 --
--- Clustering is measured on held-out rows only: the encoder's latent codes of the test
--- split, next to the same metrics on two raw spaces of the same rows (the normalised
--- parameters and the dB response), so a table shows whether the encoder helps at all.
--- kNN classifies each held-out row by its 5 nearest *training* rows in the same space.
--- Reconstruction is the RMS dB difference, per held-out example, between the response
--- of the input and of its reconstruction, next to PCA with as many components as the
--- latent has (fitted on the training split).
+--   local report, rows = evaluate.model(ex, sm, {bootstrap = 200, groups = {train = users, test = users}})
+--
+-- On held-out rows only, fitted on the training rows only:
+-- - clustering and retrieval of the model's code: on its semantic columns (the columns
+--   its config names; this is `silhouette`, `davies_bouldin`, `knn_accuracy` at the top
+--   level, and `semantic_silhouette`), and on the whole latent with each column z-scored
+--   by the training codes' statistics (`latent_*_z`); 5-NN classifies a held-out code by
+--   its 5 nearest training codes;
+-- - the same scores of the baselines (semeq.eval.baselines: the raw spaces and three
+--   supervised codes) under `baselines`, and the two raw spaces also under the older keys
+--   `baseline_params` and `baseline_response`;
+-- - reconstruction in the model's own space (`recon_rms_db_*`, next to PCA with as many
+--   components as the latent, `pca_rms_db_*`);
+-- - for SAFE models, whether the words steer (semeq.eval.steer): edits judged by an
+--   independent classifier, their size next to swapping to the term's typical setting and
+--   to response arithmetic, and reconstruction end to end through realisable settings.
+-- Confidence intervals resample users when opts.groups gives them. `rows` holds per-row
+-- values (user, semantic silhouette, kNN hit, end-to-end error, edit success) for pooling
+-- several folds.
 local T = require "semeq.tensor"
 local metrics = require "semeq.metrics"
 local list = require "semeq.util.list"
+local scores = require "semeq.eval.scores"
+local baselines = require "semeq.eval.baselines"
+local steer = require "semeq.eval.steer"
+local represent = require "semeq.settings.represent"
 
 local evaluate = {}
 
-local distinct, take = list.distinct, list.take
+evaluate.scores = scores.of
 
---- Clustering and retrieval scores of held-out rows in one space.
--- opts: k (5), bootstrap (reps; 0 for none), alpha (0.05).
-function evaluate.scores(train_X, train_y, test_X, test_y, opts)
-  opts = opts or {}
-  local k = opts.k or 5
-  local out = {n = test_X:size(1)}
-  if distinct(test_y) >= 2 and distinct(test_y) < #test_y then
-    out.silhouette = metrics.silhouette(test_X, test_y)
-    out.davies_bouldin = metrics.davies_bouldin(test_X, test_y)
-  end
-  local acc, pred = metrics.knn_accuracy(train_X, train_y, test_X, test_y, k)
-  out.knn_accuracy = acc
-  out.macro_f1 = metrics.macro_f1(test_y, pred)
-  local reps = opts.bootstrap or 200
-  if reps > 0 and out.silhouette then
-    local function sil(idx)
-      local y = take(test_y, idx)
-      if distinct(y) < 2 then return 0 end
-      return metrics.silhouette(test_X:index_select(1, idx), y)
-    end
-    local _, lo, hi = metrics.bootstrap(sil, #test_y, {reps = reps, alpha = opts.alpha})
-    out.silhouette_ci = {lo, hi}
-    local hits = {}
-    for i, p in ipairs(pred) do hits[i] = p == test_y[i] and 1 or 0 end
-    local function acc_of(idx)
-      local s = 0
-      for _, j in ipairs(idx) do s = s + hits[j] end
-      return s / #idx
-    end
-    _, lo, hi = metrics.bootstrap(acc_of, #test_y, {reps = reps * 5, alpha = opts.alpha})
-    out.knn_accuracy_ci = {lo, hi}
-  end
-  return out
-end
+local distinct = list.distinct
 
 --- X_test projected on the first k principal components of X_train and back.
 function evaluate.pca_reconstruction(X_train, X_test, k)
@@ -59,43 +42,118 @@ function evaluate.pca_reconstruction(X_train, X_test, k)
   return T.mm(codes, p.components) + p.mean:view(1, -1)
 end
 
-local function copy_scores(dst, src)
-  for _, key in ipairs {"n", "silhouette", "davies_bouldin", "knn_accuracy", "macro_f1", "silhouette_ci", "knn_accuracy_ci"} do
-    dst[key] = src[key]
-  end
+local SCORE_KEYS = {"n", "silhouette", "davies_bouldin", "knn_accuracy", "macro_f1", "silhouette_ci", "knn_accuracy_ci"}
+
+local function copy_scores(dst, src, suffix)
+  for _, key in ipairs(SCORE_KEYS) do dst[key .. (suffix or "")] = src[key] end
   return dst
 end
 
---- The whole protocol for a trained model on a prepared experiment (semeq.experiment).
--- model: encode(X) -> codes, decode(codes) -> reconstruction (in the representation).
--- train_codes (optional): codes of the training rows for kNN (default: encode X.train).
--- Returns a flat report: latent metrics at the top level, baseline_params and
--- baseline_response with the same keys, recon_rms_db_{mean,p95} and pca_rms_db_{mean,p95}.
-function evaluate.model(ex, model, opts)
+local function columns(Z, cols)
+  return Z:index_select(2, cols)
+end
+
+-- Columns z-scored with the training codes' means and standard deviations.
+local function zscored(Ztrain, Ztest)
+  local z = require("semeq.linear").standardizer(Ztrain)
+  return z:apply(Ztrain), z:apply(Ztest)
+end
+
+-- SAFE settings [n x 13] of records.
+local function settings_of(records)
+  local rows = {}
+  for i, r in ipairs(records) do rows[i] = r.params:view(1, -1) end
+  return T.cat(rows, 1)
+end
+
+local function is_safe(rep) return rep.kind ~= "graphic40" end
+
+-- The spaces the baselines read: the representation's two raw spaces, and for SAFE the
+-- response at the 40 graphic-EQ centres.
+local function spaces(rep, records, raw)
+  local s = {params = raw.params, response = raw.response}
+  if is_safe(rep) then s.curve40 = represent.curve40(settings_of(records)) end
+  return s
+end
+
+-- Clustering of the code (semantic columns and z-scored latent) and the baselines.
+-- Returns the held-out semantic codes and their kNN predictions.
+local function clustering(report, ex, sm, Ztrain, Ztest, train_y, opts)
+  local sem = sm.semantic_columns and sm:semantic_columns() or nil
+  local opts_test = {bootstrap = opts.bootstrap, groups = opts.groups and opts.groups.test}
+  local Strain, Stest = Ztrain, Ztest
+  if sem then Strain, Stest = columns(Ztrain, sem), columns(Ztest, sem) end
+  local s, pred = scores.of(Strain, train_y, Stest, ex.y.test, opts_test)
+  copy_scores(report, s)
+  report.semantic_silhouette = report.silhouette
+  report.semantic_columns = sem
+  local Zr, Ze = zscored(Ztrain, Ztest)
+  local zs = scores.of(Zr, train_y, Ze, ex.y.test, {bootstrap = 0})
+  report.latent_silhouette_z, report.latent_davies_bouldin_z = zs.silhouette, zs.davies_bouldin
+  report.latent_knn_accuracy_z = zs.knn_accuracy
+  local train_records = opts.train_records or ex.train.records
+  local rtrain = opts.baseline_train or ex.rep:baseline(train_records)
+  local rtest = ex.rep:baseline(ex.test.records)
+  report.baselines = baselines.all({spaces = spaces(ex.rep, train_records, rtrain), y = train_y},
+    {spaces = spaces(ex.rep, ex.test.records, rtest), y = ex.y.test},
+    {bootstrap = opts.bootstrap, train_groups = opts.groups and opts.groups.train,
+     test_groups = opts.groups and opts.groups.test})
+  report.baseline_params = copy_scores({}, report.baselines.raw_params)
+  report.baseline_response = copy_scores({}, report.baselines.raw_response)
+  return Stest, pred
+end
+
+-- Steering and end-to-end reconstruction (SAFE models).
+local function steering(report, ex, sm, train_y, opts)
+  local train_records = opts.train_records or ex.train.records
+  local Ptr, Pte = settings_of(train_records), settings_of(ex.test.records)
+  local judge = steer.judge(Ptr, train_y, {groups = opts.groups and opts.groups.train})
+  local hit, pred = 0, judge:predict(Pte)
+  for i, p in ipairs(pred) do if p == ex.y.test[i] then hit = hit + 1 end end
+  report.judge = {accuracy = hit / #pred, l2 = judge.l2, inner_accuracy = judge.inner_accuracy}
+  local e = steer.edits(sm, Pte, ex.y.test, judge, {train_P = Ptr, train_labels = train_y})
+  report.edit_success, report.edit_success_by_term = e.success_min, e.success
+  report.edit_change_db, report.swap_change_db = e.change_db, e.swap_db
+  report.edit_monotone, report.edit_out_of_range, report.edit_rows = e.monotone, e.out_of_range, e.rows
+  report.edit_probability_by_amount = e.by_amount
+  report.arithmetic = e.arithmetic
+  local r = steer.reconstruction(sm, Ptr, Pte)
+  report.recon_e2e_rms_db_mean, report.recon_e2e_rms_db_p95 = r.mean, r.p95
+  report.pca_e2e_rms_db_mean, report.pca_e2e_rms_db_p95 = r.pca_mean, r.pca_p95
+  return e.per_row, r.per_row
+end
+
+--- The whole protocol for a semantic model (semeq.semantic) on a prepared experiment
+-- (semeq.data.prepare). opts: bootstrap (200; 0 for none), groups = {train =, test =}
+-- (users, for inner folds and user-level intervals), steer (false to skip the edits);
+-- for a saved model without its experiment: train_codes, train_labels, train_records,
+-- baseline_train. Returns the report (see the header) and the per-row values.
+function evaluate.model(ex, sm, opts)
   opts = opts or {}
-  local Ztest = model:encode(ex.X.test):clone()
-  local Ztrain = opts.train_codes or model:encode(ex.X.train):clone()
-  local Xhat = model:decode(Ztest):clone()
+  local Ztest = sm:encode(ex.X.test):clone()
+  local Ztrain = opts.train_codes or sm:encode(ex.X.train):clone()
+  local Xhat = sm:decode(Ztest):clone()
+  local train_y = opts.train_labels or ex.y.train
   local report = {n = ex.X.test:size(1), terms = distinct(ex.y.test), latent_size = Ztest:size(2)}
+  local rows = {group = opts.groups and opts.groups.test}
   if ex.clusterable then
-    local train_y = opts.train_labels or ex.y.train
-    copy_scores(report, evaluate.scores(Ztrain, train_y, Ztest, ex.y.test, opts))
-    local btrain = opts.baseline_train or ex.rep:baseline(ex.train.records)
-    local btest = ex.rep:baseline(ex.test.records)
-    report.baseline_params = copy_scores({}, evaluate.scores(btrain.params, train_y, btest.params, ex.y.test, opts))
-    report.baseline_response = copy_scores({}, evaluate.scores(btrain.response, train_y, btest.response, ex.y.test, opts))
+    local Stest, pred = clustering(report, ex, sm, Ztrain, Ztest, train_y, opts)
+    if report.silhouette then rows.silhouette = metrics.silhouette_samples(Stest, ex.y.test) end
+    rows.knn_hit = {}
+    for i, p in ipairs(pred) do rows.knn_hit[i] = p == ex.y.test[i] and 1 or 0 end
   end
   local truth = ex.rep:db(ex.X.test)
   local recon = metrics.rms_db(ex.rep:db(Xhat), truth)
   report.recon_rms_db_mean, report.recon_rms_db_p95 = recon.mean, recon.p95
-  if opts.pca ~= false then
-    local k = Ztest:size(2)
-    local pca = metrics.rms_db(ex.rep:db(evaluate.pca_reconstruction(ex.X.train, ex.X.test, k)), truth)
-    report.pca_components = math.min(k, ex.X.train:size(2))
-    report.input_size = ex.X.train:size(2)
-    report.pca_rms_db_mean, report.pca_rms_db_p95 = pca.mean, pca.p95
+  local k = Ztest:size(2)
+  local pca = metrics.rms_db(ex.rep:db(evaluate.pca_reconstruction(ex.X.train, ex.X.test, k)), truth)
+  report.pca_components = math.min(k, ex.X.train:size(2))
+  report.input_size = ex.X.train:size(2)
+  report.pca_rms_db_mean, report.pca_rms_db_p95 = pca.mean, pca.p95
+  if is_safe(ex.rep) and ex.clusterable and opts.steer ~= false and distinct(train_y) >= 2 then
+    rows.edits, rows.e2e = steering(report, ex, sm, train_y, opts)
   end
-  return report
+  return report, rows
 end
 
 return evaluate

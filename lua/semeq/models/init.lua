@@ -4,6 +4,8 @@
 --   models.contrastive_ae{input = 40, latent = 32, widths = {128, 256, 128}}
 --   models.beta_vae{input = 13, latent = 2, hidden = 1024, beta = 0.001}
 --   models.classifier{latent = 32, classes = 24 [, hidden = 64]}
+--   models.semantic_axis{input = 40, axes = 1, style = 15, tau = 0.1, terms = {"bright", "warm"}}
+--       (weights in closed form: model:fit(X, labels, {shrinkage = 0.9}))
 local models = {}
 
 -- kind -> module that builds it.
@@ -11,6 +13,7 @@ models.kinds = {
   contrastive_ae = "semeq.models.contrastive_ae",
   beta_vae = "semeq.models.beta_vae",
   classifier = "semeq.models.classifier",
+  semantic_axis = "semeq.models.semantic_axis",
 }
 
 --- The known kinds, sorted.

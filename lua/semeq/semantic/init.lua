@@ -54,15 +54,30 @@ local function stack_params(records)
   return out
 end
 
---- Wraps a trained model and its experiment (semeq.data.prepare).
+-- The users of records (nil when any record has none).
+local function users_of(records)
+  local out = {}
+  for i, r in ipairs(records) do
+    if r.user == nil then return nil end
+    out[i] = r.user
+  end
+  return out
+end
+
+--- Wraps a trained model and its experiment (semeq.data.prepare). A term's place is the
+-- mean code of its training rows, or the model's own (model:term_code(k) for the k-th of
+-- config.terms) when it has one.
 function semantic.from_training(model, ex, info)
   model:evaluate()
   local codes = model:encode(ex.X.train):clone()
   local centroids, terms = centroids_of(codes, ex.y.train)
+  if model.term_code then
+    for k, term in ipairs(model.config.terms) do centroids[term] = model:term_code(k):totable() end
+  end
   return setmetatable({
     model = model, rep = ex.rep, terms = terms, centroids = centroids,
     train_codes = codes, train_labels = ex.y.train, train_params = stack_params(ex.train.records),
-    info = info or {},
+    train_users = users_of(ex.train.records), info = info or {},
   }, Semantic)
 end
 
@@ -76,6 +91,7 @@ function Semantic:save(path, extra)
     train_codes = rows_of(self.train_codes),
     train_labels = self.train_labels,
     train_params = self.train_params,
+    train_users = self.train_users,
     info = self.info,
   }
   for k, v in pairs(extra or {}) do meta[k] = v end
@@ -115,6 +131,7 @@ function semantic.load(path)
   sm.train_codes = T.new(fields.train_codes)
   sm.train_labels, sm.train_params = fields.train_labels, fields.train_params
   sm.info = meta.info and json.decode(meta.info) or {}
+  sm.train_users = meta.train_users and json.decode(meta.train_users) or nil
   return sm
 end
 
@@ -158,6 +175,57 @@ end
 function Semantic:interpolate(a, b, alpha)
   local za, zb = as_code(self, a), as_code(self, b)
   return za * (1 - alpha) + zb * alpha
+end
+
+--- The latent columns that carry the words: the model config's `semantic` columns (the
+-- first k), or every column. Metrics of "the code" are computed on these.
+function Semantic:semantic_columns()
+  local cfg = self.model.config or {}
+  local k = math.tointeger(cfg.semantic) or self:latent_size()
+  local out = {}
+  for j = 1, k do out[j] = j end
+  return out
+end
+
+--- SAFE settings [n x 13] a person could dial in for rows X of the representation
+-- (inputs or decoded outputs): curve40 rows are fitted by the 5-band fitter, parameter
+-- rows are mapped back by the normaliser. Only for SAFE models.
+function Semantic:realise(X)
+  if self.rep.kind == "curve40" then
+    local db, rows = self.rep:db(X), {}
+    local freqs = eq.g40_freqs()
+    for i = 1, db:size(1) do
+      rows[i] = eq.fit_safe(db[i], freqs, {fs = settings.safe.fs}):totable()
+    end
+    return T.new(rows)
+  end
+  if self.rep.kind == "graphic40" then error("semantic:realise: a 40-band model gives gains, not SAFE settings", 2) end
+  return self.rep:params(X)
+end
+
+--- Rows X (inputs) moved towards term by amount in [0, 1], in the representation's
+-- space: the semantic columns of each code go (1 - amount) of the way they are and
+-- amount of the way to the term's centroid; the other columns keep the row's style (a
+-- model with its own rule, model:edit_codes, applies that instead). amount 0 is the row as
+-- the model reconstructs it.
+function Semantic:edit(X, term, amount)
+  local key, err = self:term(term)
+  if not key then error(err, 2) end
+  if type(amount) ~= "number" or amount < 0 or amount > 1 then
+    error("semantic:edit: amount must be a number in [0, 1], got " .. tostring(amount), 2)
+  end
+  local Z = self:encode(X)
+  if self.model.edit_codes then
+    for k, name in ipairs(self.model.config.terms) do
+      if name == key then return self:decode(self.model:edit_codes(Z, k, amount)) end
+    end
+  end
+  local target = self.centroids[key]
+  for _, j in ipairs(self:semantic_columns()) do
+    local col = Z:select(2, j)
+    col:mul_(1 - amount):add_(amount * target[j])
+  end
+  return self:decode(Z)
 end
 
 --- EQ settings for a code (or term), with every gain scaled by intensity (default 1):

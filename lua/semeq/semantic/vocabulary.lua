@@ -246,32 +246,7 @@ function M.merge_path(ex, X, opts)
   return path
 end
 
---- Per-row silhouette values (euclidean; 0 for a row alone in its group, as sklearn).
-function M.silhouette_samples(X, labels)
-  local n = X:size(1)
-  local sq = (X * X):sum(2)
-  local D = (sq:view(-1, 1) + sq:view(1, -1) - T.mm(X, X:t()) * 2):clamp(0, math.huge):sqrt():totable()
-  local size = {}
-  for _, l in ipairs(labels) do size[l] = (size[l] or 0) + 1 end
-  local out = {}
-  for i = 1, n do
-    local sum = {}
-    for j = 1, n do
-      if j ~= i then sum[labels[j]] = (sum[labels[j]] or 0) + D[i][j] end
-    end
-    local own = labels[i]
-    if size[own] <= 1 then
-      out[i] = 0
-    else
-      local a, b = (sum[own] or 0) / (size[own] - 1), math.huge
-      for l, s in pairs(sum) do
-        if l ~= own then b = math.min(b, s / size[l]) end
-      end
-      out[i] = (b == math.huge or math.max(a, b) == 0) and 0 or (b - a) / math.max(a, b)
-    end
-  end
-  return out
-end
+M.silhouette_samples = metrics.silhouette_samples
 
 -- Held-out rows whose term was seen in training (a user split can hold out a word
 -- that only its held-out users used: such a row has no group).

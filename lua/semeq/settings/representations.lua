@@ -3,7 +3,8 @@
 --
 -- A representation is fitted on the training split only (its constants go into the
 -- model file) and offers:
---   rep:input(records)      -> X [n x d], what the model reads and reconstructs
+--   rep:input(records)      -> X [n x d], what the model reads and reconstructs (records,
+--                              or a tensor of settings [n x p])
 --   rep:db(X)               -> [n x m] dB curve of inputs or reconstructions, on which
 --                              reconstruction error is measured
 --   rep:baseline(records)   -> {params = [n x d'], response = [n x m']}: the raw spaces
@@ -27,7 +28,9 @@ local settings = require "semeq.settings"
 
 local reps = {}
 
+-- SAFE settings [n x p] from records ({params = tensor}) or a tensor of settings.
 local function stack(records)
+  if T.isTensor(records) then return records end
   local rows = {}
   for i, r in ipairs(records) do rows[i] = r.params end
   if #rows == 0 then error("representation: no records", 3) end

@@ -1,0 +1,238 @@
+--- semeq's semantic model (models.semantic_axis) on SAFE: grouped k-fold over users,
+-- every setting tuned inside the training users of each fold, then one model fitted on
+-- every row with the same frozen procedure. Behind scripts/train_semantic.lua.
+--
+--   local recipe = require "semeq.recipes.semantic"
+--   local cv = recipe.cross_validate(opts)    -- {folds = {report...}, pooled = {...}} or nil, message
+--   local sm = recipe.fit(ex, users, opts)    -- a semantic model fitted on ex's training rows
+--
+-- What is tuned, and on what (the preset is the grids; the choice is made again inside
+-- every training set, never on the rows a result is reported on):
+--   shrinkage of the within-term covariance  by the accuracy of the word axis on 3 inner
+--                                            folds over the training users
+--   tau (how committed the word column is)   by the silhouette of the word column on the
+--                                            same inner folds
+-- The style size (15 principal components of the residual) and the input (the response
+-- at the 40 graphic-EQ centres) are fixed.
+local T = require "semeq.tensor"
+local errors = require "semeq.util.errors"
+local list = require "semeq.util.list"
+local metrics = require "semeq.metrics"
+local models = require "semeq.models"
+local prepare = require "semeq.data.prepare"
+local split = require "semeq.data.split"
+local semantic = require "semeq.semantic"
+local evaluate = require "semeq.eval"
+local tune = require "semeq.eval.tune"
+local report = require "semeq.eval.report"
+local recipes = require "semeq.recipes"
+
+local M = {}
+
+M.defaults = {data = "safe", min_examples = 10, folds = 5, seed = 1, style = 15,
+              shrinkages = {0.5, 0.9, 0.99}, taus = {0.05, 0.1, 0.25, 0.5}, bootstrap = 200}
+
+function M.flags(d)
+  d = d or M.defaults
+  return {
+    {"data", "string", d.data, "dataset: safe or a SAFE-format file"},
+    {"min-examples", "integer", d.min_examples, "keep terms with at least this many examples", min = 2},
+    {"terms", "strings", d.terms, "keep only these terms (comma-separated keys)"},
+    {"folds", "integer", d.folds, "grouped k-fold over users for the held-out evaluation (0: none)", min = 0},
+    {"seed", "integer", d.seed, "random seed (the order of users of equal size in the folds)"},
+    {"style", "integer", d.style, "style columns (principal components of what is not the word)", min = 0, max = 38},
+    {"shrinkages", "numbers", d.shrinkages, "candidate covariance shrinkages (chosen inside each training set)",
+     min = 0, max = 1},
+    {"taus", "numbers", d.taus, "candidate word-column temperatures (chosen inside each training set)", min = 1e-3},
+    {"bootstrap", "integer", d.bootstrap, "bootstrap resamples of users for the intervals (0: none)", min = 0},
+    {"threads", "integer", 1, "OpenBLAS threads", min = 1, max = 256},
+    {"out", "string", nil, "write the model fitted on every row here (.safetensors)"},
+    {"json", "string", nil, "write the cross-validated report here (.json)"},
+    {"svg", "string", nil, "write the held-out word/intensity map of every fold here (.svg)"},
+    {"quiet", "boolean", false, "no line per fold"},
+  }
+end
+
+local function users_of(records)
+  local out = {}
+  for i, r in ipairs(records) do out[i] = r.user or ("row" .. i) end
+  return out
+end
+
+-- The model's word prediction for codes Z: the term whose code is nearest in the word columns.
+local function word_accuracy(model, Z, labels)
+  local q = model.config.axes
+  local hit = 0
+  for i = 1, Z:size(1) do
+    local best, dist = nil, math.huge
+    for k, term in ipairs(model.config.terms) do
+      local d = (Z[i]:narrow(1, 1, q) - model:term_code(k):narrow(1, 1, q)):norm()
+      if d < dist then best, dist = term, d end
+    end
+    if best == labels[i] then hit = hit + 1 end
+  end
+  return hit / #labels
+end
+
+local function build(ex, style, tau)
+  local classes = metrics.encode(ex.y.train)
+  return models.semantic_axis{input = ex.X.train:size(2), axes = #classes - 1, style = style, tau = tau,
+                              terms = classes}
+end
+
+--- The semantic model fitted on ex's training rows, its shrinkage and tau chosen on inner
+-- folds over users (one per training row). Returns the semantic wrapper and the choice.
+function M.fit(ex, users, opts)
+  local X, y = ex.X.train, ex.y.train
+  local folds = tune.folds(y, users, 3)
+  local function fitted(rows, shrinkage, tau)
+    local sub = {X = {train = X:index_select(1, rows)}, y = {train = list.take(y, rows)}}
+    if list.distinct(sub.y.train) < 2 then return nil end
+    local m = build(sub, opts.style, tau)
+    return m:fit(sub.X.train, sub.y.train, {shrinkage = shrinkage})
+  end
+  local tau0 = opts.taus[1]
+  local shrinkage = tune.choose(opts.shrinkages, folds, function(tr, va, v)
+    local m = fitted(tr, v, tau0)
+    return m and word_accuracy(m, m:encode(X:index_select(1, va)), list.take(y, va))
+  end)
+  local tau = tune.choose(opts.taus, folds, function(tr, va, v)
+    local m = fitted(tr, shrinkage, v)
+    local yv = list.take(y, va)
+    if not m or list.distinct(yv) < 2 or list.distinct(yv) >= #yv then return nil end
+    return metrics.silhouette(m:encode(X:index_select(1, va)):narrow(2, 1, m.config.axes):contiguous(), yv)
+  end)
+  local model = build(ex, opts.style, tau):fit(X, y, {shrinkage = shrinkage})
+  model:evaluate()
+  local sm = semantic.from_training(model, ex, {recipe = "train_semantic.lua", shrinkage = shrinkage, tau = tau})
+  return sm, {shrinkage = shrinkage, tau = tau}
+end
+
+local POOLED = {"silhouette", "davies_bouldin", "knn_accuracy", "latent_silhouette_z", "edit_success",
+                "edit_change_db", "swap_change_db", "edit_monotone", "recon_e2e_rms_db_mean", "pca_e2e_rms_db_mean",
+                "recon_rms_db_mean", "pca_rms_db_mean"}
+local BASELINE_POOLED = {"silhouette", "davies_bouldin", "knn_accuracy"}
+
+-- Mean of key over the fold reports: unweighted, and weighted by held-out rows.
+local function fold_means(reports, get)
+  local sum, wsum, n, rows = 0, 0, 0, 0
+  for _, r in ipairs(reports) do
+    local v = get(r)
+    if v ~= nil and v == v then
+      sum, wsum, n, rows = sum + v, wsum + v * r.n, n + 1, rows + r.n
+    end
+  end
+  if n == 0 then return nil end
+  return {mean = sum / n, weighted = wsum / rows, folds = n}
+end
+
+-- Intervals from a bootstrap over users of the rows every fold held out.
+local function pooled_intervals(all_rows, reps)
+  local groups, sil, hit, e2e, edit_groups, edit = {}, {}, {}, {}, {}, {}
+  for _, rows in ipairs(all_rows) do
+    for i, g in ipairs(rows.group) do
+      groups[#groups + 1] = g
+      sil[#sil + 1] = rows.silhouette and rows.silhouette[i] or 0
+      hit[#hit + 1] = rows.knn_hit[i]
+      e2e[#e2e + 1] = rows.e2e and rows.e2e[i] or 0
+    end
+    for _, e in ipairs(rows.edits or {}) do
+      edit_groups[#edit_groups + 1] = rows.group[e.row]
+      edit[#edit + 1] = e.success
+    end
+  end
+  local function mean_of(values)
+    return function(idx)
+      local s = 0
+      for _, i in ipairs(idx) do s = s + values[i] end
+      return s / #idx
+    end
+  end
+  local out = {}
+  for name, v in pairs {silhouette = sil, knn_accuracy = hit, recon_e2e_rms_db_mean = e2e} do
+    local est, lo, hi = metrics.bootstrap_groups(mean_of(v), groups, {reps = reps})
+    out[name] = {pooled = est, ci = {lo, hi}}
+  end
+  if #edit > 0 then
+    local est, lo, hi = metrics.bootstrap_groups(mean_of(edit), edit_groups, {reps = reps})
+    out.edit_success = {pooled = est, ci = {lo, hi}}
+  end
+  return out
+end
+
+local function pooled_summary(reports, all_rows, opts)
+  local p = {}
+  for _, key in ipairs(POOLED) do p[key] = fold_means(reports, function(r) return r[key] end) end
+  p.baselines = {}
+  for name in pairs(reports[1].baselines or {}) do
+    p.baselines[name] = {}
+    for _, key in ipairs(BASELINE_POOLED) do
+      p.baselines[name][key] = fold_means(reports, function(r) return r.baselines[name][key] end)
+    end
+  end
+  if opts.bootstrap > 0 then p.intervals = pooled_intervals(all_rows, opts.bootstrap) end
+  return p
+end
+
+--- Grouped k-fold over users: every fold's report (with the settings chosen inside its
+-- training users) and the pooled summary; nil and a message if the data cannot be read
+-- or split. log(line) is called after each fold.
+function M.cross_validate(opts, log)
+  local ds, kind = prepare.dataset{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms}
+  if not ds then return nil, kind end
+  local folds, err = split.kfold(ds, opts.folds, {by = "user", seed = opts.seed})
+  if not folds then return nil, err end
+  local reports, all_rows, maps = {}, {}, {codes = {}, labels = {}}
+  for f, fold in ipairs(folds) do
+    local ex = prepare.represent(ds, kind, fold, {input = "curve40", method = "user fold " .. f})
+    local train_users, test_users = users_of(ex.train.records), users_of(ex.test.records)
+    local sm, chosen = M.fit(ex, train_users, opts)
+    local r, rows = evaluate.model(ex, sm, {bootstrap = opts.bootstrap, groups = {train = train_users, test = test_users}})
+    r.fold, r.chosen = f, chosen
+    r.held_out_users = list.distinct(test_users)
+    reports[f], all_rows[f] = r, rows
+    local Z = sm:encode(ex.X.test)
+    maps.codes[f] = Z:narrow(2, 1, 2 * sm.model.config.axes):contiguous()
+    for _, y in ipairs(ex.y.test) do maps.labels[#maps.labels + 1] = y end
+    if log then log(r) end
+  end
+  return {folds = reports, pooled = pooled_summary(reports, all_rows, opts), map = maps, summary = ds:summary()}
+end
+
+-- One line per fold for the progress log.
+local function fold_line(r)
+  return string.format("fold %d: %d rows of %d users held out; word silhouette %.3f, DB %.3f, 5-NN %.3f; edits %.2f; "
+    .. "recon %.3f dB (tau %g, shrinkage %g)", r.fold, r.n, r.held_out_users, r.silhouette or 0 / 0,
+    r.davies_bouldin or 0 / 0, r.knn_accuracy, r.edit_success or 0 / 0, r.recon_e2e_rms_db_mean or 0 / 0,
+    r.chosen.tau, r.chosen.shrinkage)
+end
+
+--- The script: cross-validate, print the table, fit on every row, write what was asked.
+function M.run(name, description)
+  errors.main(name, function()
+    local opts = recipes.parse(name, description, M.flags())
+    recipes.check_outputs(opts)
+    local cv
+    if opts.folds > 0 then
+      cv = errors.check(M.cross_validate(opts, not opts.quiet and function(r) io.stderr:write(fold_line(r), "\n") end))
+      print(cv.summary)
+      print()
+      print(report.cv_table(cv, string.format("semeq's semantic model, grouped %d-fold over users", opts.folds)))
+      if opts.json then errors.check(report.write_json(opts.json, {folds = cv.folds, pooled = cv.pooled})) end
+      if opts.svg then
+        errors.check(require("semeq.eval.plot").latent_map(T.cat(cv.map.codes, 1), cv.map.labels, opts.svg,
+          {title = "held-out users of every fold: word (x) and intensity (y)"}))
+        print("map written to " .. opts.svg)
+      end
+    end
+    if opts.out then
+      local ds, kind = errors.check(prepare.dataset{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms})
+      local ex = prepare.represent(ds, kind, nil, {input = "curve40", method = "none (every row)"})
+      local sm = M.fit(ex, users_of(ex.train.records), opts)
+      errors.check(sm:save(opts.out, {metrics = cv and cv.pooled or nil, folds = cv and cv.folds or nil}))
+      print("model fitted on all " .. ex.train:size() .. " rows written to " .. opts.out)
+    end
+  end)
+end
+
+return M
