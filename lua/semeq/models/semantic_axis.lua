@@ -150,7 +150,8 @@ local function median(values)
 end
 
 --- Sets every weight from training rows X [n x d] with their labels (the model's terms):
--- opts.shrinkage (of the within-term covariance towards its diagonal, in [0, 1]). Returns the model; model.fit_info holds t of the training rows.
+-- opts.shrinkage (of the within-term covariance towards its diagonal, in [0, 1]).
+-- Returns the model; model.fit_info holds t of the training rows.
 function Axis:fit(X, labels, opts)
   opts = opts or {}
   local c = self.config
