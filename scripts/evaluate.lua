@@ -10,15 +10,24 @@
 -- file and line (--lenient skips them with a warning).
 --
 -- Output: the table on stdout, and with --json a JSON object with at least
---   n, terms, silhouette, davies_bouldin, knn_accuracy, macro_f1,
---   recon_rms_db_mean, recon_rms_db_p95, pca_rms_db_mean, pca_rms_db_p95,
+--   n, terms, silhouette, davies_bouldin, knn_accuracy, macro_f1 (on the model's semantic
+--     columns: silhouette is the semantic-column silhouette),
+--   semantic_silhouette, latent_silhouette_z (every latent column z-scored by the
+--     training codes' statistics),
+--   recon_rms_db_mean, recon_rms_db_p95, pca_rms_db_mean, pca_rms_db_p95 (model space),
+--   edit_success, edit_change_db, recon_e2e_rms_db_mean, pca_e2e_rms_db_mean (SAFE
+--     models: steering and end-to-end reconstruction, see lua/semeq/eval/steer.lua),
+--   baselines {lda, logreg, knn_posterior, raw_params, raw_response, raw_curve40: each
+--     {silhouette, davies_bouldin, knn_accuracy}},
 --   baseline_params {n, silhouette, davies_bouldin, knn_accuracy, macro_f1},
 --   baseline_response {same keys}, model_file, data_file, k.
 -- kNN (k = 5) classifies each row by its nearest neighbours among the model's stored
 -- training rows (their codes for the latent space, their raw settings for the
--- baselines); PCA is fitted on those training rows too. A metric that is undefined
--- (silhouette and Davies-Bouldin with fewer than two terms; clustering for Audealize
--- word curves) is null. Exit status: 0 on success, 1 on any error (message on stderr,
+-- baselines); PCA, the baselines and the judge of edits are fitted on those training rows
+-- too (inner folds over the model's training users choose their penalties). Intervals
+-- resample the users of the data file. A metric that is undefined (silhouette and
+-- Davies-Bouldin with fewer than two terms; clustering for Audealize word curves; edits
+-- for 40-band models) is null. Exit status: 0 on success, 1 on any error (message on stderr,
 -- naming the file), 2 on bad flags.
 local cli = require "semeq.util.cli"
 local errors = require "semeq.util.errors"
@@ -49,6 +58,9 @@ local READS = {safe13 = {safe = true}, floweq13 = {safe = true}, curve40 = {safe
                graphic40 = {socialfx = true, audealize = true}}
 
 local METRICS = {"n", "silhouette", "davies_bouldin", "knn_accuracy", "macro_f1"}
+local STEER = {"semantic_silhouette", "latent_silhouette_z", "edit_success", "edit_change_db", "recon_e2e_rms_db_mean",
+               "pca_e2e_rms_db_mean"}
+local BASELINES = {"lda", "logreg", "knn_posterior", "raw_params", "raw_response", "raw_curve40"}
 
 -- Undefined metrics become NaN, which the JSON encoder writes as null, so that every
 -- key of the contract is present.
@@ -91,11 +103,19 @@ local function run(opts)
   local train_records = sm:train_records()
   ex.train = {records = train_records}
   ex.X.train = sm.rep:input(train_records)
+  local test_users = {}
+  for i, r in ipairs(ex.test.records) do test_users[i] = r.user or ("row" .. i) end
   local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap, train_codes = sm.train_codes,
-    train_labels = sm.train_labels, baseline_train = sm.rep:baseline(train_records)})
+    train_labels = sm.train_labels, train_records = train_records, baseline_train = sm.rep:baseline(train_records),
+    groups = {train = sm.train_users, test = test_users}})
   complete(result)
+  for _, key in ipairs(STEER) do
+    if result[key] == nil then result[key] = 0 / 0 end
+  end
   result.baseline_params = complete(result.baseline_params or {n = result.n})
   result.baseline_response = complete(result.baseline_response or {n = result.n})
+  result.baselines = result.baselines or {}
+  for _, name in ipairs(BASELINES) do result.baselines[name] = complete(result.baselines[name] or {n = result.n}) end
   result.model_file, result.data_file, result.k = opts.model, opts.data, 5
 
   print(string.format("%s\n%d of the model's %d terms present; every row held out; kNN, baselines and PCA use the model's %d training rows",

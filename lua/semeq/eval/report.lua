@@ -19,24 +19,62 @@ end
 
 local num, ci = report.num, report.ci
 
---- A text table of one evaluation (semeq.evaluate.model): the latent space and the two
--- raw baselines side by side, then reconstruction next to PCA.
+local BASELINE_ROWS = {
+  {"raw_params", "raw parameters"}, {"raw_response", "raw response (dB)"}, {"raw_curve40", "raw 40-point curve"},
+  {"lda", "LDA (1-D)"}, {"logreg", "logistic logit"}, {"knn_posterior", "kNN posterior"},
+}
+
+-- The steering and end-to-end lines of a SAFE model's report.
+local function steering_lines(r, add)
+  add("steering: edits to the other term judged by logistic regression on the response (held-out accuracy %s)",
+    num(r.judge and r.judge.accuracy))
+  local by = {}
+  for term, v in pairs(r.edit_success_by_term or {}) do by[#by + 1] = string.format("to %s %s", term, num(v)) end
+  table.sort(by)
+  add("  success at amount 1: %s (%s); judged probability never falls with the amount: %s of rows",
+    num(r.edit_success), table.concat(by, ", "), num(r.edit_monotone))
+  add("  change RMS dB: edit %s, swap to the term's typical setting %s; %d of %d edited settings outside SAFE's ranges",
+    num(r.edit_change_db), num(r.swap_change_db), r.edit_out_of_range or 0, r.edit_rows or 0)
+  if r.arithmetic then
+    add("  response arithmetic x + mean_T - mean_source: success %s, change %s dB", num(r.arithmetic.success_min),
+      num(r.arithmetic.change_db))
+  end
+  add("reconstruction end to end (setting -> code -> realised setting -> response), RMS dB: mean %s, p95 %s;"
+    .. " PCA of the same size %s, p95 %s", num(r.recon_e2e_rms_db_mean), num(r.recon_e2e_rms_db_p95),
+    num(r.pca_e2e_rms_db_mean), num(r.pca_e2e_rms_db_p95))
+end
+
+--- A text table of one evaluation (semeq.eval.model): the model's word columns, its
+-- whole latent z-scored and the baselines side by side; steering (SAFE models); then
+-- reconstruction next to PCA.
 function report.table(r, title)
   local lines = {}
   local function add(...) lines[#lines + 1] = string.format(...) end
   if title then add("%s", title) end
   add("held-out rows: %d, terms: %d, latent size: %d", r.n, r.terms, r.latent_size or 0)
   if r.knn_accuracy then
-    add("%-20s %-22s %-15s %-22s %s", "space", "silhouette [95% CI]", "Davies-Bouldin", "5-NN accuracy [95% CI]", "macro-F1")
+    add("%-22s %-22s %-15s %-22s %s", "space", "silhouette [95% CI]", "Davies-Bouldin", "5-NN accuracy [95% CI]", "macro-F1")
     local function row(name, s)
-      add("%-20s %-22s %-15s %-22s %s", name, num(s.silhouette) .. ci(s.silhouette_ci), num(s.davies_bouldin),
+      if not s then return end
+      add("%-22s %-22s %-15s %-22s %s", name, num(s.silhouette) .. ci(s.silhouette_ci), num(s.davies_bouldin),
         num(s.knn_accuracy) .. ci(s.knn_accuracy_ci), num(s.macro_f1))
     end
-    row("latent (encoder)", r)
-    row("raw parameters", r.baseline_params)
-    row("raw response (dB)", r.baseline_response)
+    local some = r.semantic_columns and #r.semantic_columns < (r.latent_size or 0)
+    row(some and "model: semantic columns" or "latent (encoder)", r)
+    if r.latent_silhouette_z then
+      row("model: latent, z-scored", {silhouette = r.latent_silhouette_z, davies_bouldin = r.latent_davies_bouldin_z,
+                                      knn_accuracy = r.latent_knn_accuracy_z})
+    end
+    if r.baselines then
+      for _, b in ipairs(BASELINE_ROWS) do row(b[2], r.baselines[b[1]]) end
+    else
+      row("raw parameters", r.baseline_params)
+      row("raw response (dB)", r.baseline_response)
+    end
   end
-  add("reconstruction RMS dB per example: mean %s, p95 %s", num(r.recon_rms_db_mean), num(r.recon_rms_db_p95))
+  if r.edit_success then steering_lines(r, add) end
+  add("reconstruction in the model's space, RMS dB per example: mean %s, p95 %s", num(r.recon_rms_db_mean),
+    num(r.recon_rms_db_p95))
   if r.pca_rms_db_mean then
     local lossless = r.input_size and r.pca_components >= r.input_size and " (all of them: lossless)" or ""
     add("PCA with %d components%s: mean %s, p95 %s", r.pca_components, lossless, num(r.pca_rms_db_mean), num(r.pca_rms_db_p95))
