@@ -8,6 +8,7 @@
 local nn = require "semeq.nn"
 
 local BetaVAE = nn.Container.class("models.BetaVAE", nn.Container)
+BetaVAE.graphEntries = {encode = {"encoder", "mu"}, decode = {"decoder"}}  -- for nn.graph: z = mu
 
 function BetaVAE:__init(cfg)
   nn.Container.__init(self)

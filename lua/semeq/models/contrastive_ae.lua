@@ -39,6 +39,7 @@
 local nn = require "semeq.nn"
 
 local ContrastiveAE = nn.Container.class("models.ContrastiveAE", nn.Container)
+ContrastiveAE.graphEntries = {encode = {"encoder"}, decode = {"decoder"}}  -- for nn.graph
 
 local OUTPUTS = {safe13 = 13, graphic40 = 40}
 

@@ -40,6 +40,22 @@ end
 
 function Module:describe() return self.__typename end
 
+-- The layer as a node of the inference graph that nn.save writes (metadata "graph", read by
+-- the C model runtime, src/core/model_graph.c): a table with `type` (the class name without
+-- "nn."), the state-dict names of its tensors (prefix .. name) and its hyper-parameters, in
+-- this Lua side's conventions (1-based offsets, dim 2 = features). Every layer class that
+-- inference can meet overrides it; a module that cannot be described raises.
+function Module:graphNode()
+  error(string.format("%s cannot be described for the inference graph", self.__typename), 0)
+end
+
+-- Shared by the layers whose only tensors are weight and bias.
+function Module:weightNames(node, prefix)
+  node.weight = prefix .. "weight"
+  if self.bias then node.bias = prefix .. "bias" end
+  return node
+end
+
 -- Declares a parameter; call before Module.materialize.
 function Module:declare(name, gradname, shape)
   self._declared[#self._declared + 1] = {name = name, grad = gradname, shape = shape}

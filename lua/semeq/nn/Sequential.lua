@@ -10,6 +10,10 @@ function Sequential:forward(input)
   return x
 end
 
+function Sequential:graphNode(prefix)
+  return {type = "Sequential", children = self:childNodes(prefix or "")}
+end
+
 -- backward(input, gradOutput [, scale]): each child gets the input it saw in forward.
 function Sequential:backward(input, gradOutput, scale)
   local g = gradOutput

@@ -54,9 +54,34 @@ function nn.loadStateDict(model, dict, where)
   return model
 end
 
+-- The model's inference graph, stored by nn.save as metadata "graph" so that the C model
+-- runtime (src/core/model_graph.c) can evaluate the file without the Lua constructors:
+-- {version = 1, encode = node, decode = node} for a model class that names its entry points
+-- in graphEntries (child names, applied in order), {version = 1, forward = node} otherwise.
+-- Nodes come from each layer's graphNode (see Module.lua).
+function nn.graph(model)
+  local g = {version = 1}
+  for entry, path in pairs(model.graphEntries or {forward = {}}) do
+    local nodes = {}
+    if #path == 0 then nodes[1] = model:graphNode("") end
+    for i, name in ipairs(path) do
+      local child
+      for k, m in ipairs(model.modules or {}) do
+        if model:childName(k) == name then child = m end
+      end
+      if not child then error(string.format("nn.graph: %s has no child '%s'", model.__typename, name), 0) end
+      nodes[i] = child:graphNode(name .. ".")
+    end
+    g[entry] = #nodes == 1 and nodes[1] or {type = "Sequential", children = nodes}
+  end
+  return g
+end
+
 -- save(model, path [, metadata]): a safetensors file with PyTorch state-dict names.
 -- metadata values that are not strings are stored as JSON; model.config (if any) is stored
--- under "config" so that nn.load can rebuild the model.
+-- under "config" so that nn.load can rebuild the model, and its inference graph (nn.graph)
+-- under "graph" (left out when a layer cannot be described: the C runtime then refuses
+-- the file, the Lua side still loads it).
 function nn.save(model, path, metadata)
   assert(type(path) == "string", "nn.save: path must be a string")
   if type(model) ~= "table" or type(model.stateDict) ~= "function" then
@@ -67,6 +92,10 @@ function nn.save(model, path, metadata)
     meta[k] = type(v) == "string" and v or io_core.json_encode(v)
   end
   if model.config and not meta.config then meta.config = io_core.json_encode(model.config) end
+  if not meta.graph then
+    local described, graph = pcall(nn.graph, model)
+    if described then meta.graph = io_core.json_encode(graph) end
+  end
   local dict, names = model:stateDict()
   local tensors = {}
   for i, name in ipairs(names) do tensors[i] = dict[name]:contiguous() end
