@@ -13,8 +13,12 @@
 -- term's centroid in the latent space, and the training rows' codes, labels and raw
 -- settings (so that a held-out evaluation can classify by nearest training neighbours
 -- without the training data at hand).
+--
+-- Inference (encode, decode, eq_for) runs on the C model runtime (semeq.runtime, the engine
+-- of the public C API src/semeq.h), so that scripts and C hosts get the same numbers.
 local T = require "semeq.tensor"
 local nn = require "semeq.nn"
+local runtime = require "semeq.runtime"
 local representations = require "semeq.experiment.representations"
 
 local semantic = {}
@@ -50,16 +54,31 @@ local function stack_params(records)
   return out
 end
 
---- Wraps a trained model and its experiment (semeq.experiment.prepare).
+-- The runtime of a model in memory: what a saved file would hold for it.
+local function build_runtime(sm)
+  local dict, names = sm.model:stateDict()
+  local tensors = {}
+  for i, name in ipairs(names) do tensors[i] = dict[name]:contiguous() end
+  local rt, err = runtime.build(names, tensors, {
+    graph = nn.json.encode(nn.graph(sm.model)), representation = nn.json.encode(sm.rep:state()),
+    terms = nn.json.encode(sm.terms), centroids = nn.json.encode(sm.centroids)}, "semantic.from_training")
+  if not rt then error(err, 0) end
+  return rt
+end
+
+--- Wraps a trained model and its experiment (semeq.experiment.prepare). The model's weights
+-- are copied into the runtime: train no further through this object.
 function semantic.from_training(model, ex, info)
   model:evaluate()
   local codes = model:encode(ex.X.train):clone()
   local centroids, terms = centroids_of(codes, ex.y.train)
-  return setmetatable({
+  local sm = setmetatable({
     model = model, rep = ex.rep, terms = terms, centroids = centroids,
     train_codes = codes, train_labels = ex.y.train, train_params = stack_params(ex.train.records),
     info = info or {},
   }, Semantic)
+  sm.runtime = build_runtime(sm)
+  return sm
 end
 
 --- Saves model and meaning to path (atomically). extra: more metadata (tables as JSON).
@@ -88,11 +107,13 @@ end
 --- Loads a model file written by Semantic:save.
 function semantic.load(path)
   local model, meta = nn.load(path)
+  local rt, err = runtime.load(path)
+  if not rt then error("semantic.load: " .. err, 0) end
   if type(model) ~= "table" or not model.encode then
     error(string.format("semantic.load: %s holds no model config", path), 0)
   end
   model:evaluate()
-  local sm = setmetatable({model = model, meta = meta}, Semantic)
+  local sm = setmetatable({model = model, meta = meta, runtime = rt}, Semantic)
   sm.rep = representations.from_state(decode_field(meta, "representation", path))
   sm.terms = decode_field(meta, "terms", path)
   sm.centroids = decode_field(meta, "centroids", path)
@@ -113,9 +134,9 @@ end
 function Semantic:latent_size() return self.train_codes:size(2) end
 
 --- Codes of inputs X (in the representation's space).
-function Semantic:encode(X) return self.model:encode(X):clone() end
+function Semantic:encode(X) return self.runtime:encode(X) end
 --- Reconstructions (in the representation's space) of codes Z.
-function Semantic:decode(Z) return self.model:decode(Z):clone() end
+function Semantic:decode(Z) return self.runtime:decode(Z) end
 
 --- The latent code of a term (its centroid), or an error listing the known terms.
 function Semantic:term_code(term)
@@ -139,26 +160,11 @@ end
 
 --- EQ settings for a code (or term), with every gain scaled by intensity (default 1):
 -- {kind = "safe", params = {13}} or {kind = "graphic40", gains = {40 dB}}. A model of
--- 40-point SAFE curves (curve40) is realised by fitting the 5-band EQ to its curve;
--- fit_error_db then says how closely (max |dB| at the 40 centres).
+-- 40-point SAFE curves (curve40) is realised by fitting the 5-band EQ to its curve
+-- (eq.fit_safe's defaults: inside SAFE's ranges); fit_error_db then says how closely
+-- (max |dB| at the 40 centres).
 function Semantic:eq_for(code, intensity)
-  intensity = intensity or 1
-  local z = as_code(self, code)
-  local x = self:decode(z:view(1, -1))
-  if self.rep.kind == "graphic40" then
-    local gains = self.rep:db(x)[1]:mul_(intensity)
-    return {kind = "graphic40", gains = gains:totable()}
-  end
-  local p, fit_error
-  if self.rep.kind == "curve40" then
-    local eq = require "semeq.eq"
-    local params, max_err = eq.fit_safe(self.rep:db(x)[1], eq.g40_freqs(), {fs = 44100})
-    p, fit_error = params:totable(), max_err
-  else
-    p = self.rep:params(x)[1]:totable()
-  end
-  for _, j in ipairs {1, 3, 6, 9, 12} do p[j] = p[j] * intensity end
-  return {kind = "safe", params = p, fit_error_db = fit_error}
+  return self.runtime:eq_for(as_code(self, code), intensity or 1)
 end
 
 return semantic
