@@ -145,8 +145,8 @@ describe("semeq.runtime", function()
 
   describe("a file saved before the graph existed", function()
     local dir, path
-    setup(function()
-      dir = H.tmpdir()
+    setup(function() dir = H.tmpdir() end)
+    before_each(function()  -- a fresh copy for each test: one of them re-saves it
       path = dir .. "/old.safetensors"
       local tensors, names, meta = io_core.load("models/safe_vae2d.safetensors")
       meta.graph = nil

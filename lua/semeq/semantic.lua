@@ -104,6 +104,33 @@ local function decode_field(meta, key, path)
   return v
 end
 
+-- A list of `count` rows (nil: any number) of `width` finite numbers, or one line naming the
+-- file and the field (JSON nulls decode to holes, caught by counting keys).
+local function rows_field(meta, key, path, count, width)
+  local v = decode_field(meta, key, path)
+  local function bad(fmt, ...)
+    error(string.format("semantic.load: %s: metadata '%s': " .. fmt, path, key, ...), 0)
+  end
+  local function length(t)
+    local n = 0
+    for _ in pairs(t) do n = n + 1 end
+    return n == #t and n or nil
+  end
+  if type(v) ~= "table" or not length(v) or #v == 0 then bad("expected a non-empty list of rows without nulls") end
+  if count and #v ~= count then bad("has %d rows, 'train_codes' has %d", #v, count) end
+  for i = 1, #v do
+    local row = v[i]
+    if type(row) ~= "table" or length(row) ~= width then
+      bad("row %d is not a list of %d numbers", i, width)
+    end
+    for j = 1, width do
+      local x = row[j]
+      if type(x) ~= "number" or x ~= x or math.abs(x) == math.huge then bad("row %d value %d is not a finite number", i, j) end
+    end
+  end
+  return v
+end
+
 --- Loads a model file written by Semantic:save.
 function semantic.load(path)
   local model, meta = nn.load(path)
@@ -117,10 +144,18 @@ function semantic.load(path)
   sm.rep = representations.from_state(decode_field(meta, "representation", path))
   sm.terms = decode_field(meta, "terms", path)
   sm.centroids = decode_field(meta, "centroids", path)
-  sm.train_codes = T.new(decode_field(meta, "train_codes", path))
+  sm.train_codes = T.new(rows_field(meta, "train_codes", path, nil, rt:latent_size()))
   sm.train_labels = decode_field(meta, "train_labels", path)
-  sm.train_params = decode_field(meta, "train_params", path)
+  local labels, n = sm.train_labels, sm.train_codes:size(1)
+  local fine = type(labels) == "table" and #labels == n
+  for i = 1, fine and n or 0 do fine = fine and type(labels[i]) == "string" end
+  if not fine then
+    error(string.format("semantic.load: %s: metadata 'train_labels': expected one word per row of 'train_codes' (%d)",
+      path, n), 0)
+  end
+  sm.train_params = rows_field(meta, "train_params", path, n, sm.rep.kind == "graphic40" and 40 or 13)
   sm.info = meta.info and decode_field(meta, "info", path) or {}
+  if type(sm.info) ~= "table" then error(string.format("semantic.load: %s: metadata 'info': expected an object", path), 0) end
   return sm
 end
 

@@ -366,28 +366,29 @@ static se_status finish_container(parse_ctx *c, int self, const char *path)
     return SE_OK;
 }
 
+/* path names the node for its children's paths, where (path and type) for its own messages. */
 static se_status node_container(parse_ctx *c, const cJSON *j, int self, const char *type, int depth,
-                                const char *path)
+                                const char *path, const char *where)
 {
     if (strcmp(type, "Residual") == 0) {
         const cJSON *kids[2] = {field(j, "block"), field(j, "skip")};
         static const char *const names[2] = {"block", "skip"};
         if (!cJSON_IsObject(kids[0]) || !cJSON_IsObject(kids[1]))
-            return fail(c, SE_EFORMAT, path, "a Residual needs 'block' and 'skip' nodes");
+            return fail(c, SE_EFORMAT, where, "a Residual needs 'block' and 'skip' nodes");
         se_status st = node_children(c, self, kids, 2, c->g->nodes[self].in, 0, depth, path, names);
-        return st == SE_OK ? finish_container(c, self, path) : st;
+        return st == SE_OK ? finish_container(c, self, where) : st;
     }
     int chain = strcmp(type, "Sequential") == 0;
     if (!chain) {
         int dim;
-        se_status st = get_int(c, j, "dim", 1, path, &dim);
+        se_status st = get_int(c, j, "dim", 1, where, &dim);
         if (st != SE_OK) return st;
-        if (dim != 2) return fail(c, SE_EFORMAT, path, "'dim' must be 2 (the features of [batch x features])");
+        if (dim != 2) return fail(c, SE_EFORMAT, where, "'dim' must be 2 (the features of [batch x features])");
     }
     const cJSON *ch = field(j, "children");
     /* Lua's JSON writes an empty list as {} */
     if (ch && !cJSON_IsArray(ch) && !(cJSON_IsObject(ch) && !ch->child))
-        return fail(c, SE_EFORMAT, path, "'children' must be a list of nodes");
+        return fail(c, SE_EFORMAT, where, "'children' must be a list of nodes");
     int nk = cJSON_IsArray(ch) ? cJSON_GetArraySize(ch) : 0;
     const cJSON **kids = malloc(sizeof *kids * (size_t)(nk ? nk : 1));
     if (!kids) return oom(c);
@@ -395,7 +396,7 @@ static se_status node_container(parse_ctx *c, const cJSON *j, int self, const ch
     for (const cJSON *k = cJSON_IsArray(ch) ? ch->child : NULL; k; k = k->next) kids[i++] = k;
     se_status st = node_children(c, self, kids, nk, c->g->nodes[self].in, chain, depth, path, NULL);
     free(kids);
-    return st == SE_OK ? finish_container(c, self, path) : st;
+    return st == SE_OK ? finish_container(c, self, where) : st;
 }
 
 static se_status parse_node(parse_ctx *c, const cJSON *j, int in, int depth, const char *path, int *index)
@@ -434,7 +435,7 @@ static se_status parse_node(parse_ctx *c, const cJSON *j, int in, int depth, con
     case SE_NODE_PASS: return SE_OK;
     case SE_NODE_NARROW: return node_narrow(c, j, n, where);
     case SE_NODE_COLSCALE: return node_colscale(c, j, n, where);
-    default: return node_container(c, j, self, type, depth, where);
+    default: return node_container(c, j, self, type, depth, path, where);
     }
 }
 

@@ -6,6 +6,7 @@
  * a __gc created before the resource is acquired, so that any error raised afterwards (out
  * of memory in lse_newtensor, a bad value in a config table) cannot leak them. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +140,13 @@ static int l_load(lua_State *L)
     for (size_t i = 0; i < f->ntensors; i++) {
         se_st_tensor *t = &f->tensors[i];
         se_tensor *out = lse_newtensor(L, t->ndim, t->shape);
-        se_safetensors_copy_f32(f, i, se_tensor_data(out));
+        float *d = se_tensor_data(out);
+        se_safetensors_copy_f32(f, i, d);
+        /* A NaN weight would turn into plausible outputs (ReLU maps it to 0): refuse it here. */
+        for (int64_t k = 0, n = se_tensor_numel(out); k < n; k++)
+            if (!isfinite(d[k]))
+                return luaL_error(L, "nn.load: %s: tensor '%s' holds a non-finite value (%s) at element %I", path,
+                                  t->name, isnan(d[k]) ? "NaN" : "infinity", (lua_Integer)k + 1);
         lua_setfield(L, -3, t->name);
         lua_pushstring(L, t->name);
         lua_rawseti(L, -2, (lua_Integer)i + 1);

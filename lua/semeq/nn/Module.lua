@@ -77,10 +77,19 @@ end
 
 -- Allocates the flat buffers of this subtree and points every parameter into them,
 -- keeping current values (see the comment at the top of the file).
+-- While nn.load builds a model from a file's config it sets Module.budget from the number of
+-- floats in the file: a model that fits the file has no parameter buffer larger than that,
+-- so a config asking for much more is refused here, before the allocation (a small file
+-- must not make semeq allocate gigabytes).
+Module.budget = nil
+
 function Module:rehome()
   local entries = self:paramEntries()
   local total = 0
   for _, e in ipairs(entries) do total = total + numel(e[2].shape) end
+  if Module.budget and total > Module.budget then
+    error(string.format("config asks for a layer of %.0f parameters, more than the file could hold", total), 0)
+  end
   local P, G = T.zeros(math.max(total, 1)), T.zeros(math.max(total, 1))
   local off = 1
   local function place(m, first)

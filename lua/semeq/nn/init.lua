@@ -102,6 +102,27 @@ function nn.save(model, path, metadata)
   io_core.save(path, names, tensors, meta)
 end
 
+-- The first number in config (a table from JSON) that cannot be a size of a model stored in
+-- `floats` weights: not finite, or larger than the weights themselves (every width of a
+-- layer is a dimension of one of its tensors). Checked before anything is built, so that
+-- loops over a width and allocations stay within what the file paid for.
+local function oversized(config, floats, where, depth)
+  if type(config) == "number" then
+    if config ~= config or math.abs(config) == math.huge then return where .. " is not a finite number" end
+    if config > floats then
+      return string.format("%s = %.0f is larger than the file's %d weights", where, config, floats)
+    end
+  elseif type(config) == "table" and (depth or 0) < 16 then
+    local keys = {}
+    for k in pairs(config) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)  -- the same field every run
+    for _, k in ipairs(keys) do
+      local bad = oversized(config[k], floats, where .. "." .. tostring(k), (depth or 0) + 1)
+      if bad then return bad end
+    end
+  end
+end
+
 -- load(path) -> model, metadata. With a "config" entry the model is rebuilt by
 -- semeq.models.build and its weights filled in; without one, returns the raw tensors
 -- ({name = tensor}) instead of a model.
@@ -112,7 +133,17 @@ function nn.load(path)
   if not meta.config then return tensors, meta end
   local ok, config = pcall(io_core.json_decode, meta.config)
   if not ok then error(string.format("nn.load: %s: __metadata__.config: %s", path, config), 0) end
+  if type(config) ~= "table" or #config > 0 then error(string.format("nn.load: %s: __metadata__.config: expected a JSON object", path), 0) end
+  local floats = 0
+  for _, t in pairs(tensors) do floats = floats + t:numel() end
+  local bad = oversized(config, floats, "config")
+  if bad then error(string.format("nn.load: %s: __metadata__.%s", path, bad), 0) end
+  local Module = nn.Module
+  -- twice the file plus 4 MB: small mismatches still reach loadStateDict's message naming
+  -- the tensor, while a config asking for gigabytes stops at its first large layer
+  Module.budget = 2 * floats + 2 ^ 20
   local built, model = pcall(require("semeq.models").build, config)
+  Module.budget = nil
   if not built then error(string.format("nn.load: %s: %s", path, tostring(model)), 0) end
   nn.loadStateDict(model, tensors, "nn.load: " .. path)
   return model, meta
