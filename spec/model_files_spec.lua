@@ -17,8 +17,11 @@ local VAE, SAFE = "models/safe_vae2d.safetensors", "models/safe_warm_bright.safe
 local function variant(dir, name, src, mutate)
   local tensors, names, meta = io_core.load(src)
   mutate(tensors, meta)
-  local list = {}
-  for i, n in ipairs(names) do list[i] = tensors[n] end
+  local list, known = {}, {}
+  for i, n in ipairs(names) do list[i], known[n] = tensors[n], true end
+  for n, t in pairs(tensors) do  -- tensors the mutation added
+    if not known[n] then names[#names + 1], list[#list + 1] = n, t end
+  end
   local path = dir .. "/" .. name .. ".safetensors"
   io_core.save(path, names, list, meta)
   return path
@@ -73,6 +76,13 @@ describe("model files", function()
         assert.has_error(function() nn.load(path) end, "nn.load: " .. want)
       end)
     end
+  end)
+
+  it("name a tensor with a newline in one line (found by fuzz_model)", function()
+    local path = variant(dir, "newline", VAE, function(t) t["bad\nname"] = T.new {0 / 0} end)
+    local want = path .. ": tensor 'bad?name' holds a non-finite value (NaN) at element 1"
+    assert.are.equal(want, (refused(path)))
+    assert.has_error(function() nn.load(path) end, "nn.load: " .. want)
   end)
 
   describe("asking for more than they hold", function()

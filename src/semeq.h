@@ -172,7 +172,8 @@ typedef struct semeq_eq {
 } semeq_eq;
 
 /* The EQ setting at latent code z (latent_size floats), every gain multiplied by intensity
- * (1: as decoded, 0: flat). */
+ * (1: as decoded, 0: flat). Every parameter returned is finite: a code or an intensity so
+ * extreme that a value overflows gives SEMEQ_ERR_ARG instead. */
 SEMEQ_API semeq_status semeq_eq_for_code(const semeq_model *model, const float *z, float intensity,
                                          semeq_eq *eq, void *scratch, size_t scratch_size);
 /* The EQ setting from term `from` towards term `to` by amount (semeq_interpolate), at

@@ -86,6 +86,15 @@ static void graphic40(const float *x, double intensity, float *gains)
     }
 }
 
+/* An intensity of 1e38 times a 12 dB gain is no setting either: never hand out inf. */
+static se_status finite_params(const se_model_eq *eq)
+{
+    for (int j = 0; j < eq->nparams; j++)
+        if (!isfinite(eq->params[j]))
+            return SE_EARG;
+    return SE_OK;
+}
+
 se_status se_model_eq_for_code(const se_model *m, const float *z, double intensity, se_model_eq *eq,
                                void *scratch, size_t scratch_bytes)
 {
@@ -104,13 +113,16 @@ se_status se_model_eq_for_code(const se_model *m, const float *z, double intensi
     se_status st = se_model_run(m, SE_ENTRY_DECODE, z, 1, x, x + se_model_entry_out(m, SE_ENTRY_DECODE));
     if (st != SE_OK)
         return st;
+    for (int j = 0; j < se_model_entry_out(m, SE_ENTRY_DECODE); j++)
+        if (!isfinite(x[j]))
+            return SE_EARG;   /* a code so extreme that the decoder overflows: no setting to give */
     memset(eq, 0, sizeof *eq);
     eq->fit_error_db = -1.0f;
     if (m->rep == SE_REP_GRAPHIC40) {
         eq->kind = 2;
         eq->nparams = SE_MODEL_CURVE_POINTS;
         graphic40(x, intensity, eq->params);
-        return SE_OK;
+        return finite_params(eq);
     }
     double p[SE_MODEL_SAFE_PARAMS];
     if (m->rep == SE_REP_SAFE13) safe13(m, x, p);
@@ -122,7 +134,7 @@ se_status se_model_eq_for_code(const se_model *m, const float *z, double intensi
     eq->kind = 1;
     eq->nparams = SE_MODEL_SAFE_PARAMS;
     for (int j = 0; j < SE_MODEL_SAFE_PARAMS; j++) eq->params[j] = (float)p[j];
-    return SE_OK;
+    return finite_params(eq);
 }
 
 se_status se_model_interpolate(const se_model *m, int from, int to, double amount, float *z)

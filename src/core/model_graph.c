@@ -321,13 +321,13 @@ static se_status node_children(parse_ctx *c, int self, const cJSON *const *kids,
     }
     se_graph_build *g = c->g;
     int64_t cap = g->cap_kids;
-    if (st == SE_OK && !grow((void **)&g->kids, &cap, (int64_t)g->nkids + nk, sizeof *g->kids))
+    if (st == SE_OK && nk > 0 && !grow((void **)&g->kids, &cap, (int64_t)g->nkids + nk, sizeof *g->kids))
         st = oom(c);
     if (st == SE_OK) {
         g->cap_kids = (int)cap;
         g->nodes[self].child = g->nkids;
         g->nodes[self].nchild = nk;
-        memcpy(g->kids + g->nkids, idx, sizeof(int) * (size_t)nk);
+        if (nk > 0) memcpy(g->kids + g->nkids, idx, sizeof(int) * (size_t)nk);
         g->nkids += nk;
     }
     free(idx);
@@ -340,7 +340,7 @@ static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static se_status finish_container(parse_ctx *c, int self, const char *path)
 {
     se_node *n = &c->g->nodes[self];
-    const int *k = c->g->kids + n->child;
+    const int *k = n->nchild ? c->g->kids + n->child : NULL;  /* no kids at all: kids is NULL */
     const se_node *nodes = c->g->nodes;
     int64_t child_scratch = 0, widest = 0, total = 0;
     for (int i = 0; i < n->nchild; i++) {

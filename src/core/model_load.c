@@ -25,6 +25,15 @@ static se_status fail(char *err, size_t errlen, se_status st, const char *fmt, .
     return st;
 }
 
+/* Names quoted from the file may hold control characters (a newline in a tensor name): the
+ * message stays one line. */
+static se_status one_line(se_status st, char *err, size_t errlen)
+{
+    for (size_t i = 0; st != SE_OK && err && i < errlen && err[i]; i++)
+        if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f) err[i] = '?';
+    return st;
+}
+
 const char *se_model_meta(const se_model_source *src, const char *key)
 {
     for (size_t i = 0; i < src->nmeta; i++)
@@ -107,7 +116,14 @@ static se_status place_graph(const se_model_source *src, se_graph_build *g, se_m
     return se_graph_fill(src, g, m->weights, err, errlen);
 }
 
+static se_status build(const se_model_source *src, se_model **out, char *err, size_t errlen);
+
 se_status se_model_build(const se_model_source *src, se_model **out, char *err, size_t errlen)
+{
+    return one_line(build(src, out, err, errlen), err, errlen);
+}
+
+static se_status build(const se_model_source *src, se_model **out, char *err, size_t errlen)
 {
     *out = NULL;
     se_status st = check_finite(src, err, errlen);
@@ -148,7 +164,7 @@ se_status se_model_load_memory(const void *data, size_t len, const char *name, s
     char why[256];
     se_status st = se_safetensors_parse(data, len, &f, why, sizeof why);
     if (st != SE_OK)
-        return fail(err, errlen, st, "%s: %s", name, why);
+        return one_line(fail(err, errlen, st, "%s: %s", name, why), err, errlen);
     se_model_tensor *t = calloc(f.ntensors ? f.ntensors : 1, sizeof *t);
     if (!t) {
         se_safetensors_free(&f);

@@ -124,6 +124,14 @@ static const uint8_t *slurp(lua_State *L, const char *path, size_t *len)
     return buf;
 }
 
+/* A message that quotes names from a file stays one line: control characters become '?'. */
+static const char *one_line(char *s)
+{
+    for (char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    return s;
+}
+
 /* load(path) -> tensors {name = tensor}, names {in file order}, meta {string = string} */
 static int l_load(lua_State *L)
 {
@@ -134,7 +142,7 @@ static int l_load(lua_State *L)
     char err[512];
     se_status st = se_safetensors_parse(buf, len, f, err, sizeof err);
     if (st != SE_OK)
-        return lse_error(L, st, "nn.load: %s: %s", path, err);
+        return lse_error(L, st, "nn.load: %s: %s", path, one_line(err));
     lua_createtable(L, 0, (int)f->ntensors);
     lua_createtable(L, (int)f->ntensors, 0);
     for (size_t i = 0; i < f->ntensors; i++) {
@@ -144,9 +152,12 @@ static int l_load(lua_State *L)
         se_safetensors_copy_f32(f, i, d);
         /* A NaN weight would turn into plausible outputs (ReLU maps it to 0): refuse it here. */
         for (int64_t k = 0, n = se_tensor_numel(out); k < n; k++)
-            if (!isfinite(d[k]))
+            if (!isfinite(d[k])) {
+                char name[128];
+                snprintf(name, sizeof name, "%s", t->name);
                 return luaL_error(L, "nn.load: %s: tensor '%s' holds a non-finite value (%s) at element %I", path,
-                                  t->name, isnan(d[k]) ? "NaN" : "infinity", (lua_Integer)k + 1);
+                                  one_line(name), isnan(d[k]) ? "NaN" : "infinity", (lua_Integer)k + 1);
+            }
         lua_setfield(L, -3, t->name);
         lua_pushstring(L, t->name);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
