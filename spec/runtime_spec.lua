@@ -143,6 +143,47 @@ describe("semeq.runtime", function()
     assert.has_error(function() rt:forward(T.zeros(2, 6)) end, "runtime:forward: expected input [N x 7] (N >= 1), got [2x6]")
   end)
 
+  it("agrees with PyTorch evaluating the file's graph (scripts/bench/infer_torch.py), an independent reader", function()
+    if os.execute("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") ~= true then
+      pending("PyTorch not available at /usr/bin/python3")
+      return
+    end
+    local files = {"models/safe_warm_bright.safetensors", "models/safe_vae2d.safetensors",
+      "spec/fuzz/corpus/model/safe13_residual.safetensors", "spec/fuzz/corpus/model/graphic40_residual.safetensors"}
+    local script = [[
+import json, sys, torch
+sys.path.insert(0, "scripts/bench")
+sys.argv = ["infer_torch"]
+import infer_torch as it
+for path in sys.stdin.read().split():
+    t, m = it.load_semeq(path)
+    g = json.loads(m["graph"])
+    enc, dec = it.build(g["encode"], t).eval(), it.build(g["decode"], t).eval()
+    w = it.input_width(g["encode"])
+    x = torch.arange(3 * w, dtype=torch.float32).reshape(3, w) / w - 1
+    with torch.no_grad():
+        print(" ".join("%.9g" % v for v in dec(enc(x)).flatten().tolist()))
+]]
+    local dir = H.tmpdir()
+    H.write(dir .. "/oracle.py", script)
+    local out, code = H.run("echo " .. table.concat(files, " ") .. " | /usr/bin/python3 " .. H.quote(dir .. "/oracle.py"))
+    os.execute("rm -rf " .. H.quote(dir))
+    assert.are.equal(0, code, out)
+    local i = 0
+    for line in out:gmatch("[^\n]+") do
+      i = i + 1
+      local rt = assert(runtime.load(files[i]))
+      local w = rt:input_size()
+      local X = T.zeros(3, w)
+      for r = 1, 3 do for c = 1, w do X[r][c] = ((r - 1) * w + c - 1) / w - 1 end end
+      local want = {}
+      for v in line:gmatch("%S+") do want[#want + 1] = tonumber(v) end
+      local d = max_rel_diff(rt:decode(rt:encode(X)), want)
+      assert(d <= TOL, ("%s: %.3g"):format(files[i], d))
+    end
+    assert.are.equal(#files, i)
+  end)
+
   describe("a file saved before the graph existed", function()
     local dir, path
     setup(function() dir = H.tmpdir() end)

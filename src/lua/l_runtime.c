@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../core/model.h"
+#include "l_runtime.h"
 #include "lse.h"
 
 #define RUNTIME "semeq.Runtime"
@@ -47,6 +48,15 @@ static runtime_ud *check_rt(lua_State *L)
     runtime_ud *u = luaL_checkudata(L, 1, RUNTIME);
     if (!u->m) luaL_argerror(L, 1, "the runtime has been closed");
     return u;
+}
+
+const se_model *lse_checkruntime(lua_State *L, int arg, void **scratch, size_t *scratch_bytes)
+{
+    runtime_ud *u = luaL_checkudata(L, arg, RUNTIME);
+    if (!u->m) luaL_argerror(L, arg, "the runtime has been closed");
+    *scratch = u->scratch;
+    *scratch_bytes = u->scratch_bytes;
+    return u->m;
 }
 
 /* Pushes a closed handle first, so that nothing leaks if attaching raises (as liolib.c does). */
