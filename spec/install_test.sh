@@ -15,7 +15,8 @@ for f in include/semeq.h lib/libsemeq.so lib/pkgconfig/semeq.pc; do
 done
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 flags=$(pkg-config --cflags --libs semeq)
-${CC:-cc} -std=c11 -Wall -Wextra -Werror examples/embed.c $flags -o "$prefix/embed"
+# EMBED_CFLAGS: the sanitizer flags when libsemeq was built with them (CMakeLists.txt)
+${CC:-cc} -std=c11 -Wall -Wextra -Werror ${EMBED_CFLAGS:-} examples/embed.c $flags -o "$prefix/embed"
 # only the public API is exported
 if nm -D --defined-only "$prefix/lib/libsemeq.so" | awk '{print $3}' | grep -v '^semeq_' | grep -q .; then
   echo "libsemeq.so exports symbols outside the semeq_ API:"
