@@ -9,16 +9,21 @@ typedef struct cookbook {
     double c[6], dA[6], dcw[6], dalpha[6];
 } cookbook;
 
+static void fill(cookbook *k, const double c[6], const double dA[6], const double dcw[6], const double dal[6])
+{
+    memcpy(k->c, c, sizeof k->c);
+    memcpy(k->dA, dA, sizeof k->dA);
+    memcpy(k->dcw, dcw, sizeof k->dcw);
+    memcpy(k->dalpha, dal, sizeof k->dalpha);
+}
+
 static void peak(cookbook *k, double A, double cw, double al)
 {
     double c[6] = {1.0 + al * A, -2.0 * cw, 1.0 - al * A, 1.0 + al / A, -2.0 * cw, 1.0 - al / A};
     double dA[6] = {al, 0.0, -al, -al / (A * A), 0.0, al / (A * A)};
     double dcw[6] = {0.0, -2.0, 0.0, 0.0, -2.0, 0.0};
     double dal[6] = {A, 0.0, -A, 1.0 / A, 0.0, -1.0 / A};
-    memcpy(k->c, c, sizeof c);
-    memcpy(k->dA, dA, sizeof dA);
-    memcpy(k->dcw, dcw, sizeof dcw);
-    memcpy(k->dalpha, dal, sizeof dal);
+    fill(k, c, dA, dcw, dal);
 }
 
 /* The low shelf; the high shelf is the same with cw -> -cw in the terms marked s below
@@ -35,10 +40,7 @@ static void low_shelf(cookbook *k, double A, double cw, double al)
                     1.0 + cw + dk_dA, -2.0 * (1.0 + cw), 1.0 + cw - dk_dA};
     double dcw[6] = {-A * (A - 1.0), -2.0 * A * (A + 1.0), -A * (A - 1.0), A - 1.0, -2.0 * (A + 1.0), A - 1.0};
     double dal[6] = {2.0 * A * r, 0.0, -2.0 * A * r, 2.0 * r, 0.0, -2.0 * r};
-    memcpy(k->c, c, sizeof c);
-    memcpy(k->dA, dA, sizeof dA);
-    memcpy(k->dcw, dcw, sizeof dcw);
-    memcpy(k->dalpha, dal, sizeof dal);
+    fill(k, c, dA, dcw, dal);
 }
 
 static void high_shelf(cookbook *k, double A, double cw, double al)
@@ -53,10 +55,7 @@ static void high_shelf(cookbook *k, double A, double cw, double al)
                     1.0 - cw + dk_dA, 2.0 * (1.0 - cw), 1.0 - cw - dk_dA};
     double dcw[6] = {A * (A - 1.0), -2.0 * A * (A + 1.0), A * (A - 1.0), -(A - 1.0), -2.0 * (A + 1.0), -(A - 1.0)};
     double dal[6] = {2.0 * A * r, 0.0, -2.0 * A * r, 2.0 * r, 0.0, -2.0 * r};
-    memcpy(k->c, c, sizeof c);
-    memcpy(k->dA, dA, sizeof dA);
-    memcpy(k->dcw, dcw, sizeof dcw);
-    memcpy(k->dalpha, dal, sizeof dal);
+    fill(k, c, dA, dcw, dal);
 }
 
 se_status se_fit_band_design(se_fit_band *b, se_biquad_kind kind, double fs, double freq,
