@@ -8,7 +8,7 @@ local semeq = {
   -- Every module, C or Lua; `require` them by these names.
   modules = { "semeq.tensor", "semeq.nn", "semeq.optim", "semeq.sampler", "semeq.models",
               "semeq.data", "semeq.metrics", "semeq.eq", "semeq.audio", "semeq.plot",
-              "semeq.experiment", "semeq.evaluate", "semeq.train", "semeq.semantic" },
+              "semeq.experiment", "semeq.evaluate", "semeq.train", "semeq.semantic", "semeq.runtime" },
 }
 
 --- Seeds the interpreter's one random number generator (tensors, dropout, sampling,
