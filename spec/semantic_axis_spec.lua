@@ -77,9 +77,9 @@ describe("models.semantic_axis", function()
     local E = m:edit_codes(Z, 2, 1)
     assert.is_true(T.allclose(E:narrow(2, 3, 15), Z:narrow(2, 3, 15), 0, 0))
     local t, te, target = m:axis_of(Z), m:axis_of(E), m.targets[2][1]
-    local dir = target > m.targets[1][1] and 1 or -1
+    local sign = target > m.targets[1][1] and 1 or -1
     for i = 1, Z:size(1) do
-      local beyond = (t[i][1] - target) * dir >= 0
+      local beyond = (t[i][1] - target) * sign >= 0
       local want = beyond and t[i][1] or target
       assert.is_true(math.abs(te[i][1] - want) < 1e-4)
     end

@@ -12,7 +12,7 @@ local semeq = {
   -- against the tree.
   modules = {
     -- C: tensors, EQ filterbanks, sound files, model files
-    "semeq.tensor", "semeq.eq", "semeq.audio", "semeq.safetensors", "semeq.linalg",
+    "semeq.tensor", "semeq.eq", "semeq.audio", "semeq.safetensors", "semeq.linalg", "semeq.runtime",
     -- util
     "semeq.util.json", "semeq.util.atomic", "semeq.util.cli", "semeq.util.errors", "semeq.util.list",
     "semeq.bench",
@@ -31,7 +31,8 @@ local semeq = {
     "semeq.semantic", "semeq.semantic.latent", "semeq.semantic.placement", "semeq.semantic.vocabulary",
     "semeq.eval", "semeq.eval.scores", "semeq.eval.tune", "semeq.eval.baselines", "semeq.eval.steer",
     "semeq.eval.report", "semeq.eval.plot",
-    "semeq.recipes", "semeq.recipes.model", "semeq.recipes.contrastive", "semeq.recipes.vae", "semeq.recipes.semantic", "semeq.recipes.sweep",
+    "semeq.recipes", "semeq.recipes.model", "semeq.recipes.contrastive", "semeq.recipes.vae", "semeq.recipes.semantic",
+    "semeq.recipes.sweep",
   },
 }
 

@@ -1,10 +1,13 @@
--- Inference latency: the SAFE-sized contrastive AE (input 13, latent 32, Residual
--- 128-256-128, Sigmoid output) in evaluation mode, one example per call.
---   encode+decode : x [1 x 13] -> encoder -> decoder -> [1 x 13]
---   term -> EQ    : semantic:eq_for(term): the term's latent centroid -> decoder -> the 13 SAFE
---                   parameters (the representation's inverse normalisation) as a Lua table
--- Each is timed call by call over --calls calls (default 10,000) after 200 warm-up calls;
--- median and p99 in microseconds.
+-- Inference latency, one example per call: the SAFE-sized contrastive AE (input 13, latent
+-- 32, Residual 128-256-128, Sigmoid output) in evaluation mode, and the shipped model
+-- (models/safe_warm_bright.safetensors: 40-point curves, MLP, 5-band fit).
+--   encode+decode : x [1 x input] -> encoder -> decoder -> [1 x output]
+--   term -> EQ    : the term's latent centroid -> decoder -> EQ parameters (SAFE-sized: the
+--                   inverse normalisation; shipped model: the 5-band fit of the decoded curve)
+-- Rows: the Lua side (semeq.nn forward; semantic:eq_for, which runs on the C runtime through
+-- its Lua binding) and the C model runtime alone (src/semeq.h), timed call by call in a C
+-- loop (semeq.bench.core.time_runtime). Each is timed over --calls calls (default 10,000;
+-- the shipped model's fits over a 50th of that) after 200 warm-up calls; median and p99 in us.
 --   semeq scripts/bench/infer.lua             the semeq side; last line encode_decode_us: X (median)
 --   semeq scripts/bench/infer.lua --compare   semeq and PyTorch batch-1 eval (infer_torch.py),
 --                                             alternately, --reps runs of each
@@ -23,6 +26,7 @@ local p = cli.parser{
     {"threads", "integer", 1, "PyTorch threads (batch 1 gains nothing from more)"},
     {"breakdown", "boolean", false, "also time the pieces (Lua dispatch vs kernels)"},
     {"semeq-threads", "integer", 1, "OpenBLAS threads of the semeq side"},
+    {"model", "string", "models/safe_warm_bright.safetensors", "the shipped model timed by the C runtime rows"},
   },
 }
 errors.main("infer.lua", function()
@@ -82,22 +86,44 @@ errors.main("infer.lua", function()
         dec.median, par.median))
       print(string.format("  one Linear(256,256) on [1 x 256]: %.2f us; one ReLU: %.2f us", l1.median, r1.median))
     end
+    -- The C runtime alone: the same model (sm.runtime holds its weights) and the shipped model.
+    local core = require "semeq.bench.core"
+    local function c_side(rt, what, calls, input) return bench.stats(core.time_runtime(rt, what, calls, input)) end
+    local red, rtp = c_side(sm.runtime, "encode_decode", o.calls, x), c_side(sm.runtime, "term_to_eq", o.calls)
+    local shipped = errors.check(semantic.load(o.model))
+    local sx = shipped.rep:input(shipped:train_records()):narrow(1, 1, 1):contiguous()
+    local fits = math.max(20, o.calls // 50)
+    local sed, sdec = c_side(shipped.runtime, "encode_decode", o.calls, sx), c_side(shipped.runtime, "decode", o.calls)
+    local sblend = c_side(shipped.runtime, "blend_to_eq", fits)
+    print(string.format("C runtime, same model: encode+decode median %.2f us p99 %.2f us; term -> EQ median %.2f us p99 %.2f us",
+      red.median, red.p99, rtp.median, rtp.p99))
+    print(string.format("C runtime, %s (%s, %d parameters): encode+decode median %.2f us p99 %.2f us; decode %.2f us; "
+      .. "term A -> B -> EQ (5-band fit) median %.1f us p99 %.1f us over %d calls", o.model, shipped.rep.kind,
+      shipped.model:nparams(), sed.median, sed.p99, sdec.median, sblend.median, sblend.p99, fits))
+    print(bench.figure("runtime_encode_decode_us", red.median))
+    print(bench.figure("runtime_term_to_eq_us", rtp.median))
+    print(bench.figure("shipped_encode_decode_us", sed.median))
+    print(bench.figure("shipped_decode_us", sdec.median))
+    print(bench.figure("shipped_term_to_eq_us", sblend.median))
     print(bench.figure("term_to_eq_us", tp.median))
     print(bench.figure("encode_decode_us", ed.median))
   end
 
   local function compare()
     local dir, sem = bench.script_dir(), bench.shell_quote(bench.interpreter())
-    local semeq_cmd = string.format("%s %s/infer.lua --calls %d", sem, dir, o.calls)
-    local torch_cmd = string.format("%s %s/infer_torch.py --calls %d --threads %d", bench.PYTHON, dir, o.calls, o.threads)
-    local figs = {semeq = {ed = {}, tp = {}}, torch = {ed = {}, tp = {}}}
+    local semeq_cmd = string.format("%s %s/infer.lua --calls %d --model %s", sem, dir, o.calls, bench.shell_quote(o.model))
+    local torch_cmd = string.format("%s %s/infer_torch.py --calls %d --threads %d --model %s", bench.PYTHON, dir, o.calls,
+      o.threads, bench.shell_quote(o.model))
+    local KEYS = {ed = "encode_decode_us", tp = "term_to_eq_us", red = "runtime_encode_decode_us",
+      rtp = "runtime_term_to_eq_us", sed = "shipped_encode_decode_us", stp = "shipped_term_to_eq_us"}
+    local figs = {semeq = {}, torch = {}}
+    for _, side in pairs(figs) do for k in pairs(KEYS) do side[k] = {} end end
     local outs = {}
     local function side(name, cmd)
       return function()
         local v, out = bench.run_figure(cmd, "encode_decode_us")
         outs[name] = out
-        table.insert(figs[name].ed, v)
-        table.insert(figs[name].tp, bench.figure_in(out, "term_to_eq_us"))
+        for k, key in pairs(KEYS) do table.insert(figs[name][k], bench.figure_in(out, key)) end
         return v
       end
     end
@@ -111,7 +137,19 @@ errors.main("infer.lua", function()
       note = string.format("SAFE-sized model; per run the median of %d calls", o.calls)}
     bench.result{name = "inference term -> EQ params", unit = "us", semeq = bench.stats(figs.semeq.tp),
       peer = bench.stats(figs.torch.tp), peer_name = "PyTorch", better = "lower", target = 20,
-      note = "semantic:eq_for (centroid, decoder, inverse normalisation)"}
+      note = "semantic:eq_for from Lua (centroid, decoder, inverse normalisation; runs on the C runtime)"}
+    local function stats(who, k) return #figs[who][k] > 0 and bench.stats(figs[who][k]) or nil end
+    bench.result{name = "inference encode+decode, C runtime", unit = "us", semeq = stats("semeq", "red"),
+      peer = stats("torch", "ed"), peer_name = "PyTorch", better = "lower", target = 20,
+      note = "SAFE-sized model, the C API's calls timed in C (no Lua)"}
+    bench.result{name = "inference term -> EQ params, C runtime", unit = "us", semeq = stats("semeq", "rtp"),
+      peer = stats("torch", "tp"), peer_name = "PyTorch", better = "lower", target = 20,
+      note = "SAFE-sized model, timed in C; target also <= 10 us"}
+    bench.result{name = "shipped model encode+decode, C runtime", unit = "us", semeq = stats("semeq", "sed"),
+      peer = stats("torch", "sed"), peer_name = "PyTorch", better = "lower", target = 20,
+      note = o.model .. " (PyTorch evaluates its graph); target also <= 15 us"}
+    bench.result{name = "shipped model term A->B -> EQ, C runtime", unit = "us", semeq = stats("semeq", "stp"),
+      better = "lower", target = 10, note = "decoder + the 5-band fit (eq_fit.c) of the 40-point curve; no PyTorch peer"}
   end
 
   if o.compare then

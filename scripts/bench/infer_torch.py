@@ -6,10 +6,18 @@
 # range, a Python list scaled by the intensity). Per-call times over --calls calls after 200
 # warm-up calls.
 #   /usr/bin/python3 scripts/bench/infer_torch.py [--calls 10000] [--threads 1]
-# Last lines: term_to_eq_us: X, encode_decode_us: X (medians, microseconds).
+# With --model FILE (a semeq model file, e.g. models/safe_warm_bright.safetensors) it also
+# times that model's encode+decode: its weights and the inference graph from the file's
+# metadata (written by semeq's nn.save) evaluated by torch.nn modules.
+# Last lines: shipped_encode_decode_us (with --model), term_to_eq_us: X, encode_decode_us: X
+# (medians, microseconds).
 import argparse
+import json
 import math
+import struct
 import time
+
+import numpy as np
 
 import torch
 import torch.nn as tnn
@@ -52,10 +60,123 @@ class SafeAE(ContrastiveAE):
         return self.decoder(z)
 
 
+class ColumnScale(tnn.Module):
+    def __init__(self, scales):
+        super().__init__()
+        self.register_buffer("scales", torch.tensor(scales, dtype=torch.float32))
+
+    def forward(self, x):
+        return x * self.scales
+
+
+class Concat(tnn.Module):
+    def __init__(self, children):
+        super().__init__()
+        self.parts = tnn.ModuleList(children)
+
+    def forward(self, x):
+        return torch.cat([m(x) for m in self.parts], dim=1)
+
+
+class Narrow(tnn.Module):
+    def __init__(self, offset, length):
+        super().__init__()
+        self.offset, self.length = offset - 1, length
+
+    def forward(self, x):
+        return x.narrow(1, self.offset, self.length)
+
+
+class Residual(tnn.Module):
+    def __init__(self, block, skip):
+        super().__init__()
+        self.block, self.skip = block, skip
+
+    def forward(self, x):
+        return torch.relu(self.block(x) + self.skip(x))
+
+
+def load_semeq(path):
+    """Tensors and metadata of a semeq model file (safetensors, little-endian float32)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    data = raw[8 + n:]
+    tensors = {}
+    for name, t in header.items():
+        a, b = t["data_offsets"]
+        tensors[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype="<f4").reshape(t["shape"]).copy())
+    return tensors, meta
+
+
+def build(node, tensors):
+    """A torch module for one node of a semeq inference graph (lua/semeq/nn/*.lua graphNode)."""
+    kind = node["type"]
+    if kind == "Linear":
+        m = tnn.Linear(node["input"], node["output"], bias="bias" in node)
+        m.weight.data.copy_(tensors[node["weight"]])
+        if "bias" in node:
+            m.bias.data.copy_(tensors[node["bias"]])
+        return m
+    if kind == "LayerNorm":
+        m = tnn.LayerNorm(node["size"], eps=node["eps"])
+        m.weight.data.copy_(tensors[node["weight"]])
+        m.bias.data.copy_(tensors[node["bias"]])
+        return m
+    simple = {"ReLU": tnn.ReLU, "Tanh": tnn.Tanh, "Sigmoid": tnn.Sigmoid, "GELU": tnn.GELU,
+              "Identity": tnn.Identity, "Dropout": tnn.Identity, "Reparameterize": tnn.Identity}
+    if kind in simple:
+        return simple[kind]()
+    if kind == "LeakyReLU":
+        return tnn.LeakyReLU(node["slope"])
+    if kind == "Softplus":
+        return tnn.Softplus(beta=node["beta"])
+    if kind == "ColumnScale":
+        return ColumnScale(node["scales"])
+    if kind == "Narrow":
+        return Narrow(node["offset"], node["length"])
+    children = [build(c, tensors) for c in node.get("children", []) or []]
+    if kind == "Sequential":
+        return tnn.Sequential(*children)
+    if kind == "Concat":
+        return Concat(children)
+    if kind == "Residual":
+        return Residual(build(node["block"], tensors), build(node["skip"], tensors))
+    raise ValueError("unsupported graph node " + kind)
+
+
+def input_width(node):
+    """The input width of a graph: that of its first Linear, in evaluation order."""
+    if node["type"] == "Linear":
+        return node["input"]
+    for child in node.get("children", []) or [node.get("block")]:
+        if child:
+            w = input_width(child)
+            if w:
+                return w
+    return None
+
+
+def shipped_encode_decode(path, calls):
+    tensors, meta = load_semeq(path)
+    graph = json.loads(meta["graph"])
+    enc, dec = build(graph["encode"], tensors).eval(), build(graph["decode"], tensors).eval()
+    x = torch.rand(1, input_width(graph["encode"]))
+
+    def run():
+        with torch.no_grad():
+            return dec(enc(x))
+
+    return per_call(run, calls)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=10000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--model", default=None)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -89,6 +210,10 @@ def main():
           % (torch.__version__, nparams, torch.get_num_threads(), a.calls, WARMUP))
     print("encode+decode   median %.2f us  p99 %.2f us  (min %.2f)" % ed)
     print("term -> EQ      median %.2f us  p99 %.2f us  (min %.2f)" % tp)
+    if a.model:
+        sed = shipped_encode_decode(a.model, a.calls)
+        print("%s encode+decode median %.2f us  p99 %.2f us  (min %.2f)" % ((a.model,) + sed))
+        print("shipped_encode_decode_us: %.6g" % sed[0])
     print("term_to_eq_us: %.6g" % tp[0])
     print("encode_decode_us: %.6g" % ed[0])
 

@@ -72,7 +72,10 @@ add("- training: `train.lua` vs `train_torch.py`, the same 458 SocialFX rows, ar
   .. "only. semeq runs OpenBLAS on 1 thread (the recipes' default); PyTorch with `set_num_threads(2)` and with 1.")
 add("- inference: `infer.lua` vs `infer_torch.py`, the SAFE-sized model (input 13, latent 32), batch 1, evaluation "
   .. "mode / `no_grad`; each call timed alone after 200 warm-up calls. term -> EQ is `semantic:eq_for` (centroid, "
-  .. "decoder, inverse normalisation to a Lua table) vs the same steps ending in a Python list.")
+  .. "decoder, inverse normalisation to a Lua table) vs the same steps ending in a Python list. \"C runtime\" rows "
+  .. "time the calls of the public C API (src/semeq.h) in a C loop, no Lua; the shipped model's rows use "
+  .. "models/safe_warm_bright.safetensors, whose PyTorch peer evaluates the file's own graph, and whose term -> EQ "
+  .. "includes the 5-band fit of the decoded curve (no PyTorch peer).")
 add("- filterbank: `filterbank.lua`, one process per run on both sides (`scripts/apply.lua` vs sox with bass/"
   .. "equalizer/treble or 40 equalizer effects), both reading and writing 60 s stereo 44.1 kHz float32 WAV in a temp "
   .. "folder; x RT/core = audio seconds / CPU seconds. \"in memory\" rows are semeq alone (no sox equivalent).")

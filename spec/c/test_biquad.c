@@ -108,9 +108,9 @@ static void test_fit(void)
         se_cascade_db(&c, 44100, &ff, 1, &db);
         target[i] = db;
     }
-    double fit[13];
+    double fit[13], work[SE_FIT_WORK_PER_POINT * N];
     se_fit_report rep;
-    CHECK(se_fit_safe(f, target, N, 44100, fit, &rep) == SE_OK, "fit runs");
+    CHECK(se_fit_safe(f, target, N, 44100, &se_fit_defaults, work, fit, &rep) == SE_OK, "fit runs");
     CHECK(rep.max_err_db < 0.05, "fit of a reachable target, max err %g dB", rep.max_err_db);
     printf("fit of a SAFE response: max err %.4f dB, rms %.4f dB, %d iterations\n", rep.max_err_db,
            rep.rms_err_db, rep.iterations);

@@ -38,9 +38,12 @@ for name in "${targets[@]}"; do
   mkdir -p "$work"
   log="$build/fuzz_$name.log"
   rm -f "$build/artifacts/${name}-"*  # only this run's findings are reported
+  # a dictionary of the format's words, when the target has one (spec/fuzz/<name>.dict)
+  dict=()
+  if [ -f "spec/fuzz/$name.dict" ]; then dict=(-dict="spec/fuzz/$name.dict"); fi
   # -close_fd_mask=3: the targets print nothing of their own; keep the log to libFuzzer's lines
   if "$build/spec/fuzz/fuzz_$name" "$work" "spec/fuzz/corpus/$name" \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 "${dict[@]}" \
       -print_final_stats=1 -artifact_prefix="$build/artifacts/${name}-" ${FUZZ_FLAGS:-} >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     echo "fuzz $name: ok, $runs executions in ${seconds}s, corpus $(ls "$work" | wc -l) files"

@@ -12,6 +12,7 @@ typedef enum se_status {
     SE_EARG,     /* an argument is out of its domain (negative size, bad dim, NaN, ...) */
     SE_EIO,      /* reading or writing a file failed */
     SE_EFORMAT,  /* a file or buffer is malformed */
+    SE_EUNSUPPORTED, /* the object cannot do this (a model without a decoder asked for EQ settings) */
 } se_status;
 
 /* A short, static, human-readable description ("out of memory", ...). */

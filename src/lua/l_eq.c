@@ -13,7 +13,10 @@
  *       --> {b0=, b1=, b2=, a1=, a2=} (normalised, a0 = 1)
  *   eq.biquad_response(kind, {freq=, gain=, q=, fs=}, freqs) --> [nfreq] dB
  *   eq.audealize_gains(curve, amount) --> gains dB (curve [40] or [batch x 40])
- *   eq.fit_safe(target_db, freqs [, {fs=44100}]) --> params [13], max_err_db, rms_err_db
+ *   eq.fit_safe(target_db, freqs [, {fs=44100, ranges="safe"|"wide", cancel_weight=, cancel_free_db=}])
+ *       --> params [13], max_err_db, rms_err_db, cancel_db   (src/core/eq_fit.h: by default
+ *       inside SAFE's ranges and without large cancelling band pairs; "wide" with
+ *       cancel_weight 0 is the unconstrained fit)
  *   eq.check(kind, params [, {fs=44100, clamp=false}]) --> true, or nil and the problem
  *   local f = eq.new(kind, params, {fs=44100, channels=1, smooth_ms=0, makeup=false, clamp=false})
  *   f:process(x)     x [frames x channels] (or [frames] mono), filtered in place and
@@ -241,15 +244,37 @@ static int l_audealize_gains(lua_State *L)
     return 1;
 }
 
+/* The fitter's options from opts (argument arg): ranges = "safe" (default) or "wide",
+ * cancel_weight, cancel_free_db (see src/core/eq_fit.h). */
+static se_fit_opts check_fit_opts(lua_State *L, int arg)
+{
+    se_fit_opts o = se_fit_defaults;
+    if (lua_istable(L, arg)) {
+        lua_getfield(L, arg, "ranges");
+        const char *r = lua_isnil(L, -1) ? "safe" : lua_tostring(L, -1);
+        if (!r || (strcmp(r, "safe") != 0 && strcmp(r, "wide") != 0))
+            luaL_argerror(L, arg, "option 'ranges' must be \"safe\" or \"wide\"");
+        if (strcmp(r, "wide") == 0)
+            o = se_fit_unconstrained;
+        lua_pop(L, 1);
+    }
+    o.cancel_weight = opt_number(L, arg, "cancel_weight", o.cancel_weight);
+    o.cancel_free_db = opt_number(L, arg, "cancel_free_db", o.cancel_free_db);
+    if (!(o.cancel_weight >= 0.0) || !isfinite(o.cancel_weight) || !isfinite(o.cancel_free_db))
+        luaL_argerror(L, arg, "cancel_weight must be a finite number >= 0 and cancel_free_db finite");
+    return o;
+}
+
 static int l_fit_safe(lua_State *L)
 {
     double fs = check_fs(L, 3);
+    se_fit_opts opts = check_fit_opts(L, 3);
     se_tensor *t = push_contiguous(L, 1);
     se_tensor *f = push_contiguous(L, 2);
-    if (t->ndim != 1 || f->ndim != 1 || t->size[0] != f->size[0] || t->size[0] < 1 || t->size[0] > 100000)
-        lse_error(L, SE_ESHAPE, "eq.fit_safe: target and freqs must be 1-d of the same length (1..100000)");
+    if (t->ndim != 1 || f->ndim != 1 || t->size[0] != f->size[0] || t->size[0] < 1 || t->size[0] > SE_FIT_MAX_POINTS)
+        lse_error(L, SE_ESHAPE, "eq.fit_safe: target and freqs must be 1-d of the same length (1..%d)", SE_FIT_MAX_POINTS);
     int n = (int)t->size[0];
-    double *buf = lua_newuserdatauv(L, sizeof(double) * 2 * (size_t)n, 0);
+    double *buf = lua_newuserdatauv(L, sizeof(double) * (2 * (size_t)n + se_fit_work_size(n)), 0);
     for (int i = 0; i < n; i++) {
         buf[i] = se_tensor_data(f)[i];
         buf[n + i] = se_tensor_data(t)[i];
@@ -260,7 +285,7 @@ static int l_fit_safe(lua_State *L)
     }
     double params[SE_SAFE_NPARAMS];
     se_fit_report rep;
-    se_status st = se_fit_safe(buf, buf + n, n, fs, params, &rep);
+    se_status st = se_fit_safe(buf, buf + n, n, fs, &opts, buf + 2 * n, params, &rep);
     if (st != SE_OK)
         lse_error(L, st, "eq.fit_safe: fit failed");
     int64_t np = SE_SAFE_NPARAMS;
@@ -268,7 +293,8 @@ static int l_fit_safe(lua_State *L)
     for (int i = 0; i < SE_SAFE_NPARAMS; i++) d[i] = (float)params[i];
     lua_pushnumber(L, rep.max_err_db);
     lua_pushnumber(L, rep.rms_err_db);
-    return 3;
+    lua_pushnumber(L, rep.cancel_db);
+    return 4;
 }
 
 /* ---- filter objects ---- */

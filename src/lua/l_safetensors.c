@@ -6,10 +6,12 @@
  *   assert(st.save(path, {"w", "b"}, {w, b}, {note = "text"}))   -- true, or nil, message
  *   local tensors, names, meta = st.load(path)                   -- or nil, message
  *
- * A file that cannot be written, read or parsed is an environment failure: nil and a
- * message naming the file (and the byte, for a malformed file). Bad arguments raise.
+ * A file that cannot be written, read or parsed, or that holds a non-finite value, is an
+ * environment failure: nil and a message naming the file (and the byte, for a malformed
+ * file). Bad arguments raise.
  * The parsed header lives in a userdata box with a __gc created before it is acquired,
  * so an error raised afterwards (out of memory in lse_newtensor) cannot leak it. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,15 @@ static const uint8_t *slurp(lua_State *L, const char *path, size_t *len, const c
     return buf;
 }
 
+/* A message that quotes names from a file stays one line: control characters become '?'. */
+static const char *one_line(char *s)
+{
+    for (char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return s;
+}
+
 /* load(path) -> tensors {name = tensor}, names {in file order}, meta {string = string} */
 static int l_load(lua_State *L)
 {
@@ -141,13 +152,22 @@ static int l_load(lua_State *L)
     if (st == SE_ENOMEM)
         return lse_error(L, st, "safetensors.load: %s", path);
     if (st != SE_OK)
-        return lse_fail(L, "%s: %s", path, err);
+        return lse_fail(L, "%s: %s", path, one_line(err));
     lua_createtable(L, 0, (int)f->ntensors);
     lua_createtable(L, (int)f->ntensors, 0);
     for (size_t i = 0; i < f->ntensors; i++) {
         se_st_tensor *t = &f->tensors[i];
         se_tensor *out = lse_newtensor(L, t->ndim, t->shape);
-        se_safetensors_copy_f32(f, i, se_tensor_data(out));
+        float *d = se_tensor_data(out);
+        se_safetensors_copy_f32(f, i, d);
+        /* A NaN weight would turn into plausible outputs (ReLU maps it to 0): refuse it here. */
+        for (int64_t k = 0, n = se_tensor_numel(out); k < n; k++)
+            if (!isfinite(d[k])) {
+                char name[128];
+                snprintf(name, sizeof name, "%s", t->name);
+                return lse_fail(L, "%s: tensor '%s' holds a non-finite value (%s) at element %I", path, one_line(name),
+                                isnan(d[k]) ? "NaN" : "infinity", (lua_Integer)k + 1);
+            }
         lua_setfield(L, -3, t->name);
         lua_pushstring(L, t->name);
         lua_rawseti(L, -2, (lua_Integer)i + 1);

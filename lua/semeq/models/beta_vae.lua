@@ -8,10 +8,13 @@
 local nn = require "semeq.nn"
 
 local BetaVAE = nn.Container.class("models.BetaVAE", nn.Container)
+BetaVAE.graphEntries = {encode = {"encoder", "mu"}, decode = {"decoder"}}  -- for models.io.graph: z = mu
 
 function BetaVAE:__init(cfg)
   nn.Container.__init(self)
   local c = {kind = "beta_vae"}
+  -- a bad config describes a file or a recipe flag: one line, no position
+  local function need(ok, msg) if not ok then error("beta_vae: " .. msg, 0) end end
   c.input = math.tointeger(cfg.input or 13)
   c.latent = math.tointeger(cfg.latent or 2)
   c.hidden = math.tointeger(cfg.hidden or 1024)
@@ -19,10 +22,11 @@ function BetaVAE:__init(cfg)
   -- "sigmoid" (FlowEQ: inputs normalised to [0, 1]) or "linear" (inputs that are not
   -- bounded, e.g. dB curves); older files have no entry and mean sigmoid.
   c.output = cfg.output or "sigmoid"
-  nn.Module.check(c.output == "sigmoid" or c.output == "linear", "beta_vae: output must be sigmoid or linear")
-  nn.Module.check(c.input and c.input >= 1, "beta_vae: input must be a positive integer")
-  nn.Module.check(c.latent and c.latent >= 1 and c.latent <= 128, "beta_vae: latent must be an integer in 1..128")
-  nn.Module.check(c.hidden and c.hidden >= 1, "beta_vae: hidden must be a positive integer")
+  need(c.output == "sigmoid" or c.output == "linear", "output must be sigmoid or linear")
+  need(c.input and c.input >= 1, "input must be a positive integer")
+  need(c.latent and c.latent >= 1 and c.latent <= 128, "latent must be an integer in 1..128")
+  need(c.hidden and c.hidden >= 1, "hidden must be a positive integer")
+  need(type(c.beta) == "number" and c.beta >= 0 and c.beta < math.huge, "beta must be a finite number >= 0")
   self.config, self.beta = c, c.beta
   self.encoder = nn.Sequential():add(nn.Linear(c.input, c.hidden)):add(nn.ReLU())
   self.mu, self.logvar = nn.Linear(c.hidden, c.latent), nn.Linear(c.hidden, c.latent)

@@ -39,32 +39,47 @@
 local nn = require "semeq.nn"
 
 local ContrastiveAE = nn.Container.class("models.ContrastiveAE", nn.Container)
+ContrastiveAE.graphEntries = {encode = {"encoder"}, decode = {"decoder"}}  -- for models.io.graph
 
 local OUTPUTS = {safe13 = 13, graphic40 = 40}
 
+-- A bad config describes a file or a recipe flag, not a line of code: one line, no position.
+local function need(ok, msg) if not ok then error("contrastive_ae: " .. msg, 0) end end
+
+local function positive(v) v = math.tointeger(v); return v and v >= 1 and v or nil end
+
 local function defaults(cfg)
   local c = {kind = "contrastive_ae"}
-  c.input = nn.Module.check(math.tointeger(cfg.input), "contrastive_ae: input must be an integer")
-  c.latent = math.tointeger(cfg.latent or 32)
+  c.input = positive(cfg.input)
+  need(c.input, "input must be a positive integer")
+  c.latent = positive(cfg.latent or 32)
+  need(c.latent, "latent must be a positive integer")
   c.widths = cfg.widths or {128, 256, 128}
-  c.proj = math.tointeger(cfg.proj or 128)
+  need(type(c.widths) == "table" and #c.widths >= 1, "widths must list at least one width")
+  for i, w in ipairs(c.widths) do need(positive(w), "widths[" .. i .. "] must be a positive integer") end
+  c.proj = positive(cfg.proj or 128)
+  need(c.proj, "proj must be a positive integer")
   c.dropout = cfg.dropout or 0.1
+  need(type(c.dropout) == "number" and c.dropout >= 0 and c.dropout < 1, "dropout must be a number in [0, 1)")
   c.blocks = cfg.blocks or "residual"
   c.semantic = math.tointeger(cfg.semantic or c.latent)
   c.style_scale = cfg.style_scale or 1
+  need(type(c.style_scale) == "number" and c.style_scale == c.style_scale and math.abs(c.style_scale) < math.huge,
+    "style_scale must be a finite number")
   c.branches = cfg.branches or "shared"
-  nn.Module.check(c.branches == "shared" or (c.branches == "split" and c.semantic < c.latent),
-    "contrastive_ae: branches must be 'shared', or 'split' with semantic < latent")
-  nn.Module.check(c.blocks == "residual" or c.blocks == "mlp", "contrastive_ae: blocks must be 'residual' or 'mlp'")
-  nn.Module.check(c.semantic and c.semantic >= 1 and c.semantic <= c.latent,
-    "contrastive_ae: semantic must be an integer in 1..latent")
+  need(c.semantic and c.semantic >= 1 and c.semantic <= c.latent, "semantic must be an integer in 1..latent")
+  need(c.branches == "shared" or (c.branches == "split" and c.semantic < c.latent),
+    "branches must be 'shared', or 'split' with semantic < latent")
+  need(c.blocks == "residual" or c.blocks == "mlp", "blocks must be 'residual' or 'mlp'")
   c.output = cfg.output or (c.input == 13 and "safe13" or c.input == 40 and "graphic40" or "linear")
-  c.outputSize = math.tointeger(cfg.outputSize or OUTPUTS[c.output] or c.input)
-  nn.Module.check(c.latent and c.latent >= 1, "contrastive_ae: latent must be a positive integer")
-  nn.Module.check(#c.widths >= 1, "contrastive_ae: widths must list at least one width")
-  nn.Module.check(not OUTPUTS[c.output] or OUTPUTS[c.output] == c.outputSize,
-    string.format("contrastive_ae: output '%s' needs outputSize %s, got %s", c.output,
-      tostring(OUTPUTS[c.output]), tostring(c.outputSize)))
+  need(c.output == "safe13" or c.output == "graphic40" or c.output == "linear",
+    "output must be 'safe13', 'graphic40' or 'linear'")
+  c.outputSize = positive(cfg.outputSize or OUTPUTS[c.output] or c.input)
+  need(c.outputSize, "outputSize must be a positive integer")
+  if OUTPUTS[c.output] and OUTPUTS[c.output] ~= c.outputSize then
+    error(string.format("contrastive_ae: output '%s' needs outputSize %d, got %d", c.output,
+      OUTPUTS[c.output], c.outputSize), 0)
+  end
   return c
 end
 

@@ -31,6 +31,7 @@ local linalg = require "semeq.linalg"
 local metrics = require "semeq.metrics"
 
 local Axis = nn.Container.class("models.SemanticAxis", nn.Container)
+Axis.graphEntries = {encode = {"encoder"}, decode = {"decoder"}}  -- for models.io.graph
 
 local function defaults(cfg)
   local c = {kind = "semantic_axis"}

@@ -11,6 +11,16 @@ function Activation:__init(kind, param)
   self:materialize()
 end
 
+local GRAPH_TYPES = {relu = "ReLU", leaky_relu = "LeakyReLU", gelu = "GELU", tanh = "Tanh", sigmoid = "Sigmoid",
+  softplus = "Softplus"}
+
+function Activation:graphNode()
+  local node = {type = GRAPH_TYPES[self.kind]}
+  if self.kind == "leaky_relu" then node.slope = self.param end
+  if self.kind == "softplus" then node.beta = self.param end
+  return node
+end
+
 function Activation:updateOutput(input)
   self:bufferLike("output", input)
   core.act_forward(self.kind, self.output, input, self.param)

@@ -27,6 +27,14 @@ end
 
 function BatchNorm:describe() return string.format("nn.BatchNorm(%d)", self.size) end
 
+-- Inference uses the running statistics (evaluation mode).
+function BatchNorm:graphNode(prefix)
+  prefix = prefix or ""
+  local node = self:weightNames({type = "BatchNorm", size = self.size, eps = self.eps}, prefix)
+  node.running_mean, node.running_var = prefix .. "running_mean", prefix .. "running_var"
+  return node
+end
+
 local function check(self, input)
   if input:dim() ~= 2 or input:size(2) ~= self.size then
     error(string.format("nn.BatchNorm: expected input [N x %d], got %s", self.size, Module.shapeStr(input)), 0)

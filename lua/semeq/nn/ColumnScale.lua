@@ -19,6 +19,8 @@ function ColumnScale:describe()
   return string.format("nn.ColumnScale(%d)", self.scales:size(1))
 end
 
+function ColumnScale:graphNode() return {type = "ColumnScale", scales = self.scales:totable()} end
+
 function ColumnScale:updateOutput(input)
   if input:dim() < 1 or input:size(input:dim()) ~= self.scales:size(1) then
     error(string.format("nn.ColumnScale: input [%s] does not end in %d columns",

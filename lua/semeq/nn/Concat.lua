@@ -13,6 +13,10 @@ function Concat:__init(dim)
   self.dim = dim
 end
 
+function Concat:graphNode(prefix)
+  return {type = "Concat", dim = self.dim, children = self:childNodes(prefix or "")}
+end
+
 function Concat:updateOutput(input)
   local outs, total = {}, 0
   for i = 1, #self.modules do

@@ -36,6 +36,13 @@ function Container:call(i, method, ...)
   return a
 end
 
+-- Graph nodes of the children, each with its state-dict prefix.
+function Container:childNodes(prefix)
+  local nodes = {}
+  for i, m in ipairs(self.modules) do nodes[i] = m:graphNode(prefix .. self:childName(i) .. ".") end
+  return nodes
+end
+
 function Container:describe()
   local parts = {}
   for i, m in ipairs(self.modules) do

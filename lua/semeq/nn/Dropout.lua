@@ -16,6 +16,9 @@ end
 
 function Dropout:describe() return string.format("nn.Dropout(%g)", self.p) end
 
+-- The identity at inference (evaluation mode); p is kept for the record.
+function Dropout:graphNode() return {type = "Dropout", p = self.p} end
+
 function Dropout:updateOutput(input)
   if not self.train or self.p == 0 then
     self.output = input

@@ -8,6 +8,8 @@ function Identity:__init()
   self:materialize()
 end
 
+function Identity:graphNode() return {type = "Identity"} end
+
 function Identity:updateOutput(input)
   self.output = input
   return input

@@ -21,6 +21,10 @@ end
 
 function LayerNorm:describe() return string.format("nn.LayerNorm(%d)", self.size) end
 
+function LayerNorm:graphNode(prefix)
+  return self:weightNames({type = "LayerNorm", size = self.size, eps = self.eps}, prefix or "")
+end
+
 local function check(self, input)
   if input:dim() < 1 or input:size(input:dim()) ~= self.size then
     error(string.format("nn.LayerNorm: expected input [... x %d], got %s", self.size, Module.shapeStr(input)), 0)

@@ -28,6 +28,10 @@ function Linear:describe()
   return string.format("nn.Linear(%d -> %d%s)", self.inputSize, self.outputSize, self.bias and "" or ", no bias")
 end
 
+function Linear:graphNode(prefix)
+  return self:weightNames({type = "Linear", input = self.inputSize, output = self.outputSize}, prefix or "")
+end
+
 local function check(self, input)
   if not T.isTensor(input) or input:dim() ~= 2 or input:size(2) ~= self.inputSize then
     error(string.format("nn.Linear: expected input [N x %d], got %s", self.inputSize,

@@ -49,6 +49,22 @@ end
 
 function Module:describe() return self.__typename end
 
+-- The layer as a node of the inference graph that models.io.save writes (metadata "graph", read by
+-- the C model runtime, src/core/model_graph.c): a table with `type` (the class name without
+-- "nn."), the state-dict names of its tensors (prefix .. name) and its hyper-parameters, in
+-- this Lua side's conventions (1-based offsets, dim 2 = features). Every layer class that
+-- inference can meet overrides it; a module that cannot be described raises.
+function Module:graphNode()
+  error(string.format("%s cannot be described for the inference graph", self.__typename), 0)
+end
+
+-- Shared by the layers whose only tensors are weight and bias.
+function Module:weightNames(node, prefix)
+  node.weight = prefix .. "weight"
+  if self.bias then node.bias = prefix .. "bias" end
+  return node
+end
+
 -- Declares a parameter; call before Module.materialize.
 function Module:declare(name, gradname, shape)
   self._declared[#self._declared + 1] = {name = name, grad = gradname, shape = shape}
@@ -70,10 +86,19 @@ end
 
 -- Allocates the flat buffers of this subtree and points every parameter into them,
 -- keeping current values (see the comment at the top of the file).
+-- While models.io.load builds a model from a file's config it sets Module.budget from the number of
+-- floats in the file: a model that fits the file has no parameter buffer larger than that,
+-- so a config asking for much more is refused here, before the allocation (a small file
+-- must not make semeq allocate gigabytes).
+Module.budget = nil
+
 function Module:rehome()
   local entries = self:paramEntries()
   local total = 0
   for _, e in ipairs(entries) do total = total + numel(e[2].shape) end
+  if Module.budget and total > Module.budget then
+    error(string.format("config asks for a layer of %.0f parameters, more than the file could hold", total), 0)
+  end
   local P, G = T.zeros(math.max(total, 1)), T.zeros(math.max(total, 1))
   local off = 1
   local function place(m, first)

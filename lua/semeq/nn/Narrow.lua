@@ -18,6 +18,10 @@ function Narrow:describe()
   return string.format("nn.Narrow(%d, %d, %d)", self.dim, self.offset, self.length)
 end
 
+function Narrow:graphNode()
+  return {type = "Narrow", dim = self.dim, offset = self.offset, length = self.length}
+end
+
 function Narrow:updateOutput(input)
   if input:dim() < self.dim or self.offset + self.length - 1 > input:size(self.dim) then
     error(string.format("nn.Narrow: cannot take %d..%d of dimension %d from [%s]", self.offset,

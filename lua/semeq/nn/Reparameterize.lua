@@ -10,6 +10,9 @@ function Reparameterize:__init()
   Module.__init(self)
 end
 
+-- At inference (evaluation mode) z = mu: in a graph it passes its one input through.
+function Reparameterize:graphNode() return {type = "Reparameterize"} end
+
 function Reparameterize:forward(mu, logvar)
   if not self.train then
     self.output = mu

@@ -22,6 +22,12 @@ function Residual:__init(inputSize, outputSize, dropout)
   self:add(skip, "skip")
 end
 
+-- y = ReLU(block(x) + skip(x)).
+function Residual:graphNode(prefix)
+  local nodes = self:childNodes(prefix or "")
+  return {type = "Residual", block = nodes[1], skip = nodes[2]}
+end
+
 function Residual:updateOutput(input)
   local h = self:call(1, "forward", input)
   local s = self:call(2, "forward", input)

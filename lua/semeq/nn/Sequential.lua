@@ -10,6 +10,10 @@ function Sequential:updateOutput(input)
   return x
 end
 
+function Sequential:graphNode(prefix)
+  return {type = "Sequential", children = self:childNodes(prefix or "")}
+end
+
 -- Each child gets the input it saw in forward.
 function Sequential:updateGradInput(input, gradOutput, scale)
   local g = gradOutput

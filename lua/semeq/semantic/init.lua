@@ -13,10 +13,15 @@
 -- term's centroid in the latent space, and the training rows' codes, labels and raw
 -- settings (so that a held-out evaluation can classify by nearest training neighbours
 -- without the training data at hand).
+--
+-- Inference (encode, decode, eq_for) runs on the C model runtime (semeq.runtime, the engine
+-- of the public C API src/semeq.h), so that scripts, the plug-in and C hosts get the same
+-- numbers.
 local T = require "semeq.tensor"
 local eq = require "semeq.eq"
 local json = require "semeq.util.json"
 local mio = require "semeq.models.io"
+local runtime = require "semeq.runtime"
 local settings = require "semeq.settings"
 local representations = require "semeq.settings.representations"
 local text = require "semeq.data.text"
@@ -64,9 +69,22 @@ local function users_of(records)
   return out
 end
 
+-- The runtime of a model in memory: what a saved file would hold for it.
+local function build_runtime(sm)
+  local dict, names = sm.model:stateDict()
+  local tensors = {}
+  for i, name in ipairs(names) do tensors[i] = dict[name]:contiguous() end
+  local rt, err = runtime.build(names, tensors, {
+    graph = json.encode(mio.graph(sm.model)), representation = json.encode(sm.rep:state()),
+    terms = json.encode(sm.terms), centroids = json.encode(sm.centroids)}, "semantic.from_training")
+  if not rt then error(err, 3) end
+  return rt
+end
+
 --- Wraps a trained model and its experiment (semeq.data.prepare). A term's place is the
 -- mean code of its training rows, or the model's own (model:term_code(k) for the k-th of
--- config.terms) when it has one.
+-- config.terms) when it has one. The weights are copied into the runtime: train no
+-- further through this object.
 function semantic.from_training(model, ex, info)
   model:evaluate()
   local codes = model:encode(ex.X.train):clone()
@@ -74,11 +92,13 @@ function semantic.from_training(model, ex, info)
   if model.term_code then
     for k, term in ipairs(model.config.terms) do centroids[term] = model:term_code(k):totable() end
   end
-  return setmetatable({
+  local sm = setmetatable({
     model = model, rep = ex.rep, terms = terms, centroids = centroids,
     train_codes = codes, train_labels = ex.y.train, train_params = stack_params(ex.train.records),
     train_users = users_of(ex.train.records), info = info or {},
   }, Semantic)
+  sm.runtime = build_runtime(sm)
+  return sm
 end
 
 --- Saves model and meaning to path (atomically); extra: more metadata (tables as JSON).
@@ -107,6 +127,38 @@ local function decode_field(meta, key, path)
   return v
 end
 
+-- A list of `count` rows (nil: any number) of `width` finite numbers, or nil and one line
+-- naming the file and the field (JSON nulls decode to json.null, caught by the type test).
+local function rows_field(v, key, path, count, width)
+  local function bad(fmt, ...) return nil, string.format("%s: metadata '%s': " .. fmt, path, key, ...) end
+  if type(v) ~= "table" or #v == 0 then return bad("expected a non-empty list of rows") end
+  if count and #v ~= count then return bad("has %d rows, 'train_codes' has %d", #v, count) end
+  for i = 1, #v do
+    local row = v[i]
+    if type(row) ~= "table" or #row ~= width then return bad("row %d is not a list of %d numbers", i, width) end
+    for j = 1, width do
+      local x = row[j]
+      if type(x) ~= "number" or x ~= x or math.abs(x) == math.huge then
+        return bad("row %d value %d is not a finite number", i, j)
+      end
+    end
+  end
+  return v
+end
+
+-- The training labels: one word per row of the codes.
+local function labels_field(v, path, n)
+  if type(v) ~= "table" or #v ~= n then
+    return nil, string.format("%s: metadata 'train_labels': expected one word per row of 'train_codes' (%d)", path, n)
+  end
+  for i = 1, n do
+    if type(v[i]) ~= "string" then
+      return nil, string.format("%s: metadata 'train_labels': expected one word per row of 'train_codes' (%d)", path, n)
+    end
+  end
+  return v
+end
+
 local FIELDS = {"representation", "terms", "centroids", "train_codes", "train_labels", "train_params"}
 
 --- Loads a model file written by Semantic:save: the semantic model, or nil and a message.
@@ -116,8 +168,10 @@ function semantic.load(path)
   if type(model) ~= "table" or not model.encode then
     return nil, string.format("%s holds no model config", path)
   end
+  local rt, rerr = runtime.load(path)
+  if not rt then return nil, rerr end
   model:evaluate()
-  local sm = setmetatable({model = model, meta = meta}, Semantic)
+  local sm = setmetatable({model = model, meta = meta, runtime = rt}, Semantic)
   local fields = {}
   for _, key in ipairs(FIELDS) do
     local v, err = decode_field(meta, key, path)
@@ -128,9 +182,16 @@ function semantic.load(path)
   if not ok then return nil, string.format("%s: bad 'representation' entry: %s", path, tostring(rep)) end
   sm.rep = rep
   sm.terms, sm.centroids = fields.terms, fields.centroids
-  sm.train_codes = T.new(fields.train_codes)
-  sm.train_labels, sm.train_params = fields.train_labels, fields.train_params
+  local codes, err = rows_field(fields.train_codes, "train_codes", path, nil, rt:latent_size())
+  if not codes then return nil, err end
+  sm.train_codes = T.new(codes)
+  local n = #codes
+  sm.train_labels, err = labels_field(fields.train_labels, path, n)
+  if not sm.train_labels then return nil, err end
+  sm.train_params, err = rows_field(fields.train_params, "train_params", path, n, rep.kind == "graphic40" and 40 or 13)
+  if not sm.train_params then return nil, err end
   sm.info = meta.info and json.decode(meta.info) or {}
+  if type(sm.info) ~= "table" then return nil, string.format("%s: metadata 'info': expected an object", path) end
   sm.train_users = meta.train_users and json.decode(meta.train_users) or nil
   return sm
 end
@@ -145,9 +206,9 @@ end
 function Semantic:latent_size() return self.train_codes:size(2) end
 
 --- Codes of inputs X (in the representation's space).
-function Semantic:encode(X) return self.model:encode(X):clone() end
+function Semantic:encode(X) return self.runtime:encode(X) end
 --- Reconstructions (in the representation's space) of codes Z.
-function Semantic:decode(Z) return self.model:decode(Z):clone() end
+function Semantic:decode(Z) return self.runtime:decode(Z) end
 
 --- The model's own spelling of a word (terms are keys: lower case, trimmed, as the
 -- training data was normalised), or nil and a message listing the words it knows.
@@ -230,25 +291,11 @@ end
 
 --- EQ settings for a code (or term), with every gain scaled by intensity (default 1):
 -- {kind = "safe", params = {13}} or {kind = "graphic40", gains = {40 dB}}. A model of
--- 40-point SAFE curves (curve40) is realised by fitting the 5-band EQ to its curve;
--- fit_error_db then says how closely (max |dB| at the 40 centres).
+-- 40-point SAFE curves (curve40) is realised by fitting the 5-band EQ to its curve
+-- (eq.fit_safe's defaults: inside SAFE's ranges); fit_error_db then says how closely
+-- (max |dB| at the 40 centres).
 function Semantic:eq_for(code, intensity)
-  intensity = intensity or 1
-  local z = as_code(self, code)
-  local x = self:decode(z:view(1, -1))
-  if self.rep.kind == "graphic40" then
-    local gains = self.rep:db(x)[1]:mul_(intensity)
-    return {kind = "graphic40", gains = gains:totable()}
-  end
-  local p, fit_error
-  if self.rep.kind == "curve40" then
-    local params, max_err = eq.fit_safe(self.rep:db(x)[1], eq.g40_freqs(), {fs = settings.safe.fs})
-    p, fit_error = params:totable(), max_err
-  else
-    p = self.rep:params(x)[1]:totable()
-  end
-  for _, j in ipairs(settings.safe.gain_columns) do p[j] = p[j] * intensity end
-  return {kind = "safe", params = p, fit_error_db = fit_error}
+  return self.runtime:eq_for(as_code(self, code), intensity or 1)
 end
 
 return semantic
