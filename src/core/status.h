@@ -12,6 +12,8 @@ typedef enum se_status {
     SE_EARG,     /* an argument is out of its domain (negative size, bad dim, NaN, ...) */
     SE_EIO,      /* reading or writing a file failed */
     SE_EFORMAT,  /* a file or buffer is malformed */
+    SE_ERANGE,   /* a size, count or value is beyond what can be represented or materialised */
+    SE_EINTR,    /* a long computation stopped because an interrupt was requested (interrupt.h) */
 } se_status;
 
 /* A short, static, human-readable description ("out of memory", ...). */

@@ -127,6 +127,8 @@ static int l_g40_freqs(lua_State *L)
 static int l_log_grid(lua_State *L)
 {
     int64_t n = lse_checksize(L, 1);
+    if (n > SE_MAX_NUMEL)
+        luaL_argerror(L, 1, lua_pushfstring(L, "n = %I is more than 2^40", (lua_Integer)n));
     double lo = luaL_optnumber(L, 2, 20.0), hi = luaL_optnumber(L, 3, 20000.0);
     if (!(lo > 0.0) || !(hi >= lo) || !isfinite(hi))
         luaL_argerror(L, 2, "need 0 < lo <= hi");
