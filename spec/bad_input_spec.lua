@@ -29,6 +29,7 @@ local has_nn, nn = pcall(require, "semeq.nn")
 local optim = has_nn and require "semeq.optim"
 local sampler = has_nn and require "semeq.sampler"
 local models = has_nn and require "semeq.models"
+local nncore = has_nn and require "semeq.nn.core"
 
 -- A tensor whose storage has been dropped (what a to-be-closed variable leaves behind).
 local function released()
@@ -248,6 +249,11 @@ local metrics_cases = {
   {"core silhouette names the bad code", metricscore.silhouette, {T.rand(3, 2), {1, 2, 0}, 2}, "^silhouette: label code 0 at position 3 is not an integer in 1%.%.2$"},
   {"core silhouette string code", metricscore.silhouette, {T.rand(3, 2), {1, 2, "x"}, 2}, "^silhouette: label code x at position 3 is not an integer in 1%.%.2$"},
   {"core silhouette unknown metric", metricscore.silhouette, {T.rand(3, 2), {1, 2, 1}, 2, "l1"}, "^silhouette: unknown metric 'l1' %(euclidean or cosine%)$"},
+  {"core silhouette X past BLAS's int sizes", metricscore.silhouette, {T.zeros(1, 1):expand((1 << 31) + 1, 1), {}, 2},
+    "^silhouette: X %[2147483649x1%] has more rows or columns than BLAS's 2%^31 %- 1$"},
+  {"core knn test X past BLAS's int sizes", metricscore.knn_predict, {T.rand(3, 1), {1, 2, 1}, 2, T.zeros(1, 1):expand(1, (1 << 31) + 7), 1, false},
+    "^knn: X %[1x2147483655%] has more rows or columns than BLAS's 2%^31 %- 1$"},
+  {"pca with more columns than it takes", metrics.pca, {T.rand(3, 4096), 1}, "pca: X has 4096 columns, more than the 2048 PCA takes"},
   {"core knn label past k", metricscore.knn_predict, {T.rand(3, 2), {1, 2, 9}, 2, T.rand(2, 2), 1, false}, "knn: label code .* is not an integer in 1%.%.2"},
 }
 
@@ -393,6 +399,10 @@ local nn_cases = not has_nn and {} or {
   {"CrossEntropy table target with a string label", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), {1, "x"}}, "^nn%.CrossEntropyCriterion: target must be a tensor or a flat table of class labels$"},
   {"CrossEntropy nested table target", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), {{1}, {2}}}, "^nn%.CrossEntropyCriterion: target must be a tensor or a flat table of class labels$"},
   {"CrossEntropy table label past the classes", method "forward", {nn.CrossEntropyCriterion(), T.zeros(2, 3), {1, 7}}, "label 7%.0 at row 2 is not a class in 1%.%.3"},
+  {"supcon rows whose square wraps int64", nncore and nncore.supcon, {T.zeros(1 << 32, 0), T.zeros(1 << 32, 0), 0.1, 1},
+    "bad argument #1 to 'supcon' %(4294967296 rows need a 4294967296 x 4294967296 similarity matrix, more than 2%^40 elements%)"},
+  {"supcon rows past the scratch limit", nncore and nncore.supcon, {T.zeros(1 << 21, 0), T.zeros(1 << 21, 0), 0.1, 1},
+    "bad argument #1 to 'supcon' %(2097152 rows need"},
   {"Dropout p = 2", nn.Dropout, {2}, "nn%.Dropout: p must be in %[0, 1%)"},
   {"Dropout p = NaN", nn.Dropout, {nan}, "nn%.Dropout: p must be in %[0, 1%)"},
   {"LeakyReLU string slope", nn.LeakyReLU, {"x"}, "^nn%.LeakyReLU: negativeSlope must be a finite number, got x$"},

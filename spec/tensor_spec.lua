@@ -230,6 +230,12 @@ describe("semeq.tensor", function()
       assert.are.same({0, 1 << 20, 1 << 20}, e:size())
     end)
 
+    it("count an empty tensor as contiguous whatever its strides", function()
+      assert.is_true(T.zeros(3, 0):isContiguous())
+      assert.are.same({0, 5}, T.zeros(3, 0):view(0, 5):size())
+      assert.is_true(T.zeros(3, 4):narrow(2, 1, 0):isContiguous())
+    end)
+
     it("keep every view inside its storage", function()
       local base = T.arange(10)
       local n = base:narrow(1, 8, 3)

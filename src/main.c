@@ -44,6 +44,11 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
+    /* A C kernel that saw the flag has raised the interrupt already and cleared the flag:
+     * raising a second error here would skip the handler that caught the first. */
+    if (!se_interrupt_pending())
+        return;
+    se_interrupt_clear();
     luaL_error(L, "interrupted!");
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "filterbank.h"
+#include "interrupt.h"
 
 #define NP SE_SAFE_NPARAMS
 
@@ -102,12 +103,17 @@ static int cholesky_solve(double A[NP][NP], const double *b, double *d)
     return 1;
 }
 
-/* Levenberg-Marquardt from x (updated in place); returns the final sum of squares. */
+/* Levenberg-Marquardt from x (updated in place); returns the final sum of squares. *iters
+ * is -1 when it stopped for a requested interrupt (an iteration is 14 passes over the grid). */
 static double levmar(fit_ctx *ctx, double *x, int *iters)
 {
     double lambda = 1e-2, cost = residuals(ctx, x, ctx->r);
     int it, done = 0;
     for (it = 0; it < 300 && !done && lambda < 1e12; it++) {
+        if (se_interrupt_pending()) {
+            *iters = -1;
+            return cost;
+        }
         jacobian(ctx, x);
         double JtJ[NP][NP] = {{0}}, g[NP] = {0};
         for (int i = 0; i < ctx->n; i++) {
@@ -206,6 +212,10 @@ se_status se_fit_safe(const double *freqs, const double *target_db, int n, doubl
         int it;
         initial_guess(&ctx, freqs, starts[s], starts[s][3], x);
         double cost = levmar(&ctx, x, &it);
+        if (it < 0) {
+            free(buf);
+            return SE_EINTR;
+        }
         if (cost < best_cost) {
             best_cost = cost;
             memcpy(best_x, x, sizeof x);

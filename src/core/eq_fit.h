@@ -28,7 +28,8 @@ typedef struct se_fit_report {
 } se_fit_report;
 
 /* freqs (Hz, each in (0, fs/2)) and target_db have n >= 1 entries. On success params
- * holds the 13 SAFE parameters in the column order of filterbank.h. */
+ * holds the 13 SAFE parameters in the column order of filterbank.h. SE_EINTR if an interrupt
+ * was requested (interrupt.h) before the fit ended. */
 se_status se_fit_safe(const double *freqs, const double *target_db, int n, double fs,
                       double params[13], se_fit_report *report);
 

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "interrupt.h"
+
 const double se_g40_freqs[SE_G40_NBANDS] = {
     20, 50, 83, 120, 161, 208, 259, 318, 383, 455, 537, 628, 729, 843, 971, 1114, 1273, 1452,
     1652, 1875, 2126, 2406, 2719, 3070, 3462, 3901, 4392, 4941, 5556, 6244, 7014, 7875, 8839,
@@ -183,7 +185,13 @@ se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, co
             *bad_row = b;
             return st;
         }
-        se_cascade_db_phi(&c, phi, nfreq, out + b * nfreq);
+        /* In pieces, polling the interrupt flag: batch x nfreq x 40 sections can be long. */
+        for (int64_t i = 0; i < nfreq; i += SE_INTERRUPT_STRIDE) {
+            if (se_interrupt_pending())
+                return SE_EINTR;
+            int64_t n = nfreq - i < SE_INTERRUPT_STRIDE ? nfreq - i : SE_INTERRUPT_STRIDE;
+            se_cascade_db_phi(&c, phi + i, n, out + b * nfreq + i);
+        }
     }
     return SE_OK;
 }

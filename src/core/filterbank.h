@@ -80,7 +80,8 @@ double se_cascade_max_db(const se_cascade *c, double fs);
 
 /* Batched responses: params [batch x nparams] floats, freqs [nfreq] Hz, out [batch x nfreq].
  * cos_buf needs nfreq doubles (caller-owned scratch, so the core keeps no state).
- * On a bad row, *bad_row is its 0-based index and err says why. */
+ * On a bad row, *bad_row is its 0-based index and err says why. SE_EINTR if an interrupt was
+ * requested (interrupt.h). */
 se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, const float *freqs,
                          int64_t nfreq, double fs, bool clamp, double *cos_buf, float *out,
                          int64_t *bad_row, se_fb_error *err);

@@ -8,10 +8,12 @@
  * metrics, filterbank responses, EQ processing, fitting) poll se_interrupt_pending() every
  * few thousand elements and return SE_EINTR, which a binding raises as "<fn>: interrupted".
  *
- * The flag stays set until se_interrupt_clear() (the interpreter clears it before each chunk
- * it runs), so every long kernel after the Ctrl-C stops as well, even if a script catches
- * the first error. A host that never calls se_interrupt_request() (a plug-in) never sees
- * SE_EINTR.
+ * One Ctrl-C is one interrupt: the flag stays set until the interrupt has been delivered.
+ * The Lua bindings clear it when they raise SE_EINTR as an error ("sum: interrupted!"), the
+ * interpreter's debug hook when it raises "interrupted!" in Lua code instead, and the
+ * interpreter before each chunk it runs. So a script that catches the error (a training
+ * loop saving a checkpoint) can go on calling kernels. A host that never calls
+ * se_interrupt_request() (a plug-in) never sees SE_EINTR.
  *
  *   static void on_sigint(int sig) { se_interrupt_request(); }   // async-signal-safe
  *   for (i = 0; i < n; i++) { if (i % 65536 == 0 && se_interrupt_pending()) return SE_EINTR; ... } */

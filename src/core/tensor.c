@@ -138,6 +138,8 @@ int64_t se_tensor_numel(const se_tensor *t)
 
 bool se_tensor_is_contiguous(const se_tensor *t)
 {
+    if (se_tensor_numel(t) == 0)
+        return true;  /* nothing to lay out ([3x0] has strides {1, 1}, which the loop rejected) */
     int64_t expected = 1;
     for (int d = t->ndim - 1; d >= 0; d--) {
         if (t->size[d] != 1 && t->stride[d] != expected)

@@ -159,8 +159,11 @@ static int l_response(lua_State *L)
     double *cosb = lua_newuserdatauv(L, sizeof(double) * (size_t)(nfreq > 0 ? nfreq : 1), 0);
     int64_t bad_row;
     se_fb_error e;
-    if (se_fb_response(kind, se_tensor_data(p), batch, se_tensor_data(f), nfreq, fs, clamp, cosb,
-                       se_tensor_data(out), &bad_row, &e) != SE_OK)
+    se_status st = se_fb_response(kind, se_tensor_data(p), batch, se_tensor_data(f), nfreq, fs, clamp, cosb,
+                                  se_tensor_data(out), &bad_row, &e);
+    if (st == SE_EINTR)
+        return lse_error(L, st, "eq.response");
+    if (st != SE_OK)
         return fb_error(L, "eq.response", kind, p->ndim == 2 ? bad_row : -1, &e, fs);
     lua_pop(L, 1);
     return 1;
@@ -256,8 +259,7 @@ static int l_fit_safe(lua_State *L)
     double params[SE_SAFE_NPARAMS];
     se_fit_report rep;
     se_status st = se_fit_safe(buf, buf + n, n, fs, params, &rep);
-    if (st != SE_OK)
-        lse_error(L, st, "eq.fit_safe: fit failed");
+    lse_check(L, st, "eq.fit_safe");
     int64_t np = SE_SAFE_NPARAMS;
     float *d = se_tensor_data(lse_newtensor(L, 1, &np));
     for (int i = 0; i < SE_SAFE_NPARAMS; i++) d[i] = (float)params[i];

@@ -1,6 +1,8 @@
 /* Helpers shared by the Lua bindings: tensor userdata, errors, argument checks, RNG. */
 #include "lse.h"
 
+#include "../core/interrupt.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -69,6 +71,8 @@ se_tensor *lse_pushview(lua_State *L, const se_tensor *src)
 
 int lse_error(lua_State *L, se_status status, const char *fmt, ...)
 {
+    if (status == SE_EINTR)
+        se_interrupt_clear();  /* delivered now: see interrupt.h */
     va_list ap;
     va_start(ap, fmt);
     luaL_where(L, 1);
@@ -77,7 +81,7 @@ int lse_error(lua_State *L, se_status status, const char *fmt, ...)
     if (status == SE_ENOMEM)
         lua_pushstring(L, ": out of memory");
     else if (status == SE_EINTR)
-        lua_pushstring(L, ": interrupted");
+        lua_pushstring(L, ": interrupted!");  /* the interpreter's word for a Ctrl-C, which scripts look for */
     else
         lua_pushliteral(L, "");
     lua_concat(L, 3);

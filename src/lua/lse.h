@@ -38,8 +38,9 @@ se_tensor *lse_pushempty(lua_State *L);
 /* Raises the message formatted like lua_pushfstring (%s %d %f %I %p %%; %I is
  * lua_Integer), e.g. lse_error(L, st, "mm: size mismatch, %s @ %s", a, b). When st is
  * SE_ENOMEM or SE_EINTR the message becomes "<message>: out of memory" or
- * "<message>: interrupted" whatever it said, since that is the fault to report. Does not
- * return: free C temporaries first. */
+ * "<message>: interrupted!" whatever it said, since that is the fault to report; raising
+ * SE_EINTR clears the interrupt flag (the interrupt is delivered). Does not return: free C
+ * temporaries first. */
 int lse_error(lua_State *L, se_status status, const char *fmt, ...);
 /* Nothing if st is SE_OK, else raises "fn: <what went wrong>" ("sum: interrupted"). */
 void lse_check(lua_State *L, se_status st, const char *fn);
