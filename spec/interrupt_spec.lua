@@ -38,6 +38,8 @@ local cases = {
   {"40-band responses of 3000 settings on 20000 frequencies",
    "local eq = require 'semeq.eq'; local p, f = T.rand(3000, 40), eq.log_grid(20000)",
    "eq.response('graphic40', p, f)", "response"},
+  {"40-band filtering of 2^25 frames", "local eq = require 'semeq.eq'; local f = eq.new('graphic40', T.zeros(40)); "
+   .. "local x = T.zeros(1 << 25)", "f:process(x)", "process"},
   {"a SAFE fit to 100000 noisy points",
    "local eq = require 'semeq.eq'; T.manualSeed(1); local f, t = eq.log_grid(100000), T.randn(100000) * 6",
    "eq.fit_safe(t, f)", "fit_safe"},
