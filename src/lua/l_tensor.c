@@ -374,8 +374,8 @@ static int m_narrow(lua_State *L)
     lua_Integer start = luaL_checkinteger(L, 3), len = luaL_checkinteger(L, 4);
     /* start - 1 + len is never formed: with huge values it would wrap and pass. */
     if (start < 1 || len < 0 || start - 1 > t->size[dim] || len > t->size[dim] - (start - 1)) {
-        lua_Integer last;
-        if (__builtin_add_overflow(start, len - 1, &last))
+        lua_Integer last, before;  /* len - 1 overflows too, for len = mininteger (found by fuzz_tensor) */
+        if (__builtin_sub_overflow(len, 1, &before) || __builtin_add_overflow(start, before, &last))
             return luaL_error(L, "narrow: range of %I elements from %I out of bounds for dimension %d of size %I",
                               len, start, dim + 1, (lua_Integer)t->size[dim]);
         return luaL_error(L, "narrow: range %I..%I out of bounds for dimension %d of size %I",
