@@ -40,6 +40,7 @@
 #include "../core/eq_fit.h"
 #include "../core/eq_proc.h"
 #include "../core/filterbank.h"
+#include "../core/interrupt.h"
 #include "lse.h"
 
 #define EQ_FILTER "semeq.eq.Filter"
@@ -139,8 +140,11 @@ static int l_log_grid(lua_State *L)
     if (!(lo > 0.0) || !(hi >= lo) || !isfinite(hi))
         luaL_argerror(L, 2, "need 0 < lo <= hi");
     float *d = se_tensor_data(lse_newtensor(L, 1, &n));
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < n; i++) {
+        if (i % SE_INTERRUPT_STRIDE == SE_INTERRUPT_STRIDE - 1 && se_interrupt_pending())
+            return lse_error(L, SE_EINTR, "eq.log_grid");
         d[i] = (float)(n == 1 ? lo : exp(log(lo) + (log(hi) - log(lo)) * (double)i / (double)(n - 1)));
+    }
     return 1;
 }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/interrupt.h"
 #include "lse.h"
 
 /* ---- argument helpers ---- */
@@ -140,8 +141,11 @@ static int t_arange(lua_State *L)
     int64_t n = count > 0 ? (int64_t)count : 0;
     se_tensor *t = lse_newtensor(L, 1, &n);
     float *p = se_tensor_data(t);
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < n; i++) {
+        if (i % SE_INTERRUPT_STRIDE == SE_INTERRUPT_STRIDE - 1 && se_interrupt_pending())
+            return lse_error(L, SE_EINTR, "arange");
         p[i] = (float)(a + (double)i * step);
+    }
     return 1;
 }
 
@@ -830,8 +834,10 @@ static int t_cat(lua_State *L)
     return 1;
 }
 
-/* Reads 1-based indices from a table or tensor into a Lua-owned scratch array. */
-static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t *n)
+/* Reads 1-based indices from a table or tensor into a Lua-owned scratch array. The result
+ * has n rows of `row` elements: checked before the scratch is allocated (an expanded index
+ * tensor can be 2^40 long). */
+static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t row, int64_t *n)
 {
     se_tensor *t = lse_totensor(L, arg);
     if (!t && lua_type(L, arg) != LUA_TTABLE)
@@ -839,6 +845,9 @@ static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t *n)
     if (t && t->ndim != 1)
         luaL_argerror(L, arg, "index tensor must be 1-d");
     *n = t ? t->size[0] : (int64_t)lua_rawlen(L, arg);
+    int64_t rows_ok;
+    if (__builtin_mul_overflow(*n, row > 0 ? row : 1, &rows_ok) || rows_ok > SE_MAX_NUMEL)
+        luaL_argerror(L, arg, lua_pushfstring(L, "%I indices give a result of more than 2^40 elements", (lua_Integer)*n));
     int64_t *idx = lua_newuserdatauv(L, (size_t)(*n > 0 ? *n : 1) * sizeof *idx, 0);
     for (int64_t i = 0; i < *n; i++) {
         double v;
@@ -868,8 +877,10 @@ static int m_index_select(lua_State *L)
 {
     se_tensor *t = lse_checktensor(L, 1);
     int dim = lse_checkdim(L, 2, t);
-    int64_t n;
-    int64_t *idx = check_indices(L, 3, t->size[dim], &n);
+    int64_t n, row = 1;  /* extent of one gathered slice */
+    for (int d = 0; d < t->ndim; d++)
+        if (d != dim) row *= t->size[d] > 0 ? t->size[d] : 1;
+    int64_t *idx = check_indices(L, 3, t->size[dim], row, &n);
     /* Gather along dim 0 of a transposed view, then transpose the result back. */
     se_tensor src = *t;
     se_tensor_transpose(&src, 0, dim);
