@@ -29,7 +29,8 @@
 static int check_size_list(lua_State *L, int arg, int last, int64_t *size, bool shape)
 {
     bool table = lua_type(L, arg) == LUA_TTABLE;
-    int n = table ? (int)lua_rawlen(L, arg) : last - arg + 1;
+    lua_Unsigned len = table ? lua_rawlen(L, arg) : (lua_Unsigned)(last - arg + 1);
+    int n = len > SE_MAX_DIM ? SE_MAX_DIM + 1 : (int)len;  /* compared before the cast */
     if (n > SE_MAX_DIM)
         luaL_argerror(L, table ? arg : arg + SE_MAX_DIM, "too many dimensions");
     for (int i = 0; i < n; i++) {
@@ -306,9 +307,13 @@ static void push_table_of(lua_State *L, const se_tensor *t, int dim, const float
 static int m_totable(lua_State *L)
 {
     se_tensor *t = lse_checktensor(L, 1);
-    if (se_tensor_numel(t) > TOTABLE_MAX_NUMEL)
-        return luaL_error(L, "totable: %s has %I elements, more than a Lua table should hold (2^26)",
-                          shape_of(L, t), (lua_Integer)se_tensor_numel(t));
+    /* Extent, not numel: [2^26 x 0 x 2^31] has no element but would make 2^26 empty tables. */
+    int64_t extent = 1;
+    for (int d = 0; d < t->ndim; d++)
+        extent *= t->size[d] > 0 ? t->size[d] : 1;
+    if (extent > TOTABLE_MAX_NUMEL)
+        return luaL_error(L, "totable: %s would make %I table entries, more than Lua tables should hold (2^26)",
+                          shape_of(L, t), (lua_Integer)extent);
     push_table_of(L, t, 0, se_tensor_data(t));
     return 1;
 }
@@ -802,9 +807,12 @@ static int t_cat(lua_State *L)
 {
     lua_settop(L, 2);  /* the scratch list below must not be taken for the dim argument */
     luaL_checktype(L, 1, LUA_TTABLE);
-    int n = (int)lua_rawlen(L, 1);
-    if (n == 0)
+    lua_Unsigned len = lua_rawlen(L, 1);
+    if (len == 0)
         return luaL_argerror(L, 1, "expected a non-empty list of tensors");
+    if (len > INT_MAX)
+        return luaL_argerror(L, 1, "too many tensors");
+    int n = (int)len;
     /* Scratch list owned by Lua: nothing to free if a check below raises. */
     const se_tensor **parts = lua_newuserdatauv(L, (size_t)n * sizeof *parts, 0);
     for (int i = 0; i < n; i++) {
