@@ -237,6 +237,12 @@ se_status se_snd_read(se_snd *s, float *buf, int64_t frames, int64_t *got, char 
     return SE_OK;
 }
 
+int64_t se_snd_max_block(const se_snd *s)
+{
+    int64_t n = SE_SND_MAX_BLOCK_SAMPLES / (s->info.channels > 0 ? s->info.channels : 1);
+    return n > 0 ? n : 1;
+}
+
 int64_t se_snd_remaining(const se_snd *s)
 {
     if (s->writer || !exact_length(&s->info))

@@ -46,9 +46,10 @@ typedef enum se_snd_nonfinite {
     SE_SND_NONFINITE_ZERO,       /* the sample becomes 0 and is counted (se_snd_nonfinite_count) */
 } se_snd_nonfinite;
 
-/* Largest block a caller should read at once (frames): the output of semeq's processing
- * does not depend on the block size, so a larger request only costs memory. */
-#define SE_SND_MAX_BLOCK ((int64_t)1 << 20)
+/* Largest block a caller should read at once, in samples (8 MB of floats; 2^20 stereo
+ * frames): the output of semeq's processing does not depend on the block size, so a larger
+ * request only costs memory. se_snd_max_block() gives it in frames of a file. */
+#define SE_SND_MAX_BLOCK_SAMPLES ((int64_t)1 << 21)
 
 typedef struct se_snd_info {
     int64_t frames;
@@ -68,6 +69,8 @@ void se_snd_set_nonfinite(se_snd *s, se_snd_nonfinite mode);
 int64_t se_snd_nonfinite_count(const se_snd *s);  /* samples replaced by 0 so far */
 /* Frames left to read when the length is known exactly, else -1: a block need not be larger. */
 int64_t se_snd_remaining(const se_snd *s);
+/* SE_SND_MAX_BLOCK_SAMPLES in frames of this file (at least 1). */
+int64_t se_snd_max_block(const se_snd *s);
 
 /* format: SF_FORMAT_* major | subtype; SE_EARG (with a message) if libsndfile cannot
  * write that combination. Floats beyond [-1, 1] are clipped when writing integer PCM. */

@@ -5,8 +5,8 @@
  *   local r <close> = audio.open(path [, {nonfinite = "error" | "zero"}])  -- anything libsndfile reads
  *   local info = r:info()   -- {frames=, samplerate=, channels=, format="wav", subtype="pcm_16", format_code=}
  *   local x = r:read(4096)  -- tensor [n x channels] (n <= 4096), nil at the end; n is also at
- *                           -- most what the file still holds and 2^20, so a huge request
- *                           -- allocates no more than that (the blocks are the same audio)
+ *                           -- most what the file still holds and 2^21 samples (2^20 stereo
+ *                           -- frames), so a huge request allocates no more than that
  *   r:nonfinite()           -- NaN/Inf samples replaced by 0 so far (with nonfinite = "zero")
  *   r:close()               -- idempotent; also run by __close and __gc
  *   A read raises when a sample is NaN or Inf (naming the file, frame and channel), unless
@@ -140,11 +140,11 @@ static int f_read(lua_State *L)
     if (se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for writing");
     int64_t n = lse_checksize(L, 2);
     luaL_argcheck(L, n >= 1, 2, "block size must be >= 1");
-    /* Never more than the file still holds, nor more than SE_SND_MAX_BLOCK: a block of 1e9
+    /* Never more than the file still holds, nor more than 2^21 samples: a block of 1e9
      * frames on a half-second file allocated gigabytes. At least 1, so that the read at the
      * end still happens (it is the one that reports a cut file). */
-    int64_t left = se_snd_remaining(u->snd);
-    if (n > SE_SND_MAX_BLOCK) n = SE_SND_MAX_BLOCK;
+    int64_t left = se_snd_remaining(u->snd), most = se_snd_max_block(u->snd);
+    if (n > most) n = most;
     if (left >= 0 && n > left) n = left > 0 ? left : 1;
     se_snd_info info = se_snd_get_info(u->snd);
     int64_t size[2] = {n, info.channels};
@@ -308,7 +308,8 @@ static int l_read(lua_State *L)
     se_snd_set_nonfinite(u->snd, mode);
     se_snd_info info = se_snd_get_info(u->snd);
     int64_t ch = info.channels, known = se_snd_remaining(u->snd);  /* -1: length unknown */
-    int64_t cap = known >= 0 && known < SE_SND_MAX_BLOCK ? known : SE_SND_MAX_BLOCK, total = 0;
+    int64_t most = se_snd_max_block(u->snd);
+    int64_t cap = known >= 0 && known < most ? known : most, total = 0;
     if (cap < 1) cap = 1;
     int64_t size[2] = {cap, ch};
     se_tensor *t = lse_newtensor(L, 2, size);  /* 3 */
