@@ -202,6 +202,50 @@ describe("semeq.tensor", function()
       assert.has_error(function() T.cat({a, T.ones(1, 3)}, 1) end,
         "cat: size mismatch, [1x2] and [1x3] along dimension 1")
     end)
+
+    it("concatenates along dim 1 when no dim is given", function()
+      assert.are.same({1, 2, 3}, T.cat({T.new{1, 2}, T.new{3}}):totable())
+    end)
+
+    it("cuts a large product into slices of rows without changing it", function()
+      T.manualSeed(3)
+      -- 4096 x 1024 x 512 multiply-adds is past one slice (2^30); each quarter is under it
+      local a, b = T.randn(4096, 1024), T.randn(1024, 512)
+      local whole = T.mm(a, b)
+      local parts = {}
+      for i = 0, 3 do parts[#parts + 1] = T.mm(a:narrow(1, 1 + 1024 * i, 1024), b) end
+      assert.is_true(T.allclose(whole, T.cat(parts, 1), 1e-5, 1e-4))
+      local bt = b:t():contiguous():t()  -- a transposed operand takes the same path
+      assert.is_true(T.allclose(whole, T.mm(a, bt), 1e-5, 1e-4))
+    end)
+  end)
+
+  describe("size limits", function()
+    it("allow views up to 2^40 elements without allocating them", function()
+      local v = T.ones(1):expand(1 << 20, 1 << 20)
+      assert.are.equal(1 << 40, v:numel())
+      assert.are.equal(1 << 20, v:select(1, 5):sum())
+      assert.are.same({1 << 20, 1 << 20}, v:t():size())
+      local e = T.zeros(0):view(0, 1 << 20, 1 << 20)
+      assert.are.same({0, 1 << 20, 1 << 20}, e:size())
+    end)
+
+    it("count an empty tensor as contiguous whatever its strides", function()
+      assert.is_true(T.zeros(3, 0):isContiguous())
+      assert.are.same({0, 5}, T.zeros(3, 0):view(0, 5):size())
+      assert.is_true(T.zeros(3, 4):narrow(2, 1, 0):isContiguous())
+    end)
+
+    it("keep every view inside its storage", function()
+      local base = T.arange(10)
+      local n = base:narrow(1, 8, 3)
+      assert.are.same({7, 8, 9}, n:totable())
+      assert.are.same({}, base:narrow(1, 11, 0):totable())
+      assert.has_error(function() base:narrow(1, 12, 0) end,
+        "narrow: range 12..11 out of bounds for dimension 1 of size 10")
+      assert.has_error(function() n:narrow(1, 2, 3) end,
+        "narrow: range 2..4 out of bounds for dimension 1 of size 3")
+    end)
   end)
 
   describe("random numbers", function()

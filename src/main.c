@@ -7,7 +7,8 @@
  * With no script, a terminal gets the REPL (readline, history in ~/.semeq_history) and
  * anything else is read as a script from stdin. The structure is that of Lua's own lua.c:
  * everything runs inside pmain under lua_pcall, errors get a traceback, Ctrl-C
- * interrupts the running chunk through a debug hook. */
+ * interrupts the running chunk through a debug hook (Lua code) and the core's interrupt
+ * flag (long C kernels, which the hook cannot reach: see src/core/interrupt.h). */
 #include <cblas.h>
 #include <cjson/cJSON.h>
 #include <lauxlib.h>
@@ -25,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "preload.h"
 
 #define PROMPT "> "
@@ -42,12 +44,18 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
+    /* A C kernel that saw the flag has raised the interrupt already and cleared the flag:
+     * raising a second error here would skip the handler that caught the first. */
+    if (!se_interrupt_pending())
+        return;
+    se_interrupt_clear();
     luaL_error(L, "interrupted!");
 }
 
 static void on_sigint(int sig)
 {
     signal(sig, SIG_DFL);  /* a second Ctrl-C kills the process */
+    se_interrupt_request();  /* a C kernel polls this and returns; the hook then stops Lua */
     lua_State *L = running_state;
     if (L)
         lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
@@ -82,6 +90,7 @@ static int docall(lua_State *L, int narg, int nres)
     lua_pushcfunction(L, traceback);
     lua_insert(L, base);
     running_state = L;
+    se_interrupt_clear();  /* a Ctrl-C stops the chunk it came in, not the next one */
     signal(SIGINT, on_sigint);
     int status = lua_pcall(L, narg, nres, base);
     signal(SIGINT, SIG_DFL);

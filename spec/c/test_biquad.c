@@ -153,6 +153,38 @@ static void test_block_independence(void)
     free(b);
 }
 
+/* No silent non-finite output: refused designs, a NaN input stops the run and shows in the
+ * peak, and the filter continues from silence. */
+static void test_nonfinite(void)
+{
+    se_biquad bq;
+    CHECK(se_biquad_design(&bq, SE_BQ_PEAK, 48000, 1000, 60.0, 1.0) == SE_OK, "60 dB accepted");
+    CHECK(se_biquad_design(&bq, SE_BQ_PEAK, 48000, 1000, 60.5, 1.0) == SE_EARG, "60.5 dB refused");
+    CHECK(se_biquad_design(&bq, SE_BQ_PEAK, 48000, 1000, 60.0, 1e-309) == SE_EARG, "overflowing q refused");
+    double params[SE_SAFE_NPARAMS] = {0, 100, 6, 1000, 1, 0, 2000, 1, 0, 4000, 1, 0, 8000};
+    se_eq_proc *p;
+    se_fb_error e;
+    CHECK(se_eq_proc_new(&p, SE_FB_SAFE, params, 48000, 2, 0, false, &e) == SE_OK, "proc");
+    float x[64 * 2] = {0};
+    x[40 * 2 + 1] = NAN;
+    CHECK(se_eq_proc_run(p, x, 64) == SE_ERANGE, "NaN input reported");
+    int64_t frame;
+    int channel;
+    se_eq_proc_bad_sample(p, &frame, &channel);
+    CHECK(frame == 40 && channel == 1, "at frame %lld channel %d", (long long)frame, channel);
+    CHECK(isnan(se_eq_proc_peak(p)), "the peak sees NaN");
+    float y[32 * 2];
+    for (int i = 0; i < 64; i++) y[i] = 0.25f;
+    CHECK(se_eq_proc_run(p, y, 32) == SE_OK, "next block runs");
+    for (int i = 0; i < 64; i++) CHECK(isfinite(y[i]), "finite after the error");
+    se_eq_proc_reset(p);
+    CHECK(se_eq_proc_peak(p) == 0.0, "reset clears the peak");
+    se_eq_proc_free(p);
+    CHECK(se_eq_proc_new(&p, SE_FB_SAFE, params, 48000, 0, 0, false, &e) == SE_EARG && e.reason != NULL,
+          "0 channels refused with a reason");
+    CHECK(se_eq_proc_new(&p, SE_FB_SAFE, params, 1e300, 1, 0, false, &e) == SE_EARG, "fs 1e300 refused");
+}
+
 int main(void)
 {
     test_identities();
@@ -160,6 +192,7 @@ int main(void)
     test_filterbanks();
     test_fit();
     test_block_independence();
+    test_nonfinite();
     if (failures) {
         fprintf(stderr, "%d failure(s)\n", failures);
         return 1;

@@ -20,6 +20,8 @@ static semeq_status from_se(se_status st)
     case SE_EIO: return SEMEQ_ERR_IO;
     case SE_EFORMAT: return SEMEQ_ERR_FORMAT;
     case SE_EUNSUPPORTED: return SEMEQ_ERR_UNSUPPORTED;
+    case SE_ERANGE: return SEMEQ_ERR_ARG;  /* a size beyond what can be held */
+    case SE_EINTR: return SEMEQ_ERR_ARG;   /* the runtime never polls the interrupt flag */
     }
     return SEMEQ_ERR_ARG;
 }

@@ -38,7 +38,7 @@ se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double
                            double gain_db, double q)
 {
     if (!isfinite(fs) || !isfinite(freq) || !isfinite(gain_db) || !isfinite(q) || fs <= 0.0
-        || freq <= 0.0 || freq >= 0.5 * fs || q <= 0.0)
+        || freq <= 0.0 || freq >= 0.5 * fs || q <= 0.0 || fabs(gain_db) > SE_BIQUAD_MAX_GAIN_DB)
         return SE_EARG;
     double A = pow(10.0, gain_db / 40.0);
     double w0 = 2.0 * M_PI * freq / fs;
@@ -88,8 +88,11 @@ se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double
     default:
         return SE_EARG;
     }
-    bq->b0 = b0 / a0; bq->b1 = b1 / a0; bq->b2 = b2 / a0;
-    bq->a1 = a1 / a0; bq->a2 = a2 / a0;
+    se_biquad out = {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
+    /* An extreme q (1e-300) can still overflow: never hand out a filter that makes NaN. */
+    if (!isfinite(out.b0) || !isfinite(out.b1) || !isfinite(out.b2) || !isfinite(out.a1) || !isfinite(out.a2))
+        return SE_EARG;
+    *bq = out;
     return SE_OK;
 }
 

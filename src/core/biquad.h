@@ -41,7 +41,13 @@ typedef struct se_biquad {
 se_status se_biquad_kind_from_name(const char *name, se_biquad_kind *kind);
 const char *se_biquad_kind_name(se_biquad_kind kind);
 
-/* SE_EARG unless fs > 0, 0 < freq < fs/2, q > 0 and all values finite. */
+/* Largest |gain| a design accepts: 60 dB is a factor of 1000 in amplitude, past anything an
+ * EQ is asked for; far beyond it the coefficients overflow (Audealize's mapping of an
+ * absurd amount gave NaN filters, written as full-scale DC). */
+#define SE_BIQUAD_MAX_GAIN_DB 60.0
+
+/* SE_EARG unless fs > 0, 0 < freq < fs/2, q > 0, |gain_db| <= SE_BIQUAD_MAX_GAIN_DB, all
+ * values finite, and the coefficients come out finite. */
 se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double freq,
                            double gain_db, double q);
 

@@ -5,6 +5,7 @@
 
 #include "eq_fit_band.h"
 #include "filterbank.h"
+#include "interrupt.h"
 
 #define NP SE_SAFE_NPARAMS
 #define NB 5
@@ -209,12 +210,13 @@ static void normal_equations(const fit_ctx *ctx, double JtJ[NP][NP], double g[NP
 }
 
 /* Levenberg-Marquardt from x (updated in place) for at most max_iter iterations; returns
- * the final sum of squares. *iters counts the iterations done (added to). */
+ * the final sum of squares. *iters counts the iterations done (added to). It stops early
+ * when an interrupt is requested (interrupt.h), which the caller checks. */
 static double levmar(fit_ctx *ctx, double *x, int max_iter, int *iters)
 {
     double lambda = 1e-2, cost = evaluate(ctx, x, ctx->r, ctx->J);
     int it, done = 0;
-    for (it = 0; it < max_iter && !done && lambda < 1e12; it++) {
+    for (it = 0; it < max_iter && !done && lambda < 1e12 && !se_interrupt_pending(); it++) {
         if (it > 0)
             evaluate(ctx, x, ctx->r, ctx->J);
         double JtJ[NP][NP], g[NP];
@@ -319,6 +321,8 @@ se_status se_fit_safe(const double *freqs, const double *target_db, int n, doubl
         int it = 0;
         initial_guess(&ctx, starts[s], x);
         double cost = levmar(&ctx, x, MAX_ITERATIONS, &it);
+        if (se_interrupt_pending())
+            return SE_EINTR;
         if (cost < best_cost) {
             best_cost = cost;
             memcpy(best_x, x, sizeof x);

@@ -78,7 +78,8 @@ size_t se_fit_work_size(int n);
 /* freqs (Hz, each in (0, fs/2)) and target_db have 1 <= n <= SE_FIT_MAX_POINTS entries;
  * work holds se_fit_work_size(n) doubles. On success params holds the 13 SAFE parameters in
  * the column order of filterbank.h, each inside the bounds of opts. SE_EARG for a bad
- * argument (nothing written). */
+ * argument (nothing written); SE_EINTR if an interrupt was requested (interrupt.h) before
+ * the fit ended. */
 se_status se_fit_safe(const double *freqs, const double *target_db, int n, double fs,
                       const se_fit_opts *opts, double *work, double params[13], se_fit_report *report);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
+
 struct se_eq_proc {
     se_fb_kind kind;
     int np, channels;
@@ -18,6 +20,8 @@ struct se_eq_proc {
     int64_t pos;                  /* frames processed */
     double peak;
     double *state;                /* [channels][casc.n][2] */
+    int64_t bad_frame;            /* first non-finite output of the last run, -1 if none */
+    int bad_channel;
 };
 
 /* Whether parameter i of kind is interpolated in log (frequencies and Qs). */
@@ -38,7 +42,14 @@ se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params
                          int channels, int64_t smooth_frames, bool makeup, se_fb_error *err)
 {
     *out = NULL;
-    if (channels < 1 || smooth_frames < 0) return SE_EARG;
+    if (channels < 1 || smooth_frames < 0) {
+        err->index = -1;
+        err->band = channels < 1 ? "channels" : "smoothing";
+        err->param = channels < 1 ? "count" : "frames";
+        err->value = channels < 1 ? channels : (double)smooth_frames;
+        err->reason = channels < 1 ? "must be at least 1" : "must be >= 0";
+        return SE_EARG;
+    }
     se_eq_proc *p = calloc(1, sizeof *p);
     if (!p) return SE_ENOMEM;
     p->kind = kind;
@@ -59,6 +70,7 @@ se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params
         return SE_ENOMEM;
     }
     p->gain = p->gain_to = makeup_gain(p, &p->casc);
+    p->bad_frame = -1;
     *out = p;
     return SE_OK;
 }
@@ -130,30 +142,49 @@ static void run_span(se_eq_proc *p, float *x, int64_t frames, int64_t fstride, i
                 v = y;
             }
             float out = (float)(v * g);  /* the peak is of what is written */
-            if (fabsf(out) > peak) peak = fabsf(out);
+            if (!isfinite(out) && (p->bad_frame < 0 || p->pos + f < p->bad_frame ||
+                                   (p->pos + f == p->bad_frame && c < p->bad_channel))) {
+                p->bad_frame = p->pos + f;
+                p->bad_channel = c;
+            }
+            if (isnan(out) || fabsf(out) > peak) peak = fabsf(out);  /* NaN then stays: NaN > x is false */
             x[f * fstride + c * cstride] = out;
         }
     }
     p->peak = peak;
 }
 
-void se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride,
-                            int64_t channel_stride)
+se_status se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride,
+                                 int64_t channel_stride)
 {
-    while (frames > 0) {
+    p->bad_frame = -1;
+    int64_t done = 0;
+    while (done < frames) {
+        if (done > 0 && done % SE_INTERRUPT_STRIDE == 0 && se_interrupt_pending()) return SE_EINTR;
         if (p->pos % SE_EQ_TICK == 0) tick(p);
         int64_t n = SE_EQ_TICK - p->pos % SE_EQ_TICK;
-        if (n > frames) n = frames;
-        run_span(p, x, n, frame_stride, channel_stride);
-        x += n * frame_stride;
-        frames -= n;
+        if (n > frames - done) n = frames - done;
+        run_span(p, x + done * frame_stride, n, frame_stride, channel_stride);
+        done += n;
         p->pos += n;
+        if (p->bad_frame >= 0) {
+            /* Every later output would be NaN too: start the next call from silence. */
+            memset(p->state, 0, sizeof(double) * (size_t)p->channels * p->casc.n * 2);
+            return SE_ERANGE;
+        }
     }
+    return SE_OK;
 }
 
-void se_eq_proc_run(se_eq_proc *p, float *x, int64_t frames)
+se_status se_eq_proc_run(se_eq_proc *p, float *x, int64_t frames)
 {
-    se_eq_proc_run_strided(p, x, frames, p->channels, 1);
+    return se_eq_proc_run_strided(p, x, frames, p->channels, 1);
+}
+
+void se_eq_proc_bad_sample(const se_eq_proc *p, int64_t *frame, int *channel)
+{
+    *frame = p->bad_frame;
+    *channel = p->bad_channel;
 }
 
 void se_eq_proc_reset(se_eq_proc *p)

@@ -13,7 +13,14 @@
  *
  * Make-up gain (makeup = true): the output is scaled by 10^(-max(0, peak dB)/20),
  * where peak dB is the largest response of the filterbank, so boosts do not raise the
- * level. The processor also records the largest |sample| it has written (peak).
+ * level. The processor also records the largest |sample| it has written (peak); a NaN
+ * written makes the peak NaN, so a meter cannot miss it.
+ *
+ * Output is never non-finite without notice: a NaN or Inf output sample (from such an input,
+ * or a finite input too large for the gain) stops the run with SE_ERANGE after the tick
+ * that made it; se_eq_proc_bad_sample() says where, the filter state is cleared (the next
+ * call starts from silence) and the peak stays NaN/Inf until se_eq_proc_reset(). Long runs
+ * poll the interrupt flag (interrupt.h) every 65536 frames and return SE_EINTR.
  *
  *   se_eq_proc *p;
  *   se_fb_error e;
@@ -35,19 +42,24 @@
 typedef struct se_eq_proc se_eq_proc;
 
 /* params: se_fb_nparams(kind) values, checked like se_fb_design (no clamping here:
- * clamp before if needed). smooth_frames 0 switches parameters at the next tick. */
+ * clamp before if needed). smooth_frames 0 switches parameters at the next tick. On
+ * SE_EARG err says what was wrong (channels < 1 and smooth_frames < 0 included). */
 se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params, double fs,
                          int channels, int64_t smooth_frames, bool makeup, se_fb_error *err);
 void se_eq_proc_free(se_eq_proc *p);
 
 /* New target parameters (checked; on error nothing changes). */
 se_status se_eq_proc_set(se_eq_proc *p, const double *params, se_fb_error *err);
-/* Filters frames x channels interleaved floats in place. */
-void se_eq_proc_run(se_eq_proc *p, float *x, int64_t frames);
+/* Filters frames x channels interleaved floats in place: SE_OK, SE_ERANGE (a non-finite
+ * output, see above) or SE_EINTR. */
+se_status se_eq_proc_run(se_eq_proc *p, float *x, int64_t frames);
 /* Same for any layout: sample (f, c) is x[f * frame_stride + c * channel_stride]
  * (planar audio: frame_stride 1, channel_stride = frames of a channel buffer). */
-void se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride,
-                            int64_t channel_stride);
+se_status se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride,
+                                 int64_t channel_stride);
+/* Where the last SE_ERANGE came from: frame counted from the start of the stream, channel
+ * 0-based. */
+void se_eq_proc_bad_sample(const se_eq_proc *p, int64_t *frame, int *channel);
 /* Clears the filter state and the peak (e.g. before a new file); parameters stay. */
 void se_eq_proc_reset(se_eq_proc *p);
 

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "interrupt.h"
+
 const double se_g40_freqs[SE_G40_NBANDS] = {
     20, 50, 83, 120, 161, 208, 259, 318, 383, 455, 537, 628, 729, 843, 971, 1114, 1273, 1452,
     1652, 1875, 2126, 2406, 2719, 3070, 3462, 3901, 4392, 4941, 5556, 6244, 7014, 7875, 8839,
@@ -67,6 +69,10 @@ static bool check_value(double *v, param_role role, double fs, bool clamp, se_fb
         err->reason = "must be above 0";
         return false;
     }
+    if (role == P_GAIN && fabs(*v) > SE_BIQUAD_MAX_GAIN_DB) {
+        err->reason = "is beyond +-60 dB";
+        return false;
+    }
     return true;
 }
 
@@ -86,15 +92,25 @@ se_status se_fb_check(se_fb_kind kind, double *params, double fs, bool clamp, se
     return SE_OK;
 }
 
+static se_status design_failed(se_fb_error *err, int index, const char *band, double gain)
+{
+    err->index = index;
+    err->band = band;
+    err->param = "gain";
+    err->value = gain;
+    err->reason = "makes a filter whose coefficients are not finite";
+    return SE_EARG;
+}
+
 se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs, bool clamp,
                        se_fb_error *err)
 {
-    if (!(fs > 0.0) || !isfinite(fs)) {
+    if (!(fs > 0.0) || !(fs <= SE_FB_MAX_FS)) {
         err->index = -1;
         err->band = "sample rate";
         err->param = "fs";
         err->value = fs;
-        err->reason = "must be a positive number";
+        err->reason = "must be a positive number up to 1e7 Hz";
         return SE_EARG;
     }
     se_status st = se_fb_check(kind, params, fs, clamp, err);
@@ -103,12 +119,21 @@ se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs
     c->n = 0;
     if (kind == SE_FB_SAFE) {
         const double *p = params;
-        st = se_biquad_design(&c->bq[c->n++], SE_BQ_LOWSHELF, fs, p[1], p[0], SE_SHELF_Q);
-        for (int k = 0; k < 3 && st == SE_OK; k++)
-            st = se_biquad_design(&c->bq[c->n++], SE_BQ_PEAK, fs, p[3 + 3 * k], p[2 + 3 * k], p[4 + 3 * k]);
-        if (st == SE_OK)
-            st = se_biquad_design(&c->bq[c->n++], SE_BQ_HIGHSHELF, fs, p[12], p[11], SE_SHELF_Q);
-        return st;
+        /* The checked values can still make a non-finite filter (a Q of 1e-300): name the
+         * band by its gain parameter. */
+        int gain_at[5] = {0, 2, 5, 8, 11};
+        for (int b = 0; b < 5; b++) {
+            if (b == 0)
+                st = se_biquad_design(&c->bq[c->n++], SE_BQ_LOWSHELF, fs, p[1], p[0], SE_SHELF_Q);
+            else if (b == 4)
+                st = se_biquad_design(&c->bq[c->n++], SE_BQ_HIGHSHELF, fs, p[12], p[11], SE_SHELF_Q);
+            else
+                st = se_biquad_design(&c->bq[c->n++], SE_BQ_PEAK, fs, p[3 + 3 * (b - 1)], p[2 + 3 * (b - 1)],
+                                      p[4 + 3 * (b - 1)]);
+            if (st != SE_OK)
+                return design_failed(err, gain_at[b], safe_layout[gain_at[b]].band, p[gain_at[b]]);
+        }
+        return SE_OK;
     }
     for (int i = 0; i < SE_G40_NBANDS; i++) {
         if (se_g40_freqs[i] >= 0.5 * fs) {
@@ -117,7 +142,7 @@ se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs
         }
         st = se_biquad_design(&c->bq[c->n++], SE_BQ_PEAK, fs, se_g40_freqs[i], params[i], SE_G40_Q);
         if (st != SE_OK)
-            return st;
+            return design_failed(err, i, "band", params[i]);
     }
     return SE_OK;
 }
@@ -183,7 +208,13 @@ se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, co
             *bad_row = b;
             return st;
         }
-        se_cascade_db_phi(&c, phi, nfreq, out + b * nfreq);
+        /* In pieces, polling the interrupt flag: batch x nfreq x 40 sections can be long. */
+        for (int64_t i = 0; i < nfreq; i += SE_INTERRUPT_STRIDE) {
+            if (se_interrupt_pending())
+                return SE_EINTR;
+            int64_t n = nfreq - i < SE_INTERRUPT_STRIDE ? nfreq - i : SE_INTERRUPT_STRIDE;
+            se_cascade_db_phi(&c, phi + i, n, out + b * nfreq + i);
+        }
     }
     return SE_OK;
 }

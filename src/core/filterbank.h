@@ -9,8 +9,8 @@
  *   graphic40  40 peaking biquads, Q = 4.31, at Audealize's centre frequencies;
  *              40 parameters, the gains in dB.
  *
- * Parameters are checked: a frequency must lie in (0, fs/2), a Q must be > 0, and
- * every value must be finite. A failed check fills se_fb_error (which band, which
+ * Parameters are checked: a frequency must lie in (0, fs/2), a Q must be > 0, a gain
+ * within +-SE_BIQUAD_MAX_GAIN_DB, every value must be finite, and fs in (0, SE_FB_MAX_FS]. A failed check fills se_fb_error (which band, which
  * parameter, the value) so that the caller can say exactly what was wrong. In clamp
  * mode (meant for the outputs of a model, which may stray) values are pulled into
  * SE_FB_CLAMP_* ranges instead; NaN is still an error because clamping it would
@@ -42,6 +42,10 @@
 #define SE_FB_CLAMP_QMIN 0.1
 #define SE_FB_CLAMP_QMAX 10.0
 #define SE_FB_CLAMP_GAIN 24.0
+
+/* Highest sample rate accepted (Hz): far above audio rates; beyond, frame counts derived
+ * from it (smoothing times) stop being representable. */
+#define SE_FB_MAX_FS 1e7
 
 typedef enum se_fb_kind { SE_FB_SAFE, SE_FB_GRAPHIC40 } se_fb_kind;
 
@@ -80,13 +84,15 @@ double se_cascade_max_db(const se_cascade *c, double fs);
 
 /* Batched responses: params [batch x nparams] floats, freqs [nfreq] Hz, out [batch x nfreq].
  * cos_buf needs nfreq doubles (caller-owned scratch, so the core keeps no state).
- * On a bad row, *bad_row is its 0-based index and err says why. */
+ * On a bad row, *bad_row is its 0-based index and err says why. SE_EINTR if an interrupt was
+ * requested (interrupt.h). */
 se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, const float *freqs,
                          int64_t nfreq, double fs, bool clamp, double *cos_buf, float *out,
                          int64_t *bad_row, se_fb_error *err);
 
 /* Audealize's mapping of a 40-value word curve to gains in dB: min-max normalise to
- * [-1, 1], then multiply by 5 * amount. A flat curve (max == min) maps to 0 dB. */
+ * [-1, 1], then multiply by 5 * amount. A flat curve (max == min) maps to 0 dB. Gains past
+ * SE_BIQUAD_MAX_GAIN_DB (|amount| > 12) are refused by the designs that use them. */
 void se_audealize_gains(const double *curve, double amount, double *gains_db);
 
 #endif

@@ -1,6 +1,7 @@
 /* Symmetric solves and eigen-decompositions on LAPACK: see linalg.h. */
 #include "linalg.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 /* LAPACK's Fortran symbols (OpenBLAS exports them; Debian ships no LAPACKE header with
@@ -49,6 +50,8 @@ se_status se_eigh(double *A, double *w, int64_t n)
     dsyevd_("V", "U", &nn, A, &nn, w, &wq, &lwork, &iq, &liwork, &info, 1, 1);
     if (info != 0)
         return SE_EARG;
+    if (!(wq >= 1.0 && wq <= (double)INT_MAX))  /* MAX_N keeps it far below */
+        return SE_ERANGE;
     lwork = (int)wq;
     liwork = iq;
     double *work = malloc((size_t)lwork * sizeof *work);

@@ -2,12 +2,23 @@
 #include "metrics.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "linalg.h"
 
+/* Whether to stop before row i of a loop doing d units of work per row: polls the interrupt
+ * flag about every SE_INTERRUPT_STRIDE units. */
+static bool interrupted_at(int64_t i, int64_t d) {
+    int64_t rows = SE_INTERRUPT_STRIDE / (d > 0 ? d : 1);
+    return i % (rows > 0 ? rows : 1) == 0 && se_interrupt_pending();
+}
+
+/* Sizes handed to BLAS as int: larger ones would wrap in the cast. */
+static bool blas_sizes(int64_t n, int64_t d) { return n <= INT_MAX && d <= INT_MAX; }
 
 /* Rows per block of the pairwise distance matrix (a block of rows x n doubles): up to
  * 256, fewer when n is large so that a block stays near 32 MB. */
@@ -74,6 +85,7 @@ static se_status check_labels(int64_t n, const int *labels, int k, int64_t *coun
 se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k,
                         se_distance metric, double *score) {
     if (n < 3 || d < 1) return SE_EARG;
+    if (!blas_sizes(n, d)) return SE_ERANGE;
     int64_t *count = malloc((size_t)k * sizeof *count);
     double *sq = malloc((size_t)n * sizeof *sq);
     double *sums = malloc((size_t)k * sizeof *sums);
@@ -87,6 +99,10 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
     if (!(Xd = to_double(X, n, d, metric == SE_DIST_COSINE, sq))) goto done;
     double total = 0;
     for (int64_t i0 = 0; i0 < n; i0 += B) {
+        if (se_interrupt_pending()) {  /* a block is about 2^22 distances */
+            st = SE_EINTR;
+            goto done;
+        }
         int64_t bi = n - i0 < B ? n - i0 : B;
         distance_block(Xd, sq, i0, bi, Xd, sq, n, d, metric, block);
         for (int64_t r = 0; r < bi; r++) {
@@ -142,13 +158,19 @@ se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *lab
                             double *score) {
     if (n < 3 || d < 1) return SE_EARG;
     int64_t *count = malloc((size_t)k * sizeof *count);
-    double *cent = malloc((size_t)(k * d) * sizeof *cent);
+    double *cent = malloc((size_t)(k * d) * sizeof *cent);  /* k < n: k * d < n * d */
     double *intra = calloc((size_t)k, sizeof *intra);
     se_status st = SE_ENOMEM;
     if (!count || !cent || !intra) goto done;
     if ((st = check_labels(n, labels, k, count)) != SE_OK) goto done;
     centroids_of(X, n, d, labels, k, count, cent);
-    for (int64_t i = 0; i < n; i++) intra[labels[i]] += sqrt(sqdist_fd(X + i * d, cent + labels[i] * d, d));
+    for (int64_t i = 0; i < n; i++) {
+        if (interrupted_at(i, d)) {
+            st = SE_EINTR;
+            goto done;
+        }
+        intra[labels[i]] += sqrt(sqdist_fd(X + i * d, cent + labels[i] * d, d));
+    }
     int intra_zero = 1, cent_zero = 1;
     for (int c = 0; c < k; c++) {
         if (count[c] > 0) intra[c] /= (double)count[c];
@@ -156,6 +178,10 @@ se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *lab
     }
     double total = 0;
     for (int a = 0; a < k; a++) {
+        if (interrupted_at(a, (int64_t)k * d)) { /* k^2 d work: many clusters take long */
+            st = SE_EINTR;
+            goto done;
+        }
         double worst = 0;
         for (int b = 0; b < k; b++) {
             if (a == b) continue;
@@ -203,7 +229,13 @@ se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *
         }
         extra += (double)count[c] * s;
     }
-    for (int64_t i = 0; i < n; i++) intra += sqdist_fd(X + i * d, cent + labels[i] * d, d);
+    for (int64_t i = 0; i < n; i++) {
+        if (interrupted_at(i, d)) {
+            st = SE_EINTR;
+            goto done;
+        }
+        intra += sqdist_fd(X + i * d, cent + labels[i] * d, d);
+    }
     *score = intra == 0 ? 1.0 : extra * (double)(n - k) / (intra * (double)(k - 1));
     st = SE_OK;
 done:
@@ -231,6 +263,7 @@ se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_la
                          int *pred) {
     if (knn < 1 || nclasses < 1 || d < 1 || ntest < 1) return SE_EARG;
     if (knn > ntrain - (leave_one_out ? 1 : 0)) return SE_EARG;
+    if (!blas_sizes(ntrain, d) || !blas_sizes(ntest, d)) return SE_ERANGE;
     if (leave_one_out && ntest != ntrain) return SE_EARG;
     for (int64_t i = 0; i < ntrain; i++)
         if (train_labels[i] < 0 || train_labels[i] >= nclasses) return SE_EARG;
@@ -244,6 +277,10 @@ se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_la
     if (!sqa || !sqb || !block || !dist || !lab || !votes) goto done;
     if (!(A = to_double(test, ntest, d, 0, sqa)) || !(B = to_double(train, ntrain, d, 0, sqb))) goto done;
     for (int64_t i0 = 0; i0 < ntest; i0 += rows) {
+        if (se_interrupt_pending()) {
+            st = SE_EINTR;
+            goto done;
+        }
         int64_t bi = ntest - i0 < rows ? ntest - i0 : rows;
         distance_block(A, sqa, i0, bi, B, sqb, ntrain, d, SE_DIST_EUCLIDEAN, block);
         for (int64_t r = 0; r < bi; r++) {
@@ -275,7 +312,8 @@ done:
 
 se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *components,
                  double *variance, float *mean, float *projected) {
-    if (n < 2 || d < 1 || ncomp < 1 || ncomp > d || d > 1 << 15) return SE_EARG;
+    if (n < 2 || d < 1 || ncomp < 1 || ncomp > d) return SE_EARG;
+    if (d > SE_PCA_MAX_DIM || n > INT_MAX) return SE_ERANGE;
     double *mu = calloc((size_t)d, sizeof *mu);
     double *Xc = malloc((size_t)(n * d) * sizeof *Xc);
     double *C = malloc((size_t)(d * d) * sizeof *C);
@@ -288,9 +326,20 @@ se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *compone
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < d; j++) Xc[i * d + j] = X[i * d + j] - mu[j];
     /* C = Xc^T Xc / (n - 1), full matrix (dsyevd reads the upper triangle in column-major,
-     * which is the lower one here: the matrix is symmetric, either is fine). */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)n, 1.0 / (double)(n - 1),
-                Xc, (int)d, Xc, (int)d, 0.0, C, (int)d);
+     * which is the lower one here: the matrix is symmetric, either is fine). Summed over
+     * slices of about 2^30 multiply-adds so that an interrupt is seen between them; a
+     * usual size (n d^2 below that) is one dgemm. */
+    int64_t slice = ((int64_t)1 << 30) / (d * d);
+    if (slice < 1) slice = 1;
+    for (int64_t r0 = 0; r0 < n; r0 += slice) {
+        if (r0 > 0 && se_interrupt_pending()) {
+            st = SE_EINTR;
+            goto done;
+        }
+        int64_t rows = n - r0 < slice ? n - r0 : slice;
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)rows, 1.0 / (double)(n - 1),
+                    Xc + r0 * d, (int)d, Xc + r0 * d, (int)d, r0 > 0 ? 1.0 : 0.0, C, (int)d);
+    }
     st = se_eigh(C, w, d);
     if (st != SE_OK)
         goto done;
@@ -305,6 +354,10 @@ se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *compone
         variance[c] = w[d - 1 - c] > 0 ? w[d - 1 - c] : 0.0;
         if (projected) {
             for (int64_t i = 0; i < n; i++) {
+                if (interrupted_at(i, d)) {
+                    st = SE_EINTR;
+                    goto done;
+                }
                 double s = 0;
                 for (int64_t j = 0; j < d; j++) s += Xc[i * d + j] * sign * v[j];
                 projected[i * ncomp + c] = (float)s;

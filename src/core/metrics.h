@@ -14,7 +14,11 @@
  * Definitions follow scikit-learn 1.x (metrics/cluster/_unsupervised.py):
  *   silhouette: mean over samples of (b - a) / max(a, b), 0 for a sample alone in its
  *   cluster; Davies-Bouldin: mean over clusters of max_j (S_i + S_j) / |c_i - c_j|;
- *   Calinski-Harabasz: [B / (k - 1)] / [W / (n - k)]. All need 2 <= k <= n - 1. */
+ *   Calinski-Harabasz: [B / (k - 1)] / [W / (n - k)]. All need 2 <= k <= n - 1.
+ *
+ * Limits: BLAS takes int sizes, so n and d above INT_MAX are refused with SE_ERANGE (a
+ * cast would wrap and hand BLAS a wrong size); PCA needs d <= SE_PCA_MAX_DIM. The loops
+ * poll the interrupt flag (interrupt.h) and return SE_EINTR when it is set. */
 #ifndef SE_METRICS_H
 #define SE_METRICS_H
 
@@ -23,6 +27,10 @@
 #include "status.h"
 
 typedef enum se_distance { SE_DIST_EUCLIDEAN, SE_DIST_COSINE } se_distance;
+
+/* Columns PCA accepts: its d x d eigen-decomposition (LAPACK, not interruptible) takes
+ * about a second at this size and grows as d^3. */
+#define SE_PCA_MAX_DIM 2048
 
 se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k,
                         se_distance metric, double *score);

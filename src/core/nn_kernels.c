@@ -3,6 +3,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "interrupt.h"
+#include "tensor.h" /* SE_MAX_NUMEL */
+
 /* ReLU's sign test is a coin flip on real activations, so a branch mispredicts half the time
  * (it was 15% of a training step). These helpers select with bit masks instead. */
 static inline float keep_if_positive(float v, float x)
@@ -323,7 +326,14 @@ se_status se_cross_entropy(const float *logits, const int64_t *labels, const flo
 
 /* ---------------------------------------------------------------- supervised contrastive */
 
-int64_t se_supcon_work_size(int64_t rows, int64_t dim) { return rows * rows + rows + rows * dim; }
+int64_t se_supcon_work_size(int64_t rows, int64_t dim)
+{
+    int64_t sq, rd, n;
+    if (rows < 0 || dim < 0 || __builtin_mul_overflow(rows, rows, &sq) || __builtin_mul_overflow(rows, dim, &rd) ||
+        __builtin_add_overflow(sq, rd, &n) || __builtin_add_overflow(n, rows, &n) || n > SE_MAX_NUMEL)
+        return -1;
+    return n;
+}
 
 se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows,
                          int64_t dim, float tau, float scale, double *loss)
@@ -342,13 +352,16 @@ se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, flo
         for (int64_t d = 0; d < dim; d++)
             zn[i * dim + d] = z[i * dim + d] / norm[i];
     }
-    for (int64_t i = 0; i < rows; i++)
+    for (int64_t i = 0; i < rows; i++) {
+        if (se_interrupt_pending())  /* rows x rows x dim in all: poll once per row */
+            return SE_EINTR;
         for (int64_t j = 0; j < rows; j++) {
             double s = 0.0;
             for (int64_t d = 0; d < dim; d++)
                 s += (double)zn[i * dim + d] * zn[j * dim + d];
             sim[i * rows + j] = (float)(s / tau);
         }
+    }
     int64_t anchors = 0;
     for (int64_t i = 0; i < rows; i++)
         for (int64_t j = 0; j < rows; j++)
@@ -399,6 +412,8 @@ se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, flo
     /* s_ij = <zn_i, zn_j>/tau, so d/d zn_i = sum_j (G_ij + G_ji) zn_j / tau; then through the
      * normalisation: dz_i = (dzn_i - zn_i <zn_i, dzn_i>) / |z_i|. */
     for (int64_t i = 0; i < rows; i++) {
+        if (se_interrupt_pending())
+            return SE_EINTR;
         float *gi = grad + i * dim;
         for (int64_t d = 0; d < dim; d++)
             gi[d] = 0.0f;

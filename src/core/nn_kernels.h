@@ -78,10 +78,12 @@ se_status se_cross_entropy(const float *logits, const int64_t *labels, const flo
  * least one positive (same label, j != i):
  *     l_i = -1/|P(i)| * sum_{p in P(i)} log( exp(s_ip) / sum_{a != i} exp(s_ia) )
  * loss = scale * mean of l_i over anchors with positives (0 if none has one).
- * work needs rows*rows + rows floats + rows*dim floats of scratch. Returns SE_EARG if tau <= 0. */
+ * work needs se_supcon_work_size(rows, dim) floats of scratch. Returns SE_EARG if tau <= 0,
+ * SE_EINTR if an interrupt was requested (interrupt.h; the work is O(rows^2 dim)). */
 se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows,
                          int64_t dim, float tau, float scale, double *loss);
-/* Floats of scratch that se_supcon_loss needs. */
+/* Floats of scratch that se_supcon_loss needs (rows^2 + rows + rows dim), or -1 when that
+ * is more than SE_MAX_NUMEL (or overflows int64). */
 int64_t se_supcon_work_size(int64_t rows, int64_t dim);
 
 /* ---- Gaussian VAE pieces; mu, logvar [rows x dim] ----

@@ -10,6 +10,8 @@ const char *se_status_str(se_status status)
     case SE_EIO:     return "input/output error";
     case SE_EFORMAT: return "malformed data";
     case SE_EUNSUPPORTED: return "not supported";
+    case SE_ERANGE:  return "too large";
+    case SE_EINTR:   return "interrupted";
     }
     return "unknown status";
 }

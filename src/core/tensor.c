@@ -5,22 +5,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest number of elements we accept: keeps byte counts far from overflowing. */
-#define SE_MAX_NUMEL ((int64_t)1 << 40)
-
-static se_status checked_numel(int ndim, const int64_t *size, int64_t *numel)
+se_status se_shape_numel(int ndim, const int64_t *size, int64_t *numel)
 {
     if (ndim < 0 || ndim > SE_MAX_DIM)
         return SE_EARG;
-    int64_t n = 1;
-    for (int d = 0; d < ndim; d++) {
+    int64_t n = 1, extent = 1;
+    for (int d = 0; d < ndim; d++)
         if (size[d] < 0)
             return SE_EARG;
-        if (size[d] > 0 && n > SE_MAX_NUMEL / size[d])
-            return SE_ENOMEM;
-        n *= size[d];
+    for (int d = 0; d < ndim; d++) {
+        if (__builtin_mul_overflow(extent, size[d] > 0 ? size[d] : 1, &extent) || extent > SE_MAX_NUMEL)
+            return SE_ERANGE;
+        n *= size[d];  /* n <= extent: cannot overflow */
     }
     *numel = n;
+    return SE_OK;
+}
+
+/* Whether header t addresses only elements of its storage and its shape is within
+ * SE_MAX_NUMEL: the invariant every view function keeps. */
+static bool header_fits(const se_tensor *t)
+{
+    int64_t numel;
+    if (!t->storage || se_shape_numel(t->ndim, t->size, &numel) != SE_OK || t->offset < 0)
+        return false;
+    if (numel == 0)  /* an empty view reads nothing; its offset may sit at the end */
+        return t->offset <= t->storage->length;
+    int64_t lo = t->offset, hi = t->offset;
+    for (int d = 0; d < t->ndim; d++) {
+        int64_t span;
+        if (__builtin_mul_overflow(t->stride[d], t->size[d] - 1, &span))
+            return false;
+        if (span < 0 ? __builtin_add_overflow(lo, span, &lo) : __builtin_add_overflow(hi, span, &hi))
+            return false;
+    }
+    return lo >= 0 && hi < t->storage->length;
+}
+
+/* Makes the prepared header v t's header if it fits, else leaves t alone. */
+static se_status commit_view(se_tensor *t, const se_tensor *v, se_status if_not)
+{
+    if (!header_fits(v))
+        return if_not;
+    *t = *v;
     return SE_OK;
 }
 
@@ -37,7 +64,7 @@ se_status se_tensor_init(se_tensor *t, int ndim, const int64_t *size)
 {
     memset(t, 0, sizeof *t);
     int64_t numel;
-    se_status st = checked_numel(ndim, size, &numel);
+    se_status st = se_shape_numel(ndim, size, &numel);
     if (st != SE_OK)
         return st;
     se_storage *s = malloc(sizeof *s);
@@ -100,6 +127,7 @@ se_status se_tensor_contiguous(se_tensor *dst, const se_tensor *src)
     return se_tensor_clone(dst, src);
 }
 
+/* Unchecked: every header made by this file has an extent within SE_MAX_NUMEL. */
 int64_t se_tensor_numel(const se_tensor *t)
 {
     int64_t n = 1;
@@ -110,6 +138,8 @@ int64_t se_tensor_numel(const se_tensor *t)
 
 bool se_tensor_is_contiguous(const se_tensor *t)
 {
+    if (se_tensor_numel(t) == 0)
+        return true;  /* nothing to lay out ([3x0] has strides {1, 1}, which the loop rejected) */
     int64_t expected = 1;
     for (int d = t->ndim - 1; d >= 0; d--) {
         if (t->size[d] != 1 && t->stride[d] != expected)
@@ -149,24 +179,32 @@ int64_t se_tensor_offset_of(const se_tensor *t, const int64_t *index)
 
 se_status se_tensor_narrow(se_tensor *t, int dim, int64_t start, int64_t length)
 {
-    if (dim < 0 || dim >= t->ndim || start < 0 || length < 0 || start + length > t->size[dim])
+    /* Written so that nothing can overflow: start + length is never formed. */
+    if (dim < 0 || dim >= t->ndim || start < 0 || length < 0 || start > t->size[dim] ||
+        length > t->size[dim] - start)
         return SE_EARG;
-    t->offset += start * t->stride[dim];
-    t->size[dim] = length;
-    return SE_OK;
+    se_tensor v = *t;
+    int64_t step;
+    if (__builtin_mul_overflow(start, t->stride[dim], &step) || __builtin_add_overflow(v.offset, step, &v.offset))
+        return SE_EARG;
+    v.size[dim] = length;
+    return commit_view(t, &v, SE_EARG);
 }
 
 se_status se_tensor_select(se_tensor *t, int dim, int64_t index)
 {
     if (dim < 0 || dim >= t->ndim || index < 0 || index >= t->size[dim])
         return SE_EARG;
-    t->offset += index * t->stride[dim];
-    for (int d = dim; d < t->ndim - 1; d++) {
-        t->size[d] = t->size[d + 1];
-        t->stride[d] = t->stride[d + 1];
+    se_tensor v = *t;
+    int64_t step;
+    if (__builtin_mul_overflow(index, t->stride[dim], &step) || __builtin_add_overflow(v.offset, step, &v.offset))
+        return SE_EARG;
+    for (int d = dim; d < v.ndim - 1; d++) {
+        v.size[d] = v.size[d + 1];
+        v.stride[d] = v.stride[d + 1];
     }
-    t->ndim--;
-    return SE_OK;
+    v.ndim--;
+    return commit_view(t, &v, SE_EARG);
 }
 
 se_status se_tensor_transpose(se_tensor *t, int dim0, int dim1)
@@ -189,31 +227,34 @@ se_status se_tensor_view(se_tensor *t, int ndim, const int64_t *size)
         return SE_ESHAPE;
     int64_t numel = se_tensor_numel(t), known = 1;
     int infer = -1;
-    int64_t resolved[SE_MAX_DIM];
+    se_tensor v = *t;
     for (int d = 0; d < ndim; d++) {
-        resolved[d] = size[d];
+        v.size[d] = size[d];
         if (size[d] == -1) {
             if (infer >= 0)
                 return SE_EARG;
             infer = d;
         } else if (size[d] < 0) {
             return SE_EARG;
-        } else {
-            known *= size[d];
+        } else if (__builtin_mul_overflow(known, size[d], &known)) {
+            return SE_ERANGE;  /* a wrapped product could equal numel by accident */
         }
     }
     if (infer >= 0) {
         if (known == 0 || numel % known != 0)
             return SE_ESHAPE;
-        resolved[infer] = numel / known;
+        v.size[infer] = numel / known;
         known = numel;
     }
     if (known != numel)
         return SE_ESHAPE;
-    t->ndim = ndim;
-    memcpy(t->size, resolved, (size_t)ndim * sizeof *resolved);
-    set_contiguous_strides(t);
-    return SE_OK;
+    /* Zero sizes make numel 0 whatever the others are: bound the extent before the
+     * strides (products of the sizes) are computed. */
+    if (se_shape_numel(ndim, v.size, &known) != SE_OK)
+        return SE_ERANGE;
+    v.ndim = ndim;
+    set_contiguous_strides(&v);
+    return commit_view(t, &v, SE_ERANGE);
 }
 
 se_status se_tensor_unsqueeze(se_tensor *t, int dim)
@@ -221,15 +262,18 @@ se_status se_tensor_unsqueeze(se_tensor *t, int dim)
     if (dim < 0 || dim > t->ndim || t->ndim >= SE_MAX_DIM)
         return SE_EARG;
     /* The new size-1 dim steps over the block of the dim it is inserted before. */
-    int64_t stride = dim < t->ndim ? t->stride[dim] * t->size[dim] : 1;
-    for (int d = t->ndim; d > dim; d--) {
-        t->size[d] = t->size[d - 1];
-        t->stride[d] = t->stride[d - 1];
+    int64_t stride = 1;
+    if (dim < t->ndim && __builtin_mul_overflow(t->stride[dim], t->size[dim], &stride))
+        return SE_ERANGE;
+    se_tensor v = *t;
+    for (int d = v.ndim; d > dim; d--) {
+        v.size[d] = v.size[d - 1];
+        v.stride[d] = v.stride[d - 1];
     }
-    t->size[dim] = 1;
-    t->stride[dim] = stride;
-    t->ndim++;
-    return SE_OK;
+    v.size[dim] = 1;
+    v.stride[dim] = stride;
+    v.ndim++;
+    return commit_view(t, &v, SE_ERANGE);
 }
 
 se_status se_tensor_squeeze(se_tensor *t, int dim)
@@ -264,8 +308,9 @@ se_status se_tensor_expand(se_tensor *t, int ndim, const int64_t *size)
         nsize[d] = want;
         nstride[d] = have == want ? stride : 0;
     }
-    t->ndim = ndim;
-    memcpy(t->size, nsize, (size_t)ndim * sizeof *nsize);
-    memcpy(t->stride, nstride, (size_t)ndim * sizeof *nstride);
-    return SE_OK;
+    se_tensor v = *t;
+    v.ndim = ndim;
+    memcpy(v.size, nsize, (size_t)ndim * sizeof *nsize);
+    memcpy(v.stride, nstride, (size_t)ndim * sizeof *nstride);
+    return commit_view(t, &v, SE_ERANGE);  /* [1] expanded to 2^62 would be a view past any walk */
 }

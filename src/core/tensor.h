@@ -18,7 +18,13 @@
  * Dimensions are 0-based in C (the Lua bindings translate from 1-based).
  * Every function that can fail returns se_status and leaves its outputs released
  * (storage == NULL) on failure. Output tensors passed to math functions must already
- * have the right shape; se_tensor_broadcast_shape() computes it. */
+ * have the right shape; se_tensor_broadcast_shape() computes it.
+ *
+ * Size arithmetic is checked: every header these functions make addresses only elements
+ * inside its storage (a view that would reach outside is refused, the header unchanged),
+ * and its extent is at most SE_MAX_NUMEL, so se_tensor_numel() and offset arithmetic
+ * cannot overflow. Functions that walk many elements poll the interrupt flag
+ * (interrupt.h) and return SE_EINTR when it is set; their output is then partly written. */
 #ifndef SE_TENSOR_H
 #define SE_TENSOR_H
 
@@ -30,6 +36,12 @@
 #include "status.h"
 
 #define SE_MAX_DIM 8
+/* Largest element count of any tensor or view, 2^40 (4 TB of floats): far more than can be
+ * materialised, far below where int64 element offsets or byte counts could overflow. A
+ * shape is measured by its extent, the product of max(size, 1) over its dims, so that a
+ * zero-sized dim cannot hide sizes whose strides would overflow. Shapes beyond it are
+ * refused with SE_ERANGE before anything is allocated or walked. */
+#define SE_MAX_NUMEL ((int64_t)1 << 40)
 
 typedef struct se_storage {
     float *data;
@@ -46,6 +58,9 @@ typedef struct se_tensor {
 } se_tensor;
 
 /* ---- life cycle (tensor.c) ---- */
+/* Element count of a shape, checked: SE_EARG for ndim outside 0..SE_MAX_DIM or a negative
+ * size, SE_ERANGE when its extent (see SE_MAX_NUMEL) is beyond SE_MAX_NUMEL. */
+se_status se_shape_numel(int ndim, const int64_t *size, int64_t *numel);
 se_status se_tensor_init(se_tensor *t, int ndim, const int64_t *size);  /* zeroed, contiguous */
 se_status se_tensor_init_like(se_tensor *t, const se_tensor *like);     /* same shape, zeroed */
 void se_tensor_share(se_tensor *dst, const se_tensor *src);             /* dst = new header, +1 ref */
@@ -63,7 +78,8 @@ char *se_tensor_shape_str(const se_tensor *t, char *buf, size_t len);
 /* Flat offset (in floats, from se_tensor_data) of the element at index[ndim]. */
 int64_t se_tensor_offset_of(const se_tensor *t, const int64_t *index);
 
-/* ---- views: change the header in place, share the storage (tensor.c) ---- */
+/* ---- views: change the header in place, share the storage (tensor.c) ----
+ * On failure the header is left as it was. */
 se_status se_tensor_narrow(se_tensor *t, int dim, int64_t start, int64_t length);
 se_status se_tensor_select(se_tensor *t, int dim, int64_t index);  /* drops dim */
 se_status se_tensor_transpose(se_tensor *t, int dim0, int dim1);
@@ -72,15 +88,16 @@ se_status se_tensor_view(se_tensor *t, int ndim, const int64_t *size);
 se_status se_tensor_unsqueeze(se_tensor *t, int dim);
 /* Removes dim if its size is 1 (dim < 0: every size-1 dim). */
 se_status se_tensor_squeeze(se_tensor *t, int dim);
-/* Broadcast view (stride 0 on expanded dims); sizes must be 1 or equal. */
+/* Broadcast view (stride 0 on expanded dims); sizes must be 1 or equal (SE_ESHAPE), the
+ * result at most SE_MAX_NUMEL elements (SE_ERANGE). */
 se_status se_tensor_expand(se_tensor *t, int ndim, const int64_t *size);
 
 /* ---- filling and copying (tensor_math.c) ---- */
-void se_tensor_fill(se_tensor *t, float value);
+se_status se_tensor_fill(se_tensor *t, float value);
 /* Copies src into dst, broadcasting src to dst's shape. */
 se_status se_tensor_copy(se_tensor *dst, const se_tensor *src);
-void se_tensor_uniform(se_tensor *t, se_rng *rng, double lo, double hi);
-void se_tensor_normal(se_tensor *t, se_rng *rng, double mean, double sd);
+se_status se_tensor_uniform(se_tensor *t, se_rng *rng, double lo, double hi);
+se_status se_tensor_normal(se_tensor *t, se_rng *rng, double mean, double sd);
 
 /* ---- elementwise (tensor_math.c); out may alias an input of the same shape ---- */
 typedef enum se_binary_op { SE_ADD, SE_SUB, SE_MUL, SE_DIV, SE_POW, SE_MAXIMUM, SE_MINIMUM } se_binary_op;
@@ -89,7 +106,8 @@ typedef enum se_unary_op {
     SE_FLOOR, SE_CEIL, SE_RECIPROCAL, SE_SIN, SE_COS, SE_LOG1P, SE_EXPM1
 } se_unary_op;
 
-/* Shape that a and b broadcast to (numpy rules); SE_ESHAPE if they do not. */
+/* Shape that a and b broadcast to (numpy rules); SE_ESHAPE if they do not, SE_ERANGE if
+ * the result would have more than SE_MAX_NUMEL elements. */
 se_status se_tensor_broadcast_shape(const se_tensor *a, const se_tensor *b, int *ndim, int64_t *size);
 se_status se_tensor_binary(se_tensor *out, const se_tensor *a, const se_tensor *b, se_binary_op op);
 /* out = a op s, or s op a when scalar_first. */
@@ -101,15 +119,17 @@ se_status se_tensor_axpy(se_tensor *out, float alpha, const se_tensor *a);
 
 /* ---- reductions (tensor_reduce.c) ---- */
 typedef enum se_reduce_op { SE_SUM, SE_MEAN, SE_MAX, SE_MIN, SE_ARGMAX, SE_ARGMIN, SE_VAR, SE_STD, SE_NORM } se_reduce_op;
-/* Over all elements, in double; for ARGMAX/ARGMIN the 0-based flat index. var/std
- * use the unbiased (n - 1) estimator like torch.var. */
-double se_tensor_reduce_all(const se_tensor *t, se_reduce_op op);
+/* Over all elements, in double, into *result; for ARGMAX/ARGMIN the 0-based flat index.
+ * var/std use the unbiased (n - 1) estimator like torch.var. */
+se_status se_tensor_reduce_all(const se_tensor *t, se_reduce_op op, double *result);
 /* Along dim: out has t's shape with size[dim] == 1 (keepdim); arg ops give 0-based indices. */
 se_status se_tensor_reduce_dim(se_tensor *out, const se_tensor *t, int dim, se_reduce_op op);
 
 /* ---- linear algebra through cblas_sgemm (tensor_linalg.c) ---- */
 /* out = beta * out + alpha * a @ b; a [m x k], b [k x n], out [m x n]. Transposed views
- * of contiguous matrices are passed to BLAS as they are, without a copy. */
+ * of contiguous matrices are passed to BLAS as they are, without a copy. SE_ERANGE when a
+ * size does not fit BLAS's int; a large product runs in slices of rows so that an
+ * interrupt is seen between them. */
 se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tensor *a, const se_tensor *b);
 
 /* ---- assembling (tensor_linalg.c) ---- */

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "interrupt.h"
+
 se_status se_iter_init(se_iter *it, int ndim, const int64_t *size, int nops, const se_tensor *const *ops)
 {
     memset(it, 0, sizeof *it);
@@ -48,12 +50,32 @@ se_status se_iter_init(se_iter *it, int ndim, const int64_t *size, int nops, con
     return SE_OK;
 }
 
-void se_iter_run(const se_iter *it, se_row_fn fn, void *ctx)
+/* One inner row, cut into pieces with an interrupt poll before each. */
+static se_status run_row(int64_t n, float *const *start, const int64_t *stride, int nops, se_row_fn fn,
+                         void *ctx)
+{
+    float *ptr[SE_ITER_MAX_OPS];
+    for (int i = 0; i < nops; i++)
+        ptr[i] = start[i];
+    for (int64_t done = 0; done < n;) {
+        if (se_interrupt_pending())
+            return SE_EINTR;
+        int64_t piece = n - done < SE_INTERRUPT_STRIDE ? n - done : SE_INTERRUPT_STRIDE;
+        fn(piece, ptr, stride, ctx);
+        done += piece;
+        if (done < n)
+            for (int i = 0; i < nops; i++)
+                ptr[i] += piece * stride[i];
+    }
+    return SE_OK;
+}
+
+se_status se_iter_run(const se_iter *it, se_row_fn fn, void *ctx)
 {
     int inner = it->ndim - 1;
     for (int d = 0; d < it->ndim; d++)
         if (it->size[d] == 0)
-            return;
+            return SE_OK;
     int64_t counter[SE_MAX_DIM] = {0};
     int64_t row_stride[SE_ITER_MAX_OPS];
     float *ptr[SE_ITER_MAX_OPS];
@@ -62,7 +84,9 @@ void se_iter_run(const se_iter *it, se_row_fn fn, void *ctx)
         row_stride[i] = it->stride[i][inner];
     }
     for (;;) {
-        fn(it->size[inner], ptr, row_stride, ctx);
+        se_status st = run_row(it->size[inner], ptr, row_stride, it->nops, fn, ctx);
+        if (st != SE_OK)
+            return st;
         /* Advance the outer counters like an odometer. */
         int d = inner - 1;
         for (; d >= 0; d--) {
@@ -75,6 +99,6 @@ void se_iter_run(const se_iter *it, se_row_fn fn, void *ctx)
             counter[d] = 0;
         }
         if (d < 0)
-            return;
+            return SE_OK;
     }
 }

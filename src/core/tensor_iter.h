@@ -26,7 +26,9 @@ typedef void (*se_row_fn)(int64_t n, float *const *ptr, const int64_t *stride, v
  * (aligned on the right; a size-1 dim is read with stride 0). SE_ESHAPE if an operand
  * does not broadcast. */
 se_status se_iter_init(se_iter *it, int ndim, const int64_t *size, int nops, const se_tensor *const *ops);
-/* Calls fn once per inner row, in row-major order. */
-void se_iter_run(const se_iter *it, se_row_fn fn, void *ctx);
+/* Calls fn over the inner rows in row-major order, a long row in pieces of at most
+ * SE_INTERRUPT_STRIDE elements (so a kernel must not care where a row is cut), and polls the
+ * interrupt flag between pieces: SE_EINTR if it is set (the walk stops there), else SE_OK. */
+se_status se_iter_run(const se_iter *it, se_row_fn fn, void *ctx);
 
 #endif

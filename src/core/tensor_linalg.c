@@ -2,7 +2,12 @@
 #include <cblas.h>
 #include <limits.h>
 
+#include "interrupt.h"
 #include "tensor.h"
+
+/* Multiply-adds per sgemm call when a product is cut into slices of rows (about 0.1 s on
+ * one core): smaller products, every training step among them, are one call as before. */
+#define SE_GEMM_SLICE_WORK ((int64_t)1 << 30)
 
 /* How BLAS can read a 2-d view without a copy: row-major as it is, or as the
  * transpose of a row-major matrix. Returns false when neither stride is 1. */
@@ -44,6 +49,35 @@ static se_status blas_operand(const se_tensor *t, se_tensor *tmp, const se_tenso
     return SE_OK;
 }
 
+/* Rows of a and out per sgemm call: all of them unless m x n x k is large. */
+static int64_t gemm_slice_rows(int64_t m, int64_t n, int64_t k)
+{
+    int64_t per_row = n * (k > 0 ? k : 1);  /* <= INT_MAX^2: no overflow */
+    int64_t rows = SE_GEMM_SLICE_WORK / per_row;
+    return rows < 1 ? 1 : rows > m ? m : rows;
+}
+
+/* c = beta c + alpha a b through sgemm, slice by slice of rows, polling the interrupt flag
+ * between slices. a and c are headers (narrowed here, no references taken). */
+static se_status gemm_sliced(const se_tensor *a, CBLAS_TRANSPOSE transa, int lda, const se_tensor *b,
+                             CBLAS_TRANSPOSE transb, int ldb, se_tensor *c, int ldc, float alpha, float beta)
+{
+    int64_t m = a->size[0], n = b->size[1], k = a->size[1];
+    int64_t step = gemm_slice_rows(m, n, k);
+    for (int64_t r0 = 0; r0 < m; r0 += step) {
+        if (r0 > 0 && se_interrupt_pending())
+            return SE_EINTR;
+        int64_t rows = m - r0 < step ? m - r0 : step;
+        se_tensor as = *a, cs = *c;  /* headers only */
+        if (se_tensor_narrow(&as, 0, r0, rows) != SE_OK || se_tensor_narrow(&cs, 0, r0, rows) != SE_OK)
+            return SE_ESHAPE;
+        /* k == 0 leaves c = beta * c, which sgemm does. lda/ldb >= 1 holds by layout. */
+        cblas_sgemm(CblasRowMajor, transa, transb, (int)rows, (int)n, (int)k, alpha, se_tensor_data(&as), lda,
+                    se_tensor_data(b), ldb, beta, se_tensor_data(&cs), ldc);
+    }
+    return SE_OK;
+}
+
 se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tensor *a, const se_tensor *b)
 {
     if (a->ndim != 2 || b->ndim != 2 || out->ndim != 2 || a->size[1] != b->size[0] ||
@@ -51,7 +85,7 @@ se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tens
         return SE_ESHAPE;
     int64_t m = a->size[0], n = b->size[1], k = a->size[1];
     if (m > INT_MAX || n > INT_MAX || k > INT_MAX)
-        return SE_EARG;
+        return SE_ERANGE;  /* BLAS takes int sizes: a cast would wrap */
     if (m == 0 || n == 0)
         return SE_OK;
     se_tensor ta = {0}, tb = {0}, tc = {0};
@@ -76,11 +110,8 @@ se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tens
         cblas_sgemv(CblasRowMajor, op, rows, cols, alpha, se_tensor_data(ub), ldb,
                     se_tensor_data(ua), (int)inc_a, beta, se_tensor_data(out), 1);
     } else if (st == SE_OK) {
-        float *c = direct ? se_tensor_data(out) : se_tensor_data(&tc);
-        /* k == 0 leaves c = beta * c, which sgemm does. lda/ldb >= 1 holds by layout. */
-        cblas_sgemm(CblasRowMajor, transa, transb, (int)m, (int)n, (int)k, alpha,
-                    se_tensor_data(ua), lda, se_tensor_data(ub), ldb, beta, c, ldc);
-        if (!direct)
+        st = gemm_sliced(ua, transa, lda, ub, transb, ldb, direct ? out : &tc, ldc, alpha, beta);
+        if (st == SE_OK && !direct)
             st = se_tensor_copy(out, &tc);
     }
     se_tensor_release(&ta);

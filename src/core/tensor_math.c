@@ -17,17 +17,18 @@ static void fill_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
         o[i * s[0]] = v;
 }
 
-void se_tensor_fill(se_tensor *t, float value)
+se_status se_tensor_fill(se_tensor *t, float value)
 {
     if (value == 0.0f && !signbit(value) && se_tensor_is_contiguous(t)) {
-        /* All-zero bits are +0.0f: zeroing gradients each step becomes one memset. */
+        /* All-zero bits are +0.0f: zeroing gradients each step becomes one memset (of
+         * memory that exists: a contiguous tensor is no larger than its storage). */
         memset(se_tensor_data(t), 0, (size_t)se_tensor_numel(t) * sizeof(float));
-        return;
+        return SE_OK;
     }
     se_iter it;
     const se_tensor *ops[1] = {t};
-    if (se_iter_init(&it, t->ndim, t->size, 1, ops) == SE_OK)
-        se_iter_run(&it, fill_row, &value);
+    se_status st = se_iter_init(&it, t->ndim, t->size, 1, ops);
+    return st == SE_OK ? se_iter_run(&it, fill_row, &value) : st;
 }
 
 static void copy_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
@@ -46,9 +47,7 @@ se_status se_tensor_copy(se_tensor *dst, const se_tensor *src)
     se_iter it;
     const se_tensor *ops[2] = {dst, src};
     se_status st = se_iter_init(&it, dst->ndim, dst->size, 2, ops);
-    if (st == SE_OK)
-        se_iter_run(&it, copy_row, NULL);
-    return st;
+    return st == SE_OK ? se_iter_run(&it, copy_row, NULL) : st;
 }
 
 typedef struct random_ctx {
@@ -67,24 +66,24 @@ static void random_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
     }
 }
 
-static void fill_random(se_tensor *t, random_ctx *r)
+static se_status fill_random(se_tensor *t, random_ctx *r)
 {
     se_iter it;
     const se_tensor *ops[1] = {t};
-    if (se_iter_init(&it, t->ndim, t->size, 1, ops) == SE_OK)
-        se_iter_run(&it, random_row, r);
+    se_status st = se_iter_init(&it, t->ndim, t->size, 1, ops);
+    return st == SE_OK ? se_iter_run(&it, random_row, r) : st;
 }
 
-void se_tensor_uniform(se_tensor *t, se_rng *rng, double lo, double hi)
+se_status se_tensor_uniform(se_tensor *t, se_rng *rng, double lo, double hi)
 {
     random_ctx r = {rng, lo, hi, false};
-    fill_random(t, &r);
+    return fill_random(t, &r);
 }
 
-void se_tensor_normal(se_tensor *t, se_rng *rng, double mean, double sd)
+se_status se_tensor_normal(se_tensor *t, se_rng *rng, double mean, double sd)
 {
     random_ctx r = {rng, mean, sd, true};
-    fill_random(t, &r);
+    return fill_random(t, &r);
 }
 
 /* ---- elementwise ---- */
@@ -100,7 +99,8 @@ se_status se_tensor_broadcast_shape(const se_tensor *a, const se_tensor *b, int 
         size[d] = sa == 1 ? sb : sa;
     }
     *ndim = n;
-    return SE_OK;
+    int64_t numel;  /* [2^30 x 1] and [1 x 2^30] are fine views, their product is not */
+    return se_shape_numel(n, size, &numel);
 }
 
 static inline float binary_apply(se_binary_op op, float x, float y)
@@ -144,9 +144,7 @@ se_status se_tensor_binary(se_tensor *out, const se_tensor *a, const se_tensor *
     se_iter it;
     const se_tensor *ops[3] = {out, a, b};
     se_status st = se_iter_init(&it, out->ndim, out->size, 3, ops);
-    if (st == SE_OK)
-        se_iter_run(&it, binary_row, &op);
-    return st;
+    return st == SE_OK ? se_iter_run(&it, binary_row, &op) : st;
 }
 
 typedef struct scalar_ctx {
@@ -172,9 +170,7 @@ se_status se_tensor_binary_scalar(se_tensor *out, const se_tensor *a, float s, s
     const se_tensor *ops[2] = {out, a};
     scalar_ctx c = {op, s, scalar_first};
     se_status st = se_iter_init(&it, out->ndim, out->size, 2, ops);
-    if (st == SE_OK)
-        se_iter_run(&it, scalar_row, &c);
-    return st;
+    return st == SE_OK ? se_iter_run(&it, scalar_row, &c) : st;
 }
 
 static inline float unary_apply(se_unary_op op, float x)
@@ -213,9 +209,7 @@ se_status se_tensor_unary(se_tensor *out, const se_tensor *a, se_unary_op op)
     se_iter it;
     const se_tensor *ops[2] = {out, a};
     se_status st = se_iter_init(&it, out->ndim, out->size, 2, ops);
-    if (st == SE_OK)
-        se_iter_run(&it, unary_row, &op);
-    return st;
+    return st == SE_OK ? se_iter_run(&it, unary_row, &op) : st;
 }
 
 static void clamp_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
@@ -235,9 +229,7 @@ se_status se_tensor_clamp(se_tensor *out, const se_tensor *a, float lo, float hi
     const se_tensor *ops[2] = {out, a};
     float bounds[2] = {lo, hi};
     se_status st = se_iter_init(&it, out->ndim, out->size, 2, ops);
-    if (st == SE_OK)
-        se_iter_run(&it, clamp_row, bounds);
-    return st;
+    return st == SE_OK ? se_iter_run(&it, clamp_row, bounds) : st;
 }
 
 static void axpy_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
@@ -256,7 +248,5 @@ se_status se_tensor_axpy(se_tensor *out, float alpha, const se_tensor *a)
     se_iter it;
     const se_tensor *ops[2] = {out, a};
     se_status st = se_iter_init(&it, out->ndim, out->size, 2, ops);
-    if (st == SE_OK)
-        se_iter_run(&it, axpy_row, &alpha);
-    return st;
+    return st == SE_OK ? se_iter_run(&it, axpy_row, &alpha) : st;
 }

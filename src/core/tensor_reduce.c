@@ -1,6 +1,7 @@
 /* Reductions over all elements or along one dim, accumulated in double. */
 #include <math.h>
 
+#include "interrupt.h"
 #include "tensor.h"
 #include "tensor_iter.h"
 
@@ -78,32 +79,43 @@ static void all_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
         reducer_add(&c->r, c->op, p[0][i * s[0]], c->r.count);
 }
 
-double se_tensor_reduce_all(const se_tensor *t, se_reduce_op op)
+se_status se_tensor_reduce_all(const se_tensor *t, se_reduce_op op, double *result)
 {
     all_ctx c;
     c.op = op;
     reducer_init(&c.r);
     se_iter it;
     const se_tensor *ops[1] = {t};
-    if (se_iter_init(&it, t->ndim, t->size, 1, ops) == SE_OK)
-        se_iter_run(&it, all_row, &c);
-    return reducer_result(&c.r, op);
+    se_status st = se_iter_init(&it, t->ndim, t->size, 1, ops);
+    if (st == SE_OK)
+        st = se_iter_run(&it, all_row, &c);
+    *result = reducer_result(&c.r, op);
+    return st;
 }
 
 typedef struct dim_ctx {
     se_reduce_op op;
     int64_t length, stride;  /* of the reduced dim in the input */
+    int64_t work;            /* elements read since the last interrupt poll */
 } dim_ctx;
 
 static void dim_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
 {
-    const dim_ctx *c = ctx;
+    dim_ctx *c = ctx;
     for (int64_t i = 0; i < n; i++) {
         const float *line = p[1] + i * s[1];
         reducer r;
         reducer_init(&r);
-        for (int64_t k = 0; k < c->length; k++)
+        for (int64_t k = 0; k < c->length; k++) {
+            /* Each output reads a whole line (long in an expanded view): poll by elements
+             * read, not by outputs; se_iter_run sees the flag after this row. */
+            if (++c->work == SE_INTERRUPT_STRIDE) {
+                c->work = 0;
+                if (se_interrupt_pending())
+                    return;
+            }
             reducer_add(&r, c->op, line[k * c->stride], k);
+        }
         p[0][i * s[0]] = (float)reducer_result(&r, c->op);
     }
 }
@@ -118,18 +130,15 @@ se_status se_tensor_reduce_dim(se_tensor *out, const se_tensor *t, int dim, se_r
     /* Walk the output; the input is seen through a view with the reduced dim cut to
      * its first element, and the kernel walks that dim itself. */
     se_tensor first = *t;  /* header copy only for iteration; no reference taken */
-    dim_ctx c = {op, t->size[dim], t->stride[dim]};
+    dim_ctx c = {op, t->size[dim], t->stride[dim], 0};
     if (c.length == 0) {
         reducer empty;
         reducer_init(&empty);
-        se_tensor_fill(out, (float)reducer_result(&empty, op));
-        return SE_OK;
+        return se_tensor_fill(out, (float)reducer_result(&empty, op));
     }
     first.size[dim] = 1;
     se_iter it;
     const se_tensor *ops[2] = {out, &first};
     se_status st = se_iter_init(&it, out->ndim, out->size, 2, ops);
-    if (st == SE_OK)
-        se_iter_run(&it, dim_row, &c);
-    return st;
+    return st == SE_OK ? se_iter_run(&it, dim_row, &c) : st;
 }

@@ -2,23 +2,29 @@
 /* semeq.audio: sound files through libsndfile, streamed in blocks.
  *
  *   local audio = require "semeq.audio"
- *   local r <close> = audio.open(path)        -- anything libsndfile reads
+ *   local r <close> = audio.open(path [, {nonfinite = "error" | "zero"}])  -- anything libsndfile reads
  *   local info = r:info()   -- {frames=, samplerate=, channels=, format="wav", subtype="pcm_16", format_code=}
- *   local x = r:read(4096)  -- tensor [n x channels] (n <= 4096), nil at the end
+ *   local x = r:read(4096)  -- tensor [n x channels] (n <= 4096), nil at the end; n is also at
+ *                           -- most what the file still holds and 2^21 samples (2^20 stereo
+ *                           -- frames), so a huge request allocates no more than that
+ *   r:nonfinite()           -- NaN/Inf samples replaced by 0 so far (with nonfinite = "zero")
  *   r:close()               -- idempotent; also run by __close and __gc
+ *   A read raises when a sample is NaN or Inf (naming the file, frame and channel), unless
+ *   the file was opened with nonfinite = "zero", and when the file holds fewer frames than
+ *   its header declares ("truncated: N of M frames").
  *
  *   local w <close> = audio.create(path, {samplerate=, channels=, format=, subtype=, like=info})
  *       format: "wav", "flac", ... (default: from the extension of path)
  *       subtype: "pcm_16", "pcm_24", "pcm_32", "float", ... (default: like.subtype when the
  *       format can store it, else the nearest that it can: FLAC gets pcm_24 for float input;
  *       without like: float for WAV, pcm_24 for FLAC)
- *   w:write(x)              -- x [n x channels] (or [n] mono) float tensor
+ *   w:write(x)              -- x [n x channels] (or [n] mono) float tensor; NaN/Inf is refused
  *   w:close()               -- finishes the file and renames it from its temporary name
  *   w:abort()               -- removes the temporary file
  *   A writer that is garbage-collected or leaves a <close> scope without :close()
  *   is aborted: only an explicit close publishes a file. Integer PCM clips at +-1.
  *
- *   local x, info = audio.read(path)          -- the whole file (small files only)
+ *   local x, info = audio.read(path [, opts])  -- the whole file (small files only); opts as open
  *   audio.write(path, x, {samplerate=, like=info, ...})
  *
  * Failures of the files themselves (cannot be opened, read or written, an unknown
@@ -92,14 +98,30 @@ static void push_info(lua_State *L, se_snd_info i)
     lua_pushinteger(L, i.format); lua_setfield(L, -2, "format_code");
 }
 
+/* The nonfinite option of the table at arg (absent: an error on NaN/Inf). */
+static se_snd_nonfinite check_nonfinite(lua_State *L, int arg)
+{
+    if (lua_isnoneornil(L, arg)) return SE_SND_NONFINITE_ERROR;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_getfield(L, arg, "nonfinite");
+    const char *mode = lua_tostring(L, -1);
+    bool absent = lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (absent || (mode && strcmp(mode, "error") == 0)) return SE_SND_NONFINITE_ERROR;
+    if (mode && strcmp(mode, "zero") == 0) return SE_SND_NONFINITE_ZERO;
+    return luaL_argerror(L, arg, "option 'nonfinite' must be \"error\" or \"zero\"");
+}
+
 static int l_open(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
+    se_snd_nonfinite mode = check_nonfinite(L, 2);
     file_ud *u = new_handle(L);
     char msg[SE_SND_MSG];
     se_status st = se_snd_open(&u->snd, path, msg);
     if (st == SE_ENOMEM) return lse_error(L, st, "audio.open: %s", path);
     if (st != SE_OK) return lse_fail(L, "%s", msg);
+    se_snd_set_nonfinite(u->snd, mode);
     return 1;
 }
 
@@ -109,12 +131,24 @@ static int f_info(lua_State *L)
     return 1;
 }
 
+static int f_nonfinite(lua_State *L)
+{
+    lua_pushinteger(L, se_snd_nonfinite_count(check_open(L, 1)->snd));
+    return 1;
+}
+
 static int f_read(lua_State *L)
 {
     file_ud *u = check_open(L, 1);
     if (se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for writing");
     int64_t n = lse_checksize(L, 2);
     luaL_argcheck(L, n >= 1, 2, "block size must be >= 1");
+    /* Never more than the file still holds, nor more than 2^21 samples: a block of 1e9
+     * frames on a half-second file allocated gigabytes. At least 1, so that the read at the
+     * end still happens (it is the one that reports a cut file). */
+    int64_t left = se_snd_remaining(u->snd), most = se_snd_max_block(u->snd);
+    if (n > most) n = most;
+    if (left >= 0 && n > left) n = left > 0 ? left : 1;
     se_snd_info info = se_snd_get_info(u->snd);
     int64_t size[2] = {n, info.channels};
     se_tensor *t = lse_newtensor(L, 2, size);
@@ -272,24 +306,51 @@ static int l_create(lua_State *L)
     return create_at(L, 1, 2) ? 1 : 2;
 }
 
-/* audio.read(path) --> tensor [frames x channels], info */
+/* Samples audio.read reads at once at most (64 GB of floats); beyond, stream with audio.open. */
+#define READ_ALL_MAX_SAMPLES ((int64_t)1 << 34)
+
+/* audio.read(path [, opts]) --> tensor [frames x channels], info
+ * The buffer grows as frames arrive, from min(header frames, 2^20): a header (FLAC's
+ * STREAMINFO) can claim any length, and nothing is allocated for frames that are not there. */
 static int l_read(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
+    se_snd_nonfinite mode = check_nonfinite(L, 2);
     lua_settop(L, 1);
     file_ud *u = new_handle(L);  /* 2 */
     char msg[SE_SND_MSG];
     se_status st = se_snd_open(&u->snd, path, msg);
     if (st == SE_ENOMEM) return lse_error(L, st, "audio.read: %s", path);
     if (st != SE_OK) return lse_fail(L, "%s", msg);
+    se_snd_set_nonfinite(u->snd, mode);
     se_snd_info info = se_snd_get_info(u->snd);
-    if (info.frames < 0 || info.frames > ((int64_t)1 << 34) / info.channels)
-        return lse_fail(L, "%s: too long to read at once; use audio.open", path);
-    int64_t size[2] = {info.frames, info.channels}, got;
+    int64_t ch = info.channels, known = se_snd_remaining(u->snd);  /* -1: length unknown */
+    int64_t most = se_snd_max_block(u->snd);
+    int64_t cap = known >= 0 && known < most ? known : most, total = 0;
+    if (cap < 1) cap = 1;
+    int64_t size[2] = {cap, ch};
     se_tensor *t = lse_newtensor(L, 2, size);  /* 3 */
-    st = se_snd_read(u->snd, se_tensor_data(t), info.frames, &got, msg);
-    if (st != SE_OK) return lse_fail(L, "%s", msg);
-    if (got < info.frames) se_tensor_narrow(t, 0, 0, got);
+    for (;;) {
+        int64_t want = cap - total, got;
+        st = se_snd_read(u->snd, se_tensor_data(t) + total * ch, want, &got, msg);
+        if (st == SE_ENOMEM) return lse_error(L, st, "audio.read: %s", path);
+        if (st != SE_OK) return lse_fail(L, "%s", msg);
+        total += got;
+        if (got < want || total == known) break;  /* the end, or all the header declares */
+        if (2 * cap * ch > READ_ALL_MAX_SAMPLES)
+            return lse_fail(L, "%s: too long to read at once; use audio.open", path);
+        int64_t rest = se_snd_remaining(u->snd);
+        int64_t grown = rest >= 0 && rest < cap ? cap + (rest > 0 ? rest : 1) : 2 * cap;
+        size[0] = grown;
+        se_tensor *bigger = lse_newtensor(L, 2, size);  /* 4 */
+        memcpy(se_tensor_data(bigger), se_tensor_data(t), sizeof(float) * (size_t)(total * ch));
+        se_tensor_release(t);  /* now, not at the next collection */
+        lua_replace(L, 3);
+        t = bigger;
+        cap = grown;
+    }
+    if (total < cap) se_tensor_narrow(t, 0, 0, total);
+    info.frames = total;
     push_info(L, info);  /* 4 */
     lua_pushvalue(L, 2);
     lua_pushcfunction(L, f_release);
@@ -343,7 +404,8 @@ static int l_write(lua_State *L)
 }
 
 static const luaL_Reg file_methods[] = {
-    {"info", f_info}, {"read", f_read}, {"write", f_write}, {"close", f_close}, {"abort", f_abort},
+    {"info", f_info}, {"read", f_read}, {"nonfinite", f_nonfinite}, {"write", f_write}, {"close", f_close},
+    {"abort", f_abort},
     {NULL, NULL},
 };
 

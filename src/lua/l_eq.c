@@ -21,7 +21,10 @@
  *   local f = eq.new(kind, params, {fs=44100, channels=1, smooth_ms=0, makeup=false, clamp=false})
  *   f:process(x)     x [frames x channels] (or [frames] mono), filtered in place and
  *                    returned; state carries over to the next call. Any strided view
- *                    works: planar [channels x frames] audio is processed as p:t()
+ *                    works: planar [channels x frames] audio is processed as p:t().
+ *                    A NaN or Inf output sample (a NaN/Inf input, or an input too large
+ *                    for the gain) raises an error naming the frame and channel; the
+ *                    peak then reads NaN/Inf and the filter restarts from silence.
  *   f:set(params)    new parameters; ramped over smooth_ms when smoothing is on
  *   f:peak()         largest |output sample| so far;  f:makeup_db() current make-up gain
  *   f:reset()        clears the filter state and the peak;  f:position() frames done
@@ -31,13 +34,17 @@
  *   eq.response: row 2: peak 3 frequency = 30000 must be below Nyquist (22050 Hz)
  * With clamp=true (meant for the outputs of a model) values are clamped instead:
  * frequency to [10 Hz, 0.98 * fs/2], Q to [0.1, 10], gain to [-24, 24] dB. NaN is an
- * error even then. graphic40 bands at or above Nyquist (fs < 39.4 kHz) are bypassed. */
+ * error even then. Gains beyond +-60 dB and fs above 1e7 Hz are refused (they overflow
+ * the filters: an absurd Audealize amount gave NaN written as full-scale DC); so is an
+ * Audealize amount beyond 12. graphic40 bands at or above Nyquist (fs < 39.4 kHz) are
+ * bypassed. */
 #include <math.h>
 #include <string.h>
 
 #include "../core/eq_fit.h"
 #include "../core/eq_proc.h"
 #include "../core/filterbank.h"
+#include "../core/interrupt.h"
 #include "lse.h"
 
 #define EQ_FILTER "semeq.eq.Filter"
@@ -92,8 +99,8 @@ static bool opt_bool(lua_State *L, int arg, const char *key)
 static double check_fs(lua_State *L, int arg)
 {
     double fs = opt_number(L, arg, "fs", 44100.0);
-    if (!(fs > 0.0) || !isfinite(fs))
-        luaL_argerror(L, arg, lua_pushfstring(L, "fs must be a positive number, got %f", fs));
+    if (!(fs > 0.0) || !(fs <= SE_FB_MAX_FS))
+        luaL_argerror(L, arg, lua_pushfstring(L, "fs must be a positive number up to 1e7 Hz, got %f", fs));
     return fs;
 }
 
@@ -137,12 +144,17 @@ static int l_g40_freqs(lua_State *L)
 static int l_log_grid(lua_State *L)
 {
     int64_t n = lse_checksize(L, 1);
+    if (n > SE_MAX_NUMEL)
+        luaL_argerror(L, 1, lua_pushfstring(L, "n = %I is more than 2^40", (lua_Integer)n));
     double lo = luaL_optnumber(L, 2, 20.0), hi = luaL_optnumber(L, 3, 20000.0);
     if (!(lo > 0.0) || !(hi >= lo) || !isfinite(hi))
         luaL_argerror(L, 2, "need 0 < lo <= hi");
     float *d = se_tensor_data(lse_newtensor(L, 1, &n));
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < n; i++) {
+        if (i % SE_INTERRUPT_STRIDE == SE_INTERRUPT_STRIDE - 1 && se_interrupt_pending())
+            return lse_error(L, SE_EINTR, "eq.log_grid");
         d[i] = (float)(n == 1 ? lo : exp(log(lo) + (log(hi) - log(lo)) * (double)i / (double)(n - 1)));
+    }
     return 1;
 }
 
@@ -167,8 +179,11 @@ static int l_response(lua_State *L)
     double *cosb = lua_newuserdatauv(L, sizeof(double) * (size_t)(nfreq > 0 ? nfreq : 1), 0);
     int64_t bad_row;
     se_fb_error e;
-    if (se_fb_response(kind, se_tensor_data(p), batch, se_tensor_data(f), nfreq, fs, clamp, cosb,
-                       se_tensor_data(out), &bad_row, &e) != SE_OK)
+    se_status st = se_fb_response(kind, se_tensor_data(p), batch, se_tensor_data(f), nfreq, fs, clamp, cosb,
+                                  se_tensor_data(out), &bad_row, &e);
+    if (st == SE_EINTR)
+        return lse_error(L, st, "eq.response");
+    if (st != SE_OK)
         return fb_error(L, "eq.response", kind, p->ndim == 2 ? bad_row : -1, &e, fs);
     lua_pop(L, 1);
     return 1;
@@ -185,8 +200,8 @@ static void check_biquad(lua_State *L, se_biquad *bq)
     double fs = check_fs(L, 2), freq = opt_number(L, 2, "freq", NAN);
     double gain = opt_number(L, 2, "gain", 0.0), q = opt_number(L, 2, "q", SE_SHELF_Q);
     if (se_biquad_design(bq, kind, fs, freq, gain, q) != SE_OK)
-        lse_error(L, SE_EARG, "eq.biquad: %s needs finite gain, 0 < freq < fs/2 and q > 0 "
-                              "(got freq=%f gain=%f q=%f fs=%f)", name, freq, gain, q, fs);
+        lse_error(L, SE_EARG, "eq.biquad: %s needs |gain| <= 60 dB, 0 < freq < fs/2 and q > 0, and finite "
+                              "coefficients (got freq=%f gain=%f q=%f fs=%f)", name, freq, gain, q, fs);
 }
 
 static int l_biquad(lua_State *L)
@@ -210,9 +225,14 @@ static int l_biquad_response(lua_State *L)
     se_tensor *f = push_contiguous(L, 3);
     if (f->ndim != 1)
         luaL_argerror(L, 3, "frequencies must be 1-d");
+    const float *fd = se_tensor_data(f);
+    for (int64_t i = 0; i < f->size[0]; i++)  /* a NaN frequency gave a NaN response */
+        if (!(fd[i] >= 0.0f) || !isfinite(fd[i]))
+            lse_error(L, SE_EARG, "eq.biquad_response: frequency %I = %f must be a finite number >= 0",
+                      (lua_Integer)i + 1, (double)fd[i]);
     se_tensor *out = lse_newtensor(L, 1, &f->size[0]);
     se_cascade c = {.n = 1, .bq = {bq}};
-    se_cascade_db(&c, fs, se_tensor_data(f), f->size[0], se_tensor_data(out));
+    se_cascade_db(&c, fs, fd, f->size[0], se_tensor_data(out));
     return 1;
 }
 
@@ -227,6 +247,11 @@ static int l_audealize_gains(lua_State *L)
     /* The mapping clamps and normalises: NaN would come out as zeros or NaN gains. */
     if (!isfinite(amount))
         luaL_argerror(L, 2, lua_pushfstring(L, "amount must be finite, got %f", amount));
+    /* The gains span +-5 amount dB: past the +-60 dB a filter accepts, refuse it here, once,
+     * rather than as a filter error for some band later. */
+    if (5.0 * fabs(amount) > SE_BIQUAD_MAX_GAIN_DB)
+        luaL_argerror(L, 2, lua_pushfstring(L, "amount %f gives gains of +-%f dB, beyond +-60 dB (|amount| <= 12)",
+                                            amount, 5.0 * fabs(amount)));
     for (int64_t i = 0; i < se_tensor_numel(c); i++)
         if (!isfinite(se_tensor_data(c)[i]))
             lse_error(L, SE_EARG, "eq.audealize_gains: curve value %I (band %I) = %f is not finite",
@@ -286,8 +311,7 @@ static int l_fit_safe(lua_State *L)
     double params[SE_SAFE_NPARAMS];
     se_fit_report rep;
     se_status st = se_fit_safe(buf, buf + n, n, fs, &opts, buf + 2 * n, params, &rep);
-    if (st != SE_OK)
-        lse_error(L, st, "eq.fit_safe: fit failed");
+    lse_check(L, st, "eq.fit_safe");
     int64_t np = SE_SAFE_NPARAMS;
     float *d = se_tensor_data(lse_newtensor(L, 1, &np));
     for (int i = 0; i < SE_SAFE_NPARAMS; i++) d[i] = (float)params[i];
@@ -372,6 +396,7 @@ static int l_new(lua_State *L)
     double p[SE_FB_MAX_BIQUADS];
     read_params(L, 2, u, p, "eq.new");
     se_fb_error e;
+    /* smooth_ms <= 60000 and fs <= 1e7: at most 6e8 frames, so the rounding cannot overflow */
     se_status st = se_eq_proc_new(&u->proc, kind, p, fs, u->channels, (int64_t)llround(smooth_ms * fs / 1000.0),
                                   opt_bool(L, 3, "makeup"), &e);
     if (st == SE_EARG) return fb_error(L, "eq.new", kind, -1, &e, fs);
@@ -393,7 +418,17 @@ static int f_process(lua_State *L)
     int64_t fstride = x->stride[0], cstride = x->ndim == 2 ? x->stride[1] : 1;
     if ((x->size[0] > 1 && fstride == 0) || (ch > 1 && cstride == 0))
         luaL_argerror(L, 2, "audio tensor must not be a broadcast (expanded) view");
-    se_eq_proc_run_strided(u->proc, se_tensor_data(x), x->size[0], fstride, cstride);
+    int64_t start = se_eq_proc_position(u->proc);
+    se_status st = se_eq_proc_run_strided(u->proc, se_tensor_data(x), x->size[0], fstride, cstride);
+    if (st == SE_ERANGE) {
+        int64_t frame;
+        int channel;
+        se_eq_proc_bad_sample(u->proc, &frame, &channel);
+        return lse_error(L, st, "filter:process: the output at row %I of the block (frame %I of the stream), "
+                                "channel %d is not finite: a NaN or Inf input sample, or one too large for the gain",
+                         (lua_Integer)(frame - start) + 1, (lua_Integer)frame, channel + 1);
+    }
+    lse_check(L, st, "filter:process");
     lua_settop(L, 2);
     return 1;
 }

@@ -10,6 +10,7 @@
  *
  * X is a 2-D tensor [n x d]. Scratch buffers are Lua userdata, so nothing leaks if an
  * argument check raises. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -24,6 +25,12 @@ static const float *check_matrix(lua_State *L, int arg, const char *fn, int64_t 
         se_tensor_shape_str(t, shape, sizeof shape);
         luaL_error(L, "%s: X must be a 2-D tensor [n x d], got %s", fn, shape);
     }
+    /* Before any copy: an expanded view this large would be materialised for nothing. */
+    if (t->size[0] > INT_MAX || t->size[1] > INT_MAX) {
+        char shape[64];
+        se_tensor_shape_str(t, shape, sizeof shape);
+        luaL_error(L, "%s: X %s has more rows or columns than BLAS's 2^31 - 1", fn, shape);
+    }
     se_tensor *c = lse_pushempty(L);
     se_status st = se_tensor_contiguous(c, t);
     if (st != SE_OK) lse_error(L, st, "%s: cannot make X contiguous", fn);
@@ -34,7 +41,8 @@ static const float *check_matrix(lua_State *L, int arg, const char *fn, int64_t 
     const float *x = se_tensor_data(c);
     for (int64_t i = 0; i < *n * *d; i++)
         if (!isfinite(x[i]))
-            luaL_error(L, "%s: X[%d][%d] = %f is not finite", fn, (int)(i / *d) + 1, (int)(i % *d) + 1, (double)x[i]);
+            luaL_error(L, "%s: X[%I][%I] = %f is not finite", fn, (lua_Integer)(i / *d) + 1,
+                       (lua_Integer)(i % *d) + 1, (double)x[i]);
     return x;
 }
 
@@ -42,7 +50,7 @@ static const float *check_matrix(lua_State *L, int arg, const char *fn, int64_t 
 static int *check_codes(lua_State *L, int arg, int64_t n, int k, const char *fn) {
     luaL_checktype(L, arg, LUA_TTABLE);
     if ((int64_t)lua_rawlen(L, arg) != n)
-        luaL_error(L, "%s: %d labels for %d rows", fn, (int)lua_rawlen(L, arg), (int)n);
+        luaL_error(L, "%s: %I labels for %I rows", fn, (lua_Integer)lua_rawlen(L, arg), (lua_Integer)n);
     int *codes = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *codes, 0);
     for (int64_t i = 0; i < n; i++) {
         lua_rawgeti(L, arg, (lua_Integer)i + 1);
@@ -60,7 +68,7 @@ static int *check_codes(lua_State *L, int arg, int64_t n, int k, const char *fn)
 static int check_k(lua_State *L, int arg, int64_t n, const char *fn) {
     lua_Integer k = luaL_checkinteger(L, arg);
     if (k < 2 || k > n - 1)
-        luaL_error(L, "%s: the number of labels is %d; it must be between 2 and n - 1 = %d", fn, (int)k, (int)(n - 1));
+        luaL_error(L, "%s: the number of labels is %I; it must be between 2 and n - 1 = %I", fn, k, (lua_Integer)(n - 1));
     return (int)k;
 }
 
@@ -74,7 +82,7 @@ static int run_cluster_metric(lua_State *L, const char *fn, cluster_metric f) {
     int *codes = check_codes(L, 2, n, k, fn);
     double score;
     se_status st = f(X, n, d, codes, k, &score);
-    if (st != SE_OK) return lse_error(L, st, "%s: failed on X [%dx%d]", fn, (int)n, (int)d);
+    if (st != SE_OK) return lse_error(L, st, "%s: failed on X [%Ix%I]", fn, (lua_Integer)n, (lua_Integer)d);
     lua_pushnumber(L, score);
     return 1;
 }
@@ -97,7 +105,7 @@ static int l_silhouette(lua_State *L) {
     int *codes = check_codes(L, 2, n, k, "silhouette");
     double score;
     se_status st = se_silhouette(X, n, d, codes, k, metric ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN, &score);
-    if (st != SE_OK) return lse_error(L, st, "silhouette: failed on X [%dx%d]", (int)n, (int)d);
+    if (st != SE_OK) return lse_error(L, st, "silhouette: failed on X [%Ix%I]", (lua_Integer)n, (lua_Integer)d);
     lua_pushnumber(L, score);
     return 1;
 }
@@ -115,17 +123,17 @@ static int l_knn_predict(lua_State *L) {
     luaL_argcheck(L, k >= 1 && k < (1 << 30), 3, "knn: number of classes must be >= 1");
     int *codes = check_codes(L, 2, ntr, (int)k, "knn");
     const float *test = check_matrix(L, 4, "knn", &nte, &d2);
-    if (d2 != d) return luaL_error(L, "knn: train X has %d columns but test X has %d", (int)d, (int)d2);
+    if (d2 != d) return luaL_error(L, "knn: train X has %I columns but test X has %I", (lua_Integer)d, (lua_Integer)d2);
     lua_Integer knn = luaL_checkinteger(L, 5);
     int loo = lua_toboolean(L, 6);
     if (knn < 1 || knn > ntr - (loo ? 1 : 0))
-        return luaL_error(L, "knn: k = %d must be between 1 and the number of train rows%s (%d)", (int)knn,
-                          loo ? " - 1" : "", (int)(ntr - (loo ? 1 : 0)));
+        return luaL_error(L, "knn: k = %I must be between 1 and the number of train rows%s (%I)", knn,
+                          loo ? " - 1" : "", (lua_Integer)(ntr - (loo ? 1 : 0)));
     if (loo && nte != ntr) return luaL_error(L, "knn: leave-one-out needs test X = train X");
     if (nte < 1) return luaL_error(L, "knn: test X has no rows");
     int *pred = lua_newuserdatauv(L, (size_t)nte * sizeof *pred, 0);
     se_status st = se_knn_predict(train, ntr, codes, (int)k, test, nte, d, (int)knn, loo, pred);
-    if (st != SE_OK) return lse_error(L, st, "knn: failed");
+    lse_check(L, st, "knn");
     lua_createtable(L, (int)nte, 0);
     for (int64_t i = 0; i < nte; i++) {
         lua_pushinteger(L, pred[i] + 1);
@@ -139,8 +147,10 @@ static int l_pca(lua_State *L) {
     int64_t n, d;
     const float *X = check_matrix(L, 1, "pca", &n, &d);
     lua_Integer nc = luaL_optinteger(L, 2, 2);
-    if (n < 2) return luaL_error(L, "pca: X needs at least 2 rows, got %d", (int)n);
-    if (nc < 1 || nc > d) return luaL_error(L, "pca: ncomp = %d must be between 1 and d = %d", (int)nc, (int)d);
+    if (n < 2) return luaL_error(L, "pca: X needs at least 2 rows, got %I", (lua_Integer)n);
+    if (nc < 1 || nc > d) return luaL_error(L, "pca: ncomp = %I must be between 1 and d = %I", nc, (lua_Integer)d);
+    if (d > SE_PCA_MAX_DIM)
+        return luaL_error(L, "pca: X has %I columns, more than the %d PCA takes", (lua_Integer)d, SE_PCA_MAX_DIM);
     int64_t csize[2] = {nc, d}, msize[1] = {d}, psize[2] = {n, nc};
     se_tensor *comp = lse_newtensor(L, 2, csize);
     double *var = lua_newuserdatauv(L, (size_t)nc * sizeof *var, 0);
@@ -148,7 +158,8 @@ static int l_pca(lua_State *L) {
     se_tensor *mean = lse_newtensor(L, 1, msize);
     se_tensor *proj = lse_newtensor(L, 2, psize);
     se_status st = se_pca(X, n, d, (int)nc, se_tensor_data(comp), var, se_tensor_data(mean), se_tensor_data(proj));
-    if (st != SE_OK) return lse_error(L, st, "pca: eigen-decomposition failed on X [%dx%d]", (int)n, (int)d);
+    if (st == SE_EINTR) return lse_error(L, st, "pca");
+    if (st != SE_OK) return lse_error(L, st, "pca: eigen-decomposition failed on X [%Ix%I]", (lua_Integer)n, (lua_Integer)d);
     lua_pushvalue(L, var_index - 1); /* components */
     lua_createtable(L, (int)nc, 0);
     for (lua_Integer i = 0; i < nc; i++) {

@@ -355,10 +355,15 @@ static int l_supcon(lua_State *L)
     luaL_argcheck(L, tau > 0.0f, 3, "temperature must be positive");
     float *gd = optdata(L, 5, &g);
     check_numel(L, 5, g, rows * dim);
+    int64_t nwork = se_supcon_work_size(rows, dim);  /* rows^2 wrapped around for rows near 2^32 */
+    if (nwork < 0)
+        return luaL_argerror(L, 1, lua_pushfstring(L, "%I rows need a %I x %I similarity matrix, "
+                                                      "more than 2^40 elements", (lua_Integer)rows,
+                                                   (lua_Integer)rows, (lua_Integer)rows));
     int64_t *labels = labels_of(L, 2, rows, 0);
-    float *work = lua_newuserdatauv(L, (size_t)se_supcon_work_size(rows, dim) * sizeof(float) + 1, 0);
+    float *work = lua_newuserdatauv(L, (size_t)nwork * sizeof(float) + 1, 0);
     double loss;
-    se_supcon_loss(zd, labels, gd, work, rows, dim, tau, scale, &loss);
+    lse_check(L, se_supcon_loss(zd, labels, gd, work, rows, dim, tau, scale, &loss), "supcon");
     lua_pushnumber(L, loss);
     return 1;
 }

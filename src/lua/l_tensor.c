@@ -12,11 +12,13 @@
  * per-interpreter generator (xoshiro256**, default seed 0, T.manualSeed(n)). */
 // module: semeq.tensor
 #include <cblas.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/interrupt.h"
 #include "lse.h"
 
 /* ---- argument helpers ---- */
@@ -27,7 +29,8 @@
 static int check_size_list(lua_State *L, int arg, int last, int64_t *size, bool shape)
 {
     bool table = lua_type(L, arg) == LUA_TTABLE;
-    int n = table ? (int)lua_rawlen(L, arg) : last - arg + 1;
+    lua_Unsigned len = table ? lua_rawlen(L, arg) : (lua_Unsigned)(last - arg + 1);
+    int n = len > SE_MAX_DIM ? SE_MAX_DIM + 1 : (int)len;  /* compared before the cast */
     if (n > SE_MAX_DIM)
         luaL_argerror(L, table ? arg : arg + SE_MAX_DIM, "too many dimensions");
     for (int i = 0; i < n; i++) {
@@ -46,6 +49,14 @@ static int check_size_list(lua_State *L, int arg, int last, int64_t *size, bool 
             luaL_argerror(L, table ? arg : arg + i, lua_pushfstring(L, "size must be >= 0, got %I", v));
         size[i] = v;
     }
+    /* Refused here, before any allocation, naming the argument (view/reshape/expand sizes
+     * are judged by the core, which knows the tensor). */
+    int64_t numel;
+    for (int i = 1; !shape && i <= n; i++)
+        if (se_shape_numel(i, size, &numel) == SE_ERANGE)
+            luaL_argerror(L, table ? arg : arg + i - 1,
+                          lua_pushfstring(L, "sizes give more than 2^40 elements: size %d is %I", i,
+                                          (lua_Integer)size[i - 1]));
     return n;
 }
 
@@ -73,7 +84,7 @@ static int t_new(lua_State *L)
         se_tensor *src = lse_pushtensor_arg(L, 1);
         if (lse_totensor(L, 1)) {  /* T.new(tensor) is a copy, as torch.Tensor(t) is not: be explicit */
             se_tensor *t = lse_newtensor_like(L, src);
-            se_tensor_copy(t, src);
+            lse_check(L, se_tensor_copy(t, src), "new");
         }
         return 1;
     }
@@ -95,7 +106,7 @@ static int t_ones(lua_State *L)
 {
     int64_t size[SE_MAX_DIM];
     int n = check_sizes(L, 1, lua_gettop(L), size);
-    se_tensor_fill(lse_newtensor(L, n, size), 1.0f);
+    lse_check(L, se_tensor_fill(lse_newtensor(L, n, size), 1.0f), "ones");
     return 1;
 }
 
@@ -107,7 +118,7 @@ static int t_full(lua_State *L)
     float value = (float)luaL_checknumber(L, top);
     int64_t size[SE_MAX_DIM];
     int n = check_sizes(L, 1, top - 1, size);
-    se_tensor_fill(lse_newtensor(L, n, size), value);
+    lse_check(L, se_tensor_fill(lse_newtensor(L, n, size), value), "full");
     return 1;
 }
 
@@ -123,12 +134,19 @@ static int t_arange(lua_State *L)
     }
     if (step == 0 || !isfinite(a) || !isfinite(b) || !isfinite(step))
         return luaL_error(L, "arange: bounds must be finite and step non-zero");
+    /* Checked in double before the cast: a count past int64 (arange(0, 1e300)) would make
+     * the cast undefined. */
     double count = ceil((b - a) / step);
+    if (!(count <= (double)SE_MAX_NUMEL))
+        return luaL_error(L, "arange: %f elements are more than the limit of 2^40", count);
     int64_t n = count > 0 ? (int64_t)count : 0;
     se_tensor *t = lse_newtensor(L, 1, &n);
     float *p = se_tensor_data(t);
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < n; i++) {
+        if (i % SE_INTERRUPT_STRIDE == SE_INTERRUPT_STRIDE - 1 && se_interrupt_pending())
+            return lse_error(L, SE_EINTR, "arange");
         p[i] = (float)(a + (double)i * step);
+    }
     return 1;
 }
 
@@ -136,7 +154,7 @@ static int t_rand(lua_State *L)
 {
     int64_t size[SE_MAX_DIM];
     int n = check_sizes(L, 1, lua_gettop(L), size);
-    se_tensor_uniform(lse_newtensor(L, n, size), lse_rng(L), 0.0, 1.0);
+    lse_check(L, se_tensor_uniform(lse_newtensor(L, n, size), lse_rng(L), 0.0, 1.0), "rand");
     return 1;
 }
 
@@ -144,7 +162,7 @@ static int t_randn(lua_State *L)
 {
     int64_t size[SE_MAX_DIM];
     int n = check_sizes(L, 1, lua_gettop(L), size);
-    se_tensor_normal(lse_newtensor(L, n, size), lse_rng(L), 0.0, 1.0);
+    lse_check(L, se_tensor_normal(lse_newtensor(L, n, size), lse_rng(L), 0.0, 1.0), "randn");
     return 1;
 }
 
@@ -152,6 +170,10 @@ static int t_randn(lua_State *L)
 static int t_randperm(lua_State *L)
 {
     int64_t n = lse_checksize(L, 1);
+    /* Past 2^24 consecutive integers are not all floats: the permutation would repeat some. */
+    if (n > (1 << 24))
+        luaL_argerror(L, 1, lua_pushfstring(L, "n = %I is more than 2^24, the largest index a float holds "
+                                                "exactly", (lua_Integer)n));
     se_tensor *t = lse_newtensor(L, 1, &n);
     float *p = se_tensor_data(t);
     se_rng *rng = lse_rng(L);
@@ -292,9 +314,20 @@ static void push_table_of(lua_State *L, const se_tensor *t, int dim, const float
     }
 }
 
+/* A Lua table of this many numbers takes about 1 GB: beyond it totable is a mistake (an
+ * expanded view), and it could not be interrupted. */
+#define TOTABLE_MAX_NUMEL ((int64_t)1 << 26)
+
 static int m_totable(lua_State *L)
 {
     se_tensor *t = lse_checktensor(L, 1);
+    /* Extent, not numel: [2^26 x 0 x 2^31] has no element but would make 2^26 empty tables. */
+    int64_t extent = 1;
+    for (int d = 0; d < t->ndim; d++)
+        extent *= t->size[d] > 0 ? t->size[d] : 1;
+    if (extent > TOTABLE_MAX_NUMEL)
+        return luaL_error(L, "totable: %s would make %I table entries, more than Lua tables should hold (2^26)",
+                          shape_of(L, t), (lua_Integer)extent);
     push_table_of(L, t, 0, se_tensor_data(t));
     return 1;
 }
@@ -362,11 +395,17 @@ static int m_narrow(lua_State *L)
     se_tensor *t = lse_checktensor(L, 1);
     int dim = lse_checkdim(L, 2, t);
     lua_Integer start = luaL_checkinteger(L, 3), len = luaL_checkinteger(L, 4);
-    if (start < 1 || len < 0 || start - 1 + len > t->size[dim])
+    /* start - 1 + len is never formed: with huge values it would wrap and pass. */
+    if (start < 1 || len < 0 || start - 1 > t->size[dim] || len > t->size[dim] - (start - 1)) {
+        lua_Integer last, before;  /* len - 1 overflows too, for len = mininteger (found by fuzz_tensor) */
+        if (__builtin_sub_overflow(len, 1, &before) || __builtin_add_overflow(start, before, &last))
+            return luaL_error(L, "narrow: range of %I elements from %I out of bounds for dimension %d of size %I",
+                              len, start, dim + 1, (lua_Integer)t->size[dim]);
         return luaL_error(L, "narrow: range %I..%I out of bounds for dimension %d of size %I",
-                          start, start + len - 1, dim + 1, (lua_Integer)t->size[dim]);
+                          start, last, dim + 1, (lua_Integer)t->size[dim]);
+    }
     se_tensor *v = lse_pushview(L, t);
-    se_tensor_narrow(v, dim, start - 1, len);
+    lse_check(L, se_tensor_narrow(v, dim, start - 1, len), "narrow");
     return 1;
 }
 
@@ -381,7 +420,7 @@ static int m_select(lua_State *L)
         return luaL_error(L, "select: index %I out of bounds for dimension %d of size %I",
                           luaL_checkinteger(L, 3), dim + 1, (lua_Integer)t->size[dim]);
     se_tensor *v = lse_pushview(L, t);
-    se_tensor_select(v, dim, i - 1);
+    lse_check(L, se_tensor_select(v, dim, i - 1), "select");
     return 1;
 }
 
@@ -413,7 +452,7 @@ static int view_or_reshape(lua_State *L, bool may_copy)
         v = lse_pushview(L, t);
     } else if (may_copy) {
         v = lse_newtensor_like(L, t);
-        se_tensor_copy(v, t);
+        lse_check(L, se_tensor_copy(v, t), fn);
     } else {
         return luaL_error(L, "view: tensor %s is not contiguous; use reshape or contiguous()", shape_of(L, t));
     }
@@ -421,7 +460,8 @@ static int view_or_reshape(lua_State *L, bool may_copy)
     if (st != SE_OK) {
         se_tensor want = {.ndim = n};
         memcpy(want.size, size, (size_t)n * sizeof *size);
-        return luaL_error(L, "%s: cannot view %s as %s", fn, shape_of(L, t), shape_of(L, &want));
+        return luaL_error(L, "%s: cannot view %s as %s%s", fn, shape_of(L, t), shape_of(L, &want),
+                          st == SE_ERANGE ? ": more than 2^40 elements" : "");
     }
     return 1;
 }
@@ -437,7 +477,7 @@ static int m_unsqueeze(lua_State *L)
         d += t->ndim + 2;
     if (d < 1 || d > t->ndim + 1 || t->ndim >= SE_MAX_DIM)
         return luaL_argerror(L, 2, "dimension out of range");
-    se_tensor_unsqueeze(lse_pushview(L, t), (int)d - 1);
+    lse_check(L, se_tensor_unsqueeze(lse_pushview(L, t), (int)d - 1), "unsqueeze");
     return 1;
 }
 
@@ -455,10 +495,12 @@ static int m_expand(lua_State *L)
     int64_t size[SE_MAX_DIM];
     int n = check_shape(L, 2, lua_gettop(L), size);
     se_tensor *v = lse_pushview(L, t);
-    if (se_tensor_expand(v, n, size) != SE_OK) {
+    se_status st = se_tensor_expand(v, n, size);
+    if (st != SE_OK) {
         se_tensor want = {.ndim = n};
         memcpy(want.size, size, (size_t)n * sizeof *size);
-        return luaL_error(L, "expand: cannot expand %s to %s", shape_of(L, t), shape_of(L, &want));
+        return luaL_error(L, "expand: cannot expand %s to %s%s", shape_of(L, t), shape_of(L, &want),
+                          st == SE_ERANGE ? ": more than 2^40 elements" : "");
     }
     return 1;
 }
@@ -472,14 +514,14 @@ static int m_contiguous(lua_State *L)
         lua_settop(L, 1);
         return 1;
     }
-    se_tensor_copy(lse_newtensor_like(L, t), t);
+    lse_check(L, se_tensor_copy(lse_newtensor_like(L, t), t), "contiguous");
     return 1;
 }
 
 static int m_clone(lua_State *L)
 {
     se_tensor *t = lse_checktensor(L, 1);
-    se_tensor_copy(lse_newtensor_like(L, t), t);
+    lse_check(L, se_tensor_copy(lse_newtensor_like(L, t), t), "clone");
     return 1;
 }
 
@@ -487,8 +529,10 @@ static int m_copy(lua_State *L)
 {
     se_tensor *t = lse_checktensor(L, 1);
     se_tensor *src = lse_pushtensor_arg(L, 2);
-    if (se_tensor_copy(t, src) != SE_OK)
+    se_status st = se_tensor_copy(t, src);
+    if (st == SE_ESHAPE)
         return luaL_error(L, "copy: cannot broadcast %s to %s", shape_of(L, src), shape_of(L, t));
+    lse_check(L, st, "copy");
     lua_settop(L, 1);
     return 1;
 }
@@ -496,14 +540,14 @@ static int m_copy(lua_State *L)
 static int m_fill(lua_State *L)
 {
     se_tensor *t = lse_checktensor(L, 1);
-    se_tensor_fill(t, (float)luaL_checknumber(L, 2));
+    lse_check(L, se_tensor_fill(t, (float)luaL_checknumber(L, 2)), "fill");
     lua_settop(L, 1);
     return 1;
 }
 
 static int m_zero(lua_State *L)
 {
-    se_tensor_fill(lse_checktensor(L, 1), 0.0f);
+    lse_check(L, se_tensor_fill(lse_checktensor(L, 1), 0.0f), "zero");
     lua_settop(L, 1);
     return 1;
 }
@@ -534,7 +578,7 @@ static int m_index(lua_State *L)
             lua_pushnumber(L, se_tensor_data(t)[i * t->stride[0]]);
             return 1;
         }
-        se_tensor_select(lse_pushview(L, t), 0, i);
+        lse_check(L, se_tensor_select(lse_pushview(L, t), 0, i), "index");
         return 1;
     }
     lua_pushvalue(L, 2);
@@ -549,14 +593,16 @@ static int m_newindex(lua_State *L)
         return luaL_error(L, "semeq.Tensor: cannot set field '%s'", luaL_tolstring(L, 2, NULL));
     int64_t i = check_index(L, t, lua_tointeger(L, 2));
     se_tensor slot = *t;  /* header only; t keeps the reference */
-    se_tensor_select(&slot, 0, i);
+    lse_check(L, se_tensor_select(&slot, 0, i), "index assignment");
     if (lua_type(L, 3) == LUA_TNUMBER) {
-        se_tensor_fill(&slot, (float)lua_tonumber(L, 3));
+        lse_check(L, se_tensor_fill(&slot, (float)lua_tonumber(L, 3)), "index assignment");
         return 0;
     }
     se_tensor *src = lse_pushtensor_arg(L, 3);
-    if (se_tensor_copy(&slot, src) != SE_OK)
+    se_status st = se_tensor_copy(&slot, src);
+    if (st == SE_ESHAPE)
         return luaL_error(L, "index assignment: cannot broadcast %s to %s", shape_of(L, src), shape_of(L, &slot));
+    lse_check(L, st, "index assignment");
     return 0;
 }
 
@@ -577,22 +623,26 @@ static int binary_result(lua_State *L, int ia, int ib, se_binary_op op)
             return luaL_error(L, "%s: tensor has been released", binary_names[op]);
         int ndim;
         int64_t size[SE_MAX_DIM];
-        if (se_tensor_broadcast_shape(a, b, &ndim, size) != SE_OK)
+        se_status st = se_tensor_broadcast_shape(a, b, &ndim, size);
+        if (st == SE_ERANGE)
+            return luaL_error(L, "%s: %s and %s broadcast to more than 2^40 elements", binary_names[op],
+                              shape_of(L, a), shape_of(L, b));
+        if (st != SE_OK)
             return luaL_error(L, "%s: size mismatch, %s and %s do not broadcast", binary_names[op],
                               shape_of(L, a), shape_of(L, b));
-        se_tensor_binary(lse_newtensor(L, ndim, size), a, b, op);
+        lse_check(L, se_tensor_binary(lse_newtensor(L, ndim, size), a, b, op), binary_names[op]);
         return 1;
     }
     if (a) {
         float s = (float)luaL_checknumber(L, ib);
         se_tensor *t = lse_checktensor(L, ia);
-        se_tensor_binary_scalar(lse_newtensor_like(L, t), t, s, op, false);
+        lse_check(L, se_tensor_binary_scalar(lse_newtensor_like(L, t), t, s, op, false), binary_names[op]);
         return 1;
     }
     if (b) {
         float s = (float)luaL_checknumber(L, ia);
         se_tensor *t = lse_checktensor(L, ib);
-        se_tensor_binary_scalar(lse_newtensor_like(L, t), t, s, op, true);
+        lse_check(L, se_tensor_binary_scalar(lse_newtensor_like(L, t), t, s, op, true), binary_names[op]);
         return 1;
     }
     return luaL_error(L, "%s: expected a semeq.Tensor operand", binary_names[op]);
@@ -610,7 +660,7 @@ static int binary_inplace(lua_State *L)
     se_binary_op op = (se_binary_op)lua_tointeger(L, lua_upvalueindex(1));
     se_tensor *t = lse_checktensor(L, 1);
     if (lua_type(L, 2) == LUA_TNUMBER) {
-        se_tensor_binary_scalar(t, t, (float)lua_tonumber(L, 2), op, false);
+        lse_check(L, se_tensor_binary_scalar(t, t, (float)lua_tonumber(L, 2), op, false), binary_names[op]);
         lua_settop(L, 1);
         return 1;
     }
@@ -624,9 +674,10 @@ static int binary_inplace(lua_State *L)
     } else {
         st = se_tensor_binary(t, t, x, op);
     }
-    if (st != SE_OK)
+    if (st == SE_ESHAPE)
         return luaL_error(L, "%s_: size mismatch, cannot broadcast %s to %s", binary_names[op],
                           shape_of(L, x), shape_of(L, t));
+    lse_check(L, st, binary_names[op]);
     lua_settop(L, 1);
     return 1;
 }
@@ -640,7 +691,7 @@ static int mm_pow(lua_State *L) { return binary_result(L, 1, 2, SE_POW); }
 static int mm_unm(lua_State *L)
 {
     se_tensor *t = lse_checktensor(L, 1);
-    se_tensor_unary(lse_newtensor_like(L, t), t, SE_NEG);
+    lse_check(L, se_tensor_unary(lse_newtensor_like(L, t), t, SE_NEG), "unm");
     return 1;
 }
 
@@ -655,10 +706,10 @@ static int unary_method(lua_State *L)
     bool inplace = lua_toboolean(L, lua_upvalueindex(2));
     se_tensor *t = lse_checktensor(L, 1);
     if (inplace) {
-        se_tensor_unary(t, t, op);
+        lse_check(L, se_tensor_unary(t, t, op), unary_names[op]);
         lua_settop(L, 1);
     } else {
-        se_tensor_unary(lse_newtensor_like(L, t), t, op);
+        lse_check(L, se_tensor_unary(lse_newtensor_like(L, t), t, op), unary_names[op]);
     }
     return 1;
 }
@@ -670,7 +721,7 @@ static int clamp_impl(lua_State *L, bool inplace)
     if (!(lo <= hi))
         return luaL_argerror(L, 3, "upper bound must be >= lower bound");
     se_tensor *out = inplace ? t : lse_newtensor_like(L, t);
-    se_tensor_clamp(out, t, lo, hi);
+    lse_check(L, se_tensor_clamp(out, t, lo, hi), "clamp");
     if (inplace)
         lua_settop(L, 1);
     return 1;
@@ -691,7 +742,8 @@ static int reduce_method(lua_State *L)
     if (lua_isnoneornil(L, 2)) {
         if (se_tensor_numel(t) == 0 && op != SE_SUM && op != SE_NORM)
             return luaL_error(L, "%s: empty tensor", reduce_names[op]);
-        double r = se_tensor_reduce_all(t, op);
+        double r;
+        lse_check(L, se_tensor_reduce_all(t, op, &r), reduce_names[op]);
         if (arg)
             lua_pushinteger(L, (lua_Integer)r + 1);
         else
@@ -704,14 +756,14 @@ static int reduce_method(lua_State *L)
     memcpy(size, t->size, sizeof size);
     size[dim] = 1;
     se_tensor *out = lse_newtensor(L, t->ndim, size);
-    se_tensor_reduce_dim(out, t, dim, op);
+    lse_check(L, se_tensor_reduce_dim(out, t, dim, op), reduce_names[op]);
     if (arg)
         se_tensor_binary_scalar(out, out, 1.0f, SE_ADD, false);  /* 1-based indices */
     if (!keepdim)
         se_tensor_squeeze(out, dim);
     if (op == SE_MAX || op == SE_MIN) {  /* values, indices as in torch */
         se_tensor *idx = lse_newtensor(L, t->ndim, size);
-        se_tensor_reduce_dim(idx, t, dim, op == SE_MAX ? SE_ARGMAX : SE_ARGMIN);
+        lse_check(L, se_tensor_reduce_dim(idx, t, dim, op == SE_MAX ? SE_ARGMAX : SE_ARGMIN), reduce_names[op]);
         se_tensor_binary_scalar(idx, idx, 1.0f, SE_ADD, false);
         if (!keepdim)
             se_tensor_squeeze(idx, dim);
@@ -735,9 +787,13 @@ static int t_mm(lua_State *L)
     check_matrix(L, "mm", b, 2);
     if (a->size[1] != b->size[0])
         return luaL_error(L, "mm: size mismatch, %s @ %s", shape_of(L, a), shape_of(L, b));
+    if (a->size[0] > INT_MAX || a->size[1] > INT_MAX || b->size[1] > INT_MAX)  /* before allocating */
+        return luaL_error(L, "mm: %s @ %s has a size beyond BLAS's 2^31 - 1", shape_of(L, a), shape_of(L, b));
     int64_t size[2] = {a->size[0], b->size[1]};
     se_tensor *out = lse_newtensor(L, 2, size);
     se_status st = se_tensor_addmm(out, 0.0f, 1.0f, a, b);
+    if (st == SE_ERANGE)
+        return lse_error(L, st, "mm: %s @ %s has a size beyond BLAS's 2^31 - 1", shape_of(L, a), shape_of(L, b));
     if (st != SE_OK)
         return lse_error(L, st, "mm: failed for %s @ %s", shape_of(L, a), shape_of(L, b));
     return 1;
@@ -753,6 +809,8 @@ static int m_addmm(lua_State *L)
     if (a->size[1] != b->size[0] || t->size[0] != a->size[0] || t->size[1] != b->size[1])
         return luaL_error(L, "addmm: size mismatch, %s + %s @ %s", shape_of(L, t), shape_of(L, a), shape_of(L, b));
     se_status st = se_tensor_addmm(t, beta, alpha, a, b);
+    if (st == SE_ERANGE)
+        return lse_error(L, st, "addmm: %s @ %s has a size beyond BLAS's 2^31 - 1", shape_of(L, a), shape_of(L, b));
     if (st != SE_OK)
         return lse_error(L, st, "addmm: failed");
     lua_settop(L, 1);
@@ -761,10 +819,14 @@ static int m_addmm(lua_State *L)
 
 static int t_cat(lua_State *L)
 {
+    lua_settop(L, 2);  /* the scratch list below must not be taken for the dim argument */
     luaL_checktype(L, 1, LUA_TTABLE);
-    int n = (int)lua_rawlen(L, 1);
-    if (n == 0)
+    lua_Unsigned len = lua_rawlen(L, 1);
+    if (len == 0)
         return luaL_argerror(L, 1, "expected a non-empty list of tensors");
+    if (len > INT_MAX)
+        return luaL_argerror(L, 1, "too many tensors");
+    int n = (int)len;
     /* Scratch list owned by Lua: nothing to free if a check below raises. */
     const se_tensor **parts = lua_newuserdatauv(L, (size_t)n * sizeof *parts, 0);
     for (int i = 0; i < n; i++) {
@@ -786,15 +848,18 @@ static int t_cat(lua_State *L)
         if (!fits)
             return luaL_error(L, "cat: size mismatch, %s and %s along dimension %d",
                               shape_of(L, first), shape_of(L, parts[i]), dim + 1);
-        size[dim] += parts[i]->size[dim];
+        if (__builtin_add_overflow(size[dim], parts[i]->size[dim], &size[dim]) || size[dim] > SE_MAX_NUMEL)
+            return luaL_error(L, "cat: the %d tensors have more than 2^40 elements along dimension %d", n, dim + 1);
     }
     se_tensor *out = lse_newtensor(L, first->ndim, size);
-    se_tensor_cat(out, parts, n, dim);
+    lse_check(L, se_tensor_cat(out, parts, n, dim), "cat");
     return 1;
 }
 
-/* Reads 1-based indices from a table or tensor into a Lua-owned scratch array. */
-static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t *n)
+/* Reads 1-based indices from a table or tensor into a Lua-owned scratch array. The result
+ * has n rows of `row` elements: checked before the scratch is allocated (an expanded index
+ * tensor can be 2^40 long). */
+static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t row, int64_t *n)
 {
     se_tensor *t = lse_totensor(L, arg);
     if (!t && lua_type(L, arg) != LUA_TTABLE)
@@ -802,6 +867,9 @@ static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t *n)
     if (t && t->ndim != 1)
         luaL_argerror(L, arg, "index tensor must be 1-d");
     *n = t ? t->size[0] : (int64_t)lua_rawlen(L, arg);
+    int64_t rows_ok;
+    if (__builtin_mul_overflow(*n, row > 0 ? row : 1, &rows_ok) || rows_ok > SE_MAX_NUMEL)
+        luaL_argerror(L, arg, lua_pushfstring(L, "%I indices give a result of more than 2^40 elements", (lua_Integer)*n));
     int64_t *idx = lua_newuserdatauv(L, (size_t)(*n > 0 ? *n : 1) * sizeof *idx, 0);
     for (int64_t i = 0; i < *n; i++) {
         double v;
@@ -831,8 +899,10 @@ static int m_index_select(lua_State *L)
 {
     se_tensor *t = lse_checktensor(L, 1);
     int dim = lse_checkdim(L, 2, t);
-    int64_t n;
-    int64_t *idx = check_indices(L, 3, t->size[dim], &n);
+    int64_t n, row = 1;  /* extent of one gathered slice */
+    for (int d = 0; d < t->ndim; d++)
+        if (d != dim) row *= t->size[d] > 0 ? t->size[d] : 1;
+    int64_t *idx = check_indices(L, 3, t->size[dim], row, &n);
     /* Gather along dim 0 of a transposed view, then transpose the result back. */
     se_tensor src = *t;
     se_tensor_transpose(&src, 0, dim);
@@ -840,7 +910,7 @@ static int m_index_select(lua_State *L)
     memcpy(size, src.size, sizeof size);
     size[0] = n;
     se_tensor *out = lse_newtensor(L, t->ndim, size);
-    se_tensor_index_select(out, &src, idx, n);
+    lse_check(L, se_tensor_index_select(out, &src, idx, n), "index_select");
     if (dim != 0) {
         se_tensor *view = lse_pushview(L, out);
         se_tensor_transpose(view, 0, dim);
@@ -859,14 +929,16 @@ static int t_allclose(lua_State *L)
     }
     /* |a - b| <= atol + rtol * |b|, elementwise, computed on a difference tensor. */
     se_tensor *diff = lse_newtensor_like(L, a);
-    se_tensor_binary(diff, a, b, SE_SUB);
+    lse_check(L, se_tensor_binary(diff, a, b, SE_SUB), "allclose");
     se_tensor *bound = lse_newtensor_like(L, b);
     se_tensor_unary(bound, b, SE_ABS);
     se_tensor_binary_scalar(bound, bound, (float)rtol, SE_MUL, false);
     se_tensor_binary_scalar(bound, bound, (float)atol, SE_ADD, false);
     se_tensor_unary(diff, diff, SE_ABS);
     se_tensor_binary(diff, diff, bound, SE_SUB);
-    double worst = se_tensor_numel(diff) ? se_tensor_reduce_all(diff, SE_MAX) : -1;
+    double worst = -1;
+    if (se_tensor_numel(diff))
+        lse_check(L, se_tensor_reduce_all(diff, SE_MAX, &worst), "allclose");
     lua_pushboolean(L, worst <= 0);
     return 1;
 }

@@ -1,6 +1,8 @@
 /* Helpers shared by the Lua bindings: tensor userdata, errors, argument checks, RNG. */
 #include "lse.h"
 
+#include "../core/interrupt.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -27,12 +29,31 @@ se_tensor *lse_pushempty(lua_State *L)
     return t;
 }
 
+/* Name of the running C function as Lua knows it ("zeros", "add"), or "tensor". */
+static const char *function_name(lua_State *L)
+{
+    lua_Debug ar;
+    if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name)
+        return ar.name;
+    return "tensor";
+}
+
 se_tensor *lse_newtensor(lua_State *L, int ndim, const int64_t *size)
 {
     se_tensor *t = lse_pushempty(L);
     se_status st = se_tensor_init(t, ndim, size);
-    if (st != SE_OK)
-        lse_error(L, st, st == SE_EARG ? "tensor: invalid size" : "tensor");
+    if (st != SE_OK) {
+        se_tensor want = {.ndim = ndim >= 0 && ndim <= SE_MAX_DIM ? ndim : 0};
+        memcpy(want.size, size, (size_t)want.ndim * sizeof *size);
+        char shape[200];
+        se_tensor_shape_str(&want, shape, sizeof shape);
+        const char *fn = function_name(L);
+        if (st == SE_ERANGE)
+            lse_error(L, st, "%s: cannot make a %s tensor: more than 2^40 elements", fn, shape);
+        else if (st == SE_EARG)
+            lse_error(L, st, "%s: invalid size %s", fn, shape);
+        lse_error(L, st, "%s: cannot allocate a %s tensor", fn, shape);
+    }
     return t;
 }
 
@@ -50,6 +71,8 @@ se_tensor *lse_pushview(lua_State *L, const se_tensor *src)
 
 int lse_error(lua_State *L, se_status status, const char *fmt, ...)
 {
+    if (status == SE_EINTR)
+        se_interrupt_clear();  /* delivered now: see interrupt.h */
     va_list ap;
     va_start(ap, fmt);
     luaL_where(L, 1);
@@ -57,6 +80,8 @@ int lse_error(lua_State *L, se_status status, const char *fmt, ...)
     va_end(ap);
     if (status == SE_ENOMEM)
         lua_pushstring(L, ": out of memory");
+    else if (status == SE_EINTR)
+        lua_pushstring(L, ": interrupted!");  /* the interpreter's word for a Ctrl-C, which scripts look for */
     else
         lua_pushliteral(L, "");
     lua_concat(L, 3);
@@ -71,6 +96,15 @@ int lse_fail(lua_State *L, const char *fmt, ...)
     lua_pushvfstring(L, fmt, ap);
     va_end(ap);
     return 2;
+}
+
+void lse_check(lua_State *L, se_status st, const char *fn)
+{
+    if (st == SE_OK)
+        return;
+    if (st == SE_ENOMEM || st == SE_EINTR)
+        lse_error(L, st, "%s", fn);
+    lse_error(L, st, "%s: %s", fn, se_status_str(st));
 }
 
 int64_t lse_checksize(lua_State *L, int arg)

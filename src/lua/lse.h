@@ -25,7 +25,8 @@
 se_tensor *lse_checktensor(lua_State *L, int arg);
 /* The tensor at idx, or NULL if that value is not a semeq.Tensor. */
 se_tensor *lse_totensor(lua_State *L, int idx);
-/* Pushes a new contiguous zero-filled tensor; raises on a bad size or out of memory. */
+/* Pushes a new contiguous zero-filled tensor; raises on a bad size or out of memory,
+ * naming the calling function and the shape ("zeros: cannot allocate [2^35]: out of memory"). */
 se_tensor *lse_newtensor(lua_State *L, int ndim, const int64_t *size);
 /* Pushes a new tensor with the shape of like (zero-filled). */
 se_tensor *lse_newtensor_like(lua_State *L, const se_tensor *like);
@@ -37,9 +38,13 @@ se_tensor *lse_pushempty(lua_State *L);
 
 /* Raises the message formatted like lua_pushfstring (%s %d %f %I %p %%; %I is
  * lua_Integer), e.g. lse_error(L, st, "mm: size mismatch, %s @ %s", a, b). When st is
- * SE_ENOMEM the message becomes "<message>: out of memory" whatever it said, since
- * that is the fault to report. Does not return: free C temporaries first. */
+ * SE_ENOMEM or SE_EINTR the message becomes "<message>: out of memory" or
+ * "<message>: interrupted!" whatever it said, since that is the fault to report; raising
+ * SE_EINTR clears the interrupt flag (the interrupt is delivered). Does not return: free C
+ * temporaries first. */
 int lse_error(lua_State *L, se_status status, const char *fmt, ...);
+/* Nothing if st is SE_OK, else raises "fn: <what went wrong>" ("sum: interrupted"). */
+void lse_check(lua_State *L, se_status st, const char *fn);
 
 /* An environment failure (a file that cannot be read or written): pushes nil and the
  * message formatted like lua_pushfstring, as io.open does, and returns 2 (return it).
