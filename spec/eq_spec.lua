@@ -276,6 +276,32 @@ describe("eq.new filters", function()
     assert.are.equal(y:abs():max(), safe:peak())
   end)
 
+  it("the meter sees NaN and infinity and names the first frame that holds one", function()
+    -- a NaN in the second channel of frame 300 (of the second block): the peak is NaN, not
+    -- the largest finite sample, and the frame is counted from the start of the stream
+    local f = eq.new("safe", P1, {channels = 2})
+    T.manualSeed(4)
+    local x = T.randn(1000, 2):mul(0.1)
+    f:process(x:narrow(1, 1, 100))
+    assert.is_nil(f:nonfinite())
+    assert.is_true(f:peak() > 0 and f:peak() < 10)
+    local y = x:narrow(1, 101, 900):clone()
+    y[200][2] = 0 / 0
+    f:process(y)
+    assert.are.equal(300, f:nonfinite())
+    assert.is_true(f:peak() ~= f:peak(), "peak " .. tostring(f:peak()))
+    f:reset()
+    assert.are.same({0, nil}, {f:peak(), f:nonfinite()})
+
+    -- a finite sample the boost takes past the float range: an infinite peak (the
+    -- filter state is double, so it stays finite and no NaN follows)
+    local g = eq.new("safe", P1)
+    local z = T.zeros(64)
+    z[5] = 3e38
+    g:process(z)
+    assert.are.same({math.huge, 5}, {g:peak(), g:nonfinite()})
+  end)
+
   it("checks audio shape and parameters", function()
     local f = eq.new("safe", P1, {channels = 2})
     assert.has_error(function() f:process(T.zeros(10, 3)) end,

@@ -16,7 +16,9 @@ struct se_eq_proc {
     bool pending;                 /* new parameters wait for the next tick */
     se_cascade casc;
     int64_t pos;                  /* frames processed */
-    double peak;
+    double peak;                  /* largest finite |output sample| */
+    int64_t first_nonfinite;      /* frame of the first NaN or Inf written, -1 if none */
+    bool nan_seen, inf_seen;
     double *state;                /* [channels][casc.n][2] */
 };
 
@@ -59,6 +61,7 @@ se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params
         return SE_ENOMEM;
     }
     p->gain = p->gain_to = makeup_gain(p, &p->casc);
+    p->first_nonfinite = -1;
     *out = p;
     return SE_OK;
 }
@@ -113,6 +116,14 @@ static void tick(se_eq_proc *p)
         if (fabs(p->state[i]) < 1e-200) p->state[i] = 0.0;
 }
 
+/* Records a NaN or Inf written at frame (counted from the start of the stream). */
+static void note_nonfinite(se_eq_proc *p, int64_t frame, float a)
+{
+    if (p->first_nonfinite < 0 || frame < p->first_nonfinite) p->first_nonfinite = frame;
+    if (isnan(a)) p->nan_seen = true;
+    else p->inf_seen = true;
+}
+
 /* Filters frames (< one tick) of all channels through the cascade. */
 static void run_span(se_eq_proc *p, float *x, int64_t frames, int64_t fstride, int64_t cstride)
 {
@@ -130,7 +141,13 @@ static void run_span(se_eq_proc *p, float *x, int64_t frames, int64_t fstride, i
                 v = y;
             }
             float out = (float)(v * g);  /* the peak is of what is written */
-            if (fabsf(out) > peak) peak = fabsf(out);
+            float a = fabsf(out);
+            /* One comparison in the common case; a NaN fails every comparison, so it is
+             * caught by the negation instead of being ignored by the meter. */
+            if (!(a <= peak)) {
+                if (isfinite(a)) peak = a;
+                else note_nonfinite(p, p->pos + f, a);
+            }
             x[f * fstride + c * cstride] = out;
         }
     }
@@ -161,8 +178,16 @@ void se_eq_proc_reset(se_eq_proc *p)
     memset(p->state, 0, sizeof(double) * (size_t)p->channels * p->casc.n * 2);
     p->peak = 0.0;
     p->pos = 0;
+    p->first_nonfinite = -1;
+    p->nan_seen = p->inf_seen = false;
 }
 
-double se_eq_proc_peak(const se_eq_proc *p) { return p->peak; }
+double se_eq_proc_peak(const se_eq_proc *p)
+{
+    if (p->nan_seen) return NAN;
+    if (p->inf_seen) return INFINITY;
+    return p->peak;
+}
+int64_t se_eq_proc_first_nonfinite(const se_eq_proc *p) { return p->first_nonfinite; }
 double se_eq_proc_makeup_db(const se_eq_proc *p) { return 20.0 * log10(p->gain); }
 int64_t se_eq_proc_position(const se_eq_proc *p) { return p->pos; }

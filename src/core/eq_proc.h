@@ -13,7 +13,9 @@
  *
  * Make-up gain (makeup = true): the output is scaled by 10^(-max(0, peak dB)/20),
  * where peak dB is the largest response of the filterbank, so boosts do not raise the
- * level. The processor also records the largest |sample| it has written (peak).
+ * level. The processor also records the largest |sample| it has written (peak) and the
+ * first frame where it wrote a NaN or an infinity: the meter sees them (the peak is
+ * then NaN or Inf), so a caller can refuse to publish such output.
  *
  *   se_eq_proc *p;
  *   se_fb_error e;
@@ -51,7 +53,9 @@ void se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t fra
 /* Clears the filter state and the peak (e.g. before a new file); parameters stay. */
 void se_eq_proc_reset(se_eq_proc *p);
 
-double se_eq_proc_peak(const se_eq_proc *p);        /* largest |output sample| so far */
+double se_eq_proc_peak(const se_eq_proc *p);        /* largest |output sample| so far: NaN if a
+                                                     * NaN was written, else Inf if an Inf was */
+int64_t se_eq_proc_first_nonfinite(const se_eq_proc *p);  /* 0-based frame, -1 if none */
 double se_eq_proc_makeup_db(const se_eq_proc *p);   /* current make-up gain in dB (<= 0) */
 int64_t se_eq_proc_position(const se_eq_proc *p);   /* frames processed */
 

@@ -20,7 +20,11 @@
  *                    returned; state carries over to the next call. Any strided view
  *                    works: planar [channels x frames] audio is processed as p:t()
  *   f:set(params)    new parameters; ramped over smooth_ms when smoothing is on
- *   f:peak()         largest |output sample| so far;  f:makeup_db() current make-up gain
+ *   f:peak()         largest |output sample| so far (NaN if a NaN was written, else inf
+ *                    if an infinity was);  f:makeup_db() current make-up gain
+ *   f:nonfinite()    the first frame (1-based, counted from the start or the last reset)
+ *                    whose output is NaN or infinite, or nil: what to check before
+ *                    writing the block out
  *   f:reset()        clears the filter state and the peak;  f:position() frames done
  *
  * Parameter checking: every value must be finite, frequencies in (0, fs/2), Q > 0;
@@ -385,6 +389,13 @@ static int f_set(lua_State *L)
 
 static int f_peak(lua_State *L) { lua_pushnumber(L, se_eq_proc_peak(check_filter(L)->proc)); return 1; }
 static int f_makeup_db(lua_State *L) { lua_pushnumber(L, se_eq_proc_makeup_db(check_filter(L)->proc)); return 1; }
+static int f_nonfinite(lua_State *L)
+{
+    int64_t frame = se_eq_proc_first_nonfinite(check_filter(L)->proc);
+    if (frame < 0) lua_pushnil(L);
+    else lua_pushinteger(L, (lua_Integer)frame + 1);
+    return 1;
+}
 static int f_position(lua_State *L) { lua_pushinteger(L, se_eq_proc_position(check_filter(L)->proc)); return 1; }
 static int f_reset(lua_State *L) { se_eq_proc_reset(check_filter(L)->proc); return 0; }
 
@@ -406,7 +417,7 @@ static int f_tostring(lua_State *L)
 
 static const luaL_Reg filter_methods[] = {
     {"process", f_process}, {"set", f_set}, {"peak", f_peak}, {"makeup_db", f_makeup_db},
-    {"position", f_position}, {"reset", f_reset}, {NULL, NULL},
+    {"nonfinite", f_nonfinite}, {"position", f_position}, {"reset", f_reset}, {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {
