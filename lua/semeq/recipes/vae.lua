@@ -36,7 +36,7 @@ local function flags(d)
     {"stem", "boolean", d.stem ~= false, "merge comparatives into their stem (brighter -> bright)"},
     {"ranges", "string", d.ranges or "fitted",
      "parameter scaling: fitted (safe13, log, training ranges) or floweq (linear, fixed)", choices = {"fitted", "floweq"}},
-    {"hidden", "integer", d.hidden or 1024, "hidden units of encoder and decoder", min = 1},
+    {"hidden", "integer", d.hidden or 1024, "hidden units of encoder and decoder", min = 1, max = 65536},
     {"beta-max", "number", d.beta_max or 0.001, "final KL weight (FlowEQ also tried 0.01 and 0.02)", min = 0},
     {"beta-delay", "integer", d.beta_delay or 50, "epochs with beta = 0", min = 0},
     {"beta-step", "number", d.beta_step or 1 / 5000, "beta increase per epoch after the delay", min = 0},
