@@ -65,14 +65,16 @@ local function experiment_run(opts)
       {lambda = opts.lambda, temperature = opts.temperature, loss = opts.loss,
        synthetic = ex.rep.random and function(n) return ex.rep:random(n) end, synthetic_rows = opts.synthetic}),
     config = {learningRate = opts.lr}, quiet = opts.quiet,
-    checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume}
+    checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume,
+    run = recipes.run_of(opts, ex, model)}
   if not history then return nil, err end
 
   -- 4. Evaluate on the held-out rows.
   local sm = semantic.from_training(model, ex, {recipe = opts.recipe, opts = opts})
   local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap})
   result.model = {kind = "contrastive_ae", parameters = model:nparams(), latent = opts.latent,
-                  lambda = opts.lambda, epochs = opts.epochs, seed = opts.seed, final_loss = history.loss[opts.epochs]}
+                  lambda = opts.lambda, epochs = opts.epochs, seed = opts.seed, final_loss = history.loss[opts.epochs],
+                  resumed_from = history.resumed}
   return result, sm, ex
 end
 
