@@ -151,6 +151,8 @@ describe("semeq.process.batch", function()
     assert.are.same({nil, dir .. "/real/fifo.wav: a pipe (FIFO), not a folder or a file (a stream cannot be read "
       .. "twice; save it to a file first)"}, {batch.roots(dir .. "/real/fifo.wav", dir .. "/out")})
     assert.are.same({nil, dir .. "/nothing: no such file or folder"}, {batch.roots(dir .. "/nothing", dir .. "/out")})
+    assert.are.same({nil, "--out " .. dir .. "/real/a.wav: a file, not a folder"},
+      {batch.roots(dir .. "/in", dir .. "/real/a.wav")})
   end)
 
   it("shards the sorted list of the whole tree; problems of listing go to every shard", function()

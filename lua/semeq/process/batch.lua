@@ -60,7 +60,8 @@ end
 
 --- The real paths of the input (a folder, or one file) and of the output folder:
 -- {input=, output=, single=} (single: the input is one file, its folder is the root);
--- nil and a message when the input is missing or neither a folder nor a file.
+-- nil and a message when the input is missing or neither a folder nor a file, or the
+-- output exists and is not a folder.
 function M.roots(input, output)
   if type(input) ~= "string" or type(output) ~= "string" then error("batch.roots: paths must be strings", 2) end
   local kind = fs.kind(input)
@@ -68,6 +69,10 @@ function M.roots(input, output)
     if kind == "missing" then return nil, ("%s: no such file or folder"):format(input) end
     return nil, ("%s: a %s, not a folder or a file (a stream cannot be read twice; save it to a file first)")
       :format(input, kind)
+  end
+  local out_kind = fs.kind(output)
+  if out_kind ~= "directory" and out_kind ~= "missing" then
+    return nil, ("--out %s: a %s, not a folder"):format(output, out_kind)
   end
   local real_in, err = fs.realpath(input)
   if not real_in then return nil, err end
