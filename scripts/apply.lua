@@ -100,11 +100,16 @@ local function resolve_eq(o)
   return model_eq(o)
 end
 
--- An EQ nothing should be processed with (a boost past semeq's limit, a response that
--- is not finite) is refused once, before any file: one line, exit 1. Each file's own
--- sample rate is checked again when it is processed.
+-- An EQ nothing should be processed with (a gain or a boost past semeq's limit, a
+-- response that is not finite) is refused once, before any file: one line, exit 1.
+-- The response is looked at for the highest common rate, if the parameters fit it
+-- (a frequency may need a higher rate than another file has); each file's own rate
+-- is checked again when it is processed.
 local function check_eq(o, kind, params)
-  local ok, why = eqfile.check_eq(kind, params, {fs = 48000, clamp = o.clamp})
+  local ok, why = eqfile.check_gains(kind, params, o.clamp)
+  if ok and eq.check(kind, params, {fs = 192000, clamp = o.clamp}) then
+    ok, why = eqfile.check_eq(kind, params, {fs = 192000, clamp = o.clamp})
+  end
   if not ok then
     local hint = o.curve and " (lower --amount)" or (o.term or o.from) and " (lower --intensity)" or ""
     errors.fail(why .. hint)

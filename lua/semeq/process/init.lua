@@ -21,6 +21,7 @@
 --       the file's sample rate, the EQ boosts more than MAX_BOOST_DB, the output would
 --       hold a NaN or an infinity)
 --   process.check_eq(kind, params, {fs=, clamp=}) --> true, or nil and what is wrong
+--   process.check_gains(kind, params, clamp)      --> the same for what needs no sample rate
 --
 -- The output is written under a temporary name and renamed when complete; on any
 -- failure the temporary file is removed. The input is only read, and must be a regular
@@ -66,18 +67,22 @@ end
 local GAINS = {safe = {1, 3, 6, 9, 12}}
 local SAFE_BANDS = {"low shelf", "peak 1", "peak 2", "peak 3", "high shelf"}
 
--- Nil, or what is wrong with a gain beyond +-MAX_BOOST_DB (a huge gain makes the
--- biquads' coefficients overflow or cancel, whatever the other bands do).
-local function gain_problem(kind, params)
+--- Whether every gain of an EQ is within +-MAX_BOOST_DB (a huge gain makes the biquads'
+-- coefficients overflow or cancel, whatever the other bands do); with clamp, gains are
+-- clamped to +-24 dB anyway. Needs no sample rate. true, or nil and the problem.
+function M.check_gains(kind, params, clamp)
+  if type(params) ~= "table" then params = params:totable() end
+  if clamp then return true end
   local columns = GAINS[kind]
   for k = 1, columns and #columns or #params do
     local i = columns and columns[k] or k
     if math.abs(params[i]) > M.MAX_BOOST_DB then
       local where = kind == "safe" and SAFE_BANDS[k] or ("band %d (%.0f Hz)"):format(i, eq.g40_freqs()[i])
-      return ("the EQ's %s gain is %.6g dB; semeq applies gains within +-%d dB"):format(where, params[i], M.MAX_BOOST_DB)
+      return nil, ("the EQ's %s gain is %.6g dB; semeq applies gains within +-%d dB")
+        :format(where, params[i], M.MAX_BOOST_DB)
     end
   end
-  return nil
+  return true
 end
 
 --- Whether an EQ can be applied at sample rate opts.fs (default 44100): its parameters
@@ -89,10 +94,8 @@ function M.check_eq(kind, params, opts)
   if type(params) ~= "table" then params = params:totable() end
   local fits, why = eq.check(kind, params, {fs = rate, clamp = opts.clamp})
   if not fits then return nil, why end
-  if not opts.clamp then  -- clamping keeps gains within +-24 dB
-    why = gain_problem(kind, params)
-    if why then return nil, why end
-  end
+  fits, why = M.check_gains(kind, params, opts.clamp)
+  if not fits then return nil, why end
   local freqs = boost_grid(kind, params, rate)
   local db = eq.response(kind, params, freqs, {fs = rate, clamp = opts.clamp}):totable()
   local top, at = -math.huge, nil
