@@ -12,13 +12,14 @@
 -- the K-th of the sorted list, to split a big job across machines. Inputs are never
 -- modified; outputs are written under a temporary name and renamed; an existing output
 -- is skipped unless --force. Refused before any work: trees that overlap, two inputs
--- with one output name, an EQ that boosts past 60 dB. A summary lists processed,
+-- with one output name, an EQ with a gain or boost past 60 dB. A summary lists processed,
 -- skipped and failed files (with reasons); the exit status is 1 if any failed, 130 on
 -- Ctrl-C (which stops the workers too and leaves no partial output). The folder logic
 -- and its guarantees are semeq.process.batch's; README "Batch mode" lists them.
 local cli = require "semeq.util.cli"
 local errors = require "semeq.util.errors"
 local eq = require "semeq.eq"
+local fs = require "semeq.util.fs"
 local eqfile = require "semeq.process"
 local batch = require "semeq.process.batch"
 local rm = require "semeq.recipes.model"
@@ -53,7 +54,6 @@ local parser = cli.parser{
 }
 
 local die = errors.usage
-local fs = require "semeq.util.fs"
 local quote = fs.quote
 
 -- "K/N" -> K, N with 1 <= K <= N
