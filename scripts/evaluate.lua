@@ -47,7 +47,7 @@ local parser = cli.parser{
     {"model", "string", nil, "the model file (.safetensors, written by a train script's --out)"},
     {"data", "string", nil, "the dataset file (SAFE CSV, SocialFX CSV, Audealize JSON)"},
     {"json", "string", nil, "write the evaluation report here (.json)"},
-    {"bootstrap", "integer", 200, "bootstrap resamples for confidence intervals (0: none)", min = 0},
+    {"bootstrap", "integer", 200, "bootstrap resamples for confidence intervals (0: none)", min = 0, max = 100000},
     {"lenient", "boolean", false, "skip malformed rows (with a warning) instead of failing"},
     {"threads", "integer", 1, "OpenBLAS threads", min = 1, max = 256},
   },

@@ -17,8 +17,8 @@ errors.main("explore.lua", function()
   local o = rm.parse{name = "explore.lua", usage = "--model FILE (--samples N | --grid K) [options]",
     description = "Decode random or gridded points of a model's latent space into EQ settings.",
     flags = {
-      {"samples", "integer", nil, "decode N random codes around the training codes", min = 1},
-      {"grid", "integer", nil, "decode a K x K grid over the codes' range (2-D models)", min = 2},
+      {"samples", "integer", nil, "decode N random codes around the training codes", min = 1, max = 100000},
+      {"grid", "integer", nil, "decode a K x K grid over the codes' range (2-D models)", min = 2, max = 1000},
       {"intensity", "number", 1, "scale every gain by this", min = 0},
       {"svg", "string", nil, "write the response curves here (.svg)"},
       {"map", "string", nil, "write a map of the points among the training codes here (.svg)"},

@@ -18,7 +18,7 @@ errors.main("generate.lua", function()
     flags = {
       {"term", "string", nil, "the word"},
       {"intensity", "number", 1, "scale every gain by this", min = 0},
-      {"variations", "integer", 0, "also print this many variations", min = 0},
+      {"variations", "integer", 0, "also print this many variations", min = 0, max = 100000},
       {"spread", "number", 0.1, "variation size, in units of the word's per-dimension sd", min = 0},
       {"json", "string", nil, "write the settings here (.json)"},
       {"svg", "string", nil, "write the response curves here (.svg)"},

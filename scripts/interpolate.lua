@@ -16,7 +16,7 @@ errors.main("interpolate.lua", function()
     flags = {
       {"from", "string", nil, "start word"},
       {"to", "string", nil, "end word"},
-      {"steps", "integer", 5, "number of steps, both ends included", min = 2},
+      {"steps", "integer", 5, "number of steps, both ends included", min = 2, max = 100000},
       {"intensity", "number", 1, "scale every gain by this", min = 0},
       {"svg", "string", nil, "write the response curves here (.svg)"},
       {"json", "string", nil, "write the steps here (.json)"},

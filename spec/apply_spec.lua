@@ -219,6 +219,18 @@ describe("scripts/apply.lua with a semantic model", function()
     assert.truthy(out:find("summary: 3 processed, 0 skipped, 0 failed", 1, true), out)
   end)
 
+  it("an absurd --intensity is refused with one line before any output", function()
+    local setting = safe_sm:eq_for("warm", 100)
+    local biggest = 0
+    for _, j in ipairs {1, 3, 6, 9, 12} do biggest = math.max(biggest, math.abs(setting.params[j])) end
+    assert.is_true(biggest > 60, "the spec needs a term whose gains pass 60 dB at intensity 100")
+    local _, err, code = apply(("%s %s --term warm --intensity 100 --model %s"):format(q(src), q(dir .. "/i.wav"), q(safe)))
+    assert.are.equal(1, code)
+    assert.truthy(err:find("^apply.lua: the EQ's [%a%d ]+ gain is %-?[%d.]+ dB; semeq applies gains within %+%-60 dB "
+      .. "%(lower %-%-intensity%)\n$"), err)
+    assert.is_nil(io.open(dir .. "/i.wav"))
+  end)
+
   it("an unknown term is a usage error that lists the model's terms", function()
     local _, err, code = apply(("%s %s --term hot --model %s"):format(q(src), q(dir .. "/x.wav"), q(safe)))
     assert.are.same({2, "apply.lua: unknown term 'hot'; this model knows: bright, warm (see --help)\n"}, {code, err})

@@ -276,6 +276,36 @@ describe("eq.new filters", function()
     assert.are.equal(y:abs():max(), safe:peak())
   end)
 
+  it("refuses NaN and infinity in its output: nil and the frame, a NaN/Inf meter, a restart from silence", function()
+    -- a NaN in the second channel of frame 299 (row 200 of the second block): frames count
+    -- from 0 from the start of the stream, as the audio messages do
+    local f = eq.new("safe", P1, {channels = 2})
+    T.manualSeed(4)
+    local x = T.randn(1000, 2):mul(0.1)
+    local head = x:narrow(1, 1, 100)
+    assert.are.equal(head, f:process(head))
+    assert.is_true(f:peak() > 0 and f:peak() < 10)
+    local y = x:narrow(1, 101, 900):clone()
+    y[200][2] = 0 / 0
+    local ok, err = f:process(y)
+    assert.is_nil(ok)
+    assert.are.equal("the output at frame 299 (row 200 of the block), channel 2 is not finite", err:sub(1, 71))
+    assert.is_true(f:peak() ~= f:peak(), "peak " .. tostring(f:peak()))
+    local z = x:narrow(1, 1, 50):clone()  -- the state was cleared: finite input, finite output
+    assert.are.equal(z, f:process(z))
+    f:reset()
+    assert.are.equal(0, f:peak())
+
+    -- a finite sample the boost takes past the float range: an infinite peak
+    local g = eq.new("safe", P1)
+    local w = T.zeros(64)
+    w[5] = 3e38
+    ok, err = g:process(w)
+    assert.is_nil(ok)
+    assert.truthy(err:find("at frame 4 (row 5 of the block), channel 1", 1, true), err)
+    assert.are.equal(math.huge, g:peak())
+  end)
+
   it("checks audio shape and parameters", function()
     local f = eq.new("safe", P1, {channels = 2})
     assert.has_error(function() f:process(T.zeros(10, 3)) end,

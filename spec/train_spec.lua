@@ -214,6 +214,76 @@ describe("resuming from a checkpoint", function()
   end)
 end)
 
+describe("resuming checks the checkpoint against the run", function()
+  local RUN = {["--latent"] = 8, ["--lambda"] = 0.5, ["--widths"] = {16, 32},
+               model = {input = 4, hidden = 8}, data = {kind = "safe", train = {rows = 48, checksum = "1.5/9"}}}
+  local function copy(t)
+    local out = {}
+    for k, v in pairs(t) do out[k] = type(v) == "table" and copy(v) or v end
+    return out
+  end
+
+  local function written(name, run, epochs)
+    local model, step = task.build(21)
+    local ckpt = dir .. "/" .. name
+    assert(fit(model, step, {epochs = epochs or 4, checkpoint_path = ckpt, checkpoint_every = 2, run = run}))
+    return ckpt
+  end
+
+  it("resumes when the run is the same, and the history says it was resumed", function()
+    local ckpt = written("same.safetensors", RUN)
+    local model, step = task.build(21)
+    local history = assert(fit(model, step, {epochs = 6, resume = ckpt, run = copy(RUN)}))
+    assert.are.same({path = ckpt, epoch = 4}, history.resumed)
+    assert.are.equal(6, #history.loss)
+    local plain_model, plain_step = task.build(21)
+    assert.is_nil(assert(fit(plain_model, plain_step)).resumed)
+  end)
+
+  it("refuses a checkpoint of another run and says what differs", function()
+    local ckpt = written("other.safetensors", RUN)
+    local cases = {
+      {function(r) r["--latent"] = 32 end, "--latent: 8 there, 32 here"},
+      {function(r) r["--widths"][2] = 64 end, "--widths[2]: 32 there, 64 here"},
+      {function(r) r.model.hidden = 16; r["--lambda"] = 0.1 end, "--lambda: 0.5 there, 0.1 here; and 1 more difference"},
+      {function(r) r.data.kind = "socialfx" end, "data kind: safe there, socialfx here"},
+      {function(r) r.data.train.checksum = "1.5/9.5" end, "data train checksum: 1.5/9 there, 1.5/9.5 here"},
+      {function(r) r["--loss"] = "supcon" end, "--loss: absent there, supcon here"},
+    }
+    for _, c in ipairs(cases) do
+      local run = copy(RUN)
+      c[1](run)
+      local model, step = task.build(21)
+      local before = model:flat():clone()
+      local history, err = fit(model, step, {epochs = 6, resume = ckpt, run = run})
+      assert.is_nil(history)
+      assert.are.equal(ckpt .. " was written by another run (" .. c[2] .. "); resume with the settings it was "
+        .. "written with", err)
+      assert.is_true(same_bits(before, model:flat()), "nothing restored")
+    end
+  end)
+
+  it("refuses a checkpoint that records no run when the run is known", function()
+    local ckpt = written("norun.safetensors", nil)
+    local model, step = task.build(21)
+    local history, err = fit(model, step, {epochs = 6, resume = ckpt, run = RUN})
+    assert.is_nil(history)
+    assert.are.equal(ckpt .. " records no run (written by an older semeq or by train.fit without one): it cannot "
+      .. "be checked against this run", err)
+  end)
+
+  it("refuses a checkpoint of an epoch later than the run's last", function()
+    local ckpt = written("late.safetensors", RUN, 4)
+    local model, step = task.build(21)
+    local history, err = fit(model, step, {epochs = 3, resume = ckpt, run = RUN})
+    assert.is_nil(history)
+    assert.are.equal(ckpt .. " holds epoch 4, later than the last epoch of this run (3)", err)
+    -- the last epoch itself: nothing left to train, and that is no error
+    history = assert(fit(model, step, {epochs = 4, resume = ckpt, run = RUN}))
+    assert.are.equal(4, history.resumed.epoch)
+  end)
+end)
+
 describe("a real SIGINT to a training semeq process", function()
   it("writes a checkpoint and says how to resume", function()
     local ckpt, started, stderr = dir .. "/sigint.safetensors", dir .. "/started", dir .. "/stderr"
@@ -233,6 +303,54 @@ describe("a real SIGINT to a training semeq process", function()
     local fresh = task.build(1)
     assert.are.equal(tonumber(epoch), checkpoint.restore(ckpt, fresh:flat(), {}, {}))
     assert.is_true(tonumber(epoch) >= 1)
+  end)
+end)
+
+describe("--resume in the training recipes", function()
+  local common = " --data socialfx --bootstrap 0 --quiet --widths 16,16"
+  local ckpt
+  setup(function()
+    local found = pcall(require("semeq.data").find, "socialfx_eq_contributions.csv")
+    if not found then return end
+    ckpt = dir .. "/recipe_check.ckpt"
+    local out, rc = h.semeq("scripts/train_filtered.lua" .. common .. " --epochs 2 --checkpoint " .. h.quote(ckpt)
+      .. " --checkpoint-every 2")
+    assert.are.equal(0, rc, out)
+  end)
+
+  -- Each: the flags of the resuming run, and the start of its refusal after the path.
+  local rows = {
+    {"scripts/train_filtered.lua" .. common .. " --epochs 4 --latent 8", "was written by another run (--latent: 32 there, 8 here"},
+    {"scripts/train_filtered.lua" .. common .. " --epochs 4 --blocks mlp", "was written by another run (--blocks: residual there, mlp here"},
+    {"scripts/train_filtered.lua" .. common .. " --epochs 4 --test 0.3", "was written by another run (--test: 0.25 there, 0.3 here"},
+    {"scripts/train_filtered.lua" .. common .. " --epochs 4 --seed 2", "was written by another run (--seed: 1 there, 2 here"},
+    {"scripts/train_filtered.lua --data safe --bootstrap 0 --quiet --widths 16,16 --epochs 4",
+     "was written by another run (--data: socialfx there, safe here"},
+    {"scripts/train_full.lua" .. common .. " --epochs 4", "was written by another run (--lambda: 0.5 there, 0.1 here"},
+    {"scripts/train_vae.lua --data socialfx --bootstrap 0 --quiet --epochs 4", "was written by another run ("},
+    {"scripts/train_filtered.lua" .. common .. " --epochs 1", "holds epoch 2, later than the last epoch of this run (1)"},
+  }
+  for _, row in ipairs(rows) do
+    it("refuses " .. row[1]:gsub(common, " ..."), function()
+      if not ckpt then return pending("the SocialFX data is not on the search path") end
+      local out, rc = h.semeq(row[1] .. " --resume " .. h.quote(ckpt))
+      local name = row[1]:match("([%w_]+%.lua)")
+      assert.are.equal(1, rc, out)
+      assert.are.equal(name .. ": " .. ckpt .. " " .. row[2], out:sub(1, #name + #ckpt + 3 + #row[2]))
+      assert.are.equal(1, select(2, out:gsub("\n", "")), out)
+    end)
+  end
+
+  it("resumes its own run and labels the result as resumed", function()
+    if not ckpt then return pending("the SocialFX data is not on the search path") end
+    local report = dir .. "/resumed.json"
+    local out, rc = h.semeq("scripts/train_filtered.lua" .. common .. " --epochs 3 --threads 2 --resume "
+      .. h.quote(ckpt) .. " --json " .. h.quote(report))
+    assert.are.equal(0, rc, out)
+    assert.truthy(out:find("resumed from " .. ckpt .. " after epoch 2 (a checkpoint of this same run)", 1, true), out)
+    local result = require("semeq.util.json").decode(h.read(report))
+    assert.are.same({path = ckpt, epoch = 2}, result.model.resumed_from)
+    assert.are.equal(3, result.model.epochs)
   end)
 end)
 

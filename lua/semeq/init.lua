@@ -14,7 +14,7 @@ local semeq = {
     -- C: tensors, EQ filterbanks, sound files, model files
     "semeq.tensor", "semeq.eq", "semeq.audio", "semeq.safetensors", "semeq.linalg", "semeq.runtime",
     -- util
-    "semeq.util.json", "semeq.util.atomic", "semeq.util.cli", "semeq.util.errors", "semeq.util.list",
+    "semeq.util.json", "semeq.util.atomic", "semeq.util.cli", "semeq.util.errors", "semeq.util.list", "semeq.util.fs",
     "semeq.bench",
     -- learning core and EQ settings
     "semeq.nn", "semeq.nn.jacobian", "semeq.metrics",
@@ -24,7 +24,7 @@ local semeq = {
     "semeq.models.classifier", "semeq.models.semantic_axis",
     "semeq.data", "semeq.data.dataset", "semeq.data.safe", "semeq.data.audealize", "semeq.data.socialfx",
     "semeq.data.text", "semeq.data.filters", "semeq.data.split", "semeq.data.prepare",
-    "semeq.process", "semeq.linear",
+    "semeq.process", "semeq.process.batch", "semeq.linear",
     -- training
     "semeq.train", "semeq.train.optim", "semeq.train.sampler", "semeq.train.objectives", "semeq.train.checkpoint",
     -- meaning, evaluation, recipes

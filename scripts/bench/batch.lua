@@ -16,11 +16,11 @@ local p = cli.parser{
   name = "batch.lua", usage = "[options]",
   description = "Files per second through scripts/apply.lua (2 workers) against sox under xargs -P 2.",
   flags = {
-    {"files", "integer", 200, "number of files"},
-    {"seconds", "number", 3, "length of each file"},
-    {"jobs", "integer", 2, "parallel workers on each side"},
+    {"files", "integer", 200, "number of files", min = 1, max = 1000000},
+    {"seconds", "number", 3, "length of each file", min = 0.01, max = 3600},
+    {"jobs", "integer", 2, "parallel workers on each side", min = 1, max = 256},
     {"compare", "boolean", false, "run semeq and sox alternately and print the ratio"},
-    {"reps", "integer", 3, "runs of each side with --compare"},
+    {"reps", "integer", 3, "runs of each side with --compare", min = 1},
   },
 }
 errors.main("batch.lua", function()

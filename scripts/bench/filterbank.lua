@@ -22,9 +22,9 @@ local p = cli.parser{
   name = "filterbank.lua", usage = "[options]",
   description = "EQ throughput on 60 s of stereo 44.1 kHz noise, against sox.",
   flags = {
-    {"seconds", "number", 60, "length of the test signal"},
+    {"seconds", "number", 60, "length of the test signal", min = 0.01, max = 3600},
     {"compare", "boolean", false, "run semeq and sox alternately and print the ratios"},
-    {"reps", "integer", 5, "runs of each side with --compare"},
+    {"reps", "integer", 5, "runs of each side with --compare", min = 1},
   },
 }
 errors.main("filterbank.lua", function()

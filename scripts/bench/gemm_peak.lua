@@ -12,8 +12,8 @@ local p = cli.parser{
   name = "gemm_peak.lua", usage = "[options]",
   description = "Measure the sgemm peak of this machine through semeq's T.addmm.",
   flags = {
-    {"n", "integer", 1024, "matrix size"},
-    {"seconds", "number", 1.0, "length of each of the 3 timed rounds"},
+    {"n", "integer", 1024, "matrix size", min = 1, max = 16384},
+    {"seconds", "number", 1.0, "length of each of the 3 timed rounds", min = 0.01},
   },
 }
 errors.main("gemm_peak.lua", function()

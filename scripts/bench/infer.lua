@@ -20,12 +20,12 @@ local p = cli.parser{
   name = "infer.lua", usage = "[options]",
   description = "Single-example latency of the SAFE-sized model: encode+decode and term -> EQ parameters.",
   flags = {
-    {"calls", "integer", 10000, "timed calls per measurement"},
+    {"calls", "integer", 10000, "timed calls per measurement", min = 1},
     {"compare", "boolean", false, "run semeq and PyTorch alternately and print the ratio"},
-    {"reps", "integer", 3, "runs of each side with --compare"},
-    {"threads", "integer", 1, "PyTorch threads (batch 1 gains nothing from more)"},
+    {"reps", "integer", 3, "runs of each side with --compare", min = 1},
+    {"threads", "integer", 1, "PyTorch threads (batch 1 gains nothing from more)", min = 1, max = 256},
     {"breakdown", "boolean", false, "also time the pieces (Lua dispatch vs kernels)"},
-    {"semeq-threads", "integer", 1, "OpenBLAS threads of the semeq side"},
+    {"semeq-threads", "integer", 1, "OpenBLAS threads of the semeq side", min = 1, max = 256},
     {"model", "string", "models/safe_warm_bright.safetensors", "the shipped model timed by the C runtime rows"},
   },
 }

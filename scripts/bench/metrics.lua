@@ -16,18 +16,17 @@ local p = cli.parser{
   name = "metrics.lua", usage = "[options]",
   description = "silhouette and Davies-Bouldin: semeq against scikit-learn.",
   flags = {
-    {"sizes", "string", "1000,5000", "numbers of points"},
-    {"dim", "integer", 32, "dimensions"},
-    {"clusters", "integer", 10, "clusters"},
+    {"sizes", "integers", {1000, 5000}, "numbers of points", min = 2, max = 1000000},
+    {"dim", "integer", 32, "dimensions", min = 1, max = 4096},
+    {"clusters", "integer", 10, "clusters", min = 2},
     {"compare", "boolean", false, "run semeq and scikit-learn alternately and print the ratios"},
-    {"reps", "integer", 5, "runs of each side"},
+    {"reps", "integer", 5, "runs of each side", min = 1},
   },
 }
 errors.main("metrics.lua", function()
   local o = p:parse_or_exit(arg)
 
-  local sizes = {}
-  for s in o.sizes:gmatch("%d+") do sizes[#sizes + 1] = math.tointeger(tonumber(s)) end
+  local sizes = o.sizes
   local METRICS = {{"silhouette", metrics.silhouette}, {"davies_bouldin", metrics.davies_bouldin}}
 
   -- N points around 10 well-separated-but-overlapping centres; labels 0..K-1.

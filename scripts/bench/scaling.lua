@@ -14,20 +14,14 @@ local p = cli.parser{
   name = "scaling.lua", usage = "[options]",
   description = "Training time and peak RSS as the data and the latent grow.",
   flags = {
-    {"epochs", "integer", 5, "epochs per run"},
-    {"reps", "integer", 2, "runs of each configuration (the fastest is kept)"},
-    {"scales", "string", "1,4,16", "data replications"},
-    {"latents", "string", "2,8,32,128", "latent sizes (at scale 1)"},
+    {"epochs", "integer", 5, "epochs per run", min = 1},
+    {"reps", "integer", 2, "runs of each configuration (the fastest is kept)", min = 1},
+    {"scales", "integers", {1, 4, 16}, "data replications", min = 1, max = 1000},
+    {"latents", "integers", {2, 8, 32, 128}, "latent sizes (at scale 1)", min = 1, max = 4096},
   },
 }
 errors.main("scaling.lua", function()
   local o = p:parse_or_exit(arg)
-
-  local function ints(s)
-    local t = {}
-    for v in s:gmatch("%d+") do t[#t + 1] = math.tointeger(tonumber(v)) end
-    return t
-  end
 
   local ROWS = 458
   local sem, dir = bench.shell_quote(bench.interpreter()), bench.script_dir()
@@ -46,14 +40,14 @@ errors.main("scaling.lua", function()
   print(string.format("%-22s %8s %10s %18s %14s", "run", "rows", "seconds", "us per row-epoch", "peak RSS MiB"))
   local last_us
   local rows_out = {}
-  for _, s in ipairs(ints(o.scales)) do
+  for _, s in ipairs(o.scales) do
     local secs, rss = run(s, 32)
     local us = secs / (ROWS * s * o.epochs) * 1e6
     last_us = us
     print(string.format("%-22s %8d %10.3f %18.2f %14.1f", "data x" .. s .. ", latent 32", ROWS * s, secs, us, rss))
     rows_out[#rows_out + 1] = {string.format("data x%d (%d rows)", s, ROWS * s), secs, us, rss}
   end
-  for _, L in ipairs(ints(o.latents)) do
+  for _, L in ipairs(o.latents) do
     local secs, rss = run(1, L)
     local us = secs / (ROWS * o.epochs) * 1e6
     print(string.format("%-22s %8d %10.3f %18.2f %14.1f", "data x1, latent " .. L, ROWS, secs, us, rss))

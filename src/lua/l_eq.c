@@ -23,10 +23,12 @@
  *                    returned; state carries over to the next call. Any strided view
  *                    works: planar [channels x frames] audio is processed as p:t().
  *                    A NaN or Inf output sample (a NaN/Inf input, or an input too large
- *                    for the gain) raises an error naming the frame and channel; the
- *                    peak then reads NaN/Inf and the filter restarts from silence.
+ *                    for the gain) returns nil and a message naming the frame (counted
+ *                    from 0, as the audio messages do) and channel; the peak then reads
+ *                    NaN/Inf and the filter restarts from silence.
  *   f:set(params)    new parameters; ramped over smooth_ms when smoothing is on
- *   f:peak()         largest |output sample| so far;  f:makeup_db() current make-up gain
+ *   f:peak()         largest |output sample| so far (NaN if a NaN was written, else inf
+ *                    if an infinity was);  f:makeup_db() current make-up gain
  *   f:reset()        clears the filter state and the peak;  f:position() frames done
  *
  * Parameter checking: every value must be finite, frequencies in (0, fs/2), Q > 0;
@@ -424,9 +426,9 @@ static int f_process(lua_State *L)
         int64_t frame;
         int channel;
         se_eq_proc_bad_sample(u->proc, &frame, &channel);
-        return lse_error(L, st, "filter:process: the output at row %I of the block (frame %I of the stream), "
-                                "channel %d is not finite: a NaN or Inf input sample, or one too large for the gain",
-                         (lua_Integer)(frame - start) + 1, (lua_Integer)frame, channel + 1);
+        return lse_fail(L, "the output at frame %I (row %I of the block), channel %d is not finite (NaN or "
+                           "infinity): a NaN or Inf input sample, or one too large for the gain",
+                        (lua_Integer)frame, (lua_Integer)(frame - start) + 1, channel + 1);
     }
     lse_check(L, st, "filter:process");
     lua_settop(L, 2);

@@ -12,24 +12,102 @@
 --     force = false,         -- replace an existing output
 --     subtype = nil,         -- output sample format; default: the input's when the output
 --                            -- format can hold it (see semeq.audio)
+--     regular_input = false, -- the caller has checked that the input is a regular file
+--                            -- (a listing said so); otherwise it is checked here
 --   })
 --   --> {frames=, samplerate=, channels=, peak=, gain_db=} (peak of the written samples),
---       or nil and a message naming the file (the input cannot be read, the output
---       exists or cannot be written, the parameters do not fit the file's sample rate)
+--       or nil and a message naming the file (the input cannot be read or is not a
+--       regular file, the output exists or cannot be written, the parameters do not fit
+--       the file's sample rate, the EQ boosts more than MAX_BOOST_DB, the output would
+--       hold a NaN or an infinity)
+--   process.check_eq(kind, params, {fs=, clamp=}) --> true, or nil and what is wrong
+--   process.check_gains(kind, params, clamp)      --> the same for what needs no sample rate
 --
 -- The output is written under a temporary name and renamed when complete; on any
--- failure the temporary file is removed. The input is only read.
+-- failure the temporary file is removed. The input is only read, and must be a regular
+-- file: it is opened more than once (a FIFO or /dev/stdin from a pipe would hang or
+-- lose data). No sample written is NaN or infinite: the filter's meter sees them and
+-- the block is refused before it reaches the file.
 local audio = require "semeq.audio"
 local eq = require "semeq.eq"
+local fs = require "semeq.util.fs"
 
 local M = {}
 
+--- The largest boost an EQ may have, in dB: past it, no sound is equalised any more —
+-- the output is noise at full scale, or past the range of floats.
+M.MAX_BOOST_DB = 60
+
+-- Whether path names an existing file, without opening it (opening a FIFO blocks):
+-- rename(p, p) succeeds on an existing file and does nothing else (POSIX).
 local function exists(path)
-  local f = io.open(path, "rb")
+  local ok, _, code = os.rename(path, path)
+  if ok then return true end
+  if code == 2 then return false end  -- ENOENT
+  local f = io.open(path, "rb")  -- a folder we may not write into: ask differently
   if f then f:close() return true end
   return false
 end
 M.exists = exists
+
+-- The frequencies where an EQ's largest boost is looked for: a fine log grid over the
+-- audible band, and every band's own frequency (a narrow peak between grid points).
+local function boost_grid(kind, params, fs_hz)
+  local top = math.min(20000, 0.95 * fs_hz / 2)
+  local freqs = eq.log_grid(1024, 20, top):totable()
+  local centres = kind == "safe" and {params[2], params[4], params[7], params[10], params[13]}
+    or eq.g40_freqs():totable()
+  for _, f in ipairs(centres) do
+    if type(f) == "number" and f > 0 and f < fs_hz / 2 then freqs[#freqs + 1] = f end
+  end
+  return freqs
+end
+
+-- The gains of an EQ's parameters: their indices (SAFE: 5 of 13; graphic40: all 40).
+local GAINS = {safe = {1, 3, 6, 9, 12}}
+local SAFE_BANDS = {"low shelf", "peak 1", "peak 2", "peak 3", "high shelf"}
+
+--- Whether every gain of an EQ is within +-MAX_BOOST_DB (a huge gain makes the biquads'
+-- coefficients overflow or cancel, whatever the other bands do); with clamp, gains are
+-- clamped to +-24 dB anyway. Needs no sample rate. true, or nil and the problem.
+function M.check_gains(kind, params, clamp)
+  if type(params) ~= "table" then params = params:totable() end
+  if clamp then return true end
+  local columns = GAINS[kind]
+  for k = 1, columns and #columns or #params do
+    local i = columns and columns[k] or k
+    if math.abs(params[i]) > M.MAX_BOOST_DB then
+      local where = kind == "safe" and SAFE_BANDS[k] or ("band %d (%.0f Hz)"):format(i, eq.g40_freqs()[i])
+      return nil, ("the EQ's %s gain is %.6g dB; semeq applies gains within +-%d dB")
+        :format(where, params[i], M.MAX_BOOST_DB)
+    end
+  end
+  return true
+end
+
+--- Whether an EQ can be applied at sample rate opts.fs (default 44100): its parameters
+-- fit (semeq.eq.check), every gain is within +-MAX_BOOST_DB, and its response is finite
+-- and boosts by at most MAX_BOOST_DB. true, or nil and the problem.
+function M.check_eq(kind, params, opts)
+  opts = opts or {}
+  local rate = opts.fs or 44100
+  if type(params) ~= "table" then params = params:totable() end
+  local fits, why = eq.check(kind, params, {fs = rate, clamp = opts.clamp})
+  if not fits then return nil, why end
+  fits, why = M.check_gains(kind, params, opts.clamp)
+  if not fits then return nil, why end
+  local freqs = boost_grid(kind, params, rate)
+  local db = eq.response(kind, params, freqs, {fs = rate, clamp = opts.clamp}):totable()
+  local top, at = -math.huge, nil
+  for i, v in ipairs(db) do
+    if v ~= v or v == math.huge then return nil, ("the EQ's response is not finite at %.0f Hz"):format(freqs[i]) end
+    if v > top then top, at = v, freqs[i] end
+  end
+  if top > M.MAX_BOOST_DB then
+    return nil, ("the EQ boosts %.0f Hz by %.1f dB, more than the %d dB semeq applies"):format(at, top, M.MAX_BOOST_DB)
+  end
+  return true
+end
 
 -- One pass over the input through a fresh filter; writer may be nil (measuring only).
 -- Returns the output peak and the make-up gain, or nil and a message.
@@ -45,7 +123,8 @@ local function pass(in_path, o, info, writer, gain)
       if rerr then return nil, rerr end
       break
     end
-    f:process(x)
+    local done, perr = f:process(x)
+    if not done then return nil, ("%s: %s; nothing written"):format(in_path, perr) end
     if gain ~= 1 then x:mul_(gain) end
     if writer then
       local ok, werr = writer:write(x)
@@ -73,9 +152,16 @@ function M.process(in_path, out_path, opts)
   if exists(out_path) and not o.force then
     return nil, ("%s exists (use force to replace it)"):format(out_path)
   end
+  if not o.regular_input then
+    local kind = fs.kind(in_path)
+    if kind ~= "file" and kind ~= "missing" then
+      return nil, ("%s: a %s, not a regular file (semeq reads its input more than once; save it to a file first)")
+        :format(in_path, kind)
+    end
+  end
   local info, err = info_of(in_path)
   if not info then return nil, err end
-  local fits, why = eq.check(o.kind, o.params, {fs = info.samplerate, clamp = o.clamp})
+  local fits, why = M.check_eq(o.kind, o.params, {fs = info.samplerate, clamp = o.clamp})
   if not fits then return nil, string.format("%s (%d Hz): %s", in_path, info.samplerate, why) end
   local gain = 1
   if o.peak_safe then

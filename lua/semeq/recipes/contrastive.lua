@@ -19,18 +19,18 @@ local function flags(d)
     {"temperature", "number", d.temperature or 0.1, "contrastive temperature", min = 1e-6},
     {"loss", "string", d.loss or "contrastive", "contrastive (the seed's) or supcon (Khosla et al.'s L_out)",
      choices = {"contrastive", "supcon"}},
-    {"widths", "integers", d.widths or {128, 256, 128}, "hidden layer widths", min = 1},
+    {"widths", "integers", d.widths or {128, 256, 128}, "hidden layer widths", min = 1, max = 8192},
     {"dropout", "number", d.dropout or 0.1, "dropout in the residual blocks", min = 0, max = 0.99},
     {"head", "string", d.head or "auto", "decoder output: auto (sigmoid for SAFE parameters), sigmoid or linear",
      choices = {"auto", "sigmoid", "linear"}},
     {"blocks", "string", d.blocks or "residual", "encoder/decoder layers: residual (the seed's) or mlp",
      choices = {"residual", "mlp"}},
-    {"semantic", "integer", d.semantic, "latent columns the contrastive loss sees (default: all)", min = 1},
+    {"semantic", "integer", d.semantic, "latent columns the contrastive loss sees (default: all)", min = 1, max = 4096},
     {"style-scale", "number", d.style_scale or 1, "scale of the other latent columns", min = 0},
     {"branches", "string", d.branches or "shared",
      "shared encoder, or split: separate encoders for the semantic and other columns", choices = {"shared", "split"}},
     {"synthetic", "integer", d.synthetic or 0,
-     "synthetic settings added to each batch for reconstruction only (safe13, curve40, graphic40)", min = 0},
+     "synthetic settings added to each batch for reconstruction only (safe13, curve40, graphic40)", min = 0, max = 100000},
   }
   for _, x in ipairs(more) do f[#f + 1] = x end
   return f
@@ -65,14 +65,16 @@ local function experiment_run(opts)
       {lambda = opts.lambda, temperature = opts.temperature, loss = opts.loss,
        synthetic = ex.rep.random and function(n) return ex.rep:random(n) end, synthetic_rows = opts.synthetic}),
     config = {learningRate = opts.lr}, quiet = opts.quiet,
-    checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume}
+    checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume,
+    run = recipes.run_of(opts, ex, model)}
   if not history then return nil, err end
 
   -- 4. Evaluate on the held-out rows.
   local sm = semantic.from_training(model, ex, {recipe = opts.recipe, opts = opts})
   local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap})
   result.model = {kind = "contrastive_ae", parameters = model:nparams(), latent = opts.latent,
-                  lambda = opts.lambda, epochs = opts.epochs, seed = opts.seed, final_loss = history.loss[opts.epochs]}
+                  lambda = opts.lambda, epochs = opts.epochs, seed = opts.seed, final_loss = history.loss[opts.epochs],
+                  resumed_from = history.resumed}
   return result, sm, ex
 end
 

@@ -28,12 +28,12 @@ function recipes.training_flags(d)
     {"split", "string", d.split, "held-out split (default: by dataset)", choices = {"user", "stratified", "row"}},
     {"test", "number", d.test or 0.25, "held-out fraction", min = 0.01, max = 0.99},
     {"epochs", "integer", d.epochs or 100, "training epochs", min = 1},
-    {"batch", "integer", d.batch or 16, "mini-batch size", min = 1},
+    {"batch", "integer", d.batch or 16, "mini-batch size", min = 1, max = 1000000},
     {"lr", "number", d.lr or 1e-3, "Adam learning rate", min = 1e-12, max = 10},
-    {"latent", "integer", d.latent or 32, "latent size", min = 1},
-    {"seed", "integer", d.seed or 1, "random seed (split, initialisation, batches)"},
+    {"latent", "integer", d.latent or 32, "latent size", min = 1, max = 4096},
+    {"seed", "integer", d.seed or 1, "random seed (split, initialisation, batches)", min = 0},
     {"threads", "integer", d.threads or 1, "OpenBLAS threads (1 is fastest for small batches)", min = 1, max = 256},
-    {"bootstrap", "integer", d.bootstrap or 200, "bootstrap resamples for confidence intervals (0: none)", min = 0},
+    {"bootstrap", "integer", d.bootstrap or 200, "bootstrap resamples for confidence intervals (0: none)", min = 0, max = 100000},
     {"out", "string", d.out, "write the trained model here (.safetensors)"},
     {"json", "string", d.json, "write the evaluation report here (.json)"},
     {"svg", "string", d.svg, "write the held-out latent map here (.svg)"},
@@ -42,6 +42,31 @@ function recipes.training_flags(d)
     {"resume", "string", nil, "resume training from this checkpoint"},
     {"quiet", "boolean", false, "no progress line"},
   }
+end
+
+-- Flags that do not change what training computes — outputs, progress, evaluation, the
+-- length of the run — and so may differ between a run and its resume.
+local NOT_TRAINING = {"out", "json", "svg", "checkpoint", "checkpoint-every", "resume", "quiet", "threads",
+                      "bootstrap", "epochs", "debug", "help", "recipe"}
+
+--- What a checkpoint of this run records and a resume checks (semeq.train.checkpoint):
+-- every flag that shapes training ("--name" = value; flags named in `also` are left out
+-- too: ones the recipe reads only after training), the model's config, and the data:
+-- its kind, representation, terms, and the rows and a checksum of each side of the split.
+function recipes.run_of(opts, ex, model, also)
+  local skip = {}
+  for _, name in ipairs(NOT_TRAINING) do skip[name] = true end
+  for _, name in ipairs(also or {}) do skip[name] = true end
+  local run = {model = model.config, data = {kind = ex.kind, representation = ex.rep.kind, terms = ex.terms}}
+  for name, value in pairs(opts) do
+    if type(name) == "string" and not skip[name] then run["--" .. name] = value end
+  end
+  for _, side in ipairs {"train", "test"} do
+    local X = ex.X[side]
+    -- %.9g: a float sum printed so that JSON reads it back exactly
+    run.data[side] = {rows = X:size(1), checksum = string.format("%.9g/%.9g", X:sum(), X:abs():sum())}
+  end
+  return run
 end
 
 --- Parses argv (default: the script's arg) with the given flags; --help prints and
@@ -67,6 +92,10 @@ end
 --- Prints the evaluation, then writes what was asked for: JSON report, model, map.
 function recipes.finish(opts, ex, sm, result, title)
   print(ex.summary)
+  local resumed = result.model and result.model.resumed_from
+  if resumed then
+    print(string.format("resumed from %s after epoch %d (a checkpoint of this same run)", resumed.path, resumed.epoch))
+  end
   print()
   print(report.table(result, title))
   if opts.json then errors.check(report.write_json(opts.json, result)) end

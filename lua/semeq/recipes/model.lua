@@ -18,7 +18,7 @@ local M = {}
 function M.parse(spec)
   local flags = {{"model", "string", nil, "trained semantic model file (.safetensors)"}}
   for _, f in ipairs(spec.flags or {}) do flags[#flags + 1] = f end
-  flags[#flags + 1] = {"seed", "integer", 1, "random seed (for sampled codes)"}
+  flags[#flags + 1] = {"seed", "integer", 1, "random seed (for sampled codes)", min = 0}
   local p = cli.parser{name = spec.name, usage = spec.usage, description = spec.description, flags = flags}
   return p:parse_or_exit(spec.argv or arg)
 end

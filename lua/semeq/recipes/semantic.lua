@@ -39,7 +39,7 @@ function M.flags(d)
     {"min-examples", "integer", d.min_examples, "keep terms with at least this many examples", min = 2},
     {"terms", "strings", d.terms, "keep only these terms (comma-separated keys)"},
     {"folds", "integer", d.folds, "grouped k-fold over users for the held-out evaluation (0: none)", min = 0},
-    {"seed", "integer", d.seed, "random seed (the order of users of equal size in the folds)"},
+    {"seed", "integer", d.seed, "random seed (the order of users of equal size in the folds)", min = 0},
     {"style", "integer", d.style, "style columns (principal components of what is not the word)", min = 0, max = 38},
     {"shrinkages", "numbers", d.shrinkages, "candidate covariance shrinkages (chosen inside each training set)",
      min = 0, max = 1},

@@ -36,7 +36,7 @@ local function flags(d)
     {"stem", "boolean", d.stem ~= false, "merge comparatives into their stem (brighter -> bright)"},
     {"ranges", "string", d.ranges or "fitted",
      "parameter scaling: fitted (safe13, log, training ranges) or floweq (linear, fixed)", choices = {"fitted", "floweq"}},
-    {"hidden", "integer", d.hidden or 1024, "hidden units of encoder and decoder", min = 1},
+    {"hidden", "integer", d.hidden or 1024, "hidden units of encoder and decoder", min = 1, max = 65536},
     {"beta-max", "number", d.beta_max or 0.001, "final KL weight (FlowEQ also tried 0.01 and 0.02)", min = 0},
     {"beta-delay", "integer", d.beta_delay or 50, "epochs with beta = 0", min = 0},
     {"beta-step", "number", d.beta_step or 1 / 5000, "beta increase per epoch after the delay", min = 0},
@@ -67,7 +67,8 @@ local function run_opts(opts)
   history, err = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
     step = objectives.vae(model, ex.X.train, {loss = opts.loss, beta = beta}),
     config = {learningRate = opts.lr}, quiet = opts.quiet,
-    checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume}
+    checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume,
+    run = recipes.run_of(opts, ex, model, {"placement"})}
   if not history then return nil, err end
   model.beta = beta(opts.epochs)
 
@@ -83,7 +84,8 @@ local function run_opts(opts)
   end
   result.model = {kind = "beta_vae", parameters = model:nparams(), latent = opts.latent, hidden = opts.hidden,
                   representation = ex.rep.kind, beta = model.beta, beta_max = opts["beta-max"], loss = opts.loss,
-                  epochs = opts.epochs, seed = opts.seed, final_loss = history.loss[opts.epochs]}
+                  epochs = opts.epochs, seed = opts.seed, final_loss = history.loss[opts.epochs],
+                  resumed_from = history.resumed}
   return result, sm, ex
 end
 

@@ -4,6 +4,11 @@
 -- the loss history, the epoch and the random generator's state at the end of that epoch.
 -- On disk it is a safetensors file ("params", "state.<key>" tensors; the rest as JSON
 -- strings in __metadata__), written to a temporary name and renamed.
+--
+-- A checkpoint also records the run that wrote it (a table the recipe builds: the flags
+-- that shape training, the model's config, the data and its split): a resume from it
+-- is refused unless the run resuming is that run, so that the result is what an
+-- uninterrupted run with these flags gives and is labelled as such.
 local T = require "semeq.tensor"
 local json = require "semeq.util.json"
 local safetensors = require "semeq.safetensors"
@@ -35,8 +40,9 @@ end
 local function hex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
 local function unhex(s) return (s:gsub("..", function(h) return string.char(tonumber(h, 16)) end)) end
 
---- Writes snap to path (atomically, through the safetensors writer): true, or nil and a message.
-function checkpoint.write(path, snap)
+--- Writes snap to path (atomically, through the safetensors writer), with run (a table
+-- of plain values, or nil) describing the run: true, or nil and a message.
+function checkpoint.write(path, snap, run)
   local names, tensors, scalars = {"params"}, {snap.params}, {}
   local keys = {}
   for k in pairs(snap.state) do keys[#keys + 1] = k end
@@ -60,7 +66,43 @@ function checkpoint.write(path, snap)
     rng = hex(snap.rng),
     loss = hex(table.concat(losses)),
     state = json.encode(scalars),
+    run = run ~= nil and json.encode(run) or nil,
   })
+end
+
+-- The differences between two values read from JSON: {"path: a there, b here"}.
+local function differences(there, here, path, out)
+  if type(there) == "table" and type(here) == "table" then
+    local keys, seen = {}, {}
+    for k in pairs(there) do keys[#keys + 1] = k; seen[k] = true end
+    for k in pairs(here) do if not seen[k] then keys[#keys + 1] = k end end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    for _, k in ipairs(keys) do
+      local sub = type(k) == "number" and ("%s[%d]"):format(path, k) or (path == "" and k or path .. " " .. k)
+      differences(there[k], here[k], sub, out)
+    end
+  elseif there ~= here then
+    local function show(v)
+      if type(v) == "table" then return json.encode(v) end
+      return v == nil and "absent" or tostring(v)
+    end
+    out[#out + 1] = ("%s: %s there, %s here"):format(path, show(there), show(here))
+  end
+  return out
+end
+
+--- Nil when the run recorded in a checkpoint's metadata is `run`; otherwise why not.
+function checkpoint.check_run(path, meta, run)
+  if meta.run == nil then
+    return ("%s records no run (written by an older semeq or by train.fit without one): it cannot be checked "
+      .. "against this run"):format(path)
+  end
+  local there = json.decode(meta.run)
+  if type(there) ~= "table" then return ("%s: bad run description"):format(path) end
+  local diff = differences(there, json.decode(json.encode(run)), "", {})
+  if #diff == 0 then return nil end
+  return ("%s was written by another run (%s%s); resume with the settings it was written with")
+    :format(path, diff[1], #diff > 1 and ("; and %d more difference%s"):format(#diff - 1, #diff > 2 and "s" or "") or "")
 end
 
 -- Losses written by checkpoint.write (hex of doubles); a JSON array from older files.
@@ -72,12 +114,17 @@ local function decode_losses(text)
 end
 
 --- Reads a checkpoint into params, state and history; returns its epoch, or nil and a
--- message (nothing is changed then).
-function checkpoint.restore(path, params, state, history)
+-- message (nothing is changed then). With run, the checkpoint must have been written by
+-- that run (checkpoint.check_run).
+function checkpoint.restore(path, params, state, history, run)
   local tensors, err, meta = safetensors.load(path)
   if not tensors then return nil, err end
   if meta.format ~= "semeq-checkpoint" then
     return nil, string.format("%s is not a semeq training checkpoint", path)
+  end
+  if run ~= nil then
+    local why = checkpoint.check_run(path, meta, run)
+    if why then return nil, why end
   end
   local saved = tensors.params
   if not saved or saved:numel() ~= params:numel() then

@@ -57,9 +57,13 @@ local function is_finite(x) return x == x and x ~= math.huge and x ~= -math.huge
 -- iterator of index lists; default: shuffled over 1..n), optimizer ("adam" | "adamw" |
 -- "sgd"), config (optimiser config; default learningRate 1e-3), clip (max gradient norm),
 -- schedule (function(epoch) -> learning rate), on_epoch (function(epoch, loss)),
--- checkpoint_path, checkpoint_every (N epochs), resume (a checkpoint path), quiet.
+-- checkpoint_path, checkpoint_every (N epochs), resume (a checkpoint path), run (what
+-- the run is, recorded in every checkpoint and checked on resume; see
+-- semeq.train.checkpoint), quiet. A resumed run's history says so: resumed = {path=,
+-- epoch=}.
 -- A run that cannot go on — a non-finite loss (the parameters of the last good epoch are
--- kept), a checkpoint that cannot be read or written — returns nil and a message.
+-- kept), a checkpoint that cannot be read or written, is of another run or of an epoch
+-- past `epochs` — returns nil and a message.
 function train.fit(opts)
   if type(opts) ~= "table" then error("train.fit: expected a table of options", 2) end
   local model, step = opts.model, opts.step
@@ -74,9 +78,13 @@ function train.fit(opts)
   local state, history = {}, {loss = {}}
   local first = 1
   if opts.resume then
-    local epoch, err = checkpoint.restore(opts.resume, params, state, history)
+    local epoch, err = checkpoint.restore(opts.resume, params, state, history, opts.run)
     if not epoch then return nil, err end
+    if epoch > epochs then
+      return nil, string.format("%s holds epoch %d, later than the last epoch of this run (%d)", opts.resume, epoch, epochs)
+    end
     first = epoch + 1
+    history.resumed = {path = opts.resume, epoch = epoch}
   end
   -- The last complete epoch: what a non-finite loss rolls back to and Ctrl-C saves.
   local last = checkpoint.snapshot(params, state, history, first - 1)
@@ -106,7 +114,7 @@ function train.fit(opts)
     show(epoch, history.loss[epoch])
     if opts.on_epoch then opts.on_epoch(epoch, history.loss[epoch]) end
     if opts.checkpoint_path and opts.checkpoint_every and epoch % opts.checkpoint_every == 0 then
-      local ok, err = checkpoint.write(opts.checkpoint_path, last)
+      local ok, err = checkpoint.write(opts.checkpoint_path, last, opts.run)
       if not ok then error({stop = err}) end
     end
   end
@@ -127,7 +135,7 @@ function train.fit(opts)
     end
     if type(err) == "table" and err.stop then return nil, err.stop end
     if opts.checkpoint_path and tostring(err):find("interrupted!", 1, true) then
-      local saved, why = checkpoint.write(opts.checkpoint_path, last)
+      local saved, why = checkpoint.write(opts.checkpoint_path, last, opts.run)
       io.stderr:write(saved and string.format("interrupted: epoch %d saved to %s (resume with --resume)\n",
         last.epoch, opts.checkpoint_path) or string.format("interrupted; the checkpoint was not saved: %s\n", why))
     end

@@ -19,7 +19,9 @@
 -- Flags are `--name value`, `--name=value`, or `--name` alone for booleans. Types:
 -- "string", "number", "integer", "boolean", and the comma-separated lists "strings",
 -- "numbers", "integers". A flag may declare what it accepts: `choices` (strings, or the
--- items of a list), `min`/`max` (numbers, or each item of a list), `count` (list length).
+-- items of a list), `min`/`max` (numbers, or each item of a list), `count` (list length);
+-- --help shows them. A number is always finite ("1e999" is refused), and a default that
+-- its own declaration refuses is a bug in the script (raised when the parser is built).
 -- Every flag has its default (nil if none) in opts; dashes in names are kept
 -- ("peak-safe" -> opts["peak-safe"]). "--" ends the flags; everything else is a
 -- positional argument, in order, in args. Every parser also takes --debug (tracebacks
@@ -33,6 +35,8 @@ Parser.__index = Parser
 
 local SCALAR = {string = true, number = true, integer = true, boolean = true}
 local ITEM = {strings = "string", numbers = "number", integers = "integer"}
+
+local check_default  -- below, after the value checks it uses
 
 local function check_spec(flag)
   if not (SCALAR[flag.type] or ITEM[flag.type]) then
@@ -52,6 +56,7 @@ function M.parser(spec)
                   help = f[4] or f.help or "", choices = f.choices, min = f.min, max = f.max, count = f.count}
     if f.default ~= nil then flag.default = f.default end
     check_spec(flag)
+    check_default(flag)
     p.flags[#p.flags + 1] = flag
     p.by_name[flag.name] = flag
   end
@@ -105,6 +110,9 @@ local function check_value(flag, v, what)
   end
   if type(v) == "number" then
     if v ~= v then return nil, ("--%s: %s is not a number"):format(flag.name, what) end
+    if v == math.huge or v == -math.huge then
+      return nil, ("--%s: %s must be a finite number, got %s"):format(flag.name, what, v)
+    end
     if flag.min and v < flag.min then return nil, ("--%s: %s must be >= %s, got %s"):format(flag.name, what, flag.min, v) end
     if flag.max and v > flag.max then return nil, ("--%s: %s must be <= %s, got %s"):format(flag.name, what, flag.max, v) end
   end
@@ -163,6 +171,16 @@ local function convert(flag, text)
   return items
 end
 
+-- A default its own declaration refuses (a range, a choice) is a bug in the script.
+function check_default(flag)
+  if flag.default == nil then return end
+  local items = type(flag.default) == "table" and flag.default or {flag.default}
+  for i, v in ipairs(items) do
+    local ok, why = check_value(flag, v, ITEM[flag.type] and ("item " .. i) or "the value")
+    if ok == nil then error("cli.parser: the default of --" .. flag.name .. " is refused: " .. why, 3) end
+  end
+end
+
 local function names_of(flags)
   local out = {}
   for _, f in ipairs(flags) do out[#out + 1] = f.name end
@@ -214,6 +232,17 @@ local function show_default(v)
   return tostring(v)
 end
 
+-- "[1..10]", "[>= 0]" or "[<= 0]": a flag's declared range, as --help shows it.
+-- A list's length comes first: "[13 values]", "[2 values, >= 0]".
+local function range_of(f)
+  local parts = {}
+  if f.count then parts[#parts + 1] = ("%d values"):format(f.count) end
+  if f.min and f.max then parts[#parts + 1] = ("%s..%s"):format(f.min, f.max)
+  elseif f.min then parts[#parts + 1] = (">= %s"):format(f.min)
+  elseif f.max then parts[#parts + 1] = ("<= %s"):format(f.max) end
+  return #parts > 0 and (" [" .. table.concat(parts, ", ") .. "]") or ""
+end
+
 --- The --help text: usage, description and every flag with its type, accepted values
 -- and default.
 function Parser:help()
@@ -226,7 +255,7 @@ function Parser:help()
   local width = 6
   for _, f in ipairs(self.flags) do width = math.max(width, #left(f)) end
   for _, f in ipairs(self.flags) do
-    local accepts = f.choices and (" [" .. table.concat(f.choices, "|") .. "]") or ""
+    local accepts = f.choices and (" [" .. table.concat(f.choices, "|") .. "]") or range_of(f)
     local default = f.default ~= nil and (" (default: %s)"):format(show_default(f.default)) or ""
     lines[#lines + 1] = ("  %-" .. width .. "s  %s%s%s"):format(left(f), f.help, accepts, default)
   end

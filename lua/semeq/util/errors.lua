@@ -14,7 +14,7 @@
 --
 -- Anything else that is raised inside main is a bug in semeq or in the script: it is
 -- reported on one line too, and SEMEQ_DEBUG=1 (or the --debug flag, see util.cli) adds
--- the traceback. Ctrl-C exits 130 with "interrupted".
+-- the traceback. Ctrl-C exits 130 with "interrupted" (or the message of errors.interrupted).
 local M = {}
 
 -- An expected failure: {kind = "usage" | "fail", message = text}.
@@ -31,6 +31,17 @@ function M.fail(message) raise("fail", message) end
 
 --- A mistake on the command line: exit status 2, with a pointer to --help. Does not return.
 function M.usage(message) raise("usage", message) end
+
+--- Ctrl-C, with what a person should know about the work it stopped: exit status 130,
+-- "name: message". Does not return.
+function M.interrupted(message) raise("interrupted", message) end
+
+--- True for the error Ctrl-C raises ("interrupted!", from the interpreter's SIGINT hook)
+-- and for errors.interrupted: the work must stop, not go on to the next item.
+function M.is_interrupt(e)
+  if getmetatable(e) == Failure then return e.kind == "interrupted" end
+  return type(e) == "string" and e:find("interrupted!", 1, true) ~= nil
+end
 
 --- Returns all of `...` when the first value is not nil/false; otherwise fails with the
 -- second (the message of a function that returns nil, message).
@@ -57,7 +68,7 @@ end
 local function handler(e)
   if M.is_failure(e) then return e end
   local text = tostring(e)
-  if text:find("interrupted!", 1, true) then return {kind = "interrupted", message = "interrupted"} end
+  if M.is_interrupt(text) then return {kind = "interrupted", message = "interrupted"} end
   return {kind = "bug", message = text, traceback = debug.traceback(text, 2)}
 end
 
