@@ -2,7 +2,7 @@
 -- load, a config or graph that asks for more than the file holds fails before anything large
 -- is allocated, and corrupt metadata gives one line naming the file and the field — on both
 -- load paths: the C runtime (semeq.runtime, src/semeq.h) and the Lua side (models.io.load,
--- semantic.load). Each variant is the shipped VAE (or SAFE) model with one thing broken.
+-- semantic.load). Each variant is the shipped VAE model (or a small contrastive autoencoder) with one thing broken.
 local T = require "semeq.tensor"
 local json = require "semeq.util.json"
 local mio = require "semeq.models.io"
@@ -12,7 +12,16 @@ local semantic = require "semeq.semantic"
 local bench = require "semeq.bench"
 local H = require "spec.helpers"
 
-local VAE, SAFE = "models/safe_vae2d.safetensors", "models/safe_warm_bright.safetensors"
+local models = require "semeq.models"
+
+local VAE = "models/safe_vae2d.safetensors"
+
+-- A contrastive autoencoder's file (the kind whose config has widths), saved once.
+local function contrastive_file(dir)
+  local path = dir .. "/contrastive.safetensors"
+  assert(mio.save(models.contrastive_ae {input = 40, latent = 8, widths = {16, 16}}, path))
+  return path
+end
 
 -- Writes a copy of src with mutate(tensors {name = tensor}, meta) applied.
 local function variant(dir, name, src, mutate)
@@ -89,7 +98,7 @@ describe("model files", function()
   describe("asking for more than they hold", function()
     it("fails fast on a config with huge widths, without allocating them (issue 13's 1.5 MB file)", function()
       -- unchecked, 6000-wide layers would need about 0.5 GB of parameters and gradients
-      local path = variant(dir, "wide", SAFE, edit_json("config", function(c) c.widths = {6000, 6000} end))
+      local path = variant(dir, "wide", contrastive_file(dir), edit_json("config", function(c) c.widths = {6000, 6000} end))
       local before = bench.children_maxrss()
       local t0 = bench.now()
       local out, code = H.semeq("-e " .. H.quote(string.format(
@@ -168,7 +177,7 @@ describe("model files", function()
     end
 
     it("and the Lua model classes check their configs too (contrastive_ae)", function()
-      local path = variant(dir, "widths", SAFE, edit_json("config", function(c) c.widths = {256, "x"} end))
+      local path = variant(dir, "widths", contrastive_file(dir), edit_json("config", function(c) c.widths = {256, "x"} end))
       assert.are.same({nil, string.format("%s: contrastive_ae: widths[2] must be a positive integer", path)},
         {mio.load(path)})
     end)

@@ -58,7 +58,7 @@ static void test_statuses(void)
     CHECK(se_cross_entropy(logits, labels, NULL, NULL, 2, 3, &loss) == SE_OK);
     CHECK(fabs(loss - log(3.0)) < 1e-6);
     CHECK(se_cross_entropy(logits, labels, w, NULL, 2, 3, &loss) == SE_EARG);
-    CHECK(se_supcon_loss(logits, labels, NULL, work, 2, 3, 0.0f, 1.0f, &loss) == SE_EARG);
+    CHECK(se_supcon_loss(logits, labels, NULL, work, 2, 3, 0.0f, 1.0f, SE_CONTRASTIVE_SUPCON_OUT, &loss) == SE_EARG);
 }
 
 static void test_layernorm_rows(void)

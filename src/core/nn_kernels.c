@@ -335,10 +335,70 @@ int64_t se_supcon_work_size(int64_t rows, int64_t dim)
     return n;
 }
 
-se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows,
-                         int64_t dim, float tau, float scale, double *loss)
+/* Loss of anchor i (its row of sim, s_ij) and, in si, d l_i / d s_ij times k. npos > 0;
+ * mx is the largest s_ij over the rows in the denominator. With lse the log-sum-exp over
+ * the denominator's rows and p_ij = exp(s_ij - lse):
+ *   L_out:    l_i = -1/|P| sum_P (s_ip - lse),  d/ds_ij = p_ij - [j in P] / |P|
+ *   seed v2:  the same with row i itself in the denominator (s_ii = 1/tau is constant in z,
+ *             so its own derivative is dropped) */
+static double anchor_loss(float *si, const int64_t *labels, int64_t i, int64_t rows, int64_t npos, float mx,
+                          int self_in_denominator, double k)
 {
-    if (!(tau > 0.0f))
+    double zsum = 0.0;
+    for (int64_t j = 0; j < rows; j++)
+        if (j != i || self_in_denominator) zsum += exp((double)si[j] - mx);
+    double lse = mx + log(zsum), li = 0.0;
+    for (int64_t j = 0; j < rows; j++)
+        if (j != i && labels[j] == labels[i]) li -= si[j] - lse;
+    for (int64_t j = 0; j < rows; j++) {
+        double pos = j != i && labels[j] == labels[i] ? 1.0 / (double)npos : 0.0;
+        si[j] = j == i ? 0.0f : (float)(k * (exp((double)si[j] - lse) - pos));
+    }
+    return li / (double)npos;
+}
+
+/* The seed's ContrastiveEQLoss as its code computes it (core/neural_eq_morphing.py). Its
+ * per-row ratio pos_i / all_i meets a broadcast: all_sim = rowsum - exp(sim) * I is an
+ * n x n matrix, so the loss is the mean over all (i, j) of
+ *     valid_j * -log( (pos_j + eps) / (all_ij + eps) ),
+ *     all_ij = R_i - [i = j] exp(s_ii),  R_i = sum_a exp(s_ia),  pos_j = sum_{P(j)} exp(s_jp),
+ * eps = 1e-8: each anchor with a positive pays -log pos_j, and every row's log-sum (its
+ * own without itself) is charged once per such anchor. Returns scale * the loss and leaves
+ * scale * d loss / d s_ij in sim (s_ii's own derivative dropped: it is constant in z).
+ * Rows are shifted by their largest s_ia (self included) for exp; eps is shifted with them. */
+static double seed_as_coded(float *sim, const int64_t *labels, int64_t n, int64_t anchors, double scale)
+{
+    const double eps = 1e-8, k = scale / ((double)n * (double)n);
+    double total = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        float *si = sim + i * n;
+        float mx = -INFINITY;
+        for (int64_t a = 0; a < n; a++) mx = si[a] > mx ? si[a] : mx;
+        double all = 0.0, others = 0.0, pos = 0.0, e_eps = eps * exp(-(double)mx);
+        int valid = 0;
+        for (int64_t a = 0; a < n; a++) {
+            double e = exp((double)si[a] - mx);
+            all += e;
+            if (a != i) others += e;
+            if (a != i && labels[a] == labels[i]) pos += e, valid = 1;
+        }
+        double rest = (double)(anchors - valid);  /* anchors j != i: all_ij = R_i */
+        total += rest * (mx + log(all + e_eps)) + valid * (mx + log(others + e_eps));
+        if (valid) total -= (double)n * (mx + log(pos + e_eps));
+        double c = rest / (all + e_eps) + valid / (others + e_eps);
+        for (int64_t a = 0; a < n; a++) {
+            double e = exp((double)si[a] - mx);
+            double g = e * c - (valid && a != i && labels[a] == labels[i] ? (double)n * e / (pos + e_eps) : 0.0);
+            si[a] = a == i ? 0.0f : (float)(k * g);
+        }
+    }
+    return k * total;
+}
+
+se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows,
+                         int64_t dim, float tau, float scale, se_contrastive_form form, double *loss)
+{
+    if (!(tau > 0.0f) || form < SE_CONTRASTIVE_SUPCON_OUT || form > SE_CONTRASTIVE_SEED_V2)
         return SE_EARG;
     float *sim = work;                       /* [rows x rows]: s_ij, then d loss / d s_ij */
     float *norm = work + rows * rows;        /* [rows]: |z_i| */
@@ -369,44 +429,30 @@ se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, flo
                 anchors++;
                 break;
             }
-    double total = 0.0;
-    for (int64_t i = 0; i < rows; i++) {
-        float *si = sim + i * rows;
-        int64_t npos = 0;
-        float mx = -INFINITY;
-        for (int64_t j = 0; j < rows; j++) {
-            if (j == i)
-                continue;
-            npos += labels[j] == labels[i];
-            mx = si[j] > mx ? si[j] : mx;
-        }
-        if (npos == 0) {
-            for (int64_t j = 0; j < rows; j++)
-                si[j] = 0.0f;
-            continue;
-        }
-        double zsum = 0.0;
-        for (int64_t j = 0; j < rows; j++)
-            if (j != i)
-                zsum += exp((double)si[j] - mx);
-        double lse = mx + log(zsum), li = 0.0;
-        for (int64_t j = 0; j < rows; j++)
-            if (j != i && labels[j] == labels[i])
-                li -= si[j] - lse;
-        total += li / (double)npos;
-        /* d l_i / d s_ij = softmax_ij - [j in P(i)] / |P(i)|, times the mean's factor. */
-        double k = scale / (double)anchors;
-        for (int64_t j = 0; j < rows; j++) {
-            if (j == i) {
-                si[j] = 0.0f;
+    if (form == SE_CONTRASTIVE_SEED) {
+        *loss = seed_as_coded(sim, labels, rows, anchors, scale);
+    } else {
+        /* L_out averages over anchors with a positive, the seed's v2 over every row of the
+         * batch (a row without a positive adds 0). */
+        int64_t over = form == SE_CONTRASTIVE_SUPCON_OUT ? anchors : rows;
+        int self = form == SE_CONTRASTIVE_SEED_V2;
+        double total = 0.0, k = over > 0 ? scale / (double)over : 0.0;
+        for (int64_t i = 0; i < rows; i++) {
+            float *si = sim + i * rows;
+            int64_t npos = 0;
+            float mx = -INFINITY;
+            for (int64_t j = 0; j < rows; j++) {
+                if (j != i) npos += labels[j] == labels[i];
+                if (j != i || self) mx = si[j] > mx ? si[j] : mx;
+            }
+            if (npos == 0) {
+                for (int64_t j = 0; j < rows; j++) si[j] = 0.0f;
                 continue;
             }
-            double p = exp((double)si[j] - lse);
-            double pos = labels[j] == labels[i] ? 1.0 / (double)npos : 0.0;
-            si[j] = (float)(k * (p - pos));
+            total += anchor_loss(si, labels, i, rows, npos, mx, self, k);
         }
+        *loss = anchors > 0 ? scale * total / (double)over : 0.0;
     }
-    *loss = anchors > 0 ? scale * total / (double)anchors : 0.0;
     if (!grad)
         return SE_OK;
     /* s_ij = <zn_i, zn_j>/tau, so d/d zn_i = sum_j (G_ij + G_ji) zn_j / tau; then through the

@@ -73,15 +73,27 @@ double se_smooth_l1_loss(const float *x, const float *t, float *grad, int64_t n,
 se_status se_cross_entropy(const float *logits, const int64_t *labels, const float *weight,
                            float *grad, int64_t rows, int64_t classes, double *loss);
 
-/* ---- supervised contrastive loss (Khosla et al. 2020, L_out) ----
- * z [rows x dim] is L2-normalised inside; s_ij = <z_i, z_j> / tau. For each anchor i with at
- * least one positive (same label, j != i):
- *     l_i = -1/|P(i)| * sum_{p in P(i)} log( exp(s_ip) / sum_{a != i} exp(s_ia) )
- * loss = scale * mean of l_i over anchors with positives (0 if none has one).
- * work needs se_supcon_work_size(rows, dim) floats of scratch. Returns SE_EARG if tau <= 0,
- * SE_EINTR if an interrupt was requested (interrupt.h; the work is O(rows^2 dim)). */
+/* ---- contrastive losses over labels ----
+ * z [rows x dim] is L2-normalised inside; s_ij = <z_i, z_j> / tau; P(i) the other rows with
+ * the label of row i. Two forms:
+ *   SE_CONTRASTIVE_SUPCON_OUT (Khosla et al. 2020, L_out): for each anchor with a positive
+ *     l_i = -1/|P(i)| * sum_{p in P(i)} log( exp(s_ip) / sum_{a != i} exp(s_ia) ),
+ *     loss = scale * mean of l_i over anchors with positives;
+ *   SE_CONTRASTIVE_SEED (the seed system's ContrastiveEQLoss, core/neural_eq_morphing.py,
+ *     as its code computes it): meant as -log( sum_P exp(s_ip) / sum_{a != i} exp(s_ia) )
+ *     per anchor, but a broadcast makes it the mean over all (i, j) of valid_j * -log((pos_j
+ *     + 1e-8) / (all_ij + 1e-8)) with all_ij = sum_a exp(s_ia) - [i = j] exp(s_ii) (see
+ *     seed_as_coded in nn_kernels.c), times scale;
+ *   SE_CONTRASTIVE_SEED_V2 (its SAFE v2 system): L_out's l_i with row i itself in the
+ *     denominator (sum over every a, a = i included), loss = scale * sum of l_i / rows.
+ * 0 if no row has a positive. work needs se_supcon_work_size(rows, dim) floats of scratch.
+ * Returns SE_EARG if tau <= 0 or the form is unknown, SE_EINTR if an interrupt was requested
+ * (interrupt.h; the work is O(rows^2 dim)). */
+typedef enum se_contrastive_form {
+    SE_CONTRASTIVE_SUPCON_OUT, SE_CONTRASTIVE_SEED, SE_CONTRASTIVE_SEED_V2
+} se_contrastive_form;
 se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows,
-                         int64_t dim, float tau, float scale, double *loss);
+                         int64_t dim, float tau, float scale, se_contrastive_form form, double *loss);
 /* Floats of scratch that se_supcon_loss needs (rows^2 + rows + rows dim), or -1 when that
  * is more than SE_MAX_NUMEL (or overflows int64). */
 int64_t se_supcon_work_size(int64_t rows, int64_t dim);

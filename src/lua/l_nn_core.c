@@ -344,7 +344,7 @@ static int l_cross_entropy(lua_State *L)
     return 1;
 }
 
-/* supcon(z [B x D], labels [B], tau, scale, grad | nil) -> loss */
+/* supcon(z [B x D], labels [B], tau, scale, grad | nil [, form "out" | "seed" | "seed_v2"]) -> loss */
 static int l_supcon(lua_State *L)
 {
     se_tensor *z, *g;
@@ -360,10 +360,12 @@ static int l_supcon(lua_State *L)
         return luaL_argerror(L, 1, lua_pushfstring(L, "%I rows need a %I x %I similarity matrix, "
                                                       "more than 2^40 elements", (lua_Integer)rows,
                                                    (lua_Integer)rows, (lua_Integer)rows));
+    static const char *const forms[] = {"out", "seed", "seed_v2", NULL};  /* se_contrastive_form's order */
+    se_contrastive_form form = (se_contrastive_form)luaL_checkoption(L, 6, "out", forms);
     int64_t *labels = labels_of(L, 2, rows, 0);
     float *work = lua_newuserdatauv(L, (size_t)nwork * sizeof(float) + 1, 0);
     double loss;
-    lse_check(L, se_supcon_loss(zd, labels, gd, work, rows, dim, tau, scale, &loss), "supcon");
+    lse_check(L, se_supcon_loss(zd, labels, gd, work, rows, dim, tau, scale, form, &loss), "supcon");
     lua_pushnumber(L, loss);
     return 1;
 }

@@ -4,7 +4,8 @@
 --   b.raw_params, b.raw_response, b.raw_curve40        the raw spaces
 --   b.lda, b.logreg, b.knn_posterior                    supervised 1-D codes (K - 1 or K
 --                                                       columns for K terms)
---   each: {silhouette =, davies_bouldin =, knn_accuracy =, macro_f1 =, n =}
+--   each: {silhouette =, davies_bouldin =, knn_accuracy =, macro_f1 =, n =}; the second
+--   value holds each baseline's kNN prediction of every held-out row (for paired intervals)
 --
 -- train and test: {spaces = {params = X, response = X, curve40 = X (SAFE only)}, y = labels}.
 -- The supervised codes are fitted on the training rows only, on the standardised 40-point
@@ -59,10 +60,10 @@ end
 function baselines.all(train, test, opts)
   opts = opts or {}
   local score_opts = {bootstrap = opts.bootstrap, groups = opts.test_groups}
-  local out = {}
+  local out, preds = {}, {}
   for name, key in pairs {raw_params = "params", raw_response = "response", raw_curve40 = "curve40"} do
     if train.spaces[key] then
-      out[name] = scores(train.spaces[key], train.y, test.spaces[key], test.y, score_opts)
+      out[name], preds[name] = scores(train.spaces[key], train.y, test.spaces[key], test.y, score_opts)
     end
   end
   local base = train.spaces.curve40 or train.spaces.response
@@ -70,10 +71,10 @@ function baselines.all(train, test, opts)
   local Xtr, Xte = z:apply(base), z:apply(test.spaces.curve40 or test.spaces.response)
   for _, name in ipairs {"lda", "logreg", "knn_posterior"} do
     local ctr, cte, chosen = baselines[name](Xtr, train.y, Xte, opts.train_groups)
-    out[name] = scores(ctr, train.y, cte, test.y, score_opts)
+    out[name], preds[name] = scores(ctr, train.y, cte, test.y, score_opts)
     out[name].chosen = chosen
   end
-  return out
+  return out, preds
 end
 
 return baselines

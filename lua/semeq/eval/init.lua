@@ -17,8 +17,8 @@
 --   independent classifier, their size next to swapping to the term's typical setting and
 --   to response arithmetic, and reconstruction end to end through realisable settings.
 -- Confidence intervals resample users when opts.groups gives them. `rows` holds per-row
--- values (user, semantic silhouette, kNN hit, end-to-end error, edit success) for pooling
--- several folds.
+-- values (user, semantic silhouette, kNN hit and each baseline's, end-to-end error, edit
+-- success) for pooling several folds.
 local T = require "semeq.tensor"
 local metrics = require "semeq.metrics"
 local list = require "semeq.util.list"
@@ -77,7 +77,7 @@ local function spaces(rep, records, raw)
 end
 
 -- Clustering of the code (semantic columns and z-scored latent) and the baselines.
--- Returns the held-out semantic codes and their kNN predictions.
+-- Returns the held-out semantic codes, their kNN predictions and each baseline's.
 local function clustering(report, ex, sm, Ztrain, Ztest, train_y, opts)
   local sem = sm.semantic_columns and sm:semantic_columns() or nil
   local opts_test = {bootstrap = opts.bootstrap, groups = opts.groups and opts.groups.test}
@@ -94,13 +94,21 @@ local function clustering(report, ex, sm, Ztrain, Ztest, train_y, opts)
   local train_records = opts.train_records or ex.train.records
   local rtrain = opts.baseline_train or ex.rep:baseline(train_records)
   local rtest = ex.rep:baseline(ex.test.records)
-  report.baselines = baselines.all({spaces = spaces(ex.rep, train_records, rtrain), y = train_y},
+  local baseline_pred
+  report.baselines, baseline_pred = baselines.all({spaces = spaces(ex.rep, train_records, rtrain), y = train_y},
     {spaces = spaces(ex.rep, ex.test.records, rtest), y = ex.y.test},
     {bootstrap = opts.bootstrap, train_groups = opts.groups and opts.groups.train,
      test_groups = opts.groups and opts.groups.test})
   report.baseline_params = copy_scores({}, report.baselines.raw_params)
   report.baseline_response = copy_scores({}, report.baselines.raw_response)
-  return Stest, pred
+  return Stest, pred, baseline_pred
+end
+
+-- 1 where a prediction is the row's term, else 0.
+local function hits_of(pred, y)
+  local h = {}
+  for i, p in ipairs(pred) do h[i] = p == y[i] and 1 or 0 end
+  return h
 end
 
 -- Steering and end-to-end reconstruction (SAFE models).
@@ -137,10 +145,10 @@ function evaluate.model(ex, sm, opts)
   local report = {n = ex.X.test:size(1), terms = distinct(ex.y.test), latent_size = Ztest:size(2)}
   local rows = {group = opts.groups and opts.groups.test}
   if ex.clusterable then
-    local Stest, pred = clustering(report, ex, sm, Ztrain, Ztest, train_y, opts)
+    local Stest, pred, baseline_pred = clustering(report, ex, sm, Ztrain, Ztest, train_y, opts)
     if report.silhouette then rows.silhouette = metrics.silhouette_samples(Stest, ex.y.test) end
-    rows.knn_hit = {}
-    for i, p in ipairs(pred) do rows.knn_hit[i] = p == ex.y.test[i] and 1 or 0 end
+    rows.knn_hit, rows.baseline_knn_hit = hits_of(pred, ex.y.test), {}
+    for name, p in pairs(baseline_pred) do rows.baseline_knn_hit[name] = hits_of(p, ex.y.test) end
   end
   local truth = ex.rep:db(ex.X.test)
   local recon = metrics.rms_db(ex.rep:db(Xhat), truth)

@@ -125,9 +125,11 @@ function report.cv_table(cv, title)
   if cv.pooled.intervals then
     add("")
     add("all held-out rows pooled, 95%% intervals from a bootstrap over users:")
-    for _, key in ipairs {"silhouette", "knn_accuracy", "edit_success", "recon_e2e_rms_db_mean"} do
+    for _, key in ipairs {"silhouette", "knn_accuracy", "knn_accuracy_minus_raw_params",
+                          "knn_accuracy_minus_raw_response", "knn_accuracy_minus_raw_curve40", "edit_success",
+                          "recon_e2e_rms_db_mean"} do
       local v = cv.pooled.intervals[key]
-      if v then add("  %-22s %s%s", key, num(v.pooled), ci(v.ci)) end
+      if v then add("  %-31s %s%s", key, num(v.pooled), ci(v.ci)) end
     end
   end
   return table.concat(lines, "\n")

@@ -126,15 +126,25 @@ local function fold_means(reports, get)
   return {mean = sum / n, weighted = wsum / rows, folds = n}
 end
 
--- Intervals from a bootstrap over users of the rows every fold held out.
+-- Intervals from a bootstrap over users of the rows every fold held out. The 5-NN
+-- accuracy is also compared with each raw space's on the same resampled users (paired:
+-- code hit minus raw hit per row), so "beats the raw baseline" has its own interval.
+local RAW = {"raw_params", "raw_response", "raw_curve40"}
+
 local function pooled_intervals(all_rows, reps)
   local groups, sil, hit, e2e, edit_groups, edit = {}, {}, {}, {}, {}, {}
+  local minus = {}
+  for _, name in ipairs(RAW) do minus[name] = {} end
   for _, rows in ipairs(all_rows) do
     for i, g in ipairs(rows.group) do
       groups[#groups + 1] = g
       sil[#sil + 1] = rows.silhouette and rows.silhouette[i] or 0
       hit[#hit + 1] = rows.knn_hit[i]
       e2e[#e2e + 1] = rows.e2e and rows.e2e[i] or 0
+      for _, name in ipairs(RAW) do
+        local d = minus[name]
+        d[#d + 1] = rows.knn_hit[i] - rows.baseline_knn_hit[name][i]
+      end
     end
     for _, e in ipairs(rows.edits or {}) do
       edit_groups[#edit_groups + 1] = rows.group[e.row]
@@ -149,7 +159,9 @@ local function pooled_intervals(all_rows, reps)
     end
   end
   local out = {}
-  for name, v in pairs {silhouette = sil, knn_accuracy = hit, recon_e2e_rms_db_mean = e2e} do
+  local pooled = {silhouette = sil, knn_accuracy = hit, recon_e2e_rms_db_mean = e2e}
+  for _, name in ipairs(RAW) do pooled["knn_accuracy_minus_" .. name] = minus[name] end
+  for name, v in pairs(pooled) do
     local est, lo, hi = metrics.bootstrap_groups(mean_of(v), groups, {reps = reps})
     out[name] = {pooled = est, ci = {lo, hi}}
   end
@@ -172,6 +184,14 @@ local function pooled_summary(reports, all_rows, opts)
   end
   if opts.bootstrap > 0 then p.intervals = pooled_intervals(all_rows, opts.bootstrap) end
   return p
+end
+
+-- The map's title: what it shows and the pooled scores of its x axis.
+local function map_title(cv)
+  local i = cv.pooled.intervals
+  local sil, knn = cv.pooled.silhouette, cv.pooled.knn_accuracy
+  return string.format("held-out users, %d folds: word silhouette %.2f, 5-NN %.2f%s", #cv.folds,
+    i and i.silhouette.pooled or sil.weighted, i and i.knn_accuracy.pooled or knn.weighted, i and " (pooled)" or "")
 end
 
 --- Grouped k-fold over users: every fold's report (with the settings chosen inside its
@@ -221,7 +241,8 @@ function M.run(name, description)
       if opts.json then errors.check(report.write_json(opts.json, {folds = cv.folds, pooled = cv.pooled})) end
       if opts.svg then
         errors.check(require("semeq.eval.plot").latent_map(T.cat(cv.map.codes, 1), cv.map.labels, opts.svg,
-          {title = "held-out users of every fold: word (x) and intensity (y)"}))
+          {title = map_title(cv), xlabel = "word column s = tanh(t / tau)",
+           ylabel = "intensity column e (along the word axis, beyond s)"}))
         print("map written to " .. opts.svg)
       end
     end
