@@ -2,20 +2,28 @@
 -- metrics (silhouette, Davies-Bouldin, 5-NN accuracy, reconstruction RMS dB next to PCA
 -- with as many components as the latent), with a JSON file of every run.
 --
+-- Every cell is evaluated by the protocol of the training scripts (semeq.eval.cv): k-fold
+-- with SAFE's users held out (each once), the cell's value the mean over folds; seeds
+-- change the initialisation, the batches and the order in which users of equal size are
+-- dealt to folds. --folds 0 gives one held-out split per seed instead (quicker, and what
+-- sweeps did before the protocol).
+--
 -- The default grid (documented here and in --help) is the full one: latent
 -- {2, 8, 32, 64, 128} x lambda {0.1, 0.5, 1, 2} (contrastive) or beta {0.001, 0.01,
--- 0.02} (vae) x input {params, curve40} x 5 seeds, with each recipe's own defaults
--- (contrastive: scripts/train_filtered.lua, 100 epochs; vae: scripts/train_vae.lua,
--- 200 epochs). That is 200 contrastive runs (about half an hour on one core); narrow
--- it with flags:
+-- 0.02} (vae) x input {params, curve40} x 5 seeds x 5 folds, with each recipe's own
+-- defaults (contrastive: scripts/train_filtered.lua's model on SAFE, 100 epochs; vae:
+-- scripts/train_vae.lua, 200 epochs). That is 1,000 contrastive trainings (hours on
+-- one core); narrow it with flags:
 --
 --   semeq scripts/sweep.lua --latent 2,8,32 --lambda 0.5,1 --inputs params --seeds 3 --epochs 50
 --   semeq scripts/sweep.lua --model vae --latent 2,3 --beta 0.001,0.01 --json vae_sweep.json
 --   semeq scripts/sweep.lua ... --jobs 2      -- two worker processes share the cells
 --
--- Cells run in this process through the recipes' run_opts, without bootstrap intervals
--- (the spread over seeds is the interval that matters here). Every run seeds itself, so
--- --jobs does not change any number.
+-- A sweep compares configurations on the rows it reports: a setting picked from it and
+-- then reported on the same folds is chosen on its test rows. semeq's presets are the
+-- seed's and FlowEQ's settings, not picks from a sweep. Cells run without bootstrap
+-- intervals (the spread over seeds is reported). Every run seeds itself, so --jobs does
+-- not change any number.
 local cli = require "semeq.util.cli"
 local errors = require "semeq.util.errors"
 local json = require "semeq.util.json"
@@ -30,14 +38,16 @@ local parser = cli.parser{
   description = "Train a grid of models over several seeds; summarise held-out metrics as mean ± sd.",
   flags = {
     {"model", "string", "contrastive",
-     "contrastive (scripts/train_filtered.lua), semantic (scripts/train_semantic.lua) or vae (scripts/train_vae.lua)",
-     choices = {"contrastive", "semantic", "vae"}},
+     "contrastive (scripts/train_filtered.lua's model, on SAFE) or vae (scripts/train_vae.lua)",
+     choices = {"contrastive", "vae"}},
     {"latent", "integers", {2, 8, 32, 64, 128}, "latent sizes", min = 1},
     {"lambda", "numbers", {0.1, 0.5, 1, 2}, "contrastive loss weights (contrastive)", min = 0},
     {"beta", "numbers", {0.001, 0.01, 0.02}, "final KL weights, --beta-max of train_vae (vae)", min = 0},
     {"inputs", "strings", {"params", "curve40"}, "SAFE input representations: params (13) and/or curve40",
      choices = {"params", "curve40"}},
     {"seeds", "integer", 5, "seeds 1..N per cell", min = 1},
+    {"folds", "integer", 5, "k-fold evaluation of every cell (0: one held-out split per seed, quicker)",
+     min = 0, max = 100},
     {"epochs", "integer", nil, "training epochs (default: the recipe's)", min = 1},
     {"data", "string", nil, "dataset (default: the recipe's, safe)"},
     {"min-examples", "integer", nil, "keep terms with at least this many examples (default: the recipe's)", min = 1},
@@ -53,7 +63,7 @@ local parser = cli.parser{
 
 local function grid_of(opts)
   local set = {epochs = opts.epochs, data = opts.data, ["min-examples"] = opts["min-examples"], terms = opts.terms,
-               threads = opts.threads}
+               threads = opts.threads, folds = opts.folds}
   return {model = opts.model, latent = opts.latent, lambda = opts.lambda, beta = opts.beta, inputs = opts.inputs,
           seeds = opts.seeds, set = set}
 end

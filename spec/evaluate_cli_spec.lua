@@ -42,7 +42,7 @@ describe("scripts/evaluate.lua", function()
   setup(function()
     dir = H.tmpdir()
     model, csv = dir .. "/vae.safetensors", dir .. "/rows.csv"
-    local out, rc = script("train_vae.lua", "--epochs 3 --bootstrap 0 --quiet --out " .. H.quote(model))
+    local out, rc = script("train_vae.lua", "--folds 0 --epochs 3 --bootstrap 0 --quiet --out " .. H.quote(model))
     assert(rc == 0, out)
     fixture(csv, 40)
   end)
@@ -98,7 +98,7 @@ describe("scripts/evaluate.lua", function()
       return
     end
     local sfx_model, rows, json = dir .. "/sfx.safetensors", dir .. "/sfx_rows.csv", dir .. "/sfx.json"
-    local out, rc = script("train_filtered.lua", "--data socialfx --epochs 2 --latent 4 --widths 16,16 --bootstrap 0 --quiet --out "
+    local out, rc = script("train_filtered.lua", "--data socialfx --folds 0 --epochs 2 --latent 4 --widths 16,16 --bootstrap 0 --quiet --out "
       .. H.quote(sfx_model))
     assert.are.equal(0, rc, out)
     local lines = {}

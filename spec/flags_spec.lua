@@ -65,8 +65,8 @@ describe("the flags of every script", function()
   -- The instances the issue names, and more of the same class: each refused with one
   -- line and exit 2, before any data is read.
   local rows = {
-    {"scripts/train_filtered.lua --input zzz", "--input: the value must be one of params, curve40, got 'zzz'"},
-    {"scripts/train_filtered.lua --loss zzz", "--loss: the value must be one of contrastive, supcon, got 'zzz'"},
+    {"scripts/train_filtered.lua --input zzz", "--input: the value must be one of params, curve40, seed, got 'zzz'"},
+    {"scripts/train_filtered.lua --loss zzz", "--loss: the value must be one of seed, seed_v2, supcon, got 'zzz'"},
     {"scripts/train_semantic.lua --style 40", "--style: the value must be <= 38, got 40"},
     {"scripts/train_filtered.lua --epochs 0", "--epochs: the value must be >= 1, got 0"},
     {"scripts/train_full.lua --epochs -1", "--epochs: the value must be >= 1, got -1"},

@@ -249,7 +249,7 @@ describe("a recipe that loads a bad file", function()
     local cwd = pw:read("l")
     pw:close()
     local out, rc = h.run("cd " .. h.quote(dir) .. " && SEMEQ_DATA=" .. h.quote(dir .. "/nowhere") .. " "
-      .. h.bin .. " " .. h.quote(cwd .. "/scripts/train_filtered.lua") .. " --epochs 1 --quiet")
+      .. h.bin .. " " .. h.quote(cwd .. "/scripts/train_filtered.lua") .. " --data safe --epochs 1 --quiet")
     assert.are.equal(1, rc)
     assert.truthy(out:find("^train_filtered.lua: SAFEEqualiserUserData.csv not found; searched " .. (dir .. "/nowhere, ./data"):gsub("%p", "%%%0")), out)
   end)

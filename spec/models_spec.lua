@@ -13,35 +13,48 @@ local function ae_count(input, L, w, out, proj)
   n = n + lin(prev, 2 * L) + lin(2 * L, L) + lin(L, proj)
   prev = L
   for i = #w, 1, -1 do n, prev = n + res(prev, w[i]), w[i] end
-  return n + lin(prev, 2 * out) + lin(2 * out, out) + lin(out, out)
+  -- the seed's tail: Linear(w1, 2n) ReLU Linear(2n, n), three heads of n // 3 units
+  return n + lin(prev, 2 * out) + lin(2 * out, out) + 3 * (out // 3) * lin(out, 1)
 end
 
 describe("models.contrastive_ae", function()
-  it("has the documented parameter count for the seed's shape (input 40, latent 32)", function()
+  it("has the seed's parameter count for its shape (input 40, latent 32): 514,071", function()
     local m = models.contrastive_ae{input = 40, latent = 32}
     assert.are.equal(ae_count(40, 32, {128, 256, 128}, 40, 128), m:nparams())
-    -- the seed's 514,071 plus the 41 parameters of the output unit it never wrote
-    assert.are.equal(514071 + 41, m:nparams())
-    print(string.format("contrastive_ae{input=40, latent=32}: %d parameters", m:nparams()))
+    assert.are.equal(514071, m:nparams())  -- the seed's write-up: encoder 257,760 + decoder 256,311
   end)
 
-  it("fits its output head to the representation", function()
+  it("ends its decoder in the seed's three heads: gains +-12, frequencies (0, 1), Qs (0.1, 10), the rest 0", function()
     T.manualSeed(41)
-    local safe = models.contrastive_ae{input = 13, latent = 8, widths = {16, 32, 16}}
-    assert.are.equal("safe13", safe.config.output)
-    local y = safe:forward(T.randn(4, 13))
-    assert.are.same({4, 13}, y:size())
+    for _, n in ipairs {13, 40} do
+      local m = models.contrastive_ae{input = n, latent = 8, widths = {16}}
+      assert.are.equal("seed", m.config.tail)
+      local y = m:decode(T.randn(50, 8):mul(3))
+      assert.are.same({50, n}, y:size())
+      for band = 0, n // 3 - 1 do
+        local g, f, q = y:select(2, 3 * band + 1), y:select(2, 3 * band + 2), y:select(2, 3 * band + 3)
+        assert.is_true(g:abs():max() < 12 and g:abs():max() > 0)
+        assert.is_true(f:min() > 0 and f:max() < 1)
+        assert.is_true(q:min() > 0.1 and q:max() < 10)
+      end
+      for j = 3 * (n // 3) + 1, n do assert.are.equal(0, y:select(2, j):abs():max()) end
+    end
+  end)
+
+  it("offers the seed's SAFE v2 head and plain ones", function()
+    T.manualSeed(43)
+    local v2 = models.contrastive_ae{input = 13, latent = 8, widths = {16, 32, 16}, tail = "seed_v2"}
+    local y = v2:forward(T.randn(4, 13))
     assert.is_true(y:min() > 0 and y:max() < 1)
-    local graphic = models.contrastive_ae{input = 40, latent = 8, widths = {16}}
-    assert.are.equal("graphic40", graphic.config.output)
-    local g = graphic:forward(T.randn(3, 40)):clone()
-    assert.are.same({3, 40}, g:size())
-    -- every one of the 40 outputs depends on the latent (none is left unwritten)
-    local g2 = graphic:decode(graphic.latent + 0.5)
-    for j = 1, 40 do assert.are_not.equal(g[1][j], g2[1][j]) end
-    assert.are.same({3, 128}, graphic.projection:size())
-    assert.has_error(function() models.contrastive_ae{input = 40, output = "safe13", outputSize = 40} end,
-      "contrastive_ae: output 'safe13' needs outputSize 13, got 40")
+    assert.are.equal(ae_count(13, 8, {16, 32, 16}, 13, 128) - lin(16, 26) - lin(26, 13) - 12 * lin(13, 1)
+      + lin(16, 16) + lin(16, 13), v2:nparams())
+    local linear = models.contrastive_ae{input = 40, latent = 8, widths = {16}, tail = "linear"}
+    local g = linear:forward(T.randn(3, 40)):clone()
+    local g2 = linear:decode(linear.latent + 0.5)
+    for j = 1, 40 do assert.are_not.equal(g[1][j], g2[1][j]) end  -- every output depends on the code
+    assert.are.same({3, 128}, linear.projection:size())
+    assert.has_error(function() models.contrastive_ae{input = 40, tail = "zzz"} end,
+      "contrastive_ae: tail must be 'seed', 'seed_v2', 'linear' or 'sigmoid'")
   end)
 
   it("backpropagates reconstruction and projection gradients to every parameter", function()

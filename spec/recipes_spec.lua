@@ -17,7 +17,7 @@ describe("semeq.recipes", function()
   it("declares the allowed values of its flags, so the parser refuses the rest", function()
     local flags = recipes.training_flags{}
     local p = require("semeq.util.cli").parser{name = "t", flags = flags}
-    assert.are.same({nil, "--input: the value must be one of params, curve40, got 'zzz'"}, {p:parse{"--input", "zzz"}})
+    assert.are.same({nil, "--input: the value must be one of params, curve40, seed, got 'zzz'"}, {p:parse{"--input", "zzz"}})
     assert.are.same({nil, "--epochs: the value must be >= 1, got 0"}, {p:parse{"--epochs", "0"}})
     assert.are.same({nil, "--test: the value must be <= 0.99, got 1"}, {p:parse{"--test", "1"}})
     assert.are.same({nil, "--latent: the value must be >= 1, got 0"}, {p:parse{"--latent", "0"}})

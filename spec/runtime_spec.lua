@@ -92,9 +92,14 @@ describe("semeq.runtime", function()
         {kind = "beta_vae", input = 13, latent = 2, hidden = 16}},
       {"curve40, split MLP branches", {data = "safe", min_examples = 10, seed = 1, input = "curve40"},
         {input = 40, latent = 6, widths = {16}, blocks = "mlp", branches = "split", semantic = 2,
-         style_scale = 0.1, output = "linear"}},
+         style_scale = 0.1, tail = "linear"}},
       {"graphic40, residual blocks", {data = "socialfx", min_examples = 10, seed = 1},
-        {input = 40, latent = 4, widths = {16}, blocks = "residual"}},
+        {input = 40, latent = 4, widths = {16}, blocks = "residual", tail = "linear"}},
+      {"graphic40 z-scored per column (the seed's), the seed's heads", {data = "socialfx", min_examples = 10, seed = 1,
+        input = "seed"}, {input = 40, latent = 4, widths = {16}}},
+      {"safe13 as the seed's SAFE v2 (pooled log ranges, log(f + 1)), its sigmoid head",
+        {data = "safe", min_examples = 5, seed = 1, input = "seed"},
+        {input = 13, latent = 4, widths = {16, 8, 16}, tail = "seed_v2"}},
     }
     for _, case in ipairs(cases) do
       it(case[1], function()
@@ -122,7 +127,8 @@ describe("semeq.runtime", function()
       :add(nn.Residual(12, 10))               -- Linear skip
       :add(nn.Concat(2)
         :add(nn.Sequential():add(nn.Narrow(2, 3, 4)):add(nn.GELU()))
-        :add(nn.Sequential():add(nn.Linear(10, 5)):add(nn.Softplus(2)):add(nn.ColumnScale {0.5, 2, -1, 0.1, 3}))
+        :add(nn.Sequential():add(nn.Linear(10, 5)):add(nn.Softplus(2)):add(nn.ColumnScale {0.5, 2, -1, 0.1, 3})
+          :add(nn.ColumnScale({1, 9.9, 1, 1, 2}, {0, 0.1, -3, 0, 1})))
         :add(nn.Identity()))
       :add(nn.Dropout(0.5)):add(nn.Reparameterize())
       :add(nn.Linear(19, 6, false)):add(nn.Tanh()):add(nn.LayerNorm(6, 1e-3)):add(nn.Sigmoid())
@@ -149,8 +155,13 @@ describe("semeq.runtime", function()
       pending("PyTorch not available at /usr/bin/python3")
       return
     end
+    local dir = H.tmpdir()
+    T.manualSeed(5)  -- the seed's decoder heads: ColumnScale with shifts inside a Concat of 40
+    local heads = dir .. "/seed_heads.safetensors"
+    assert(mio.save(models.contrastive_ae{input = 40, latent = 4, widths = {8}}, heads))
     local files = {"models/safe_warm_bright.safetensors", "models/safe_vae2d.safetensors",
-      "spec/fuzz/corpus/model/safe13_residual.safetensors", "spec/fuzz/corpus/model/graphic40_residual.safetensors"}
+      "spec/fuzz/corpus/model/safe13_residual.safetensors", "spec/fuzz/corpus/model/graphic40_residual.safetensors",
+      heads}
     local script = [[
 import json, sys, torch
 sys.path.insert(0, "scripts/bench")
@@ -165,10 +176,8 @@ for path in sys.stdin.read().split():
     with torch.no_grad():
         print(" ".join("%.9g" % v for v in dec(enc(x)).flatten().tolist()))
 ]]
-    local dir = H.tmpdir()
     H.write(dir .. "/oracle.py", script)
     local out, code = H.run("echo " .. table.concat(files, " ") .. " | /usr/bin/python3 " .. H.quote(dir .. "/oracle.py"))
-    os.execute("rm -rf " .. H.quote(dir))
     assert.are.equal(0, code, out)
     local i = 0
     for line in out:gmatch("[^\n]+") do
@@ -182,6 +191,7 @@ for path in sys.stdin.read().split():
       local d = max_rel_diff(rt:decode(rt:encode(X)), want)
       assert(d <= TOL, ("%s: %.3g"):format(files[i], d))
     end
+    os.execute("rm -rf " .. H.quote(dir))
     assert.are.equal(#files, i)
   end)
 

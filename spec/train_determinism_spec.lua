@@ -18,7 +18,7 @@ describe("scripts/train_filtered.lua determinism", function()
     local json, model = dir .. "/report.json", dir .. "/model.safetensors"
     os.remove(json)
     os.remove(model)
-    local out, rc = H.semeq(("scripts/train_filtered.lua --epochs 3 --bootstrap 0 --quiet --seed %d --json %s --out %s")
+    local out, rc = H.semeq(("scripts/train_filtered.lua --folds 0 --epochs 3 --bootstrap 0 --quiet --seed %d --json %s --out %s")
       :format(seed, H.quote(json), H.quote(model)))
     assert.are.equal(0, rc, out)
     return H.read(json), H.read(model)

@@ -307,7 +307,7 @@ describe("a real SIGINT to a training semeq process", function()
 end)
 
 describe("--resume in the training recipes", function()
-  local common = " --data socialfx --bootstrap 0 --quiet --widths 16,16"
+  local common = " --data socialfx --folds 0 --bootstrap 0 --quiet --widths 16,16"
   local ckpt
   setup(function()
     local found = pcall(require("semeq.data").find, "socialfx_eq_contributions.csv")
@@ -324,10 +324,10 @@ describe("--resume in the training recipes", function()
     {"scripts/train_filtered.lua" .. common .. " --epochs 4 --blocks mlp", "was written by another run (--blocks: residual there, mlp here"},
     {"scripts/train_filtered.lua" .. common .. " --epochs 4 --test 0.3", "was written by another run (--test: 0.25 there, 0.3 here"},
     {"scripts/train_filtered.lua" .. common .. " --epochs 4 --seed 2", "was written by another run (--seed: 1 there, 2 here"},
-    {"scripts/train_filtered.lua --data safe --bootstrap 0 --quiet --widths 16,16 --epochs 4",
+    {"scripts/train_filtered.lua --data safe --folds 0 --bootstrap 0 --quiet --widths 16,16 --epochs 4",
      "was written by another run (--data: socialfx there, safe here"},
     {"scripts/train_full.lua" .. common .. " --epochs 4", "was written by another run (--lambda: 0.5 there, 0.1 here"},
-    {"scripts/train_vae.lua --data socialfx --bootstrap 0 --quiet --epochs 4", "was written by another run ("},
+    {"scripts/train_vae.lua --data socialfx --folds 0 --bootstrap 0 --quiet --epochs 4", "was written by another run ("},
     {"scripts/train_filtered.lua" .. common .. " --epochs 1", "holds epoch 2, later than the last epoch of this run (1)"},
   }
   for _, row in ipairs(rows) do
@@ -358,7 +358,7 @@ describe("the training recipe (scripts/train_filtered.lua)", function()
   it("resumed from a checkpoint writes the same model, bit for bit, as an uninterrupted run", function()
     local found = pcall(require("semeq.data").find, "socialfx_eq_contributions.csv")
     if not found then return pending("the SocialFX data is not on the search path") end
-    local common = " --data socialfx --bootstrap 0 --quiet"
+    local common = " --data socialfx --folds 0 --bootstrap 0 --quiet"
     local a, c, ckpt = dir .. "/recipe_a.safetensors", dir .. "/recipe_c.safetensors", dir .. "/recipe.ckpt"
     local out, rc = h.semeq("scripts/train_filtered.lua" .. common .. " --epochs 4 --out " .. h.quote(a))
     assert.are.equal(0, rc, out)

@@ -54,7 +54,7 @@ describe("scripts/train_vae.lua", function()
 
   it("trains a few epochs, reports every key, and writes a model semantic.load reads", function()
     local model, json = dir .. "/vae.safetensors", dir .. "/vae.json"
-    local out, rc = H.semeq(("scripts/train_vae.lua --epochs 3 --bootstrap 0 --quiet --out %s --json %s"):format(
+    local out, rc = H.semeq(("scripts/train_vae.lua --folds 0 --epochs 3 --bootstrap 0 --quiet --out %s --json %s"):format(
       H.quote(model), H.quote(json)))
     assert.are.equal(0, rc, out)
     assert.truthy(out:find("filter stem", 1, true), out)
@@ -85,7 +85,7 @@ describe("scripts/train_vae.lua", function()
 
   it("places terms with a classifier and uses FlowEQ's ranges when asked", function()
     local model, json = dir .. "/clf.safetensors", dir .. "/clf.json"
-    local out, rc = H.semeq(("scripts/train_vae.lua --epochs 2 --bootstrap 0 --quiet --latent 3 --hidden 64 "
+    local out, rc = H.semeq(("scripts/train_vae.lua --folds 0 --epochs 2 --bootstrap 0 --quiet --latent 3 --hidden 64 "
       .. "--placement classifier --ranges floweq --out %s --json %s"):format(H.quote(model), H.quote(json)))
     assert.are.equal(0, rc, out)
     assert.truthy(out:find("placement: classifier (train accuracy", 1, true), out)

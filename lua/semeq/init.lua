@@ -30,7 +30,7 @@ local semeq = {
     -- meaning, evaluation, recipes
     "semeq.semantic", "semeq.semantic.latent", "semeq.semantic.placement", "semeq.semantic.vocabulary",
     "semeq.eval", "semeq.eval.scores", "semeq.eval.tune", "semeq.eval.baselines", "semeq.eval.steer",
-    "semeq.eval.report", "semeq.eval.plot",
+    "semeq.eval.report", "semeq.eval.plot", "semeq.eval.cv",
     "semeq.recipes", "semeq.recipes.model", "semeq.recipes.contrastive", "semeq.recipes.vae", "semeq.recipes.semantic",
     "semeq.recipes.sweep",
   },

@@ -61,12 +61,13 @@ class SafeAE(ContrastiveAE):
 
 
 class ColumnScale(tnn.Module):
-    def __init__(self, scales):
+    def __init__(self, scales, shifts=None):
         super().__init__()
         self.register_buffer("scales", torch.tensor(scales, dtype=torch.float32))
+        self.register_buffer("shifts", torch.tensor(shifts or [0.0] * len(scales), dtype=torch.float32))
 
     def forward(self, x):
-        return x * self.scales
+        return x * self.scales + self.shifts
 
 
 class Concat(tnn.Module):
@@ -134,7 +135,7 @@ def build(node, tensors):
     if kind == "Softplus":
         return tnn.Softplus(beta=node["beta"])
     if kind == "ColumnScale":
-        return ColumnScale(node["scales"])
+        return ColumnScale(node["scales"], node.get("shifts"))
     if kind == "Narrow":
         return Narrow(node["offset"], node["length"])
     children = [build(c, tensors) for c in node.get("children", []) or []]

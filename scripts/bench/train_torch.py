@@ -1,13 +1,15 @@
 # The PyTorch peer of scripts/bench/train.lua (a benchmark peer only, never part of semeq).
 # Same data (SocialFX rows of terms with >= 10 examples, parsed here with the csv module,
-# keys lower-case + trim), the same architecture as semeq's models.contrastive_ae (Residual
-# blocks Linear-LayerNorm-ReLU-Dropout(0.1)-Linear-LayerNorm plus a Linear skip, ReLU after
-# the sum; encoder ... Linear(w, 2L) ReLU Linear(2L, L) Tanh; head Linear(L, 128); decoder
-# Residuals mirrored from the latent, Linear(w1, 80) ReLU Linear(80, 40) ReLU Linear(40, 40):
-# 514,112 parameters, the seed's 514,071 + 41 for its unwritten 40th output, see
-# lua/semeq/models/contrastive_ae.lua), the same loss (MSE + 0.5 x the
-# seed's contrastive loss, temperature 0.1, on the projection) and loop (shuffled batches of
-# 32 with a short last batch, Adam 1e-3, zero_grad / backward / step).
+# keys lower-case + trim), the same architecture as semeq's models.contrastive_ae, which is
+# the seed's (Residual blocks Linear-LayerNorm-ReLU-Dropout(0.1)-Linear-LayerNorm plus a
+# Linear skip, ReLU after the sum; encoder ... Linear(w, 2L) ReLU Linear(2L, L) Tanh; head
+# Linear(L, 128); decoder Residuals mirrored from the latent, Linear(w1, 80) ReLU
+# Linear(80, 40), then the seed's three heads of 13 units — gains Tanh x 12, frequencies
+# Sigmoid, Qs Sigmoid x 9.9 + 0.1 — interleaved, the 40th output 0: 514,071 parameters),
+# each head unit its own Linear(40, 1) so that semeq's state dict loads strictly; the same
+# loss (MSE + 0.5 x the seed's contrastive loss as its code computes it, temperature 0.1,
+# on the projection) and loop (shuffled batches of 32 with a short last batch, Adam 1e-3,
+# zero_grad / backward / step).
 #   /usr/bin/python3 scripts/bench/train_torch.py [--epochs 100] [--batch 32] [--scale 1]
 #       [--latent 32] [--seed 1] [--threads 2] [--data PATH] [--budget SECONDS]
 # Last line: train_seconds: X (the training loop only, as on the semeq side). With --budget,
@@ -67,6 +69,24 @@ class Residual(tnn.Module):
         return torch.relu(self.block(x) + self.skip(x))
 
 
+class SeedHeads(tnn.ModuleList):
+    """The seed's gain / frequency / Q heads on n features, one Linear(n, 1) per unit, in
+    output order (band i: columns 3i, 3i+1, 3i+2); columns past 3 (n // 3) are 0."""
+
+    def __init__(self, n):
+        super().__init__([tnn.Sequential(tnn.Linear(n, 1)) for _ in range(3 * (n // 3))])
+        self.n = n
+
+    def forward(self, x):
+        cols = []
+        for j, unit in enumerate(self):
+            u = unit(x)
+            cols.append(torch.tanh(u) * 12.0 if j % 3 == 0 else
+                        torch.sigmoid(u) if j % 3 == 1 else torch.sigmoid(u) * 9.9 + 0.1)
+        cols += [x[:, :1] * 0.0] * (self.n - len(self))
+        return torch.cat(cols, dim=1)
+
+
 class ContrastiveAE(tnn.Module):
     def __init__(self, inp=40, latent=32, widths=(128, 256, 128), proj=128, out=40):
         super().__init__()
@@ -81,7 +101,7 @@ class ContrastiveAE(tnn.Module):
         for w in reversed(widths):
             dec.append(Residual(prev, w))
             prev = w
-        dec += [tnn.Linear(prev, 2 * out), tnn.ReLU(), tnn.Linear(2 * out, out), tnn.ReLU(), tnn.Linear(out, out)]
+        dec += [tnn.Linear(prev, 2 * out), tnn.ReLU(), tnn.Linear(2 * out, out), SeedHeads(out)]
         self.decoder = tnn.Sequential(*dec)
 
     def forward(self, x):
@@ -90,21 +110,19 @@ class ContrastiveAE(tnn.Module):
 
 
 def contrastive(z, labels, tau=0.1):
-    """Mean over anchors with a positive of: mean over its positives of -log softmax(sim_i)
-    over all other rows (self excluded); sim = normalised z z^T / tau."""
-    z = F.normalize(z, dim=1, eps=1e-12)
-    sim = z @ z.t() / tau
+    """The seed's ContrastiveEQLoss as its code computes it (core/neural_eq_morphing.py):
+    the per-row ratio meets a broadcast, so it is the mean over all (i, j) of
+    valid_j * -log((pos_j + 1e-8) / (all_ij + 1e-8)) (nn.ContrastiveCriterion's "seed")."""
     n = z.shape[0]
-    self_mask = torch.eye(n, dtype=torch.bool)
-    sim = sim.masked_fill(self_mask, float("-inf"))
-    logp = sim - torch.logsumexp(sim, dim=1, keepdim=True)
-    pos = (labels[:, None] == labels[None, :]) & ~self_mask
-    npos = pos.sum(1)
-    has = npos > 0
-    if not has.any():
-        return sim.new_zeros(())
-    li = -(logp.masked_fill(~pos, 0.0)).sum(1)[has] / npos[has]
-    return li.mean()
+    z = F.normalize(z, dim=1)
+    sim = z @ z.t() / tau
+    eye = torch.eye(n)
+    mask = (labels[:, None] == labels[None, :]).float() * (1 - eye)
+    ex = torch.exp(sim)
+    pos = (ex * mask).sum(dim=1)
+    all_sim = ex.sum(dim=1, keepdim=True) - ex * eye
+    valid = (mask.sum(dim=1) > 0).float()
+    return (-torch.log((pos + 1e-8) / (all_sim.squeeze() + 1e-8)) * valid).mean()
 
 
 def main():

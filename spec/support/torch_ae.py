@@ -8,6 +8,9 @@ import numpy as np
 import torch
 import torch.nn as tnn
 
+sys.path.insert(0, "scripts/bench")
+from train_torch import Residual, SeedHeads  # noqa: E402  (the benchmark peer's layers: one definition)
+
 
 def read(path):
     b = open(path, "rb").read()
@@ -21,17 +24,6 @@ def read(path):
         a = np.frombuffer(b[8 + n + s:8 + n + e], dtype="<f4").reshape(v["shape"])
         out[k] = torch.from_numpy(a.copy())
     return out, h.get("__metadata__", {})
-
-
-class Residual(tnn.Module):
-    def __init__(self, i, o):
-        super().__init__()
-        self.block = tnn.Sequential(tnn.Linear(i, o), tnn.LayerNorm(o), tnn.ReLU(), tnn.Dropout(0.1),
-                                    tnn.Linear(o, o), tnn.LayerNorm(o))
-        self.skip = tnn.Linear(i, o) if i != o else tnn.Identity()
-
-    def forward(self, x):
-        return torch.relu(self.block(x) + self.skip(x))
 
 
 class AE(tnn.Module):
@@ -49,10 +41,15 @@ class AE(tnn.Module):
         for x in reversed(w):
             dec.append(Residual(prev, x))
             prev = x
-        dec += [tnn.Linear(prev, 2 * out), tnn.ReLU(), tnn.Linear(2 * out, out), tnn.ReLU(),
-                tnn.Linear(out, out)]
-        if c["output"] == "safe13":
-            dec.append(tnn.Sigmoid())
+        tail = c.get("tail", "seed")
+        if tail == "seed":
+            dec += [tnn.Linear(prev, 2 * out), tnn.ReLU(), tnn.Linear(2 * out, out), SeedHeads(out)]
+        elif tail == "seed_v2":
+            dec += [tnn.Linear(prev, prev), tnn.ReLU(), tnn.Linear(prev, out), tnn.Sigmoid()]
+        else:
+            dec.append(tnn.Linear(prev, out))
+            if tail == "sigmoid":
+                dec.append(tnn.Sigmoid())
         self.decoder = tnn.Sequential(*dec)
 
     def forward(self, x):

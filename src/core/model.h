@@ -60,7 +60,7 @@ typedef struct se_node {
     float eps;            /* LayerNorm */
     int offset;           /* Narrow: first column, 0-based */
     int64_t w, b;         /* Linear weight [out x in] and bias; LayerNorm / BatchNorm gamma, beta;
-                           * ColumnScale scales (w) */
+                           * ColumnScale scales then shifts (w) */
     int64_t mean, var;    /* BatchNorm running statistics */
 } se_node;
 
@@ -80,6 +80,9 @@ typedef struct se_model {
     /* the representation (semeq.experiment.representations) */
     se_rep_kind rep;
     double gain_scale, lo[SE_MODEL_SAFE_PARAMS], hi[SE_MODEL_SAFE_PARAMS];
+    double freq_offset;          /* safe13: frequencies are log(f + freq_offset) (the seed's v2: 1) */
+    int standardised;            /* graphic40: columns were z-scored with these (the seed's) */
+    double column_mean[SE_MODEL_CURVE_POINTS], column_std[SE_MODEL_CURVE_POINTS];
     /* the vocabulary: terms (NUL-terminated, in the file's order) and their centroids */
     int nterms;
     char **terms;
@@ -122,7 +125,7 @@ typedef struct se_graph_build {
     int *kids;
     int entry[SE_ENTRY_COUNT];
     /* tensors referenced by the nodes, in order of first use, with their offsets in the
-     * weights block; then the values that come from the graph itself (ColumnScale scales) */
+     * weights block; then the values that come from the graph itself (ColumnScale scales and shifts) */
     size_t *used;                /* indices into src->tensors */
     int64_t *used_offset;
     size_t nused, cap_used;

@@ -2,10 +2,12 @@
  * decode the code, then undo the representation (lua/semeq/experiment/representations.lua):
  *
  *   safe13     clamp to [0, 1], gains back to [-1, 1], then the normaliser's inverse:
- *              gain x gain_scale, exp(lo + u (hi - lo)) for frequencies and Qs
+ *              gain x gain_scale, exp(lo + u (hi - lo)) for frequencies (minus freq_offset)
+ *              and Qs
  *   floweq13   clamp to [0, 1], then FlowEQ's fixed ranges linearly
  *   curve40    x 12 dB, then the SAFE 5-band fit of eq_fit.c (fs 44.1 kHz, its defaults)
- *   graphic40  Audealize's dB mapping: min-max to [-1, 1], x 5 dB
+ *   graphic40  (column z-scores undone, if the seed's standardisation was used) then
+ *              Audealize's dB mapping: min-max to [-1, 1], x 5 dB
  *
  * and every gain times the intensity. The arithmetic follows the Lua code step by step
  * (float where it works on tensors, double where it works on Lua numbers) so that the
@@ -43,7 +45,8 @@ static void safe13(const se_model *m, const float *x, double *p)
             u = u + -1.0f;
             p[j] = (float)(u * m->gain_scale);
         } else {
-            p[j] = (float)exp(m->lo[j] + u * (m->hi[j] - m->lo[j]));
+            int freq = j == 1 || j == 3 || j == 6 || j == 9 || j == 12;
+            p[j] = (float)(exp(m->lo[j] + u * (m->hi[j] - m->lo[j])) - (freq ? m->freq_offset : 0.0));
         }
     }
 }
@@ -72,8 +75,11 @@ static se_status curve40(const float *x, double *work, double *p, float *fit_err
     return st;
 }
 
-static void graphic40(const float *x, double intensity, float *gains)
+static void graphic40(const se_model *m, float *x, double intensity, float *gains)
 {
+    if (m->standardised)  /* back from the seed's column z-scores to the curve */
+        for (int j = 0; j < SE_MODEL_CURVE_POINTS; j++)
+            x[j] = (float)(x[j] * m->column_std[j] + m->column_mean[j]);
     double lo = x[0], hi = x[0];
     for (int j = 1; j < SE_MODEL_CURVE_POINTS; j++) {
         if (x[j] < lo) lo = x[j];
@@ -121,7 +127,7 @@ se_status se_model_eq_for_code(const se_model *m, const float *z, double intensi
     if (m->rep == SE_REP_GRAPHIC40) {
         eq->kind = 2;
         eq->nparams = SE_MODEL_CURVE_POINTS;
-        graphic40(x, intensity, eq->params);
+        graphic40(m, x, intensity, eq->params);
         return finite_params(eq);
     }
     double p[SE_MODEL_SAFE_PARAMS];

@@ -267,19 +267,29 @@ static se_status node_narrow(parse_ctx *c, const cJSON *j, se_node *n, const cha
     return SE_OK;
 }
 
+/* ColumnScale: y = x * scales + shifts, per column ("shifts" optional, 0 without). Both
+ * lists become constants, scales then shifts. */
 static se_status node_colscale(parse_ctx *c, const cJSON *j, se_node *n, const char *path)
 {
-    const cJSON *s = field(j, "scales");
-    if (!cJSON_IsArray(s) || cJSON_GetArraySize(s) != n->in)
-        return fail(c, SE_EFORMAT, path, "'scales' must list one number per input column (%d)", n->in);
+    const cJSON *lists[2] = {field(j, "scales"), field(j, "shifts")};
+    static const char *const names[2] = {"scales", "shifts"};
     se_graph_build *g = c->g;
-    if (!grow((void **)&g->consts, &g->cap_consts, g->nconsts + n->in, sizeof *g->consts))
+    if (!grow((void **)&g->consts, &g->cap_consts, g->nconsts + 2 * (int64_t)n->in, sizeof *g->consts))
         return oom(c);
     n->w = g->nconsts;  /* an offset among the constants until se_graph_floats places them */
-    for (const cJSON *v = s->child; v; v = v->next) {
-        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > 3.4e38)
-            return fail(c, SE_EFORMAT, path, "'scales' must hold finite numbers");
-        g->consts[g->nconsts++] = v->valuedouble;
+    for (int k = 0; k < 2; k++) {
+        const cJSON *s = lists[k];
+        if (!s && k == 1) {
+            for (int i = 0; i < n->in; i++) g->consts[g->nconsts++] = 0.0;
+            continue;
+        }
+        if (!cJSON_IsArray(s) || cJSON_GetArraySize(s) != n->in)
+            return fail(c, SE_EFORMAT, path, "'%s' must list one number per input column (%d)", names[k], n->in);
+        for (const cJSON *v = s->child; v; v = v->next) {
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > 3.4e38)
+                return fail(c, SE_EFORMAT, path, "'%s' must hold finite numbers", names[k]);
+            g->consts[g->nconsts++] = v->valuedouble;
+        }
     }
     return SE_OK;
 }

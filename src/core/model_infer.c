@@ -112,9 +112,9 @@ static void run_node(const se_model *m, int index, const float *x, int64_t rows,
     case SE_NODE_PASS: memcpy(y, x, sizeof(float) * (size_t)count); break;
     case SE_NODE_NARROW: copy_columns(x, n->in, n->offset, n->out, rows, y, n->out, 0); break;
     case SE_NODE_COLSCALE: {
-        const float *s = m->weights + n->w;
+        const float *s = m->weights + n->w, *b = s + n->in;  /* scales, then shifts */
         for (int64_t r = 0; r < rows; r++)
-            for (int c = 0; c < n->in; c++) y[r * n->in + c] = x[r * n->in + c] * s[c];
+            for (int c = 0; c < n->in; c++) y[r * n->in + c] = x[r * n->in + c] * s[c] + b[c];
         break;
     }
     case SE_NODE_SEQUENTIAL: sequential(m, n, x, rows, y, scratch); break;

@@ -81,6 +81,13 @@ static se_status read_normaliser(const se_model_source *src, const cJSON *n, se_
             return fail(src, err, errlen, key, "normaliser 'gain_scale' must be a positive number");
         m->gain_scale = gs->valuedouble;
     }
+    const cJSON *fo = cJSON_GetObjectItemCaseSensitive(n, "freq_offset");
+    m->freq_offset = 0.0;
+    if (fo) {
+        if (!cJSON_IsNumber(fo) || !isfinite(fo->valuedouble) || fo->valuedouble < 0.0 || fo->valuedouble > 1e3)
+            return fail(src, err, errlen, key, "normaliser 'freq_offset' must be a number in [0, 1000]");
+        m->freq_offset = fo->valuedouble;
+    }
     se_status st = numbers(src, err, errlen, key, "normaliser 'lo'", cJSON_GetObjectItemCaseSensitive(n, "lo"),
                            SE_MODEL_SAFE_PARAMS, m->lo);
     if (st == SE_OK)
@@ -112,6 +119,14 @@ static se_status read_representation(const se_model_source *src, se_model *m, ch
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "normaliser");
     if (st == SE_OK && (m->rep == SE_REP_SAFE13 || (n && !cJSON_IsNull(n))))
         st = read_normaliser(src, n, m, err, errlen);
+    const cJSON *mean = cJSON_GetObjectItemCaseSensitive(j, "column_mean");
+    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(j, "column_std");
+    if (st == SE_OK && m->rep == SE_REP_GRAPHIC40 && (mean || sd)) {
+        st = numbers(src, err, errlen, "representation", "'column_mean'", mean, SE_MODEL_CURVE_POINTS, m->column_mean);
+        if (st == SE_OK)
+            st = numbers(src, err, errlen, "representation", "'column_std'", sd, SE_MODEL_CURVE_POINTS, m->column_std);
+        m->standardised = 1;
+    }
     cJSON_Delete(j);
     return st;
 }

@@ -113,7 +113,7 @@ function experiment.represent(ds, kind, s, opts)
   local rep_kind = opts.rep or d.rep
   if kind == "safe" and opts.input == "curve40" then rep_kind = "curve40" end
   ex.rep = opts.rep_state and representations.from_state(opts.rep_state)
-    or representations.fit(rep_kind, ex.train.records)
+    or representations.fit(rep_kind, ex.train.records, {seed = opts.input == "seed"})
   ex.X = {train = ex.rep:input(ex.train.records), test = ex.rep:input(ex.test.records)}
   ex.y = {train = keys(ex.train), test = keys(ex.test)}
   ex.terms = {}

@@ -83,36 +83,42 @@ function report.table(r, title)
 end
 
 local CV_COLUMNS = {
-  {"silhouette", "word silh."}, {"davies_bouldin", "DB"}, {"knn_accuracy", "5-NN"},
+  {"silhouette", "silhouette"}, {"davies_bouldin", "DB"}, {"knn_accuracy", "5-NN"},
   {"latent_silhouette_z", "latent-z silh."}, {"edit_success", "edit success"}, {"edit_change_db", "edit dB"},
-  {"swap_change_db", "swap dB"}, {"recon_e2e_rms_db_mean", "recon e2e dB"}, {"pca_e2e_rms_db_mean", "PCA e2e dB"},
+  {"swap_change_db", "swap dB"}, {"recon_rms_db_mean", "recon dB"}, {"pca_rms_db_mean", "PCA dB"},
+  {"recon_e2e_rms_db_mean", "recon e2e dB"}, {"pca_e2e_rms_db_mean", "PCA e2e dB"},
 }
 
---- A text table of a cross-validation (semeq.recipes.semantic.cross_validate): one row
--- per fold, the mean over folds and the mean weighted by held-out rows, the baselines'
--- means, and the intervals from a bootstrap over users.
+--- A text table of a cross-validation (semeq.eval.cv): one row per fold, the mean over
+-- folds and the mean weighted by held-out rows, the baselines' means, and the intervals
+-- from a bootstrap over users. Columns no fold has a value for are left out; the
+-- silhouette is the semantic columns' when the model names them.
 function report.cv_table(cv, title)
   local lines = {}
   local function add(...) lines[#lines + 1] = string.format(...) end
   if title then add("%s", title) end
+  local columns = {}
+  for _, c in ipairs(CV_COLUMNS) do
+    if cv.pooled[c[1]] then columns[#columns + 1] = c end
+  end
   local head = {string.format("%-9s %5s %5s", "fold", "rows", "users")}
-  for _, c in ipairs(CV_COLUMNS) do head[#head + 1] = string.format("%14s", c[2]) end
+  for _, c in ipairs(columns) do head[#head + 1] = string.format("%14s", c[2]) end
   add("%s", table.concat(head, " "))
   for _, r in ipairs(cv.folds) do
-    local cells = {string.format("%-9d %5d %5d", r.fold, r.n, r.held_out_users or 0)}
-    for _, c in ipairs(CV_COLUMNS) do cells[#cells + 1] = string.format("%14s", num(r[c[1]])) end
+    local cells = {string.format("%-9d %5d %5s", r.fold, r.n, r.held_out_users or "-")}
+    for _, c in ipairs(columns) do cells[#cells + 1] = string.format("%14s", num(r[c[1]])) end
     add("%s", table.concat(cells, " "))
   end
   for _, which in ipairs {"mean", "weighted"} do
     local cells = {string.format("%-21s", which == "mean" and "mean of folds" or "weighted by rows")}
-    for _, c in ipairs(CV_COLUMNS) do
+    for _, c in ipairs(columns) do
       local p = cv.pooled[c[1]]
       cells[#cells + 1] = string.format("%14s", num(p and p[which]))
     end
     add("%s", table.concat(cells, " "))
   end
   add("")
-  add("baselines on the same held-out rows (mean of folds; fitted on each fold's training users):")
+  add("baselines on the same held-out rows (mean of folds; fitted on each fold's training rows):")
   add("%-16s %12s %12s %12s", "space", "silhouette", "DB", "5-NN")
   local names = {}
   for name in pairs(cv.pooled.baselines or {}) do names[#names + 1] = name end
@@ -124,7 +130,7 @@ function report.cv_table(cv, title)
   end
   if cv.pooled.intervals then
     add("")
-    add("all held-out rows pooled, 95%% intervals from a bootstrap over users:")
+    add("all held-out rows pooled, 95%% intervals from a bootstrap over %s:", cv.by == "user" and "users" or "rows")
     for _, key in ipairs {"silhouette", "knn_accuracy", "knn_accuracy_minus_raw_params",
                           "knn_accuracy_minus_raw_response", "knn_accuracy_minus_raw_curve40", "edit_success",
                           "recon_e2e_rms_db_mean"} do

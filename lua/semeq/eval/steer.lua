@@ -139,16 +139,22 @@ function steer.edits(sm, P, labels, judge, opts)
         if ok then monotone = monotone + 1 end
       end
       out.rows = out.rows + #idx
-      if means then
-        local shifted = represent.curve40(P:index_select(1, idx))
-        for r, i in ipairs(idx) do shifted[r]:add_(means[term] - means[labels[i]]) end
+      -- the arithmetic baseline needs both terms among the training rows (a term whose
+      -- only user is held out has no training mean)
+      local known = {}
+      for _, i in ipairs(idx) do
+        if means and means[term] and means[labels[i]] then known[#known + 1] = i end
+      end
+      if #known > 0 then
+        local shifted = represent.curve40(P:index_select(1, known))
+        for r, i in ipairs(known) do shifted[r]:add_(means[term] - means[labels[i]]) end
         local Pa = fit_curves(shifted)
         local pa = judge:predict(Pa)
         local ha = 0
         for _, p in ipairs(pa) do if p == term then ha = ha + 1 end end
-        out.arithmetic.success[term] = ha / #idx
-        arith_change = arith_change + rms(response(Pa), Rs).mean * #idx
-        n_arith = n_arith + #idx
+        out.arithmetic.success[term] = ha / #known
+        arith_change = arith_change + rms(response(Pa), R0:index_select(1, known)).mean * #known
+        n_arith = n_arith + #known
       end
     end
   end

@@ -191,7 +191,8 @@ function linear.lda(X, labels, opts)
     for k = 1, K do M[k] = means[k] - centre end
     local B = T.mm(M, W)                                      -- class means, whitened
     local _, U = linalg.eigh(T.mm(B:t(), B))
-    local top = U:narrow(1, d - K + 2, K - 1)                 -- the K - 1 largest, ascending
+    local q = math.min(K - 1, d)                              -- more terms than dims: d axes
+    local top = U:narrow(1, d - q + 1, q)                     -- the q largest, ascending
     directions = T.mm(top, W:t())
   end
   return setmetatable({classes = classes, directions = directions, centre = centre, shrinkage = alpha}, LDA)

@@ -3,36 +3,34 @@
 --   encoder: Residual(input, w1) -> Residual(w1, w2) -> Residual(w2, w3)
 --            -> Linear(w3, 2L) -> ReLU -> Linear(2L, L) -> Tanh          (latent z in (-1, 1))
 --   head:    Linear(L, proj)                 (the semantic projection for the contrastive loss)
---   decoder: Residual(L, w3) -> Residual(w3, w2) -> Residual(w2, w1)
---            -> Linear(w1, 2 out) -> ReLU -> Linear(2 out, out) -> ReLU      (base features)
---            -> Linear(out, out) [-> Sigmoid]                                (output head)
--- This is the seed's layout (its write-up: encoder 257,760 + decoder 256,311 = 514,071
--- parameters for input 40, latent 32) except for the output head: the seed ended in three
--- Linear(40, 13) heads (gains, frequencies, Qs) that fill 39 of the 40 outputs; here one
--- Linear(40, 40) writes all 40, so the count is 514,112 = 514,071 + 41 (the 40th unit's
--- 40 weights and bias).
+--   decoder: Residual(L, w3) -> Residual(w3, w2) -> Residual(w2, w1) -> the tail
+-- (the seed applies its decoder widths in the order given, which for its symmetric
+-- 128-256-128 and 64-128-64 is this order).
 --
--- The output head fits the representation (config.output):
---   "safe13"    13 SAFE parameters normalised to [0, 1] (bounded gain, log-frequency, log-Q),
---               hence the Sigmoid;
---   "graphic40" 40 graphic-EQ gains (z-scored shapes): one Linear with all 40 outputs. (The
---               seed's PyTorch decoder read its 40 outputs as 13 gain/frequency/Q triples and
---               never wrote the 40th; here every output is a unit of the last Linear.)
---   "linear"    any other size, no activation.
--- The default is chosen from the input size (13 -> safe13, 40 -> graphic40, else linear).
+-- The tail (config.tail) is one of the seed's two or a plain one:
+--   "seed"     core/neural_eq_morphing.py: Linear(w1, 2n) -> ReLU -> Linear(2n, n), then
+--              three heads of k = floor(n / 3) units each — gains Tanh x 12, "frequencies"
+--              Sigmoid, "Qs" Sigmoid x 9.9 + 0.1 — written to columns 3i, 3i+1, 3i+2
+--              (i < k) of the output; the other n - 3k columns stay 0. The heads ignore
+--              what the columns hold: the seed applies them to its z-scored SocialFX
+--              curves and to z-scored SAFE parameters alike. For input 40, latent 32 its
+--              write-up counts 257,760 + 256,311 = 514,071 parameters (models_spec checks it).
+--              A head unit is its own Linear(n, 1) here (the same function, initialisation
+--              and count as a row of the seed's Linear(n, k)), so that the interleaving is
+--              a Concat the C runtime already evaluates.
+--   "seed_v2"  core/neural_eq_morphing_safedb_v2.py: Linear(w1, w1) -> ReLU -> Linear(w1, n)
+--              -> Sigmoid (its inputs are normalised to [0, 1]).
+--   "linear"   Linear(w1, n);  "sigmoid": Linear(w1, n) -> Sigmoid.
+-- The default is "seed".
 --
 -- Beyond the seed (the defaults keep the seed's model):
---   blocks = "mlp"     Linear -> ReLU layers of the same widths instead of Residual blocks,
---                      mirrored in the decoder, which ends in Linear(w1, out): the seed's
---                      decoder squeezes the output through a ReLU of width `out` before its
---                      last layer, and its residual stack reconstructs SAFE settings ~3 dB
---                      RMS off where this reaches a few tenths of a dB;
+--   blocks = "mlp"     Linear -> ReLU layers of the same widths instead of Residual blocks;
+--                      the encoder then ends in Linear(w3, L) -> Tanh;
 --   semantic = k       the projection head (so the contrastive loss) sees only the first k
 --                      latent columns; the other L - k are free to keep what reconstruction
 --                      needs;
 --   style_scale = s    those other columns are multiplied by s (< 1), so that distances in
---                      the latent — term clusters, centroids, interpolation — are dominated
---                      by the k semantic columns;
+--                      the latent are dominated by the k semantic columns;
 --   branches = "split" the k semantic and the L - k other columns come from two encoders
 --                      of the same widths side by side (nn.Concat), so the contrastive loss
 --                      shapes only the first and reconstruction alone shapes the second.
@@ -41,7 +39,7 @@ local nn = require "semeq.nn"
 local ContrastiveAE = nn.Container.class("models.ContrastiveAE", nn.Container)
 ContrastiveAE.graphEntries = {encode = {"encoder"}, decode = {"decoder"}}  -- for models.io.graph
 
-local OUTPUTS = {safe13 = 13, graphic40 = 40}
+local TAILS = {seed = true, seed_v2 = true, linear = true, sigmoid = true}
 
 -- A bad config describes a file or a recipe flag, not a line of code: one line, no position.
 local function need(ok, msg) if not ok then error("contrastive_ae: " .. msg, 0) end end
@@ -71,16 +69,38 @@ local function defaults(cfg)
   need(c.branches == "shared" or (c.branches == "split" and c.semantic < c.latent),
     "branches must be 'shared', or 'split' with semantic < latent")
   need(c.blocks == "residual" or c.blocks == "mlp", "blocks must be 'residual' or 'mlp'")
-  c.output = cfg.output or (c.input == 13 and "safe13" or c.input == 40 and "graphic40" or "linear")
-  need(c.output == "safe13" or c.output == "graphic40" or c.output == "linear",
-    "output must be 'safe13', 'graphic40' or 'linear'")
-  c.outputSize = positive(cfg.outputSize or OUTPUTS[c.output] or c.input)
+  c.tail = cfg.tail or "seed"
+  need(TAILS[c.tail], "tail must be 'seed', 'seed_v2', 'linear' or 'sigmoid'")
+  c.outputSize = positive(cfg.outputSize or c.input)
   need(c.outputSize, "outputSize must be a positive integer")
-  if OUTPUTS[c.output] and OUTPUTS[c.output] ~= c.outputSize then
-    error(string.format("contrastive_ae: output '%s' needs outputSize %d, got %d", c.output,
-      OUTPUTS[c.output], c.outputSize), 0)
-  end
+  need(c.tail ~= "seed" or c.outputSize >= 3, "the seed's tail needs at least 3 outputs (one band)")
   return c
+end
+
+-- The seed's three heads on n features: for each of the floor(n / 3) bands a gain
+-- (Tanh x 12), a frequency (Sigmoid) and a Q (Sigmoid x 9.9 + 0.1), then zero columns up
+-- to n (a zero times the first feature).
+local function seed_heads(n)
+  local heads = nn.Concat(2)
+  for _ = 1, n // 3 do
+    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Tanh()):add(nn.ColumnScale {12}))
+    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Sigmoid()))
+    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Sigmoid()):add(nn.ColumnScale({9.9}, {0.1})))
+  end
+  for _ = 3 * (n // 3) + 1, n do heads:add(nn.Sequential():add(nn.Narrow(2, 1, 1)):add(nn.ColumnScale {0})) end
+  return heads
+end
+
+-- Appends the decoder's tail (see the header) from width w to n outputs.
+local function add_tail(dec, tail, w, n)
+  if tail == "seed" then
+    dec:add(nn.Linear(w, 2 * n)):add(nn.ReLU()):add(nn.Linear(2 * n, n)):add(seed_heads(n))
+  elseif tail == "seed_v2" then
+    dec:add(nn.Linear(w, w)):add(nn.ReLU()):add(nn.Linear(w, n)):add(nn.Sigmoid())
+  else
+    dec:add(nn.Linear(w, n))
+    if tail == "sigmoid" then dec:add(nn.Sigmoid()) end
+  end
 end
 
 function ContrastiveAE:__init(cfg)
@@ -102,13 +122,7 @@ function ContrastiveAE:__init(cfg)
   local dec = nn.Sequential()
   local prev = L
   for i = #w, 1, -1 do dec:add(self:block(prev, w[i])); prev = w[i] end
-  if c.blocks == "mlp" then
-    dec:add(nn.Linear(prev, out))
-  else
-    dec:add(nn.Linear(prev, 2 * out)):add(nn.ReLU()):add(nn.Linear(2 * out, out)):add(nn.ReLU())
-    dec:add(nn.Linear(out, out))
-  end
-  if c.output == "safe13" then dec:add(nn.Sigmoid()) end
+  add_tail(dec, c.tail, prev, out)
   self:add(enc, "encoder")
   self:add(head, "head")
   self:add(dec, "decoder")

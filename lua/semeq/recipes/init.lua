@@ -6,7 +6,8 @@
 --   local opts = recipes.parse("train_x.lua", "what it does", recipes.training_flags{epochs = 50})
 --   recipes.check_outputs(opts)          -- a path that cannot be written: exit 1 now, not after training
 --   ... train, evaluate ...
---   recipes.finish(opts, ex, sm, result, "title")
+--   recipes.finish(opts, ex, sm, result, "title")         -- one split (--folds 0)
+--   recipes.cross_validated(opts, "title", train)         -- the protocol: k folds, then --out
 --
 -- Failures go through semeq.util.errors: the scripts run under errors.main.
 local T = require "semeq.tensor"
@@ -14,6 +15,7 @@ local cli = require "semeq.util.cli"
 local errors = require "semeq.util.errors"
 local atomic = require "semeq.util.atomic"
 local report = require "semeq.eval.report"
+local prepare = require "semeq.data.prepare"
 
 local recipes = {}
 
@@ -21,12 +23,16 @@ local recipes = {}
 function recipes.training_flags(d)
   return {
     {"data", "string", d.data or "safe", "dataset: safe, socialfx, audealize or a file"},
-    {"input", "string", d.input or "params", "SAFE input representation: params (13) or curve40",
-     choices = {"params", "curve40"}},
+    {"input", "string", d.input or "params",
+     "input: params (semeq's normalisation), curve40 (SAFE: the response at 40 frequencies) or seed (the seed's)",
+     choices = {"params", "curve40", "seed"}},
     {"min-examples", "integer", d.min_examples or 10, "keep terms with at least this many examples", min = 1},
     {"terms", "strings", d.terms, "keep only these terms (comma-separated keys)"},
-    {"split", "string", d.split, "held-out split (default: by dataset)", choices = {"user", "stratified", "row"}},
-    {"test", "number", d.test or 0.25, "held-out fraction", min = 0.01, max = 0.99},
+    {"folds", "integer", d.folds or 5,
+     "k-fold evaluation: SAFE by user, SocialFX by rows per term (0: one split, --split and --test)", min = 0, max = 100},
+    {"split", "string", d.split, "with --folds 0: held-out split (default: by dataset)",
+     choices = {"user", "stratified", "row"}},
+    {"test", "number", d.test or 0.25, "with --folds 0: held-out fraction", min = 0.01, max = 0.99},
     {"epochs", "integer", d.epochs or 100, "training epochs", min = 1},
     {"batch", "integer", d.batch or 16, "mini-batch size", min = 1, max = 1000000},
     {"lr", "number", d.lr or 1e-3, "Adam learning rate", min = 1e-12, max = 10},
@@ -87,6 +93,46 @@ function recipes.check_outputs(opts)
       if not ok then errors.fail(string.format("--%s: %s", flag, err)) end
     end
   end
+end
+
+--- The evaluation protocol for a recipe that trains a model (semeq.eval.cv): one model
+-- per fold, trained by train(ex, opts) -> semantic model, evaluated on the fold's held-out
+-- rows; the table of folds and pooled results is printed, --json gets {folds, pooled},
+-- --svg the held-out codes of every fold; with --out one more model is trained on every
+-- row and saved. Nothing is tuned here: a recipe's settings are its presets.
+function recipes.cross_validated(opts, title, train)
+  if opts.checkpoint or opts.resume then
+    errors.usage("--checkpoint and --resume need --folds 0 (one model; with folds there is one per fold)")
+  end
+  local cv = require "semeq.eval.cv"
+  local result = errors.check(cv.run{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
+    top_terms = opts.top_terms, stem = opts.stem, folds = opts.folds, seed = opts.seed, input = opts.input,
+    rep = opts.rep, bootstrap = opts.bootstrap,
+    fit = function(ex) return train(ex, opts) end,
+    log = not opts.quiet and function(r)
+      io.stderr:write(string.format("fold %d: %d rows held out; silhouette %s, 5-NN %s\n", r.fold, r.n,
+        report.num(r.silhouette), report.num(r.knn_accuracy)))
+    end})
+  print(result.summary)
+  print()
+  print(report.cv_table(result, string.format("%s, %d-fold (%s)", title, opts.folds,
+    result.by == "user" and "users held out" or "rows per term held out")))
+  if opts.json then errors.check(report.write_json(opts.json, {folds = result.folds, pooled = result.pooled})) end
+  if opts.svg then
+    errors.check(require("semeq.eval.plot").latent_map(T.cat(result.codes, 1), result.labels, opts.svg,
+      {title = title .. " — held-out rows of every fold"}))
+    print("latent map written to " .. opts.svg)
+  end
+  if opts.out then
+    local ds, kind = errors.check(prepare.dataset{data = opts.data, min_examples = opts["min-examples"],
+      terms = opts.terms, top_terms = opts.top_terms, stem = opts.stem})
+    local ex = prepare.represent(ds, kind, nil, {input = opts.input, rep = opts.rep, method = "none (every row)"})
+    T.manualSeed(opts.seed)
+    local sm = train(ex, opts)
+    errors.check(sm:save(opts.out, {metrics = result.pooled, folds = result.folds}))
+    print("model trained on all " .. ex.train:size() .. " rows written to " .. opts.out)
+  end
+  return result
 end
 
 --- Prints the evaluation, then writes what was asked for: JSON report, model, map.

@@ -20,10 +20,9 @@ local list = require "semeq.util.list"
 local metrics = require "semeq.metrics"
 local models = require "semeq.models"
 local prepare = require "semeq.data.prepare"
-local split = require "semeq.data.split"
 local semantic = require "semeq.semantic"
-local evaluate = require "semeq.eval"
 local tune = require "semeq.eval.tune"
+local cv = require "semeq.eval.cv"
 local report = require "semeq.eval.report"
 local recipes = require "semeq.recipes"
 
@@ -51,12 +50,6 @@ function M.flags(d)
     {"svg", "string", nil, "write the held-out word/intensity map of every fold here (.svg)"},
     {"quiet", "boolean", false, "no line per fold"},
   }
-end
-
-local function users_of(records)
-  local out = {}
-  for i, r in ipairs(records) do out[i] = r.user or ("row" .. i) end
-  return out
 end
 
 -- The model's word prediction for codes Z: the term whose code is nearest in the word columns.
@@ -108,115 +101,21 @@ function M.fit(ex, users, opts)
   return sm, {shrinkage = shrinkage, tau = tau}
 end
 
-local POOLED = {"silhouette", "davies_bouldin", "knn_accuracy", "latent_silhouette_z", "edit_success",
-                "edit_change_db", "swap_change_db", "edit_monotone", "recon_e2e_rms_db_mean", "pca_e2e_rms_db_mean",
-                "recon_rms_db_mean", "pca_rms_db_mean"}
-local BASELINE_POOLED = {"silhouette", "davies_bouldin", "knn_accuracy"}
-
--- Mean of key over the fold reports: unweighted, and weighted by held-out rows.
-local function fold_means(reports, get)
-  local sum, wsum, n, rows = 0, 0, 0, 0
-  for _, r in ipairs(reports) do
-    local v = get(r)
-    if v ~= nil and v == v then
-      sum, wsum, n, rows = sum + v, wsum + v * r.n, n + 1, rows + r.n
-    end
-  end
-  if n == 0 then return nil end
-  return {mean = sum / n, weighted = wsum / rows, folds = n}
-end
-
--- Intervals from a bootstrap over users of the rows every fold held out. The 5-NN
--- accuracy is also compared with each raw space's on the same resampled users (paired:
--- code hit minus raw hit per row), so "beats the raw baseline" has its own interval.
-local RAW = {"raw_params", "raw_response", "raw_curve40"}
-
-local function pooled_intervals(all_rows, reps)
-  local groups, sil, hit, e2e, edit_groups, edit = {}, {}, {}, {}, {}, {}
-  local minus = {}
-  for _, name in ipairs(RAW) do minus[name] = {} end
-  for _, rows in ipairs(all_rows) do
-    for i, g in ipairs(rows.group) do
-      groups[#groups + 1] = g
-      sil[#sil + 1] = rows.silhouette and rows.silhouette[i] or 0
-      hit[#hit + 1] = rows.knn_hit[i]
-      e2e[#e2e + 1] = rows.e2e and rows.e2e[i] or 0
-      for _, name in ipairs(RAW) do
-        local d = minus[name]
-        d[#d + 1] = rows.knn_hit[i] - rows.baseline_knn_hit[name][i]
-      end
-    end
-    for _, e in ipairs(rows.edits or {}) do
-      edit_groups[#edit_groups + 1] = rows.group[e.row]
-      edit[#edit + 1] = e.success
-    end
-  end
-  local function mean_of(values)
-    return function(idx)
-      local s = 0
-      for _, i in ipairs(idx) do s = s + values[i] end
-      return s / #idx
-    end
-  end
-  local out = {}
-  local pooled = {silhouette = sil, knn_accuracy = hit, recon_e2e_rms_db_mean = e2e}
-  for _, name in ipairs(RAW) do pooled["knn_accuracy_minus_" .. name] = minus[name] end
-  for name, v in pairs(pooled) do
-    local est, lo, hi = metrics.bootstrap_groups(mean_of(v), groups, {reps = reps})
-    out[name] = {pooled = est, ci = {lo, hi}}
-  end
-  if #edit > 0 then
-    local est, lo, hi = metrics.bootstrap_groups(mean_of(edit), edit_groups, {reps = reps})
-    out.edit_success = {pooled = est, ci = {lo, hi}}
-  end
-  return out
-end
-
-local function pooled_summary(reports, all_rows, opts)
-  local p = {}
-  for _, key in ipairs(POOLED) do p[key] = fold_means(reports, function(r) return r[key] end) end
-  p.baselines = {}
-  for name in pairs(reports[1].baselines or {}) do
-    p.baselines[name] = {}
-    for _, key in ipairs(BASELINE_POOLED) do
-      p.baselines[name][key] = fold_means(reports, function(r) return r.baselines[name][key] end)
-    end
-  end
-  if opts.bootstrap > 0 then p.intervals = pooled_intervals(all_rows, opts.bootstrap) end
-  return p
-end
-
 -- The map's title: what it shows and the pooled scores of its x axis.
-local function map_title(cv)
-  local i = cv.pooled.intervals
-  local sil, knn = cv.pooled.silhouette, cv.pooled.knn_accuracy
-  return string.format("held-out users, %d folds: word silhouette %.2f, 5-NN %.2f%s", #cv.folds,
+local function map_title(result)
+  local i = result.pooled.intervals
+  local sil, knn = result.pooled.silhouette, result.pooled.knn_accuracy
+  return string.format("held-out users, %d folds: word silhouette %.2f, 5-NN %.2f%s", #result.folds,
     i and i.silhouette.pooled or sil.weighted, i and i.knn_accuracy.pooled or knn.weighted, i and " (pooled)" or "")
 end
 
---- Grouped k-fold over users: every fold's report (with the settings chosen inside its
--- training users) and the pooled summary; nil and a message if the data cannot be read
--- or split. log(line) is called after each fold.
+--- Grouped k-fold over users (semeq.eval.cv): every fold's report (with the settings chosen
+-- inside its training users) and the pooled summary; nil and a message if the data cannot
+-- be read or split. log(report) is called after each fold.
 function M.cross_validate(opts, log)
-  local ds, kind = prepare.dataset{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms}
-  if not ds then return nil, kind end
-  local folds, err = split.kfold(ds, opts.folds, {by = "user", seed = opts.seed})
-  if not folds then return nil, err end
-  local reports, all_rows, maps = {}, {}, {codes = {}, labels = {}}
-  for f, fold in ipairs(folds) do
-    local ex = prepare.represent(ds, kind, fold, {input = "curve40", method = "user fold " .. f})
-    local train_users, test_users = users_of(ex.train.records), users_of(ex.test.records)
-    local sm, chosen = M.fit(ex, train_users, opts)
-    local r, rows = evaluate.model(ex, sm, {bootstrap = opts.bootstrap, groups = {train = train_users, test = test_users}})
-    r.fold, r.chosen = f, chosen
-    r.held_out_users = list.distinct(test_users)
-    reports[f], all_rows[f] = r, rows
-    local Z = sm:encode(ex.X.test)
-    maps.codes[f] = Z:narrow(2, 1, 2 * sm.model.config.axes):contiguous()
-    for _, y in ipairs(ex.y.test) do maps.labels[#maps.labels + 1] = y end
-    if log then log(r) end
-  end
-  return {folds = reports, pooled = pooled_summary(reports, all_rows, opts), map = maps, summary = ds:summary()}
+  return cv.run{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms, folds = opts.folds,
+    seed = opts.seed, input = "curve40", bootstrap = opts.bootstrap, log = log,
+    fit = function(ex, train_users) return M.fit(ex, train_users, opts) end}
 end
 
 -- One line per fold for the progress log.
@@ -232,16 +131,17 @@ function M.run(name, description)
   errors.main(name, function()
     local opts = recipes.parse(name, description, M.flags())
     recipes.check_outputs(opts)
-    local cv
+    local result
     if opts.folds > 0 then
-      cv = errors.check(M.cross_validate(opts, not opts.quiet and function(r) io.stderr:write(fold_line(r), "\n") end))
-      print(cv.summary)
+      result = errors.check(M.cross_validate(opts, not opts.quiet and function(r) io.stderr:write(fold_line(r), "\n") end))
+      print(result.summary)
       print()
-      print(report.cv_table(cv, string.format("semeq's semantic model, grouped %d-fold over users", opts.folds)))
-      if opts.json then errors.check(report.write_json(opts.json, {folds = cv.folds, pooled = cv.pooled})) end
+      print(report.cv_table(result, string.format("semeq's semantic model, grouped %d-fold over users", opts.folds)))
+      if opts.json then errors.check(report.write_json(opts.json, {folds = result.folds, pooled = result.pooled})) end
       if opts.svg then
-        errors.check(require("semeq.eval.plot").latent_map(T.cat(cv.map.codes, 1), cv.map.labels, opts.svg,
-          {title = map_title(cv), xlabel = "word column s = tanh(t / tau)",
+        local word_and_intensity = T.cat(result.codes, 1):narrow(2, 1, 2):contiguous()
+        errors.check(require("semeq.eval.plot").latent_map(word_and_intensity, result.labels, opts.svg,
+          {title = map_title(result), xlabel = "word column s = tanh(t / tau)",
            ylabel = "intensity column e (along the word axis, beyond s)"}))
         print("map written to " .. opts.svg)
       end
@@ -249,8 +149,8 @@ function M.run(name, description)
     if opts.out then
       local ds, kind = errors.check(prepare.dataset{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms})
       local ex = prepare.represent(ds, kind, nil, {input = "curve40", method = "none (every row)"})
-      local sm = M.fit(ex, users_of(ex.train.records), opts)
-      errors.check(sm:save(opts.out, {metrics = cv and cv.pooled or nil, folds = cv and cv.folds or nil}))
+      local sm = M.fit(ex, cv.groups_of(ex.train.records), opts)
+      errors.check(sm:save(opts.out, {metrics = result and result.pooled or nil, folds = result and result.folds or nil}))
       print("model fitted on all " .. ex.train:size() .. " rows written to " .. opts.out)
     end
   end)

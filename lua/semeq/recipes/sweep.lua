@@ -15,12 +15,15 @@ local cli = require "semeq.util.cli"
 
 local sweep = {}
 
-local contrastive_presets = require("semeq.recipes.contrastive").presets
+local cv = require "semeq.eval.cv"
+local T = require "semeq.tensor"
+
+local seed_on_safe = {}
+for k, v in pairs(require("semeq.recipes.contrastive").presets.seed) do seed_on_safe[k] = v end
+seed_on_safe.data, seed_on_safe.input = "safe", "params"
 local RECIPES = {
-  -- scripts/train_filtered.lua: the seed's attempt 2.
-  contrastive = {module = "semeq.recipes.contrastive", knob = "lambda", defaults = contrastive_presets.seed},
-  -- scripts/train_semantic.lua: semeq's two-part latent.
-  semantic = {module = "semeq.recipes.contrastive", knob = "lambda", defaults = contrastive_presets.semantic},
+  -- scripts/train_filtered.lua's model and loss (the seed's attempt 2), on SAFE by default.
+  contrastive = {module = "semeq.recipes.contrastive", knob = "lambda", defaults = seed_on_safe},
   vae = {module = "semeq.recipes.vae", knob = "beta-max"},
 }
 sweep.recipes = RECIPES
@@ -28,7 +31,7 @@ sweep.recipes = RECIPES
 -- The recipe's option table with every flag at its default.
 local function defaults(model)
   local r = RECIPES[model]
-  if not r then error(string.format("sweep: unknown model '%s' (contrastive, semantic, vae)", tostring(model)), 3) end
+  if not r then error(string.format("sweep: unknown model '%s' (contrastive, vae)", tostring(model)), 3) end
   local rec = require(r.module)
   local p = cli.parser{name = "sweep", flags = rec.flags(r.defaults or rec.defaults)}
   return (p:parse({})), rec
@@ -72,6 +75,7 @@ local KEEP = {"n", "terms", "silhouette", "davies_bouldin", "knn_accuracy", "mac
 
 -- The numbers a sweep keeps of one report (the full reports can be large).
 local function digest(result)
+  if not result.model then return result end  -- already the means of a cross-validation
   local d = {}
   for _, k in ipairs(KEEP) do d[k] = result[k] end
   for _, b in ipairs {"baseline_params", "baseline_response"} do
@@ -84,12 +88,49 @@ local function digest(result)
   return d
 end
 
---- Runs one cell; returns {model, input, latent, knob, value, seed, seconds, result}, or
--- nil and a message when the run fails.
+-- The mean over folds of a cross-validated cell, in the shape of one report.
+local function fold_means(result)
+  local r = {}
+  for _, k in ipairs(KEEP) do
+    local p = result.pooled[k]
+    r[k] = type(p) == "table" and p.mean or nil
+  end
+  r.n = 0
+  for _, f in ipairs(result.folds) do r.n = r.n + f.n end
+  local b = result.pooled.baselines or {}
+  for name, key in pairs {baseline_params = "raw_params", baseline_response = "raw_response"} do
+    if b[key] then
+      r[name] = {silhouette = b[key].silhouette and b[key].silhouette.mean,
+                 davies_bouldin = b[key].davies_bouldin and b[key].davies_bouldin.mean,
+                 knn_accuracy = b[key].knn_accuracy and b[key].knn_accuracy.mean}
+    end
+  end
+  return r
+end
+
+-- A cell under the evaluation protocol (semeq.eval.cv): one model per fold.
+local function cross_validated(rec, o)
+  T.manualSeed(o.seed)
+  local top = o["top-terms"]
+  local result, err = cv.run{data = o.data, min_examples = o["min-examples"], terms = o.terms, stem = o.stem,
+    top_terms = (not o.terms and top and top > 0) and top or nil, folds = o.folds, seed = o.seed, input = o.input,
+    rep = o.ranges == "floweq" and o.input ~= "curve40" and "floweq13" or nil, bootstrap = 0,
+    fit = function(ex) return rec.train(ex, o) end}
+  if not result then return nil, err end
+  return fold_means(result)
+end
+
+--- Runs one cell (k folds, or one split when its folds is 0); returns {model, input,
+-- latent, knob, value, seed, seconds, result}, or nil and a message when the run fails.
 function sweep.run_cell(cell)
   local rec = require(RECIPES[cell.model].module)
   local t0 = os.clock()
-  local result, err = rec.run_opts(cell.opts)
+  local result, err
+  if cell.opts.folds > 0 then
+    result, err = cross_validated(rec, cell.opts)
+  else
+    result, err = rec.run_opts(cell.opts)
+  end
   if not result then return nil, err end
   local o = cell.opts
   return {model = cell.model, input = o.input, latent = o.latent, knob = cell.knob, value = o[cell.knob],

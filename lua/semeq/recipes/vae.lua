@@ -48,55 +48,78 @@ local function flags(d)
   return f
 end
 
---- Runs the experiment from a table of options (the parsed flags); returns the report,
--- the semantic model and the experiment, or nil and a message.
-local function run_opts(opts)
-  T.manualSeed(opts.seed)
-  local top = opts["top-terms"]
-  local ex, err = prepare.prepare{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
-    stem = opts.stem, top_terms = (not opts.terms and top and top > 0) and top or nil,
-    split = opts.split, test = opts.test, seed = opts.seed, input = opts.input,
-    rep = opts.ranges == "floweq" and opts.input ~= "curve40" and "floweq13" or nil}
-  if not ex then return nil, err end
-
+--- Trains the β-VAE of opts on ex's training rows: the semantic model (terms placed as
+-- --placement says, on the training codes) and what training did, or nil and a message.
+local function train_model(ex, opts)
   -- 13 normalised parameters lie in [0, 1] (FlowEQ's sigmoid); dB curves do not.
   local model = models.beta_vae{input = ex.rep.size, latent = opts.latent, hidden = opts.hidden, beta = 0,
     output = ex.rep.size == 13 and "sigmoid" or "linear"}
   local beta = objectives.floweq_beta(opts["beta-max"], opts["beta-delay"], opts["beta-step"])
-  local history
-  history, err = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
+  local history, err = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
     step = objectives.vae(model, ex.X.train, {loss = opts.loss, beta = beta}),
     config = {learningRate = opts.lr}, quiet = opts.quiet,
     checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume,
     run = recipes.run_of(opts, ex, model, {"placement"})}
   if not history then return nil, err end
   model.beta = beta(opts.epochs)
-
   -- The semantic wrapper's encode is the encoder's mean (mu): what FlowEQ plots and places.
   local sm = semantic.from_training(model, ex, {recipe = opts.recipe, opts = opts, stem = opts.stem})
-  local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap})
   sm.info.placement = opts.placement
   if opts.placement == "classifier" and ex.clusterable then
+    local placed
+    placed, err = placement.classifier(sm, sm:encode(ex.X.train), ex.y.train)
+    if not placed then return nil, err end
+  end
+  return sm, {parameters = model:nparams(), beta = model.beta, final_loss = history.loss[opts.epochs],
+              resumed_from = history.resumed}
+end
+
+local function prepare_opts(opts)
+  local top = opts["top-terms"]
+  return {data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
+    stem = opts.stem, top_terms = (not opts.terms and top and top > 0) and top or nil,
+    split = opts.split, test = opts.test, seed = opts.seed, input = opts.input,
+    rep = opts.ranges == "floweq" and opts.input ~= "curve40" and "floweq13" or nil}
+end
+
+--- One split (--folds 0): the report, the semantic model and the experiment, or nil and a
+-- message.
+local function run_opts(opts)
+  T.manualSeed(opts.seed)
+  local ex, err = prepare.prepare(prepare_opts(opts))
+  if not ex then return nil, err end
+  local sm, trained = train_model(ex, opts)
+  if not sm then return nil, trained end
+  local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap})
+  result.placement = {method = "centroid"}
+  if opts.placement == "classifier" and ex.clusterable then
+    -- the same fit as in training (on the training codes), now scored on held-out rows
     result.placement, err = placement.classifier(sm, sm:encode(ex.X.test), ex.y.test)
     if not result.placement then return nil, err end
-  else
-    result.placement = {method = "centroid"}
   end
-  result.model = {kind = "beta_vae", parameters = model:nparams(), latent = opts.latent, hidden = opts.hidden,
-                  representation = ex.rep.kind, beta = model.beta, beta_max = opts["beta-max"], loss = opts.loss,
-                  epochs = opts.epochs, seed = opts.seed, final_loss = history.loss[opts.epochs],
-                  resumed_from = history.resumed}
+  result.model = {kind = "beta_vae", parameters = trained.parameters, latent = opts.latent, hidden = opts.hidden,
+                  representation = ex.rep.kind, beta = trained.beta, beta_max = opts["beta-max"], loss = opts.loss,
+                  epochs = opts.epochs, seed = opts.seed, final_loss = trained.final_loss,
+                  resumed_from = trained.resumed_from}
   return result, sm, ex
 end
 
-local M = {flags = flags, run_opts = run_opts, defaults = DEFAULTS}
+local M = {flags = flags, run_opts = run_opts, train = train_model, defaults = DEFAULTS}
 
---- The script: parse, check the outputs, run, print and write (under errors.main).
+--- The script: parse, check the outputs, run (k folds, or one split with --folds 0),
+-- print and write (under errors.main).
 function M.run(name, description, defaults)
   errors.main(name, function()
     local opts = recipes.parse(name, description, flags(defaults or DEFAULTS))
     opts.recipe = name
     recipes.check_outputs(opts)
+    if opts.folds > 0 then
+      local p = prepare_opts(opts)
+      opts.top_terms, opts.rep = p.top_terms, p.rep
+      recipes.cross_validated(opts, "beta-VAE on " .. opts.data,
+        function(ex) return errors.check(train_model(ex, opts)) end)
+      return
+    end
     local result, sm, ex = errors.check(run_opts(opts))
     recipes.finish(opts, ex, sm, result,
       string.format("beta-VAE (%d parameters, beta %.4g, %s) on %s", result.model.parameters, result.model.beta,

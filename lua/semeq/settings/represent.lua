@@ -51,32 +51,47 @@ Normaliser.__index = Normaliser
 
 -- Fits the ranges on P (the training split only). Gains are divided by 12; log
 -- frequency and log Q are min-max scaled to [0, 1] with the fitted ranges.
+-- opts: sort (bands by frequency first), pooled (one range for all five frequencies and
+-- one for the three Qs, as the seed's SAFE v2 fits them, instead of one per column),
+-- freq_offset (log(f + offset) for frequencies: the seed's v2 takes log10(f + 1); the
+-- base of the log does not matter once min-max scaled).
 function M.fit_normaliser(P, opts)
   opts = opts or {}
   local rows = as_rows(P, "fit_normaliser")
   check_safe(rows, "fit_normaliser")
   if #rows < 1 then error("fit_normaliser: no rows", 2) end
   if opts.sort then rows = M.sort_bands(T.new(rows)):totable() end
+  local offset = opts.freq_offset or 0
   local lo, hi = {}, {}
   for j, role in ipairs(SAFE_ROLE) do
     if role ~= GAIN then
       local a, b = math.huge, -math.huge
       for _, r in ipairs(rows) do
         if not (r[j] > 0) then error(string.format("fit_normaliser: parameter %d must be > 0, got %s", j, r[j]), 2) end
-        local v = math.log(r[j])
+        local v = math.log(r[j] + (role == "freq" and offset or 0))
         if v < a then a = v end
         if v > b then b = v end
       end
-      if b - a < 1e-12 then b = a + 1 end -- a constant column maps to 0
       lo[j], hi[j] = a, b
     end
   end
-  return setmetatable({sort = opts.sort == true, lo = lo, hi = hi, gain_scale = 12}, Normaliser)
+  for j, role in ipairs(SAFE_ROLE) do
+    if opts.pooled and role ~= GAIN then
+      for k, other in ipairs(SAFE_ROLE) do
+        if other == role then lo[j], hi[j] = math.min(lo[j], lo[k]), math.max(hi[j], hi[k]) end
+      end
+    end
+  end
+  for j in pairs(lo) do
+    if hi[j] - lo[j] < 1e-12 then hi[j] = lo[j] + 1 end -- a constant column maps to 0
+  end
+  return setmetatable({sort = opts.sort == true, lo = lo, hi = hi, gain_scale = 12, freq_offset = offset}, Normaliser)
 end
 
 -- A normaliser from a saved state (the table returned by :state()).
 function M.normaliser_from_state(s)
-  return setmetatable({sort = s.sort, lo = s.lo, hi = s.hi, gain_scale = s.gain_scale or 12}, Normaliser)
+  return setmetatable({sort = s.sort, lo = s.lo, hi = s.hi, gain_scale = s.gain_scale or 12,
+                       freq_offset = s.freq_offset or 0}, Normaliser)
 end
 
 -- lo and hi are dense 13-element arrays in the state (0 in the gain columns, which do
@@ -84,7 +99,8 @@ end
 function Normaliser:state()
   local lo, hi = {}, {}
   for j = 1, #SAFE_ROLE do lo[j], hi[j] = self.lo[j] or 0, self.hi[j] or 0 end
-  return {sort = self.sort, lo = lo, hi = hi, gain_scale = self.gain_scale}
+  return {sort = self.sort, lo = lo, hi = hi, gain_scale = self.gain_scale,
+          freq_offset = self.freq_offset ~= 0 and self.freq_offset or nil}
 end
 
 function Normaliser:transform(P)
@@ -96,7 +112,8 @@ function Normaliser:transform(P)
       if role == GAIN then
         r[j] = r[j] / self.gain_scale
       else
-        r[j] = (math.log(r[j]) - self.lo[j]) / (self.hi[j] - self.lo[j])
+        local offset = role == "freq" and self.freq_offset or 0
+        r[j] = (math.log(r[j] + offset) - self.lo[j]) / (self.hi[j] - self.lo[j])
       end
     end
   end
@@ -112,7 +129,8 @@ function Normaliser:inverse(Z)
       if role == GAIN then
         r[j] = r[j] * self.gain_scale
       else
-        r[j] = math.exp(self.lo[j] + r[j] * (self.hi[j] - self.lo[j]))
+        local offset = role == "freq" and self.freq_offset or 0
+        r[j] = math.exp(self.lo[j] + r[j] * (self.hi[j] - self.lo[j])) - offset
       end
     end
   end

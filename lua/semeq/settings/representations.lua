@@ -22,6 +22,8 @@
 --   curve40   a SAFE setting's response at the 40 Audealize centres, / 12 dB; dB = x 12.
 --   graphic40 a 40-band word curve (SocialFX z-scored shapes, Audealize word curves); dB =
 --             Audealize's realisation: min-max to [-1, 1] x 5 dB (amount 1).
+-- reps.fit(kind, records, {seed = true}) gives the seed system's preprocessing instead
+-- (see reps.fit): its models are compared on the inputs they were built for.
 local T = require "semeq.tensor"
 local represent = require "semeq.settings.represent"
 local settings = require "semeq.settings"
@@ -131,8 +133,27 @@ function Curve40:state() return {kind = "curve40", normaliser = self.normaliser:
 local Graphic40 = {}
 Graphic40.__index = Graphic40
 
-function Graphic40:input(records) return stack(records) end
-function Graphic40:db(X) return represent.curve_db(X, 1) end
+-- With standardise (the seed's SocialFX preprocessing), every column is z-scored with the
+-- training rows' mean and standard deviation (+ 1e-6, population sd, as numpy's std).
+local function column_stats(X)
+  local mean = X:mean(1)
+  local centred = X - mean:view(1, -1)
+  local sd = (centred * centred):mean(1):sqrt():add(1e-6)
+  return mean, sd
+end
+
+local function standardised(self, X)
+  if not self.column_mean then return X end
+  return (X - self.column_mean:view(1, -1)) / self.column_std:view(1, -1)
+end
+
+local function curves(self, X)
+  if not self.column_mean then return X end
+  return X * self.column_std:view(1, -1) + self.column_mean:view(1, -1)
+end
+
+function Graphic40:input(records) return standardised(self, stack(records)) end
+function Graphic40:db(X) return represent.curve_db(curves(self, X), 1) end
 
 function Graphic40:baseline(records)
   local X = stack(records)
@@ -150,21 +171,33 @@ function Graphic40:random(n)
   local w = T.rand(n, 1)
   local mix = pool:index_select(1, a) * w + pool:index_select(1, b) * (1 - w)
   local centred = mix - mix:mean(2, true)
-  return centred / (centred:std(2, true) + 1e-6)
+  return standardised(self, centred / (centred:std(2, true) + 1e-6))
 end
 
-function Graphic40:state() return {kind = "graphic40"} end
+function Graphic40:state()
+  if not self.column_mean then return {kind = "graphic40"} end
+  return {kind = "graphic40", column_mean = self.column_mean:totable(), column_std = self.column_std:totable()}
+end
 
 local classes = {safe13 = Safe13, floweq13 = Floweq13, curve40 = Curve40, graphic40 = Graphic40}
 local SIZE = {safe13 = 13, floweq13 = 13, curve40 = 40, graphic40 = 40}
 
---- Fits representation `kind` on the training records.
-function reps.fit(kind, train_records)
+--- Fits representation `kind` on the training records. opts.seed: the seed system's
+-- preprocessing instead of semeq's — safe13 as its SAFE v2 (bands unsorted, one range for
+-- all frequencies and one for all Qs, log(f + 1)), graphic40 z-scored per column.
+function reps.fit(kind, train_records, opts)
   local class = classes[kind]
   if not class then error(string.format("representation: unknown kind '%s' (safe13, floweq13, curve40, graphic40)", tostring(kind)), 2) end
+  local seed = opts and opts.seed
   local rep = setmetatable({kind = kind, size = SIZE[kind]}, class)
-  if kind == "safe13" or kind == "curve40" then rep.normaliser = represent.fit_normaliser(stack(train_records), {sort = true}) end
-  if kind == "graphic40" then rep.training = stack(train_records) end
+  if kind == "safe13" or kind == "curve40" then
+    local how = seed and kind == "safe13" and {pooled = true, freq_offset = 1} or {sort = true}
+    rep.normaliser = represent.fit_normaliser(stack(train_records), how)
+  end
+  if kind == "graphic40" then
+    rep.training = stack(train_records)
+    if seed then rep.column_mean, rep.column_std = column_stats(rep.training) end
+  end
   return rep
 end
 
@@ -174,6 +207,7 @@ function reps.from_state(s)
   if not class then error(string.format("representation: unknown kind '%s'", tostring(s.kind)), 2) end
   local rep = setmetatable({kind = s.kind, size = SIZE[s.kind]}, class)
   if s.normaliser then rep.normaliser = represent.normaliser_from_state(s.normaliser) end
+  if s.column_mean then rep.column_mean, rep.column_std = T.new(s.column_mean), T.new(s.column_std) end
   return rep
 end
 

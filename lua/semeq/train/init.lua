@@ -52,11 +52,30 @@ end
 
 local function is_finite(x) return x == x and x ~= math.huge and x ~= -math.huge end
 
---- Trains in place; returns the history {loss = {mean loss of each epoch}, epochs = n}.
+-- One step of ReduceLROnPlateau after an epoch whose mean batch loss was `loss`; its
+-- counters live in the optimiser state so that checkpoints carry them.
+local function plateau_step(p, state, config, loss)
+  if state.plateau_best == nil or loss < state.plateau_best * (1 - 1e-4) then
+    state.plateau_best, state.plateau_bad = loss, 0
+  else
+    state.plateau_bad = state.plateau_bad + 1
+  end
+  if state.plateau_bad > p.patience then
+    local lr = config.learningRate * p.factor
+    if config.learningRate - lr > 1e-8 then config.learningRate = lr end
+    state.plateau_bad = 0
+  end
+  state.plateau_lr = config.learningRate
+end
+
+--- Trains in place; returns the history {loss = {mean loss of each epoch}, lr = {the
+-- learning rate of each epoch}, epochs = n}.
 -- opts: model, n (rows), step, epochs (100), batch (16), batches (function(epoch) ->
 -- iterator of index lists; default: shuffled over 1..n), optimizer ("adam" | "adamw" |
 -- "sgd"), config (optimiser config; default learningRate 1e-3), clip (max gradient norm),
--- schedule (function(epoch) -> learning rate), on_epoch (function(epoch, loss)),
+-- schedule (function(epoch) -> learning rate), plateau ({patience =, factor =}: PyTorch's
+-- ReduceLROnPlateau — mode min, relative threshold 1e-4, no cooldown — on each epoch's mean
+-- of the batch losses), on_epoch (function(epoch, loss)),
 -- checkpoint_path, checkpoint_every (N epochs), resume (a checkpoint path), run (what
 -- the run is, recorded in every checkpoint and checked on resume; see
 -- semeq.train.checkpoint), quiet. A resumed run's history says so: resumed = {path=,
@@ -75,7 +94,7 @@ function train.fit(opts)
   local config = {}
   for k, v in pairs(opts.config or {learningRate = 1e-3}) do config[k] = v end
   local params, grads = model:flat()
-  local state, history = {}, {loss = {}}
+  local state, history = {}, {loss = {}, lr = {}}
   local first = 1
   if opts.resume then
     local epoch, err = checkpoint.restore(opts.resume, params, state, history, opts.run)
@@ -98,7 +117,8 @@ function train.fit(opts)
   model:training()
   local function run_epoch(epoch)
     if opts.schedule then config.learningRate = opts.schedule(epoch) end
-    local sum, count = 0, 0
+    if opts.plateau and state.plateau_lr then config.learningRate = state.plateau_lr end
+    local sum, count, batch_sum, nbatches = 0, 0, 0, 0
     for idx in batches(epoch) do
       local _, fx = update(function()
         grads:zero()
@@ -108,8 +128,11 @@ function train.fit(opts)
       end, params, config, state)
       if not is_finite(fx[1]) then error({nonfinite = fx[1], epoch = epoch}) end
       sum, count = sum + fx[1] * #idx, count + #idx
+      batch_sum, nbatches = batch_sum + fx[1], nbatches + 1
     end
     history.loss[epoch] = sum / math.max(1, count)
+    history.lr[epoch] = config.learningRate
+    if opts.plateau then plateau_step(opts.plateau, state, config, batch_sum / math.max(1, nbatches)) end
     last = checkpoint.snapshot(params, state, history, epoch)
     show(epoch, history.loss[epoch])
     if opts.on_epoch then opts.on_epoch(epoch, history.loss[epoch]) end
@@ -127,7 +150,7 @@ function train.fit(opts)
     finish()
     checkpoint.rollback(last, params, state)
     for e in pairs(history.loss) do
-      if e > last.epoch then history.loss[e] = nil end
+      if e > last.epoch then history.loss[e], history.lr[e] = nil, nil end
     end
     if type(err) == "table" and err.nonfinite then
       return nil, string.format("the loss became %s in epoch %d; training stopped with the parameters of epoch %d",

@@ -8,22 +8,28 @@ local objectives = {}
 
 --- Reconstruction (MSE) + lambda x contrastive loss on the projection head, as in the
 -- seed system. labels: integer term ids (1-based), one per row of X.
--- opts: lambda (0.5), temperature (0.1), loss ("contrastive": the seed's; "supcon":
--- Khosla et al.'s L_out with its tau / base_tau factor, base_tau = 0.07 as in their
--- code — with base_tau = tau it would be the seed's loss exactly), synthetic (function(n) -> [n x d] rows, or
--- nil) and synthetic_rows (per batch): unlabelled settings added to the reconstruction
--- loss only, so the autoencoder learns the whole parameter space, not only the
--- neighbourhoods of the training users' settings.
+-- opts: lambda (0.5, or function(epoch) -> lambda: the seed's SAFE v2 anneals it),
+-- temperature (0.1), loss ("seed": the seed's SocialFX loss, as its code computes it;
+-- "seed_v2": its SAFE v2 loss; "supcon": Khosla et al.'s L_out with its tau / base_tau
+-- factor, base_tau = 0.07 as in their code; see nn.ContrastiveCriterion), synthetic
+-- (function(n) -> [n x d] rows, or nil) and synthetic_rows (per batch): unlabelled
+-- settings added to the reconstruction loss only, so the autoencoder learns the whole
+-- parameter space, not only the neighbourhoods of the training users' settings.
 function objectives.contrastive(model, X, labels, opts)
   opts = opts or {}
-  local lambda = opts.lambda or 0.5
+  local weight = opts.lambda or 0.5
+  if type(weight) ~= "function" then
+    local constant = weight
+    weight = function() return constant end
+  end
   local extra = opts.synthetic and (opts.synthetic_rows or 0) or 0
   local rec = nn.MSECriterion()
   local con = opts.loss == "supcon" and nn.SupConCriterion(opts.temperature or 0.1, 0.07)
-    or nn.ContrastiveCriterion(opts.temperature or 0.1)
+    or nn.ContrastiveCriterion(opts.temperature or 0.1, opts.loss == "seed_v2" and "seed_v2" or "seed")
   local y = T.new(labels)
   local grad_proj
-  return function(idx)
+  return function(idx, epoch)
+    local lambda = weight(epoch)
     local x, target = X:index_select(1, idx), y:index_select(1, idx)
     if extra > 0 then x = T.cat({x, opts.synthetic(extra)}, 1) end
     local out = model:forward(x)
