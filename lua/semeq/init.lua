@@ -21,7 +21,7 @@ local semeq = {
     "semeq.settings", "semeq.settings.represent", "semeq.settings.representations", "semeq.settings.format",
     -- models, data, file processing
     "semeq.models", "semeq.models.io", "semeq.models.contrastive_ae", "semeq.models.beta_vae",
-    "semeq.models.classifier",
+    "semeq.models.classifier", "semeq.models.word_mixture",
     "semeq.data", "semeq.data.dataset", "semeq.data.safe", "semeq.data.audealize", "semeq.data.socialfx",
     "semeq.data.text", "semeq.data.filters", "semeq.data.split", "semeq.data.prepare",
     "semeq.process", "semeq.linear",

@@ -4,6 +4,7 @@
 --   models.contrastive_ae{input = 40, latent = 32, widths = {128, 256, 128}}
 --   models.beta_vae{input = 13, latent = 2, hidden = 1024, beta = 0.001}
 --   models.classifier{latent = 32, classes = 24 [, hidden = 64]}
+--   models.word_mixture{words = {"cold", "warm"}, components = 120, rank = 10}  (word -> curves)
 local models = {}
 
 -- kind -> module that builds it.
@@ -11,6 +12,7 @@ models.kinds = {
   contrastive_ae = "semeq.models.contrastive_ae",
   beta_vae = "semeq.models.beta_vae",
   classifier = "semeq.models.classifier",
+  word_mixture = "semeq.models.word_mixture",
 }
 
 --- The known kinds, sorted.
