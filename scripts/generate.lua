@@ -58,7 +58,8 @@ local function curves_csv(o, gen, w)
     if o.realise then
       local setting, max_db, rms_db = realise[o.realise](c)
       for _, v in ipairs(setting) do row[#row + 1] = v end
-      row[#row + 1], row[#row + 1] = max_db, rms_db
+      row[#row + 1] = max_db
+      row[#row + 1] = rms_db
     end
     lines[#lines + 1] = csv_row(row)
   end
