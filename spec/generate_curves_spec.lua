@@ -104,7 +104,8 @@ describe("generate.lua and apply.lua with a SocialFX word generator", function()
       for j = 1, 40 do assert.are.equal(row[j], row[40 + j]) end
       assert.are.equal(0, row[81])
     end
-    _, rows = parse_csv(generate("--term bright --samples 2 --amount 3 --realise graphic"))
+    header, rows = parse_csv(generate("--term bright --samples 2 --amount 3 --realise graphic"))
+    assert.are.equal(82, #header)
     for _, row in ipairs(rows) do
       for j = 41, 80 do assert.is_true(math.abs(row[j]) <= 12) end
       assert.is_true(row[81] > 0)
