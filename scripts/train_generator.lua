@@ -9,7 +9,8 @@
 --
 -- The generator's settings (kappa, noise, lexicon share) are chosen in every fold by an
 -- inner k-fold over that fold's training rows (--tune-folds), never on the rows it is
--- judged on; the shipped model's by the same search over all rows.
+-- judged on; the shipped model's by the same search over all rows. "model_no_lexicon"
+-- in the table is the same generator with the lexicon share set to 0 (an ablation).
 local cli = require "semeq.util.cli"
 local errors = require "semeq.util.errors"
 local data = require "semeq.data"
@@ -92,7 +93,9 @@ errors.main("train_generator.lua", function()
       mid = o.mid, audealize = audealize_curves(),
       fit = function(records, f)
         chosen[f] = choose(o, records, log)
-        return generator.fit(records, chosen[f])
+        -- the ablation: the same settings without the translations
+        local plain = {kappa = chosen[f].kappa, noise = chosen[f].noise, lexicon = 0}
+        return generator.fit(records, chosen[f]), {model_no_lexicon = generator.fit(records, plain)}
       end,
       progress = function(f, k)
         io.stderr:write(string.format("fold %d/%d: %s (%d s)\n", f, k, show_settings(chosen[f]), os.time() - t0))

@@ -34,13 +34,17 @@ describe("semeq.eval.generation", function()
   local ds = make()
   local audealize = {up = shape("tilt", 0), scoop = shape("dip", 0), wavy = shape("wave", 0)}
   local r = generation.run(ds, {folds = 2, draws = 12, bootstrap = 200, mid = {2, 4}, audealize = audealize,
-    fit = function(records) return generator.fit(records, {kappa = 0, noise = 0, lexicon = 0}) end})
+    fit = function(records)
+      return generator.fit(records, {kappa = 0, noise = 0, lexicon = 0}),
+        {model_global = generator.fit(records, {kappa = 1e9, noise = 0, lexicon = 0})}
+    end})
 
   it("has a row per counted word with every method on both embeddings", function()
     assert.are.equal(3, #r.words)
+    assert.are.same({"model", "model_global", "word_resample"}, {r.methods[1], r.methods[2], r.methods[3]})
     for _, row in ipairs(r.words) do
       assert.are.equal(10, row.n)
-      for _, name in ipairs(generation.methods) do
+      for _, name in ipairs(r.methods) do
         for _, emb in ipairs(generation.embeddings) do
           local c = row.methods[name][emb]
           assert.is_number(c.mmd2)
@@ -59,6 +63,8 @@ describe("semeq.eval.generation", function()
       assert.is_true(r.summary.model[emb].mean < r.summary.random[emb].mean)
       assert.is_true(r.advantage.unconditional[emb].ci[2] < 0)
     end
+    -- a variant is judged like the model: here one that ignores the word
+    assert.is_true(r.advantage.model_global.curve.ci[2] < 0)
     -- the leaky reference is each word's noise-free shape: close, but a point
     assert.is_true(r.summary.audealize.curve.mean < r.summary.unconditional.curve.mean)
   end)
@@ -72,6 +78,7 @@ describe("semeq.eval.generation", function()
 
   it("scores the rare words by kernel-score differences", function()
     assert.are.equal(2, r.mid.words)
+    assert.are.same({"model_global", "word_resample", "unconditional"}, r.mid.compared)
     assert.is_number(r.mid.unconditional.mean)
   end)
 

@@ -228,37 +228,29 @@ function mid_words(count, range)
   return out
 end
 
-G.mid_methods = {"model", "word_resample", "unconditional"}
-
--- Kernel scores (curve embedding) of the model and two baselines on word w's held-out
--- rows of this fold: for words too rare for a per-fold MMD^2 (one held-out row is
--- enough for a score; differences of scores are differences of MMD^2).
-function score_mid(cells, F, model, base, shared, w, draws)
+-- Kernel scores (curve embedding) of the generators (model and variants) and of two
+-- baselines on word w's held-out rows of this fold: for words too rare for a per-fold
+-- MMD^2 (one held-out row is enough for a score; differences of scores are differences
+-- of MMD^2).
+function score_mid(cells, F, generators, base, shared, w, draws)
   local rows = {}
   for _, r in ipairs(F.test.records) do if r.key == w then rows[#rows + 1] = r.params:totable() end end
   if #rows == 0 then return end
   local Y = db_of(T.new(rows))
-  for _, name in ipairs(G.mid_methods) do
-    local db
-    if name == "model" then
-      db = model:word(w) and model:curves(w, draws, 1)
-    elseif name == "unconditional" then
-      db = shared.unconditional.db
-    else
-      db = base[name](w, draws)
-    end
-    if db then
-      local t = terms(db, Y, F.bandwidth.curve)
-      local key = w .. "\t" .. name
-      cells[key] = cells[key] or {}
-      table.insert(cells[key], t)
-    end
+  local function add(name, db)
+    if not db then return end
+    local key = w .. "\t" .. name
+    cells[key] = cells[key] or {}
+    table.insert(cells[key], terms(db, Y, F.bandwidth.curve))
   end
+  for name, g in pairs(generators) do add(name, g:word(w) and g:curves(w, draws, 1)) end
+  add("word_resample", base.word_resample(w, draws))
+  add("unconditional", shared.unconditional.db)
 end
 
--- Per word, the mean kernel score of the model minus a baseline's over its held-out rows;
--- the mean over words with a bootstrap interval, and the words where it is not lower.
-function summarise_mid(words, cells, range, reps)
+-- Per word, the mean kernel score of the model minus another method's over its held-out
+-- rows; the mean over words with a bootstrap interval, and the words where it is not lower.
+function summarise_mid(words, cells, range, names, reps)
   local function score(list)
     local s, m = 0, 0
     for _, t in ipairs(list) do
@@ -266,14 +258,13 @@ function summarise_mid(words, cells, range, reps)
     end
     return s / m
   end
-  local out = {range = range, words = #words}
-  for _, name in ipairs {"word_resample", "unconditional"} do
-    local used = {}
-    for _, w in ipairs(words) do
-      if cells[w .. "\t" .. name] and cells[w .. "\tmodel"] then used[#used + 1] = w end
-    end
+  local out = {range = range, words = #words, compared = {}}
+  for _, name in ipairs(names) do
     local d = {}
-    for i, w in ipairs(used) do d[i] = score(cells[w .. "\tmodel"]) - score(cells[w .. "\t" .. name]) end
+    for _, w in ipairs(words) do
+      local mine, other = cells[w .. "\tmodel"], cells[w .. "\t" .. name]
+      if mine and other then d[#d + 1] = score(mine) - score(other) end
+    end
     local est, lo, hi = metrics.bootstrap(function(idx)
       local s = 0
       for _, i in ipairs(idx) do s = s + d[i] end
@@ -281,13 +272,26 @@ function summarise_mid(words, cells, range, reps)
     end, #d, {reps = reps})
     local losses = 0
     for _, v in ipairs(d) do if v >= 0 then losses = losses + 1 end end
+    out.compared[#out.compared + 1] = name
     out[name] = {mean = est, ci = {lo, hi}, words = #d, not_lower = losses}
   end
   return out
 end
 
+-- The methods of the table: the model, its variants (sorted), the baselines.
+local function method_list(variants)
+  local out = {"model"}
+  local names = {}
+  for name in pairs(variants or {}) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do out[#out + 1] = name end
+  for i = 2, #G.methods do out[#out + 1] = G.methods[i] end
+  return out
+end
+
 --- Runs the protocol on a SocialFX dataset. opts: fit (function(train_records, fold) ->
--- a generator with :curves(word, n, amount) and :word(key), required), audealize
+-- a generator with :curves(word, n, amount) and :word(key), and optionally a table of
+-- variants {name = generator} judged the same way (ablations); required), audealize
 -- ({key = [40] tensor}), folds (5), seed (1), draws (100), min_count (10), bootstrap
 -- (2000), mid ({lo, hi}: also score words with lo..hi rows, curve embedding only, by
 -- kernel-score differences), progress (function(fold, k) called as folds finish).
@@ -303,10 +307,14 @@ function G.run(ds, opts)
   local folds = split.kfold(ds, k, {seed = seed, by = "term"})
   local cells, clf_hits, bandwidths = {}, {}, {curve = {}, dsp = {}}
   local neighbours = {}  -- word -> the nearest word of each fold
+  local methods
   for f, fold in ipairs(folds) do
     local F = prepare_fold(ds, fold, all_dsp)
     bandwidths.curve[f], bandwidths.dsp[f] = F.bandwidth.curve, F.bandwidth.dsp
-    local model = opts.fit(F.train.records, f)
+    local model, variants = opts.fit(F.train.records, f)
+    local generators = {model = model}
+    for name, g in pairs(variants or {}) do generators[name] = g end
+    methods = methods or method_list(variants)
     T.manualSeed(seed * 1000 + f)
     local base = G.baselines(F.train.records, {audealize = opts.audealize})
     local shared = {}  -- one sample of the word-independent baselines per fold
@@ -315,47 +323,55 @@ function G.run(ds, opts)
       shared[name] = embed(F, fx, all_dsp, db, picks, false)
       shared[name].db = db
     end
+    local function draw(name, w)
+      if shared[name] then return shared[name], shared[name].db end
+      local g = generators[name]
+      if g then
+        if not g:word(w) then return nil end
+        local db = g:curves(w, draws, 1)
+        return embed(F, fx, all_dsp, db, nil, false), db
+      end
+      local db, picks, neighbour = base[name](w, draws)
+      if neighbour then neighbours[w] = neighbours[w] or {}; neighbours[w][f] = neighbour end
+      if db then return embed(F, fx, all_dsp, db, picks, name ~= "word_resample"), db end
+    end
     local classify = word_classifier(F, words)
-    for _, w in ipairs(mid) do score_mid(mid_cells, F, model, base, shared, w, draws) end
+    for _, w in ipairs(mid) do score_mid(mid_cells, F, generators, base, shared, w, draws) end
     for _, w in ipairs(words) do
       local Y = heldout(F, all_dsp, w)
       local hits = clf_hits[w] or {}
       clf_hits[w] = hits
-      if Y then
-        local h, n = classify(Y.curve, w)
-        hits.human = {(hits.human or {0, 0})[1] + h, (hits.human or {0, 0})[2] + n}
+      local function count_hits(name, db)
+        local h, n = classify(db, w)
+        hits[name] = {(hits[name] or {0, 0})[1] + h, (hits[name] or {0, 0})[2] + n}
       end
-      for _, name in ipairs(G.methods) do
-        local E, db
-        if shared[name] then
-          E, db = shared[name], shared[name].db
-        elseif name == "model" then
-          if model:word(w) then
-            db = model:curves(w, draws, 1)
-            E = embed(F, fx, all_dsp, db, nil, false)
+      if Y then
+        count_hits("human", Y.curve)
+        for _, name in ipairs(methods) do
+          local E, db = draw(name, w)
+          if E then
+            for _, emb in ipairs(G.embeddings) do
+              local key = table.concat({w, name, emb}, "\t")
+              cells[key] = cells[key] or {}
+              table.insert(cells[key], terms(E[emb], Y[emb], F.bandwidth[emb]))
+            end
+            count_hits(name, db)
           end
-        else
-          local picks, neighbour
-          db, picks, neighbour = base[name](w, draws)
-          if db then E = embed(F, fx, all_dsp, db, picks, name ~= "word_resample") end
-          if neighbour then neighbours[w] = neighbours[w] or {}; neighbours[w][f] = neighbour end
-        end
-        if E and Y then
-          for _, emb in ipairs(G.embeddings) do
-            local key = table.concat({w, name, emb}, "\t")
-            cells[key] = cells[key] or {}
-            table.insert(cells[key], terms(E[emb], Y[emb], F.bandwidth[emb]))
-          end
-          local h, n = classify(db, w)
-          hits[name] = {(hits[name] or {0, 0})[1] + h, (hits[name] or {0, 0})[2] + n}
         end
       end
     end
     if opts.progress then opts.progress(f, k) end
   end
   local r = G.summarise(words, count, cells, clf_hits, bandwidths, {folds = k, seed = seed, draws = draws,
-    min_count = opts.min_count or 10, bootstrap = opts.bootstrap or 2000, neighbours = neighbours})
-  if #mid > 0 then r.mid = summarise_mid(mid, mid_cells, opts.mid, opts.bootstrap or 2000) end
+    min_count = opts.min_count or 10, bootstrap = opts.bootstrap or 2000, neighbours = neighbours,
+    methods = methods})
+  if #mid > 0 then
+    local names = {}
+    for i = 2, #methods do if methods[i]:match("^model") then names[#names + 1] = methods[i] end end
+    names[#names + 1] = "word_resample"
+    names[#names + 1] = "unconditional"
+    r.mid = summarise_mid(mid, mid_cells, opts.mid, names, opts.bootstrap or 2000)
+  end
   return r
 end
 
@@ -396,11 +412,12 @@ end
 function G.summarise(words, count, cells, clf_hits, bandwidths, info)
   T.manualSeed(info.seed * 7919)
   local reps = info.bootstrap
+  local methods = info.methods or G.methods
   local rows, present = {}, {}
-  for _, name in ipairs(G.methods) do present[name] = true end
+  for _, name in ipairs(methods) do present[name] = true end
   for _, w in ipairs(words) do
     local row = {word = w, n = count[w], methods = {}}
-    for _, name in ipairs(G.methods) do
+    for _, name in ipairs(methods) do
       for _, emb in ipairs(G.embeddings) do
         local list = cells[table.concat({w, name, emb}, "\t")]
         if list then
@@ -414,7 +431,7 @@ function G.summarise(words, count, cells, clf_hits, bandwidths, info)
     rows[#rows + 1] = row
   end
   local summary, advantage = {}, {}
-  for _, name in ipairs(G.methods) do
+  for _, name in ipairs(methods) do
     if present[name] then
       summary[name] = {}
       for _, emb in ipairs(G.embeddings) do
@@ -427,7 +444,10 @@ function G.summarise(words, count, cells, clf_hits, bandwidths, info)
       end
     end
   end
-  for _, name in ipairs(G.compared) do
+  local compared = {}
+  for i = 2, #methods do if methods[i]:match("^model") then compared[#compared + 1] = methods[i] end end
+  for _, name in ipairs(G.compared) do compared[#compared + 1] = name end
+  for _, name in ipairs(compared) do
     if present[name] and present.model then
       advantage[name] = {}
       for _, emb in ipairs(G.embeddings) do
@@ -441,7 +461,7 @@ function G.summarise(words, count, cells, clf_hits, bandwidths, info)
     end
   end
   local classifier = {chance = 1 / #words}
-  for _, name in ipairs {"human", table.unpack(G.methods)} do
+  for _, name in ipairs {"human", table.unpack(methods)} do
     local h, n = 0, 0
     for _, w in ipairs(words) do
       local c = clf_hits[w] and clf_hits[w][name]
@@ -449,8 +469,8 @@ function G.summarise(words, count, cells, clf_hits, bandwidths, info)
     end
     if n > 0 then classifier[name] = {rate = h / n, n = n} end
   end
-  return {protocol = info, words = rows, summary = summary, advantage = advantage, classifier = classifier,
-          bandwidths = bandwidths}
+  return {protocol = info, methods = methods, compared = compared, words = rows, summary = summary,
+          advantage = advantage, classifier = classifier, bandwidths = bandwidths}
 end
 
 local function fmt(x) return x and string.format("%.4f", x) or "-" end
@@ -470,11 +490,11 @@ function G.table(r)
   add("kernel bandwidth (median heuristic on each fold's training rows): curve %s; dsp %s", bw(r.bandwidths.curve),
     bw(r.bandwidths.dsp))
   add("")
-  add("%-15s %-30s %-30s %-9s %-9s", "method", "curve MMD^2 [95% CI]", "dsp MMD^2 [95% CI]", "curve*", "dsp*")
-  for _, name in ipairs(G.methods) do
+  add("%-17s %-30s %-30s %-9s %-9s", "method", "curve MMD^2 [95% CI]", "dsp MMD^2 [95% CI]", "curve*", "dsp*")
+  for _, name in ipairs(r.methods) do
     local s = r.summary[name]
     if s then
-      add("%-15s %-30s %-30s %-9s %-9s", name .. (name == "audealize" and " (leaky)" or ""),
+      add("%-17s %-30s %-30s %-9s %-9s", name .. (name == "audealize" and " (leaky)" or ""),
         string.format("%s [%s, %s]", fmt(s.curve.mean), fmt(s.curve.ci[1]), fmt(s.curve.ci[2])),
         string.format("%s [%s, %s]", fmt(s.dsp.mean), fmt(s.dsp.ci[1]), fmt(s.dsp.ci[2])),
         fmt(s.curve.llm2fx), fmt(s.dsp.llm2fx))
@@ -483,12 +503,12 @@ function G.table(r)
   add("(* LLM2Fx's statistic: sqrt of the biased MMD^2, mean over words)")
   add("")
   add("model minus baseline, mean over words [95% CI]; words where the model is not lower")
-  for _, name in ipairs(G.compared) do
+  for _, name in ipairs(r.compared) do
     local a = r.advantage[name]
     if a then
       for _, emb in ipairs(G.embeddings) do
         local x = a[emb]
-        add("  vs %-14s %-5s %s [%s, %s]  not lower: %d (%s)", name, emb, fmt(x.mean), fmt(x.ci[1]), fmt(x.ci[2]),
+        add("  vs %-16s %-5s %s [%s, %s]  not lower: %d (%s)", name, emb, fmt(x.mean), fmt(x.ci[1]), fmt(x.ci[2]),
           #x.losses, table.concat(x.losses, ", "))
       end
     end
@@ -496,30 +516,30 @@ function G.table(r)
   add("")
   local c = r.classifier
   add("word classifier (logistic, dB curves; chance %.3f): share recognised as their word", c.chance)
-  for _, name in ipairs {"human", table.unpack(G.methods)} do
-    if c[name] then add("  %-15s %.3f (%d curves)", name == "human" and "held-out human" or name, c[name].rate, c[name].n) end
+  for _, name in ipairs {"human", table.unpack(r.methods)} do
+    if c[name] then add("  %-17s %.3f (%d curves)", name == "human" and "held-out human" or name, c[name].rate, c[name].n) end
   end
   if r.mid then
     add("")
     add("words with %d-%d rows (%d words; curve embedding; a held-out row is scored by its kernel score,", r.mid.range[1],
       r.mid.range[2], r.mid.words)
     add("whose differences are differences of MMD^2): model minus baseline, mean over words [95% CI]")
-    for _, name in ipairs {"word_resample", "unconditional"} do
+    for _, name in ipairs(r.mid.compared) do
       local x = r.mid[name]
-      add("  vs %-14s %s [%s, %s]  not lower: %d of %d", name, fmt(x.mean), fmt(x.ci[1]), fmt(x.ci[2]), x.not_lower, x.words)
+      add("  vs %-16s %s [%s, %s]  not lower: %d of %d", name, fmt(x.mean), fmt(x.ci[1]), fmt(x.ci[2]), x.not_lower, x.words)
     end
   end
   add("")
   add("per word: curve MMD^2 / dsp MMD^2 (model with 95% CI over held-out rows)")
   local head = {string.format("%-11s %3s", "word", "n")}
-  for _, name in ipairs(G.methods) do if r.summary[name] then head[#head + 1] = string.format("%-15s", name) end end
+  for _, name in ipairs(r.methods) do if r.summary[name] then head[#head + 1] = string.format("%-16s", name) end end
   add("%s", table.concat(head, " "))
   for _, row in ipairs(r.words) do
     for _, emb in ipairs(G.embeddings) do
       local cols = {string.format("%-11s %3s", emb == "curve" and row.word or "", emb == "curve" and row.n or "")}
-      for _, name in ipairs(G.methods) do
+      for _, name in ipairs(r.methods) do
         local m = row.methods[name]
-        if r.summary[name] then cols[#cols + 1] = string.format("%-15s", m and fmt(m[emb].mmd2) or "-") end
+        if r.summary[name] then cols[#cols + 1] = string.format("%-16s", m and fmt(m[emb].mmd2) or "-") end
       end
       local mm = row.methods.model and row.methods.model[emb]
       if mm then cols[#cols + 1] = string.format("%s [%s, %s]", emb, fmt(mm.ci[1]), fmt(mm.ci[2])) end
