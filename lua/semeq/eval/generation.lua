@@ -30,6 +30,9 @@
 --   random         each band uniform in the training rows' range
 --   audealize      the word's Audealize curve, repeated — a LEAKY reference: Audealize
 --                  aggregated the crowd's contributions, held-out ones included
+-- The word-independent baselines (unconditional, random) draw one sample per fold that
+-- every word is compared with. Variants of the model returned by opts.fit (ablations) are
+-- judged like the model and compared with it.
 --
 -- Intervals (95 %, percentile bootstrap): a word's, over its held-out rows (resampled
 -- within folds; the human-human term, which every method shares, held at its estimate);
@@ -61,7 +64,7 @@ end
 
 local function repeat_row(row, n) return row:view(1, -1):expand(n, row:numel()):contiguous() end
 
--- Mean shape of each word of the training records, and the row indices of each word.
+-- The row indices of each word of the training records.
 local function word_index(records)
   local by = {}
   for i, r in ipairs(records) do
@@ -142,11 +145,6 @@ local function mmd_of(t, b)
   return u, Av - 2 * mb + Cv
 end
 
--- Standardiser of the DSP features fitted on the training rows' features.
-local function standardise(Ftrain)
-  return linear.standardizer(Ftrain)
-end
-
 -- Everything one fold needs: embeddings of every row, bandwidths, the baselines.
 local function prepare_fold(ds, fold, all_dsp)
   local train, test = split.apply(ds, fold)
@@ -155,7 +153,7 @@ local function prepare_fold(ds, fold, all_dsp)
   local train_pos, test_pos = {}, {}
   for i, r in ipairs(train.records) do train_pos[i] = pos[r.id] end
   for i, r in ipairs(test.records) do test_pos[i] = pos[r.id] end
-  local std = standardise(all_dsp:index_select(1, T.new(train_pos)))
+  local std = linear.standardizer(all_dsp:index_select(1, T.new(train_pos)))
   local train_db = db_of(rows_of(train.records))
   local train_dsp = std:apply(all_dsp:index_select(1, T.new(train_pos)))
   return {
