@@ -5,23 +5,7 @@ local H = require "spec.helpers"
 local T = require "semeq.tensor"
 local audio = require "semeq.audio"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
--- Runs a script; returns stdout, stderr and the exit code apart.
-local function script(name, args)
-  local errf = os.tmpname()
-  local p = io.popen(("%s scripts/%s %s 2>%s"):format(H.quote(H.bin), name, args, H.quote(errf)))
-  local out = p:read("a")
-  local _, _, code = p:close()
-  local err = read(errf)
-  os.remove(errf)
-  return out, err, code
-end
+local read, script = H.read, H.script
 
 -- header (a list of names) and rows (lists of numbers) of a CSV text
 local function parse_csv(text)

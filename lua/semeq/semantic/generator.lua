@@ -38,14 +38,20 @@ local function check_records(records, fn)
   end
 end
 
--- Words (sorted) and, per word, the indices of its records; components in that order.
-local function group(records)
+-- Words (sorted) and, per word, the indices of its records.
+local function by_word(records)
   local by, words = {}, {}
   for i, r in ipairs(records) do
     if not by[r.key] then by[r.key] = {}; words[#words + 1] = r.key end
     table.insert(by[r.key], i)
   end
   table.sort(words)
+  return words, by
+end
+
+-- by_word, and the components' order (by word) with the first component of each word.
+local function group(records)
+  local words, by = by_word(records)
   local order, first = {}, {}
   for _, w in ipairs(words) do
     first[w] = #order + 1
@@ -224,12 +230,7 @@ end
 -- k folds of the records, stratified by word (each word's records dealt round-robin
 -- after a seeded shuffle), as index lists.
 local function folds_of(records, k)
-  local by, words = {}, {}
-  for i, r in ipairs(records) do
-    if not by[r.key] then by[r.key] = {}; words[#words + 1] = r.key end
-    table.insert(by[r.key], i)
-  end
-  table.sort(words)
+  local words, by = by_word(records)
   local fold, next_fold = {}, 0
   for _, w in ipairs(words) do
     local idx = by[w]
