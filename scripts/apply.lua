@@ -3,6 +3,7 @@
 --   semeq scripts/apply.lua IN OUT --params g,f,g,f,q,g,f,q,g,f,q,g,f   (SAFE 5-band)
 --   semeq scripts/apply.lua IN OUT --curve c1,...,c40 [--amount 1]     (Audealize 40-band curve)
 --   semeq scripts/apply.lua IN OUT --term warm --model FILE [--intensity 0.7]
+--   semeq scripts/apply.lua IN OUT --term warm --model models/socialfx_words.safetensors [--sample 3 --seed 1 --amount 1]
 --   semeq scripts/apply.lua IN OUT --from warm --to bright --alpha 0.3 --model FILE
 --   semeq scripts/apply.lua --in DIR --out DIR --params ... [--jobs 2] [--shard K/N]
 --
@@ -38,6 +39,8 @@ local parser = cli.parser{
     {"alpha", "number", 0.5, "interpolation position between --from (0) and --to (1)", min = 0, max = 1},
     {"intensity", "number", 0.7, "strength of --term (scales its gains)", min = 0, max = 100},
     {"model", "string", nil, "trained model file (safetensors)"},
+    {"sample", "integer", 1, "word generator (--model): apply its K-th draw for --term (at --amount)", min = 1},
+    {"seed", "integer", 1, "word generator: the seed of its draws (generate.lua's --seed)", min = 0},
     {"in", "string", nil, "input folder, or one file (instead of IN)"},
     {"out", "string", nil, "output folder (instead of OUT)"},
     {"force", "boolean", false, "replace existing outputs"},
@@ -64,11 +67,21 @@ local function parse_share(text, flag)
   return k, n
 end
 
+-- A word generator's --sample-th draw for --term (seeded by --seed, the row of
+-- generate.lua's CSV), as the graphic EQ's 40 gains at --amount.
+local function generator_eq(o, gen)
+  if not o.term then die("--from/--to need a semantic model; a word generator takes --term") end
+  local db = gen:curves(rm.word(gen, o.term), o.sample, o.amount)
+  return "graphic40", db[o.sample]:totable()
+end
+
 -- The EQ a model gives --term (scaled by --intensity) or the point --alpha of the way
--- from --from to --to: "safe", 13 parameters or "graphic40", 40 gains in dB. A model
--- that cannot be read exits 1; a word the model does not know is a usage error.
+-- from --from to --to: "safe", 13 parameters or "graphic40", 40 gains in dB; a word
+-- generator's draw (generator_eq). A model that cannot be read exits 1; a word the model
+-- does not know is a usage error.
 local function model_eq(o)
-  local sm = rm.load(o)
+  local sm, kind = rm.load_any(o)
+  if kind == "generator" then return generator_eq(o, sm) end
   local code
   if o.term then
     code = sm:term_code(rm.term(sm, o.term))

@@ -468,7 +468,7 @@ local nn_cases = not has_nn and {} or {
   {"models.io.load numeric path", mio.load, {5}, "models%.io%.load: path must be a string"},
   {"loadStateDict missing tensor", mio.loadStateDict, {nn.Linear(2, 2), {}}, "loadStateDict: missing tensor 'weight'$"},
   {"loadStateDict wrong shape", mio.loadStateDict, {nn.Linear(2, 2), {weight = T.zeros(7), bias = T.zeros(2)}}, "loadStateDict: tensor 'weight' has shape %[7%], the model needs %[2x2%]$"},
-  {"models.build unknown kind", models.build, {{kind = "zzz"}}, "models%.build: unknown model kind 'zzz' %(known: beta_vae, classifier, contrastive_ae, semantic_axis%)$"},
+  {"models.build unknown kind", models.build, {{kind = "zzz"}}, "models%.build: unknown model kind 'zzz' %(known: beta_vae, classifier, contrastive_ae, semantic_axis, word_mixture%)$"},
   {"models.build nil", models.build, {nil, n = 1}, "models%.build: config must be a table"},
   {"json.decode truncated", json.decode, {"{"}, "^bad JSON at byte 0$", fails = true},
   {"json.encode a function", require("semeq.util.json").encode, {{f = print}}, "json%.encode: cannot encode a function"},

@@ -25,6 +25,18 @@ function M.semeq(args)
   return M.run(M.bin .. " " .. args)
 end
 
+-- Runs scripts/<name> with the given argument string; returns stdout, stderr and the
+-- exit code apart.
+function M.script(name, args)
+  local errf = os.tmpname()
+  local p = io.popen(("%s scripts/%s %s 2>%s"):format(M.quote(M.bin), name, args, M.quote(errf)))
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local err = M.read(errf) or ""
+  os.remove(errf)
+  return out, err, code
+end
+
 function M.tmpdir()
   local p = assert(io.popen("mktemp -d"))
   local dir = p:read("l")

@@ -327,7 +327,7 @@ describe("safetensors model files (models.io.load)", function()
   it("names the file when its config names an unknown model", function()
     local p = dir .. "/st_kind.safetensors"
     h.write(p, st('{"__metadata__":{"config":"{\\"kind\\":\\"zzz\\"}"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}'))
-    fails(p .. ": unknown model kind 'zzz' (known: beta_vae, classifier, contrastive_ae, semantic_axis)", mio.load, p)
+    fails(p .. ": unknown model kind 'zzz' (known: beta_vae, classifier, contrastive_ae, semantic_axis, word_mixture)", mio.load, p)
   end)
 
   it("names a directory and a missing file", function()

@@ -160,7 +160,7 @@ describe("models.classifier and models.build", function()
     assert.are.same({2, 3}, m:forward(T.randn(2, 4)):size())
     assert.are.equal(lin(4, 8) + lin(8, 3), m:nparams())
     assert.has_error(function() models.build{kind = "nope"} end,
-      "models.build: unknown model kind 'nope' (known: beta_vae, classifier, contrastive_ae, semantic_axis)")
+      "models.build: unknown model kind 'nope' (known: beta_vae, classifier, contrastive_ae, semantic_axis, word_mixture)")
   end)
 
   it("passes a gradient check", function()

@@ -110,7 +110,7 @@ describe("models.io.save / models.io.load", function()
     assert.is_true(mio.save(m, path, {config = {kind = "classifier", latent = 5, classes = 3}}))
     assert.are.same({nil, path .. ": tensor '0.weight' has shape [3x4], the model needs [3x5]"}, {mio.load(path)})
     assert.is_true(mio.save(m, path, {config = {kind = "zzz"}}))
-    assert.are.same({nil, path .. ": unknown model kind 'zzz' (known: beta_vae, classifier, contrastive_ae, semantic_axis)"},
+    assert.are.same({nil, path .. ": unknown model kind 'zzz' (known: beta_vae, classifier, contrastive_ae, semantic_axis, word_mixture)"},
       {mio.load(path)})
   end)
 

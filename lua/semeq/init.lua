@@ -19,18 +19,20 @@ local semeq = {
     -- learning core and EQ settings
     "semeq.nn", "semeq.nn.jacobian", "semeq.metrics",
     "semeq.settings", "semeq.settings.represent", "semeq.settings.representations", "semeq.settings.format",
+    "semeq.settings.realise",
     -- models, data, file processing
     "semeq.models", "semeq.models.io", "semeq.models.contrastive_ae", "semeq.models.beta_vae",
-    "semeq.models.classifier", "semeq.models.semantic_axis",
+    "semeq.models.classifier", "semeq.models.semantic_axis", "semeq.models.word_mixture",
     "semeq.data", "semeq.data.dataset", "semeq.data.safe", "semeq.data.audealize", "semeq.data.socialfx",
-    "semeq.data.text", "semeq.data.filters", "semeq.data.split", "semeq.data.prepare",
+    "semeq.data.text", "semeq.data.filters", "semeq.data.split", "semeq.data.prepare", "semeq.data.lexicon",
     "semeq.process", "semeq.process.batch", "semeq.linear",
     -- training
     "semeq.train", "semeq.train.optim", "semeq.train.sampler", "semeq.train.objectives", "semeq.train.checkpoint",
     -- meaning, evaluation, recipes
     "semeq.semantic", "semeq.semantic.latent", "semeq.semantic.placement", "semeq.semantic.vocabulary",
+    "semeq.semantic.generator",
     "semeq.eval", "semeq.eval.scores", "semeq.eval.tune", "semeq.eval.baselines", "semeq.eval.steer",
-    "semeq.eval.report", "semeq.eval.plot", "semeq.eval.cv",
+    "semeq.eval.report", "semeq.eval.plot", "semeq.eval.cv", "semeq.eval.features", "semeq.eval.generation",
     "semeq.recipes", "semeq.recipes.model", "semeq.recipes.contrastive", "semeq.recipes.vae", "semeq.recipes.semantic",
     "semeq.recipes.sweep",
   },

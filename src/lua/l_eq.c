@@ -18,6 +18,8 @@
  *       inside SAFE's ranges and without large cancelling band pairs; "wide" with
  *       cancel_weight 0 is the unconstrained fit)
  *   eq.check(kind, params [, {fs=44100, clamp=false}]) --> true, or nil and the problem
+ *   eq.band_energies(x, freqs [, {fs=44100, q=sqrt2, skip=0}]) --> [nbands] mean squares of the
+ *       1-d signal x through a cookbook bandpass at each frequency, from sample skip + 1 on
  *   local f = eq.new(kind, params, {fs=44100, channels=1, smooth_ms=0, makeup=false, clamp=false})
  *   f:process(x)     x [frames x channels] (or [frames] mono), filtered in place and
  *                    returned; state carries over to the next call. Any strided view
@@ -43,6 +45,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../core/bands.h"
 #include "../core/eq_fit.h"
 #include "../core/eq_proc.h"
 #include "../core/filterbank.h"
@@ -323,6 +326,39 @@ static int l_fit_safe(lua_State *L)
     return 4;
 }
 
+static int l_band_energies(lua_State *L)
+{
+    lua_settop(L, 3);
+    double fs = check_fs(L, 3), q = opt_number(L, 3, "q", 1.41421356237309504880), skipv = opt_number(L, 3, "skip", 0.0);
+    se_tensor *x = push_contiguous(L, 1);
+    se_tensor *f = push_contiguous(L, 2);
+    char s1[64];
+    if (x->ndim != 1 || x->size[0] < 1)
+        luaL_argerror(L, 1, lua_pushfstring(L, "signal must be a non-empty 1-d tensor, got %s",
+                                            se_tensor_shape_str(x, s1, sizeof s1)));
+    if (f->ndim != 1 || f->size[0] > 1024)
+        luaL_argerror(L, 2, "frequencies must be a 1-d tensor of at most 1024 values");
+    int64_t n = x->size[0];
+    if (!(skipv >= 0.0 && skipv < (double)n) || skipv != floor(skipv))
+        luaL_argerror(L, 3, lua_pushfstring(L, "skip must be an integer in [0, %I), got %f", (lua_Integer)n, skipv));
+    if (!(q > 0.0) || !isfinite(q)) luaL_argerror(L, 3, "q must be a positive number");
+    int nb = (int)f->size[0];
+    double *freqs = lua_newuserdatauv(L, sizeof(double) * (size_t)(nb > 0 ? nb : 1), 0);
+    for (int b = 0; b < nb; b++) {
+        freqs[b] = se_tensor_data(f)[b];
+        if (!(freqs[b] > 0.0 && freqs[b] < fs / 2))
+            luaL_argerror(L, 2, lua_pushfstring(L, "frequency %d = %f must be in (0, fs/2 = %f)", b + 1, freqs[b], fs / 2));
+    }
+    float *scratch = lua_newuserdatauv(L, sizeof(float) * (size_t)n, 0);
+    double *e = lua_newuserdatauv(L, sizeof(double) * (size_t)(nb > 0 ? nb : 1), 0);
+    if (se_band_energies(se_tensor_data(x), n, (int64_t)skipv, freqs, nb, q, fs, scratch, e) != SE_OK)
+        return lse_error(L, SE_EARG, "eq.band_energies: bad arguments");
+    int64_t size = nb;
+    float *out = se_tensor_data(lse_newtensor(L, 1, &size));
+    for (int b = 0; b < nb; b++) out[b] = (float)e[b];
+    return 1;
+}
+
 /* ---- filter objects ---- */
 
 typedef struct filter_ud {
@@ -476,6 +512,7 @@ static const luaL_Reg functions[] = {
     {"nparams", l_nparams}, {"g40_freqs", l_g40_freqs}, {"log_grid", l_log_grid},
     {"response", l_response}, {"biquad", l_biquad}, {"biquad_response", l_biquad_response},
     {"audealize_gains", l_audealize_gains}, {"fit_safe", l_fit_safe}, {"check", l_check}, {"new", l_new},
+    {"band_energies", l_band_energies},
     {NULL, NULL},
 };
 

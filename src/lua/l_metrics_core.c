@@ -7,6 +7,9 @@
  *   core.calinski_harabasz(X, codes, k)                   -> number
  *   core.knn_predict(trainX, codes, k, testX, knn, loo)   -> array of predicted codes
  *   core.pca(X, ncomp) -> components [ncomp x d], variances (array), mean [d], projected [n x ncomp]
+ *   core.mmd2(X, Y, bandwidth, unbiased)                  -> number (Gaussian kernel, see mmd.h)
+ *   core.gaussian_kernel(X, Y, bandwidth)                 -> [n x m] tensor of k(x_i, y_j)
+ *   core.median_distance(Z)                               -> median pairwise distance of Z's rows
  *
  * X is a 2-D tensor [n x d]. Scratch buffers are Lua userdata, so nothing leaks if an
  * argument check raises. */
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "../core/metrics.h"
+#include "../core/mmd.h"
 #include "lse.h"
 
 /* A contiguous 2-D view of the tensor at arg, pushed on the stack (owned by Lua). */
@@ -171,10 +175,73 @@ static int l_pca(lua_State *L) {
     return 4;
 }
 
+static double check_bandwidth(lua_State *L, int arg, const char *fn) {
+    double h = luaL_checknumber(L, arg);
+    if (!(h > 0.0) || !isfinite(h)) luaL_error(L, "%s: bandwidth must be a positive finite number, got %f", fn, h);
+    return h;
+}
+
+/* Two samples with the same number of columns, as contiguous float matrices. */
+static void check_pair(lua_State *L, const char *fn, const float **X, int64_t *n, const float **Y, int64_t *m,
+                       int64_t *d) {
+    int64_t d2;
+    *X = check_matrix(L, 1, fn, n, d);
+    *Y = check_matrix(L, 2, fn, m, &d2);
+    if (d2 != *d) luaL_error(L, "%s: X has %d columns but Y has %d", fn, (int)*d, (int)d2);
+}
+
+static int l_mmd2(lua_State *L) {
+    lua_settop(L, 4);
+    int64_t n, m, d;
+    const float *X, *Y;
+    check_pair(L, "mmd", &X, &n, &Y, &m, &d);
+    double h = check_bandwidth(L, 3, "mmd");
+    int unbiased = lua_toboolean(L, 4);
+    int64_t least = unbiased ? 2 : 1;
+    if (n < least || m < least)
+        return luaL_error(L, "mmd: the %s estimate needs at least %d rows in each sample, got %d and %d",
+                          unbiased ? "unbiased" : "biased", (int)least, (int)n, (int)m);
+    double v;
+    se_status st = se_mmd2(X, n, Y, m, d, h, unbiased, &v);
+    if (st != SE_OK) return lse_error(L, st, "mmd: failed on [%dx%d] and [%dx%d]", (int)n, (int)d, (int)m, (int)d);
+    lua_pushnumber(L, v);
+    return 1;
+}
+
+static int l_gaussian_kernel(lua_State *L) {
+    lua_settop(L, 3);
+    int64_t n, m, d;
+    const float *X, *Y;
+    check_pair(L, "gaussian_kernel", &X, &n, &Y, &m, &d);
+    double h = check_bandwidth(L, 3, "gaussian_kernel");
+    if (n > 0 && m > (((int64_t)1 << 40) / n)) return luaL_error(L, "gaussian_kernel: %d x %d is too large", (int)n, (int)m);
+    double *K = lua_newuserdatauv(L, (size_t)(n * m > 0 ? n * m : 1) * sizeof *K, 0);
+    se_status st = se_gaussian_kernel(X, n, Y, m, d, h, K);
+    if (st != SE_OK) return lse_error(L, st, "gaussian_kernel: failed");
+    int64_t size[2] = {n, m};
+    float *out = se_tensor_data(lse_newtensor(L, 2, size));
+    for (int64_t i = 0; i < n * m; i++) out[i] = (float)K[i];
+    return 1;
+}
+
+static int l_median_distance(lua_State *L) {
+    lua_settop(L, 1);
+    int64_t n, d;
+    const float *Z = check_matrix(L, 1, "median_distance", &n, &d);
+    if (n < 2) return luaL_error(L, "median_distance: needs at least 2 rows, got %d", (int)n);
+    double v;
+    se_status st = se_median_distance(Z, n, d, &v);
+    if (st != SE_OK) return lse_error(L, st, "median_distance: failed on [%dx%d]", (int)n, (int)d);
+    lua_pushnumber(L, v);
+    return 1;
+}
+
 static const luaL_Reg funcs[] = {
     {"silhouette", l_silhouette},   {"davies_bouldin", l_davies_bouldin},
     {"calinski_harabasz", l_calinski_harabasz}, {"knn_predict", l_knn_predict},
-    {"pca", l_pca},                 {NULL, NULL},
+    {"pca", l_pca},                 {"mmd2", l_mmd2},
+    {"gaussian_kernel", l_gaussian_kernel}, {"median_distance", l_median_distance},
+    {NULL, NULL},
 };
 
 int luaopen_semeq_metrics_core(lua_State *L) {

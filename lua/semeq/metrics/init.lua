@@ -11,6 +11,9 @@
 --   est, lo, hi = metrics.bootstrap_groups(stat, groups, opts)   -- whole groups (users) resampled
 --   metrics.silhouette_samples(X, labels)                  -- one silhouette per row (their mean: silhouette)
 --   pca = metrics.pca(X, 2)                                -- components, variance, mean, projected
+--   metrics.mmd(X, Y, {bandwidth = h [, unbiased = true]}) -- MMD^2, Gaussian kernel (src/core/mmd.h)
+--   metrics.median_distance(Z)                             -- the median heuristic's bandwidth
+--   metrics.gaussian_kernel(X, Y, h)                       -- [n x m] k(x_i, y_j)
 --
 -- X is a 2-D tensor [n x d]; labels are a Lua array of strings or integers, or a
 -- 1-D tensor of integers. Definitions follow scikit-learn (see src/core/metrics.h).
@@ -260,5 +263,26 @@ function M.pca(X, ncomp)
   for i, v in ipairs(var) do explained[i] = total > 0 and v / total or 0 end
   return {components = comps, variance = var, mean = mean, projected = proj, explained = explained}
 end
+
+--- Squared maximum mean discrepancy between the rows of X [n x d] and Y [m x d] with the
+-- Gaussian kernel exp(-|x - y|^2 / (2 h^2)), h = opts.bandwidth (required: take it from
+-- metrics.median_distance of a reference sample, so that every comparison uses one
+-- kernel). opts.unbiased (default true): the U-statistic, which leaves out k(x_i, x_i)
+-- and can be slightly negative; false: the V-statistic (>= 0), whose square root is the
+-- "MMD" LLM2Fx reports.
+function M.mmd(X, Y, opts)
+  if type(opts) ~= "table" or type(opts.bandwidth) ~= "number" then
+    error("mmd: opts.bandwidth (a positive number) is required", 2)
+  end
+  local unbiased = opts.unbiased ~= false
+  return core.mmd2(X, Y, opts.bandwidth, unbiased)
+end
+
+--- The median of the distances between the rows of Z (pairs i < j): the median
+-- heuristic's kernel bandwidth.
+function M.median_distance(Z) return core.median_distance(Z) end
+
+--- [n x m] tensor of exp(-|x_i - y_j|^2 / (2 h^2)).
+function M.gaussian_kernel(X, Y, h) return core.gaussian_kernel(X, Y, h) end
 
 return M

@@ -6,6 +6,7 @@
 --   models.classifier{latent = 32, classes = 24 [, hidden = 64]}
 --   models.semantic_axis{input = 40, axes = 1, style = 15, tau = 0.1, terms = {"bright", "warm"}}
 --       (weights in closed form: model:fit(X, labels, {shrinkage = 0.9}))
+--   models.word_mixture{words = {"cold", "warm"}, components = 120, rank = 10}  (word -> curves)
 local models = {}
 
 -- kind -> module that builds it.
@@ -14,6 +15,7 @@ models.kinds = {
   beta_vae = "semeq.models.beta_vae",
   classifier = "semeq.models.classifier",
   semantic_axis = "semeq.models.semantic_axis",
+  word_mixture = "semeq.models.word_mixture",
 }
 
 --- The known kinds, sorted.

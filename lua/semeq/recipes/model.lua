@@ -9,6 +9,9 @@
 --     local sm = rm.load(o)                 -- --model required (exit 2); unreadable: exit 1
 --     local key = rm.term(sm, o.term)       -- unknown word: exit 2, listing the model's words
 --   end)
+--   local m, kind = rm.load_any(o)          -- kind "generator" (a SocialFX word generator,
+--                                           -- semeq.models.word_mixture) or "semantic"
+--   local w = rm.word(m, o.term)            -- a generator's word (case, spaces, accents folded)
 local cli = require "semeq.util.cli"
 local errors = require "semeq.util.errors"
 
@@ -38,6 +41,36 @@ function M.term(sm, word)
   local key, err = sm:term(word)
   if not key then errors.usage(err) end
   return key
+end
+
+--- The model of --model as it is: a word generator (kind "generator") or a semantic
+-- model (kind "semantic", as M.load gives it). Seeds the RNG with --seed.
+function M.load_any(o)
+  if not o.model then errors.usage("--model FILE is required") end
+  local model = errors.check(require("semeq.models.io").load(o.model))
+  if type(model) == "table" and model.config and model.config.kind == "word_mixture" then
+    require("semeq.tensor").manualSeed(o.seed or 1)
+    return model, "generator"
+  end
+  return M.load(o), "semantic"
+end
+
+--- A generator's word for what the user typed (lower case, trimmed; accents optional),
+-- or a usage error naming the model's most frequent words.
+function M.word(gen, word)
+  local key = require("semeq.data.text").key(word)
+  local w = gen:word(key) or gen:word(require("semeq.data.lexicon").fold(key))
+  if w then return w end
+  local counts = gen.config.fit and gen.config.fit.counts or {}
+  local words = {}
+  for _, v in ipairs(gen:words()) do words[#words + 1] = v end
+  table.sort(words, function(a, b)
+    local ca, cb = counts[a] or 0, counts[b] or 0
+    if ca ~= cb then return ca > cb end
+    return a < b
+  end)
+  errors.usage(string.format("unknown term '%s'; this model knows %d words, the most frequent: %s", word, #words,
+    table.concat(words, ", ", 1, math.min(12, #words))))
 end
 
 --- Prints the settings of rows ({label=, eq=, db=}) and their responses, and draws
