@@ -1,18 +1,19 @@
 /* semeq-eq.lv2: semantic EQ as an LV2 plug-in (mono and stereo).
  *
  * The controls say "from term A towards term B by amount, at intensity"; the model turns
- * that into an EQ setting (semeq_eq_for_terms), the audio path (dsp.h) ramps to it.
+ * that into an EQ setting (semeq_eq_for_terms), the audio path (dsp.h) crossfades to it.
  *
  * When is the EQ computed? For models that decode 40-point curves, a setting costs a
  * 5-band least-squares fit of about 1-5 ms: far too long for run(). So:
  *   - activate() (and restore()) compute it for the current controls directly, and the
- *     audio starts with that setting, no ramp: with controls that do not move, the output
+ *     audio starts with that setting, no crossfade: with controls that do not move, the output
  *     is exactly what scripts/apply.lua writes for the same question;
  *   - when a control moves, run() asks the worker for the new setting (one job at a time,
- *     always for the latest controls) and ramps to it when the answer comes; automation
- *     thus follows at the pace of the fit, and every step is a ramp, never a jump;
+ *     always for the latest controls) and crossfades to it when the answer comes;
+ *     automation thus follows at the pace of the fit (and of the 20 ms crossfades), and
+ *     every change is a crossfade, never a jump;
  *   - a host without the worker feature (lv2apply, other offline hosts) gets the setting
- *     computed inside run() instead, at most once per ramp time (20 ms of audio): the
+ *     computed inside run() instead, at most once per crossfade (20 ms of audio): the
  *     computation allocates nothing, takes no lock and does no I/O, it only takes time.
  * A table over `amount` made at load time was the other option; it would make static
  * controls inexact (interpolated settings are not fitted settings) and cost a fit per

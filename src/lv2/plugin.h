@@ -83,7 +83,7 @@ typedef struct semeq_lv2 {
     semeq_lv2_controls asked;                  /* the controls of the last EQ asked for */
     bool computing;                            /* a compute job is out */
     int64_t frames_since_compute;              /* without a worker: limits recomputing */
-    semeq_eq eq;                               /* the EQ in use (what the ramp goes to) */
+    semeq_eq eq;                               /* the EQ in use (or crossfading in) */
     semeq_lv2_dsp dsp;
     bool notify_model;                         /* send patch:Set with the model on notify */
 } semeq_lv2;

@@ -1,7 +1,7 @@
 /* State: the model file chosen by the host (nothing for the bundled model, so a session
  * moves with its install). Saved through state:mapPath when the host offers it, so the
  * host can bundle or relocate the file. restore() loads the model right there (it is never
- * called at the same time as run() or work()) and ramps to the setting it gives for the
+ * called at the same time as run() or work()) and crossfades to the setting it gives for the
  * current controls; a file that cannot be loaded is logged and the bundled model is used. */
 #include <stdlib.h>
 #include <string.h>
