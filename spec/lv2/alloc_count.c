@@ -25,7 +25,9 @@ static inline void count(void)
 #endif
 
 #ifdef SPEC_ASAN
-#include <sanitizer/allocator_interface.h>
+/* From the sanitizer runtime (sanitizer/allocator_interface.h, which gcc does not ship). */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
 
 static void on_malloc(const volatile void *p, size_t n) { (void)p, (void)n, count(); }
 static void on_free(const volatile void *p) { (void)p, count(); }
