@@ -171,6 +171,9 @@ static void activate(LV2_Handle instance)
     }
     p->asked = c;   /* an answer still out for older controls is dropped (worker.c) */
     p->frames_since_compute = 0;
+    /* A job a host dropped while deactivated must not block asking again; one still out
+     * is answered and dropped or used as usual. */
+    p->computing = p->loading = false;
 }
 
 /* Asks for the setting of the controls when they moved: the worker, or here without one. */

@@ -139,7 +139,8 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
     if (size < sizeof type) return LV2_WORKER_ERR_UNKNOWN;
     memcpy(&type, data, sizeof type);
     if (type == JOB_EQ && size == sizeof(job_eq)) work_eq(p, data, respond, handle);
-    else if (type == JOB_LOAD && size > offsetof(job_load, path)) work_load(p, data, respond, handle);
+    else if (type == JOB_LOAD && size > offsetof(job_load, path) && ((const char *)data)[size - 1] == '\0')
+        work_load(p, data, respond, handle);
     else if (type == JOB_FREE && size == sizeof(job_free)) semeq_lv2_release(p, ((const job_free *)data)->id);
     else return LV2_WORKER_ERR_UNKNOWN;
     return LV2_WORKER_SUCCESS;
