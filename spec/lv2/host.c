@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lv2/atom/util.h>
 #include <lv2/patch/patch.h>
@@ -58,48 +59,82 @@ void host_world_free(host_world *w)
 
 /* ---------------------------------------------------------------- worker */
 
-static LV2_Worker_Status push(host *h, host_message *queue, int *n, uint32_t size, const void *data)
+static LV2_Worker_Status push(host *h, host_ring *r, uint32_t size, const void *data)
 {
-    if (*n == HOST_QUEUE || size > HOST_MESSAGE) {
+    unsigned tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    unsigned head = atomic_load_explicit(&r->head, memory_order_acquire);
+    if (tail - head == HOST_QUEUE || size > HOST_MESSAGE) {
         h->dropped++;
         return LV2_WORKER_ERR_NO_SPACE;
     }
-    queue[*n].size = size;
-    memcpy(queue[*n].data, data, size);
-    ++*n;
+    host_message *m = &r->slot[tail % HOST_QUEUE];
+    m->size = size;
+    memcpy(m->data, data, size);
+    atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
     return LV2_WORKER_SUCCESS;
+}
+
+/* The oldest message, or NULL; it stays valid until pop_done(). */
+static const host_message *peek(host_ring *r)
+{
+    unsigned head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    unsigned tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    return head == tail ? NULL : &r->slot[head % HOST_QUEUE];
+}
+
+static void pop_done(host_ring *r)
+{
+    atomic_store_explicit(&r->head, atomic_load_explicit(&r->head, memory_order_relaxed) + 1, memory_order_release);
 }
 
 static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32_t size, const void *data)
 {
     host *h = handle;
-    return push(h, h->jobs, &h->njobs, size, data);
+    LV2_Worker_Status st = push(h, &h->jobs, size, data);
+    if (st == LV2_WORKER_SUCCESS && h->mode == HOST_THREAD_WORKER) sem_post(&h->wake);
+    return st;
 }
 
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
     host *h = handle;
-    return push(h, h->answers, &h->nanswers, size, data);
+    return push(h, &h->answers, size, data);
 }
 
-/* The worker's turn: every job queued so far, in order (not counted: not the audio thread). */
+/* Every job queued so far, in order (the worker's allocations are not counted). */
 static void work_jobs(host *h)
 {
     LV2_Handle handle = lilv_instance_get_handle(h->instance);
-    static host_message job;   /* jobs may queue more jobs (none do today): copy out first */
-    while (h->njobs > 0) {
-        job = h->jobs[0];
-        memmove(h->jobs, h->jobs + 1, sizeof(host_message) * (size_t)(--h->njobs));
-        h->worker->work(handle, respond, h, job.size, job.data);
+    for (const host_message *job; (job = peek(&h->jobs)); pop_done(&h->jobs)) {
+        atomic_store(&h->busy, true);
+        h->worker->work(handle, respond, h, job->size, job->data);
+        atomic_store(&h->busy, false);
+    }
+}
+
+static void *worker_thread(void *arg)
+{
+    host *h = arg;
+    for (;;) {
+        sem_wait(&h->wake);
+        work_jobs(h);
+        if (atomic_load(&h->stop)) return NULL;
     }
 }
 
 static void deliver_answers(host *h)
 {
     LV2_Handle handle = lilv_instance_get_handle(h->instance);
-    for (int i = 0; i < h->nanswers; i++) h->worker->work_response(handle, h->answers[i].size, h->answers[i].data);
-    h->nanswers = 0;
+    for (const host_message *a; (a = peek(&h->answers)); pop_done(&h->answers))
+        h->worker->work_response(handle, a->size, a->data);
     if (h->worker->end_run) h->worker->end_run(handle);
+}
+
+/* Until the worker has run every job queued (restore() must not meet work()). */
+static void drain(host *h)
+{
+    if (h->mode == HOST_SYNC_WORKER) work_jobs(h);
+    while (h->mode == HOST_THREAD_WORKER && (peek(&h->jobs) || atomic_load(&h->busy))) usleep(1000);
 }
 
 /* ---------------------------------------------------------------- instance */
@@ -152,10 +187,12 @@ static bool connect_ports(host *h)
     return ok && h->nin == h->nout;
 }
 
-bool host_open(host *h, host_world *w, const char *uri, double rate, bool worker)
+bool host_open(host *h, host_world *w, const char *uri, double rate, host_worker_mode mode)
 {
     memset(h, 0, sizeof *h);
     h->world = w;
+    h->mode = mode == HOST_THREAD_WORKER ? HOST_SYNC_WORKER : mode;   /* until the thread runs */
+    bool worker = mode != HOST_NO_WORKER;
     LilvNode *u = lilv_new_uri(w->lilv, uri);
     h->plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(w->lilv), u);
     lilv_node_free(u);
@@ -179,18 +216,33 @@ bool host_open(host *h, host_world *w, const char *uri, double rate, bool worker
     }
     if (worker) h->worker = lilv_instance_get_extension_data(h->instance, LV2_WORKER__interface);
     lv2_atom_forge_init(&h->forge, &w->map);
-    if (!connect_ports(h)) {
-        fprintf(stderr, "%s: unexpected ports\n", uri);
+    if (!connect_ports(h) || (worker && !h->worker)) {
+        fprintf(stderr, "%s: unexpected ports or no worker interface\n", uri);
         host_close(h);
         return false;
     }
-    return !worker || h->worker;
+    if (mode == HOST_THREAD_WORKER) {
+        sem_init(&h->wake, 0, 0);
+        if (pthread_create(&h->thread, NULL, worker_thread, h) != 0) {
+            sem_destroy(&h->wake);
+            host_close(h);
+            return false;
+        }
+        h->mode = HOST_THREAD_WORKER;
+    }
+    return true;
 }
 
 void host_close(host *h)
 {
+    if (h->mode == HOST_THREAD_WORKER) {   /* the worker runs what is queued, then ends */
+        atomic_store(&h->stop, true);
+        sem_post(&h->wake);
+        pthread_join(h->thread, NULL);
+        sem_destroy(&h->wake);
+    }
     if (h->instance) {
-        if (h->worker) work_jobs(h);   /* frees what the plug-in handed to its worker */
+        if (h->mode == HOST_SYNC_WORKER) work_jobs(h);   /* frees what the plug-in handed to its worker */
         lilv_instance_free(h->instance);
     }
     for (int i = 0; i < 2; i++) free(h->in[i]), free(h->out[i]);
@@ -253,7 +305,7 @@ void host_run(host *h, uint32_t frames)
     alloc_count_end();
     read_notify(h);
     if (!h->worker) return;
-    work_jobs(h);
+    if (h->mode == HOST_SYNC_WORKER) work_jobs(h);
     alloc_count_begin();
     deliver_answers(h);
     alloc_count_end();
@@ -274,6 +326,7 @@ bool host_restore_state(host *h, const char *turtle)
 {
     LilvState *st = lilv_state_new_from_string(h->world->lilv, &h->world->map, turtle);
     if (!st) return false;
+    if (h->worker) drain(h);
     lilv_state_restore(st, h->instance, NULL, NULL, 0, h->features);
     lilv_state_free(st);
     return true;

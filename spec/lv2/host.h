@@ -2,14 +2,20 @@
  * through LV2_PATH, its ports by symbol, planar audio, a URID map, an optional worker,
  * patch messages on the atom ports, and state through lilv_state.
  *
- * The worker is the synchronous kind hosts use when rendering offline (the LV2 worker
- * spec allows it): jobs run() schedules are queued without allocating, run by
- * host_run() right after run() returns, and their answers handed to work_response() before
- * end_run(); so results do not depend on thread timing. While run(), work_response() and
- * end_run() execute, the allocation counter (alloc_count.h) counts on this thread. */
+ * The worker comes in two kinds. HOST_SYNC_WORKER is what hosts do when rendering offline
+ * (the LV2 worker spec allows it): the jobs run() schedules are run by host_run() right
+ * after run() returns, so results do not depend on thread timing. HOST_THREAD_WORKER is
+ * what a live host does (jalv's way): a worker thread runs the jobs while the audio goes
+ * on, and host_run() hands whatever answers are back to work_response(). Jobs and answers
+ * travel through single-producer rings, without allocating or locking on the audio side.
+ * While run(), work_response() and end_run() execute, the allocation counter
+ * (alloc_count.h) counts on the calling thread. */
 #ifndef SPEC_LV2_HOST_H
 #define SPEC_LV2_HOST_H
 
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,6 +38,13 @@ typedef struct host_message {
     _Alignas(8) unsigned char data[HOST_MESSAGE];
 } host_message;
 
+typedef struct host_ring {   /* one producer thread, one consumer thread */
+    host_message slot[HOST_QUEUE];
+    atomic_uint head, tail;
+} host_ring;
+
+typedef enum host_worker_mode { HOST_NO_WORKER, HOST_SYNC_WORKER, HOST_THREAD_WORKER } host_worker_mode;
+
 /* An atom port's buffer. */
 typedef union host_atoms {
     LV2_Atom atom;
@@ -53,9 +66,12 @@ typedef struct host {
     host_atoms control, notify;
     LV2_Atom_Forge forge;
     bool control_pending;                 /* control holds a message for the next run */
-    host_message jobs[HOST_QUEUE], answers[HOST_QUEUE];
-    int njobs, nanswers;
-    int dropped;                          /* jobs or answers that did not fit the queues */
+    host_worker_mode mode;
+    host_ring jobs, answers;
+    atomic_int dropped;                   /* jobs or answers that did not fit the rings */
+    pthread_t thread;
+    sem_t wake;
+    atomic_bool stop, busy;
     char notified_model[4096];            /* the path of the last patch:Set on notify */
 } host;
 
@@ -63,8 +79,9 @@ host_world *host_world_new(void);
 void host_world_free(host_world *w);
 LV2_URID host_map(host_world *w, const char *uri);
 
-/* Instantiates uri at rate with or without the worker feature; false with a message. */
-bool host_open(host *h, host_world *w, const char *uri, double rate, bool worker);
+/* Instantiates uri at rate with the worker of `mode` (or without the worker feature);
+ * false with a message. */
+bool host_open(host *h, host_world *w, const char *uri, double rate, host_worker_mode mode);
 void host_close(host *h);
 /* The index of a port, or -1. */
 int host_port(const host *h, const char *symbol);
@@ -77,7 +94,8 @@ void host_run(host *h, uint32_t frames);
 void host_send_model(host *h, const char *path);
 /* Saves the instance's state as Turtle (malloc'd), or NULL. */
 char *host_save_state(host *h);
-/* Restores a state saved by host_save_state. */
+/* Restores a state saved by host_save_state (after the worker has finished its jobs:
+ * restore() may not run at the same time as work()). */
 bool host_restore_state(host *h, const char *turtle);
 
 #endif

@@ -109,9 +109,14 @@ static bool reference(const track *in, int rate, const char *model, const char *
 
 /* ---------------------------------------------------------------- (a) static controls */
 
+static const char *mode_name(host_worker_mode m)
+{
+    return m == HOST_NO_WORKER ? "no worker" : m == HOST_SYNC_WORKER ? "worker (offline)" : "worker thread";
+}
+
 typedef struct static_case {
     const char *uri;
-    bool worker;
+    host_worker_mode mode;
     int rate;
     const char *from, *to;
     float amount, intensity, gain_db;
@@ -140,15 +145,15 @@ static void check_reported_eq(const host *h, const semeq_model *m, const static_
 static void test_static(const semeq_model *m)
 {
     static const static_case cases[] = {
-        {STEREO, true, 48000, "warm", "bright", 0.3f, 0.7f, 0.0f},
-        {MONO, false, 44100, "bright", "warm", 1.0f, 1.0f, 0.0f},
-        {STEREO, false, 96000, "warm", "warm", 0.0f, 0.35f, 0.0f},
-        {MONO, true, 48000, "bright", "warm", 0.625f, 0.9f, -6.0f},
+        {STEREO, HOST_THREAD_WORKER, 48000, "warm", "bright", 0.3f, 0.7f, 0.0f},
+        {MONO, HOST_NO_WORKER, 44100, "bright", "warm", 1.0f, 1.0f, 0.0f},
+        {STEREO, HOST_NO_WORKER, 96000, "warm", "warm", 0.0f, 0.35f, 0.0f},
+        {MONO, HOST_SYNC_WORKER, 48000, "bright", "warm", 0.625f, 0.9f, -6.0f},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const static_case *k = &cases[i];
         host h;
-        if (!host_open(&h, world, k->uri, k->rate, k->worker)) {
+        if (!host_open(&h, world, k->uri, k->rate, k->mode)) {
             CHECK(!"host_open");
             continue;
         }
@@ -165,7 +170,7 @@ static void test_static(const semeq_model *m)
         if (reference(&in, k->rate, BUNDLED_MODEL, k->from, k->to, k->amount, k->intensity, &ref)) {
             double d = max_abs_diff(&out, &ref, powf(10.0f, k->gain_db / 20.0f));
             printf("(a) %s %s %d Hz %s->%s amount %g intensity %g gain %g dB: max |plug-in - apply.lua| = %.3g\n",
-                   k->uri + 14, k->worker ? "worker" : "no worker", k->rate, k->from, k->to, k->amount, k->intensity,
+                   k->uri + 14, mode_name(k->mode), k->rate, k->from, k->to, k->amount, k->intensity,
                    k->gain_db, d);
             CHECK(d <= TOLERANCE);
         }
@@ -175,8 +180,8 @@ static void test_static(const semeq_model *m)
     }
 }
 
-/* A host-chosen model: patch:Set through the worker, then the same file restored from
- * saved state into a new instance without a worker. */
+/* A host-chosen model: patch:Set through a worker thread, then the same file restored
+ * from saved state into a new instance without a worker. */
 static void test_host_model(const semeq_model *bundled, const char *model_arg)
 {
     char path[4096];
@@ -189,7 +194,7 @@ static void test_host_model(const semeq_model *bundled, const char *model_arg)
     const char *from = semeq_model_term(m, 0), *to = semeq_model_term(m, semeq_model_term_count(m) - 1);
     const int rate = 48000;
     host a, b;
-    if (!host_open(&a, world, STEREO, rate, true)) {
+    if (!host_open(&a, world, STEREO, rate, HOST_THREAD_WORKER)) {
         CHECK(!"host_open");
         semeq_model_free(m);
         return;
@@ -204,24 +209,27 @@ static void test_host_model(const semeq_model *bundled, const char *model_arg)
     host_set(&a, "intensity", 0.8f);
     host_activate(&a);
     host_send_model(&a, path);
-    /* silence while the model loads and the EQ ramps to its setting (20 ms) */
-    for (int i = 0; i < 20; i++) {
-        memset(a.in[0], 0, 512 * sizeof(float)), memset(a.in[1], 0, 512 * sizeof(float));
+    /* silence while the worker loads the model (up to 10 s), then while the EQ crossfades
+     * to its setting (20 ms) */
+    memset(a.in[0], 0, 512 * sizeof(float)), memset(a.in[1], 0, 512 * sizeof(float));
+    for (int i = 0; i < 10000 && strcmp(a.notified_model, path) != 0; i++) {
         host_run(&a, 512);
+        usleep(1000);
     }
+    for (int i = 0; i < 4; i++) host_run(&a, 512);
     CHECK(strcmp(a.notified_model, path) == 0);
     process(&a, &in, &out, 5, 2048, NULL, NULL);
     bool have_ref = reference(&in, rate, path, from, to, 0.75f, 0.8f, &ref);
     if (have_ref) {
         double d = max_abs_diff(&out, &ref, 1.0f);
-        printf("(a) host model %s by patch:Set (worker): max |plug-in - apply.lua| = %.3g\n", model_arg, d);
+        printf("(a) host model %s by patch:Set (worker thread): max |plug-in - apply.lua| = %.3g\n", model_arg, d);
         CHECK(d <= TOLERANCE);
     }
     char *state = host_save_state(&a);
     CHECK(state && strstr(state, path));
     host_close(&a);
 
-    if (state && host_open(&b, world, STEREO, rate, false)) {
+    if (state && host_open(&b, world, STEREO, rate, HOST_NO_WORKER)) {
         CHECK(host_restore_state(&b, state));
         host_set(&b, "from", 0.0f);
         host_set(&b, "to", (float)(semeq_model_term_count(m) - 1));
@@ -239,7 +247,7 @@ static void test_host_model(const semeq_model *bundled, const char *model_arg)
         /* the state of an instance that kept the bundled model names no file: restoring
          * it brings the bundled model back */
         host fresh;
-        if (host_open(&fresh, world, STEREO, rate, false)) {
+        if (host_open(&fresh, world, STEREO, rate, HOST_NO_WORKER)) {
             char *empty = host_save_state(&fresh);
             CHECK(empty && !strstr(empty, "safetensors"));
             CHECK(empty && host_restore_state(&b, empty));
@@ -287,7 +295,8 @@ static float sweep_amount(const sweep *s, int64_t at)
 }
 
 /* The sine through the plug-in with `amount` automated per block (random sizes); the EQ
- * ports after each block say which setting that block ramped to. */
+ * ports after each block say which setting that block crossfaded to. With a worker
+ * thread the blocks come at the pace of real time, as in a live host. */
 static void run_sweep(host *h, sweep *s, const track *in, track *out)
 {
     uint32_t st = 11;
@@ -298,6 +307,7 @@ static void run_sweep(host *h, sweep *s, const track *in, track *out)
         memcpy(h->in[0], in->x[0] + at, sizeof(float) * (size_t)n);
         host_run(h, (uint32_t)n);
         memcpy(out->x[0] + at, h->out[0], sizeof(float) * (size_t)n);
+        if (h->mode == HOST_THREAD_WORKER) usleep((useconds_t)(1e6 * (double)n / s->rate));
         for (int j = 0; j < 13; j++) s->reported[s->nblocks][j] = host_get(h, EQ_PORTS[j]);
         s->block_at[s->nblocks++] = at;
         at += n;
@@ -320,11 +330,11 @@ static void switched_at_once(const sweep *s, const track *in, track *out)
     se_eq_proc_free(p);
 }
 
-static void test_sweep(const semeq_model *m)
+static void test_sweep(const semeq_model *m, host_worker_mode mode)
 {
     const double rate = 48000, freq = 100, amp = 0.5;
     host h;
-    if (!host_open(&h, world, MONO, rate, true)) {
+    if (!host_open(&h, world, MONO, rate, mode)) {
         CHECK(!"host_open");
         return;
     }
@@ -362,10 +372,13 @@ static void test_sweep(const semeq_model *m)
     double step = max_step(&out, 1, out.frames);
     switched_at_once(&s, &in, &zipper);
     double zip = max_step(&zipper, 1, zipper.frames);
-    printf("(c) amount sweep 0->1 over 1 s then a jump to 0, %g Hz sine at %g: |H| %.3f..%.3f over the sweep; "
-           "max step %.5f, bound %.5f (the sine's largest step through the sweep's EQs %.5f + 2 x %g x %.3f / 10 ms); "
-           "the same settings switched without crossfades %.5f\n",
-           freq, amp, hmin, hmax, step, bound, sine_step, amp, hmax, zip);
+    int changes = 0;
+    for (int b = 1; b < s.nblocks; b++) changes += memcmp(s.reported[b], s.reported[b - 1], sizeof s.reported[b]) != 0;
+    printf("(c) %s: amount sweep 0->1 over 1 s then a jump to 0, %g Hz sine at %g, %d EQ changes: |H| %.3f..%.3f "
+           "over the sweep; max step %.5f, bound %.5f (the sine's largest step through the sweep's EQs %.5f + 2 x %g "
+           "x %.3f / 10 ms); the same settings switched without crossfades %.5f\n",
+           mode_name(mode), freq, amp, changes, hmin, hmax, step, bound, sine_step, amp, hmax, zip);
+    CHECK(changes >= 10);
     CHECK(20.0 * log10(hmax / hmin) > 1.0);   /* the sweep changes the sound at this frequency */
     CHECK(step <= bound);
     CHECK(zip > bound);                        /* a zipper would be caught */
@@ -401,7 +414,7 @@ static void test_bypass(const semeq_model *m)
 {
     const double rate = 48000, freq = 100;
     host on, tog;
-    if (!host_open(&on, world, STEREO, rate, true) || !host_open(&tog, world, STEREO, rate, true)) {
+    if (!host_open(&on, world, STEREO, rate, HOST_SYNC_WORKER) || !host_open(&tog, world, STEREO, rate, HOST_SYNC_WORKER)) {
         CHECK(!"host_open");
         return;
     }
@@ -473,7 +486,7 @@ static void test_hostile(const semeq_model *m)
     const int rate = 48000;
     for (int worker = 0; worker < 2; worker++) {
         host h;
-        if (!host_open(&h, world, STEREO, rate, worker)) {
+        if (!host_open(&h, world, STEREO, rate, worker ? HOST_THREAD_WORKER : HOST_NO_WORKER)) {
             CHECK(!"host_open");
             continue;
         }
@@ -485,7 +498,7 @@ static void test_hostile(const semeq_model *m)
         track in, out;
         track_new(&in, 2, rate), track_new(&out, 2, rate);
         process(&h, &in, &out, 1, 777, NULL, NULL);
-        check_output(worker ? "silence (worker)" : "silence (no worker)", &out, true);
+        check_output(worker ? "silence (worker thread)" : "silence (no worker)", &out, true);
         for (int64_t f = 0; f < in.frames; f++) in.x[0][f] = in.x[1][f] = 1.0f;
         process(&h, &in, &out, 2, 777, NULL, NULL);
         check_output("DC 1.0, +24 dB", &out, false);
@@ -545,7 +558,8 @@ int main(int argc, char **argv)
         snprintf(models, sizeof models, "%s", list && *list ? list : "models/safe_vae2d.safetensors");
         for (char *save = NULL, *tok = strtok_r(models, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
             test_host_model(m, tok);
-        test_sweep(m);
+        test_sweep(m, HOST_SYNC_WORKER);
+        test_sweep(m, HOST_THREAD_WORKER);
         test_bypass(m);
         test_hostile(m);
     }
