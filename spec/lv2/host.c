@@ -9,7 +9,7 @@
 #include <lv2/patch/patch.h>
 #include <lv2/state/state.h>
 
-#include "alloc_count.h"
+#include "rt_calls.h"
 
 #define MAX_URIS 512
 
@@ -300,15 +300,15 @@ void host_run(host *h, uint32_t frames)
     h->control_pending = false;
     h->notify.atom.size = sizeof h->notify - sizeof(LV2_Atom);   /* the capacity */
     h->notify.atom.type = host_map(h->world, LV2_ATOM__Chunk);
-    alloc_count_begin();
+    rt_calls_begin();
     lilv_instance_run(h->instance, frames);
-    alloc_count_end();
+    rt_calls_end();
     read_notify(h);
     if (!h->worker) return;
     if (h->mode == HOST_SYNC_WORKER) work_jobs(h);
-    alloc_count_begin();
+    rt_calls_begin();
     deliver_answers(h);
-    alloc_count_end();
+    rt_calls_end();
 }
 
 char *host_save_state(host *h)

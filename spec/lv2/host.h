@@ -8,8 +8,8 @@
  * what a live host does (jalv's way): a worker thread runs the jobs while the audio goes
  * on, and host_run() hands whatever answers are back to work_response(). Jobs and answers
  * travel through single-producer rings, without allocating or locking on the audio side.
- * While run(), work_response() and end_run() execute, the allocation counter
- * (alloc_count.h) counts on the calling thread. */
+ * While run(), work_response() and end_run() execute, heap calls and mutex locks are
+ * counted on the calling thread (rt_calls.h). */
 #ifndef SPEC_LV2_HOST_H
 #define SPEC_LV2_HOST_H
 

@@ -14,7 +14,10 @@
  *     every change is a crossfade, never a jump;
  *   - a host without the worker feature (lv2apply, other offline hosts) gets the setting
  *     computed inside run() instead, at most once per crossfade (20 ms of audio): the
- *     computation allocates nothing, takes no lock and does no I/O, it only takes time.
+ *     computation allocates nothing and does no I/O, but it takes time, and OpenBLAS's
+ *     sgemv locks the mutex of its buffer pool (spec/lv2/test_lv2.c counts it); fine
+ *     offline, which is where hosts without a worker are. With static controls nothing
+ *     is computed in run() at all.
  * A table over `amount` made at load time was the other option; it would make static
  * controls inexact (interpolated settings are not fitted settings) and cost a fit per
  * table point for every pair of terms at every model load.

@@ -1,20 +1,48 @@
-#include "alloc_count.h"
+#include "rt_calls.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 static _Thread_local int counting;
-static _Atomic long total;
+static _Atomic long heap_calls, lock_calls;
 
-void alloc_count_begin(void) { counting = 1; }
-void alloc_count_end(void) { counting = 0; }
-long alloc_count_total(void) { return total; }
+void rt_calls_begin(void) { counting = 1; }
+void rt_calls_end(void) { counting = 0; }
+long rt_calls_heap(void) { return heap_calls; }
+long rt_calls_locks(void) { return lock_calls; }
 
 static inline void count(void)
 {
-    if (counting) total++;
+    if (counting) heap_calls++;
 }
 
+/* ---- locks: the next definitions (glibc's), found once ---- */
+typedef int (*mutex_fn)(pthread_mutex_t *);
+static mutex_fn real_lock, real_trylock;
+
+__attribute__((constructor)) static void find_mutex_functions(void)
+{
+    real_lock = (mutex_fn)dlsym(RTLD_NEXT, "pthread_mutex_lock");
+    real_trylock = (mutex_fn)dlsym(RTLD_NEXT, "pthread_mutex_trylock");
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    if (counting) lock_calls++;
+    if (!real_lock) find_mutex_functions();
+    return real_lock(m);
+}
+
+int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    if (counting) lock_calls++;
+    if (!real_trylock) find_mutex_functions();
+    return real_trylock(m);
+}
+
+/* ---- heap ---- */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define SPEC_ASAN 1
@@ -37,7 +65,7 @@ __attribute__((constructor)) static void install_hooks(void)
     __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
 }
 
-const char *alloc_count_method(void) { return "ASan hooks"; }
+const char *rt_calls_heap_method(void) { return "ASan hooks"; }
 #else
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -58,5 +86,5 @@ int posix_memalign(void **p, size_t a, size_t n)
     return *p ? 0 : 12;
 }
 
-const char *alloc_count_method(void) { return "glibc interposer"; }
+const char *rt_calls_heap_method(void) { return "glibc interposer"; }
 #endif
