@@ -278,6 +278,19 @@ void host_send_model(host *h, const char *path)
     h->control_pending = true;
 }
 
+void host_send_get(host *h)
+{
+    LV2_Atom_Forge *f = &h->forge;
+    lv2_atom_forge_set_buffer(f, (uint8_t *)&h->control, sizeof h->control);
+    LV2_Atom_Forge_Frame seq, obj;
+    lv2_atom_forge_sequence_head(f, &seq, 0);
+    lv2_atom_forge_frame_time(f, 0);
+    lv2_atom_forge_object(f, &obj, 0, host_map(h->world, LV2_PATCH__Get));
+    lv2_atom_forge_pop(f, &obj);
+    lv2_atom_forge_pop(f, &seq);
+    h->control_pending = true;
+}
+
 /* Records the model path of a patch:Set the plug-in sent on notify. */
 static void read_notify(host *h)
 {

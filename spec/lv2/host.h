@@ -92,6 +92,8 @@ void host_activate(host *h);
 void host_run(host *h, uint32_t frames);
 /* A patch:Set of the model file, delivered with the next run. */
 void host_send_model(host *h, const char *path);
+/* A patch:Get (of every property), delivered with the next run. */
+void host_send_get(host *h);
 /* Saves the instance's state as Turtle (malloc'd), or NULL. */
 char *host_save_state(host *h);
 /* Restores a state saved by host_save_state (after the worker has finished its jobs:

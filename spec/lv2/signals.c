@@ -1,5 +1,6 @@
 #include "signals.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -82,6 +83,21 @@ bool wav_read(const char *path, track *s)
     return ok;
 }
 
+bool run_program(char *const argv[], bool verbose)
+{
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (!verbose) {
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    }
+    pid_t pid;
+    int err = posix_spawn(&pid, argv[0], &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    int status;
+    return err == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 bool run_apply(const char *semeq, const char *in, const char *out, const char *model, const char *from,
                const char *to, float alpha, float intensity)
 {
@@ -91,8 +107,5 @@ bool run_apply(const char *semeq, const char *in, const char *out, const char *m
     snprintf(i, sizeof i, "%.17g", (double)intensity);
     char *argv[] = {(char *)semeq, "scripts/apply.lua", (char *)in, (char *)out, "--model", (char *)model,
                     "--from", (char *)from, "--to", (char *)to, "--alpha", a, "--intensity", i, "--force", NULL};
-    pid_t pid;
-    if (posix_spawn(&pid, semeq, NULL, NULL, argv, environ) != 0) return false;
-    int status;
-    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return run_program(argv, false);
 }

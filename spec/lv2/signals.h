@@ -21,6 +21,10 @@ void track_sine(track *s, double freq, double rate, float amp);
 bool wav_write(const char *path, const track *s, int rate);
 bool wav_read(const char *path, track *s);
 
+/* Runs argv[0] with argv (NULL-terminated), its output discarded unless `verbose`; true on
+ * exit status 0. */
+bool run_program(char *const argv[], bool verbose);
+
 /* Runs `semeq scripts/apply.lua in out --model m --from a --to b --alpha x --intensity y
  * --force` from the current directory (the source tree); true on exit status 0. */
 bool run_apply(const char *semeq, const char *in, const char *out, const char *model, const char *from,
