@@ -4,9 +4,9 @@
  *   JOB_LOAD  load a model file, then the setting of the controls with it -> ANSWER_LOAD
  *   JOB_FREE  free a model run() no longer uses (by id) -> no answer
  *
- * One JOB_EQ and one JOB_LOAD at most are out at a time; run() asks again for the latest
- * controls when the answer is back, so the setting follows the controls at the pace of
- * the computation. An answer is used only if it still fits: computed with the model run()
+ * One JOB_EQ and one JOB_LOAD are out at a time (activate() may add one); run() asks
+ * again for the latest controls when the answer is back, so the setting follows the
+ * controls at the pace of the computation. An answer is used only if it still fits: computed with the model run()
  * uses, for the controls it asked last (activate() and a model swap ask anew). */
 #include <assert.h>
 #include <math.h>
