@@ -345,7 +345,8 @@ describe("safetensors model files (models.io.load)", function()
     h.write(p, st(good):sub(1, 30))
     local out, rc = h.semeq("scripts/generate.lua --term warm --model " .. h.quote(p))
     assert.are.equal(1, rc)
-    assert.are.equal("generate.lua: " .. p .. ": byte 0: header length 57 exceeds the 22 bytes that follow\n", out)
+    assert.are.equal("generate.lua: " .. p .. " is not a model file (byte 0: header length 57 exceeds the 22 bytes "
+      .. "that follow; semeq models are .safetensors files, written by a training recipe's --out)\n", out)
   end)
 end)
 

@@ -141,6 +141,27 @@ static void snd_free(se_snd *s)
     free(s);
 }
 
+/* Why sf_open could not read path, in words a person can act on. libsndfile's own text
+ * comes first; for a file that is there but cannot be decoded it is not enough: a damaged
+ * MP3 gets "File does not exist or is not a regular file", which is false, so that text is
+ * replaced, and the remedy is added. */
+static void open_failure(const char *path, int e, char msg[SE_SND_MSG])
+{
+    struct stat st;
+    const char *why = sf_strerror(NULL);
+    if (e == SF_ERR_SYSTEM || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(msg, SE_SND_MSG, "%s: %s", path, why);
+        return;
+    }
+    if (strstr(why, "does not exist"))
+        why = "cannot be decoded";
+    int n = (int)strlen(why);
+    if (n > 0 && why[n - 1] == '.')
+        n--;  /* "Format not recognised." ends the sentence before the remedy */
+    snprintf(msg, SE_SND_MSG, "%s: %.*s (damaged, or not a sound format libsndfile reads: check that it plays, "
+             "or convert it to WAV or FLAC)", path, n, why);
+}
+
 se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG])
 {
     *out = NULL;
@@ -153,7 +174,7 @@ se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG])
     s->sf = sf_open(path, SFM_READ, &s->info);
     if (!s->sf) {
         int e = sf_error(NULL);
-        snprintf(msg, SE_SND_MSG, "%s: %s", path, sf_strerror(NULL));
+        open_failure(path, e, msg);
         snd_free(s);
         return e == SF_ERR_SYSTEM ? SE_EIO : SE_EFORMAT;
     }
