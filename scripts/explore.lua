@@ -24,6 +24,7 @@ errors.main("explore.lua", function()
       {"map", "string", nil, "write a map of the points among the training codes here (.svg)"},
       {"json", "string", nil, "write the points and settings here (.json)"},
     }}
+  require("semeq.recipes").check_outputs(o)  -- before any work: a typo costs nothing
   if (o.samples == nil) == (o.grid == nil) then errors.usage("give one of --samples N or --grid K") end
   local sm = rm.load(o)
   if o.grid and sm:latent_size() ~= 2 then

@@ -23,6 +23,7 @@ errors.main("generate.lua", function()
       {"json", "string", nil, "write the settings here (.json)"},
       {"svg", "string", nil, "write the response curves here (.svg)"},
     }}
+  require("semeq.recipes").check_outputs(o)  -- before any work: a typo costs nothing
   if not o.term then errors.usage("--term WORD is required") end
   local sm = rm.load(o)
   local term = rm.term(sm, o.term)

@@ -21,6 +21,7 @@ errors.main("interpolate.lua", function()
       {"svg", "string", nil, "write the response curves here (.svg)"},
       {"json", "string", nil, "write the steps here (.json)"},
     }}
+  require("semeq.recipes").check_outputs(o)  -- before any work: a typo costs nothing
   if not (o.from and o.to) then errors.usage("give both --from and --to") end
   local sm = rm.load(o)
   local from, to = rm.term(sm, o.from), rm.term(sm, o.to)

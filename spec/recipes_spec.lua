@@ -27,7 +27,8 @@ describe("semeq.recipes", function()
   it("checks every output path before any work", function()
     local dir = H.tmpdir()
     recipes.check_outputs({out = dir .. "/m.safetensors", json = dir .. "/r.json"})
-    assert.are.same({"fail", "--svg: cannot write /nonexistent/m.svg: No such file or directory"},
+    assert.are.same({"fail", "--svg: cannot write /nonexistent/m.svg: No such file or directory (the folder "
+      .. "/nonexistent does not exist: create it first)"},
       {failure(recipes.check_outputs, {out = dir .. "/m.safetensors", svg = "/nonexistent/m.svg"})})
     assert.are.equal("", H.run("ls -A " .. H.quote(dir)))  -- the check leaves nothing behind
     os.execute("rm -rf " .. H.quote(dir))

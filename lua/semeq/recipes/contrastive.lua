@@ -44,8 +44,8 @@ end
 
 --- Runs the experiment from a table of options (the parsed flags); returns the report,
 -- the semantic model and the experiment, or nil and a message (data that cannot be
--- read, a run that diverges).
-local function experiment_run(opts)
+-- read, a run that diverges). ready(ex, model), if given, is called before training.
+local function experiment_run(opts, ready)
   -- 1. Data: filter, split (users held out for SAFE), represent.
   T.manualSeed(opts.seed)
   local ex, err = prepare.prepare{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
@@ -56,6 +56,8 @@ local function experiment_run(opts)
   local model = models.contrastive_ae{input = ex.rep.size, latent = opts.latent, widths = opts.widths,
     dropout = opts.dropout, output = output_head(opts.head, ex.rep.kind), blocks = opts.blocks,
     semantic = opts.semantic, style_scale = opts["style-scale"], branches = opts.branches}
+
+  if ready then ready(ex, model) end
 
   -- 3. Train: reconstruction + lambda x contrastive loss, Adam.
   local _, labels = metrics.encode(ex.y.train)
@@ -98,7 +100,12 @@ function M.run(name, description, defaults)
     local opts = recipes.parse(name, description, flags(defaults))
     opts.recipe = name
     recipes.check_outputs(opts)
-    local result, sm, ex = errors.check(experiment_run(opts))
+    local result, sm, ex = errors.check(experiment_run(opts, function(ex, model)
+      recipes.print_plan{ds = ex.data, split = recipes.split_line(ex, opts), seed = opts.seed, opts = opts,
+        model = string.format("contrastive autoencoder (%s blocks, latent %d, lambda %g)", opts.blocks, opts.latent,
+          opts.lambda), params = model:nparams(),
+        training = string.format("%d epochs, batch %d, Adam lr %g", opts.epochs, opts.batch, opts.lr)}
+    end))
     recipes.finish(opts, ex, sm, result,
       string.format("contrastive autoencoder (%d parameters) on %s", result.model.parameters, opts.data))
   end)

@@ -49,8 +49,9 @@ local function flags(d)
 end
 
 --- Runs the experiment from a table of options (the parsed flags); returns the report,
--- the semantic model and the experiment, or nil and a message.
-local function run_opts(opts)
+-- the semantic model and the experiment, or nil and a message. ready(ex, model), if
+-- given, is called before training.
+local function run_opts(opts, ready)
   T.manualSeed(opts.seed)
   local top = opts["top-terms"]
   local ex, err = prepare.prepare{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
@@ -63,6 +64,7 @@ local function run_opts(opts)
   local model = models.beta_vae{input = ex.rep.size, latent = opts.latent, hidden = opts.hidden, beta = 0,
     output = ex.rep.size == 13 and "sigmoid" or "linear"}
   local beta = objectives.floweq_beta(opts["beta-max"], opts["beta-delay"], opts["beta-step"])
+  if ready then ready(ex, model) end
   local history
   history, err = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
     step = objectives.vae(model, ex.X.train, {loss = opts.loss, beta = beta}),
@@ -97,7 +99,12 @@ function M.run(name, description, defaults)
     local opts = recipes.parse(name, description, flags(defaults or DEFAULTS))
     opts.recipe = name
     recipes.check_outputs(opts)
-    local result, sm, ex = errors.check(run_opts(opts))
+    local result, sm, ex = errors.check(run_opts(opts, function(ex, model)
+      recipes.print_plan{ds = ex.data, split = recipes.split_line(ex, opts), seed = opts.seed, opts = opts,
+        model = string.format("beta-VAE (latent %d, hidden %d, %s, beta up to %g)", opts.latent, opts.hidden,
+          ex.rep.kind, opts["beta-max"]), params = model:nparams(),
+        training = string.format("%d epochs, batch %d, Adam lr %g", opts.epochs, opts.batch, opts.lr)}
+    end))
     recipes.finish(opts, ex, sm, result,
       string.format("beta-VAE (%d parameters, beta %.4g, %s) on %s", result.model.parameters, result.model.beta,
         result.model.representation, opts.data))

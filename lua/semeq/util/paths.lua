@@ -79,7 +79,8 @@ function M.data_dirs()
     for d in env:gmatch("[^:]+") do dirs[#dirs + 1] = d end
   end
   local home = M.home()
-  for _, d in ipairs {"./data", "../shared/data", home .. "/data", home .. "/../shared/data"} do
+  local parent = home:match("^(.*)/[^/]+$") or ""
+  for _, d in ipairs {"./data", "../shared/data", home .. "/data", parent .. "/shared/data"} do
     dirs[#dirs + 1] = d
   end
   return dirs
