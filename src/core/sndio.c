@@ -225,7 +225,8 @@ se_status se_snd_read(se_snd *s, float *buf, int64_t frames, int64_t *got, char 
             snprintf(msg, SE_SND_MSG, "%s: damaged or truncated at frame %lld of %lld: %s", s->path,
                      (long long)(s->pos + n), (long long)s->info.frames, sf_strerror(s->sf));
         else
-            snprintf(msg, SE_SND_MSG, "%s: at frame %lld: %s", s->path, (long long)(s->pos + n), sf_strerror(s->sf));
+            snprintf(msg, SE_SND_MSG, "%s: cannot be decoded at frame %lld (%s): the file is damaged; check that "
+                     "it plays, or convert it to WAV or FLAC", s->path, (long long)(s->pos + n), sf_strerror(s->sf));
         return SE_EFORMAT;
     }
     if (!check_finite(s, buf, n, msg))
@@ -291,9 +292,19 @@ int se_snd_major_from_ext(const char *path)
     return 0;
 }
 
+/* A lossy encoding (MPEG, Vorbis, Opus) belongs to its own container: sf_format_check
+ * accepts WAV with MPEG layer III, but libsndfile cannot write it ("unsupported
+ * encoding"), so an MP3 input must not hand its encoding to a WAV output. */
+static bool lossy(int sub)
+{
+    return sub == SF_FORMAT_VORBIS || sub == 0x0064 /* OPUS */ || (sub >= 0x0080 && sub <= 0x0082) /* MPEG I-III */;
+}
+
 int se_snd_output_format(int major, int input_format, int channels, int samplerate)
 {
     int sub = input_format & SF_FORMAT_SUBMASK;
+    if (lossy(sub) && (input_format & SF_FORMAT_TYPEMASK) != major)
+        sub = SF_FORMAT_PCM_16;
     if (se_snd_format_ok(major | sub, channels, samplerate)) return major | sub;
     if (major == SF_FORMAT_OGG && se_snd_format_ok(major | SF_FORMAT_VORBIS, channels, samplerate))
         return major | SF_FORMAT_VORBIS;
