@@ -121,7 +121,7 @@ function experiment.dataset(opts)
       folded[i] = text.key(t)
       keep[folded[i]] = true
     end
-    local missing = missing_terms(ds, folded)
+    local missing = opts.strict_terms and missing_terms(ds, folded)
     if missing then return nil, missing end
     -- A model's whole vocabulary can be hundreds of words: name only a few.
     local name = #folded <= 30 and table.concat(folded, ",") or (#folded .. " keys")
@@ -166,7 +166,8 @@ end
 -- when the data cannot be read or nothing is left after filtering.
 -- opts: data ("safe" | "socialfx" | "audealize" | a file path), min_examples, stoplist
 -- (list of words, default data.filters.default_stoplist; false for none), stem (merge
--- "brighter" into "bright", data.filters.stem), terms (keep only these keys), top_terms
+-- "brighter" into "bright", data.filters.stem), terms (keep only these words, folded as
+-- keys are), strict_terms (each of terms must be in the data: a --terms flag), top_terms
 -- (keep the n most frequent), split ("user" | "stratified" | "row" | "none"), test
 -- (0.25), seed, input ("params" | "curve40", for SAFE), rep (representation kind, e.g.
 -- "floweq13"; default by dataset), rep_state (reuse a fitted representation).

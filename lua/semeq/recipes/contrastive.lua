@@ -44,11 +44,13 @@ end
 
 --- Runs the experiment from a table of options (the parsed flags); returns the report,
 -- the semantic model and the experiment, or nil and a message (data that cannot be
--- read, a run that diverges). ready(ex, model), if given, is called before training.
+-- read, a run that diverges). ready(ex, model), if given, is called when training can
+-- start (after a --resume was checked).
 local function experiment_run(opts, ready)
   -- 1. Data: filter, split (users held out for SAFE), represent.
   T.manualSeed(opts.seed)
   local ex, err = prepare.prepare{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
+    strict_terms = true,
     split = opts.split, test = opts.test, seed = opts.seed, input = opts.input}
   if not ex then return nil, err end
 
@@ -57,8 +59,6 @@ local function experiment_run(opts, ready)
     dropout = opts.dropout, output = output_head(opts.head, ex.rep.kind), blocks = opts.blocks,
     semantic = opts.semantic, style_scale = opts["style-scale"], branches = opts.branches}
 
-  if ready then ready(ex, model) end
-
   -- 3. Train: reconstruction + lambda x contrastive loss, Adam.
   local _, labels = metrics.encode(ex.y.train)
   local history
@@ -66,7 +66,7 @@ local function experiment_run(opts, ready)
     step = objectives.contrastive(model, ex.X.train, labels,
       {lambda = opts.lambda, temperature = opts.temperature, loss = opts.loss,
        synthetic = ex.rep.random and function(n) return ex.rep:random(n) end, synthetic_rows = opts.synthetic}),
-    config = {learningRate = opts.lr}, quiet = opts.quiet,
+    config = {learningRate = opts.lr}, quiet = opts.quiet, on_start = ready and function() ready(ex, model) end,
     checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume,
     run = recipes.run_of(opts, ex, model)}
   if not history then return nil, err end

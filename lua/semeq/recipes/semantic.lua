@@ -214,7 +214,8 @@ function M.run(name, description)
     if opts.folds == 0 and not opts.out then errors.usage("--folds 0 evaluates nothing: give --out FILE to save a model") end
     if opts.folds == 1 then errors.usage("--folds must be 0 (no evaluation) or at least 2 (each user held out once)") end
     recipes.check_outputs(opts)
-    local kept = errors.check(prepare.dataset{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms})
+    local kept = errors.check(prepare.dataset{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
+      strict_terms = true})
     if #kept:terms() < 2 then
       errors.usage(string.format("the model tells terms apart: it needs at least 2, and %s leaves only '%s'",
         opts.terms and "--terms" or "--min-examples", kept:terms()[1].key))

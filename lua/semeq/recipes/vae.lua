@@ -50,11 +50,12 @@ end
 
 --- Runs the experiment from a table of options (the parsed flags); returns the report,
 -- the semantic model and the experiment, or nil and a message. ready(ex, model), if
--- given, is called before training.
+-- given, is called when training can start (after a --resume was checked).
 local function run_opts(opts, ready)
   T.manualSeed(opts.seed)
   local top = opts["top-terms"]
   local ex, err = prepare.prepare{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
+    strict_terms = true,
     stem = opts.stem, top_terms = (not opts.terms and top and top > 0) and top or nil,
     split = opts.split, test = opts.test, seed = opts.seed, input = opts.input,
     rep = opts.ranges == "floweq" and opts.input ~= "curve40" and "floweq13" or nil}
@@ -64,11 +65,10 @@ local function run_opts(opts, ready)
   local model = models.beta_vae{input = ex.rep.size, latent = opts.latent, hidden = opts.hidden, beta = 0,
     output = ex.rep.size == 13 and "sigmoid" or "linear"}
   local beta = objectives.floweq_beta(opts["beta-max"], opts["beta-delay"], opts["beta-step"])
-  if ready then ready(ex, model) end
   local history
   history, err = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
     step = objectives.vae(model, ex.X.train, {loss = opts.loss, beta = beta}),
-    config = {learningRate = opts.lr}, quiet = opts.quiet,
+    config = {learningRate = opts.lr}, quiet = opts.quiet, on_start = ready and function() ready(ex, model) end,
     checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume,
     run = recipes.run_of(opts, ex, model, {"placement"})}
   if not history then return nil, err end

@@ -71,7 +71,8 @@ local function is_finite(x) return x == x and x ~= math.huge and x ~= -math.huge
 -- schedule (function(epoch) -> learning rate), on_epoch (function(epoch, loss)),
 -- checkpoint_path, checkpoint_every (N epochs), resume (a checkpoint path), run (what
 -- the run is, recorded in every checkpoint and checked on resume; see
--- semeq.train.checkpoint), quiet. A resumed run's history says so: resumed = {path=,
+-- semeq.train.checkpoint), on_start (called once the run can start: after a resume
+-- was checked, before the first epoch), quiet. A resumed run's history says so: resumed = {path=,
 -- epoch=}.
 -- A run that cannot go on — a non-finite loss (the parameters of the last good epoch are
 -- kept), a checkpoint that cannot be read or written, is of another run or of an epoch
@@ -98,6 +99,7 @@ function train.fit(opts)
     first = epoch + 1
     history.resumed = {path = opts.resume, epoch = epoch}
   end
+  if opts.on_start then opts.on_start() end
   -- The last complete epoch: what a non-finite loss rolls back to and Ctrl-C saves.
   local last = checkpoint.snapshot(params, state, history, first - 1)
   local show, finish = progress(first, epochs, opts.quiet)
