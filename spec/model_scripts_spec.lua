@@ -151,7 +151,7 @@ describe("scripts that read a semantic model", function()
       close(pts[9].code, {codes:select(2, 1):max(), codes:select(2, 2):max()}, 1e-5)
       close(pts[5].params, safe_sm:eq_for(require("semeq.tensor").new(pts[5].code)).params, 1e-5)
       for _, p in ipairs(pts) do assert.truthy(p.nearest_term == "warm" or p.nearest_term == "bright") end
-      assert.truthy(read(dir .. "/map.svg"):find("(decoded points) (9)", 1, true))
+      assert.truthy(read(dir .. "/map.svg"):find(">decoded points (9)<", 1, true))
       assert.are.equal(9, count(read(dir .. "/c.svg"), "<polyline"))
     end)
 

@@ -106,14 +106,23 @@ function M.term(sm, word)
 end
 
 --- Prints the settings of rows ({label=, eq=, db=}) and their responses, and draws
--- the response curves to svg (a path, or nil) under title.
-function M.show(rows, svg, title)
+-- the response curves to svg (a path, or nil) under title: on one plot, or as small
+-- multiples (panels = {cols =, group = the row field that colours them, note =}) when
+-- there are too many to tell apart on one.
+function M.show(rows, svg, title, panels)
   local format = require "semeq.settings.format"
   print(format.settings(rows))
   print()
   print(format.responses(rows))
   if svg then
-    errors.check(require("semeq.eval.plot").responses(format.curves(rows), svg, {title = title}))
+    local plot = require "semeq.eval.plot"
+    if panels or #rows > 8 then
+      panels = panels or {}
+      errors.check(plot.response_panels(format.curves(rows, {group = panels.group}), svg,
+        {title = title, cols = panels.cols, note = panels.note}))
+    else
+      errors.check(plot.responses(format.curves(rows), svg, {title = title}))
+    end
     print("response curves written to " .. svg)
   end
 end

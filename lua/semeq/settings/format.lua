@@ -189,10 +189,30 @@ function M.json(setting, extra)
   return t
 end
 
---- Curves for semeq.eval.plot.responses from rows {label=, eq=}.
-function M.curves(rows)
+local DENSE
+
+--- The frequencies EQ curves are drawn at: 1024 log-spaced points from 20 Hz to 20 kHz
+-- (a peak of Q 10 is about 14 points wide), where the 64-point grid of the tables would
+-- step over a narrow peak.
+function M.plot_grid()
+  DENSE = DENSE or eq.log_grid(1024, 20, 20000)
+  return DENSE
+end
+
+--- Curves for semeq.eval.plot.responses from rows {label=, eq=} (or {label=, db=} on
+-- the 64-point grid): each setting's response on the dense plot grid. group: the
+-- row's field that colours small multiples (opts.group, e.g. "nearest").
+function M.curves(rows, opts)
   local out = {}
-  for i, r in ipairs(rows) do out[i] = {label = r.label, db = r.db or M.response(r.eq)} end
+  for i, r in ipairs(rows) do
+    if r.eq then
+      out[i] = {label = r.label, db = M.response(r.eq, M.plot_grid()), freqs = M.plot_grid()}
+    else
+      out[i] = {label = r.label, db = r.db}
+    end
+    if opts and opts.group then out[i].group = r[opts.group] end
+    out[i].colour = r.colour
+  end
   return out
 end
 
