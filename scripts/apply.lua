@@ -117,7 +117,7 @@ local function eq_title(o, kind)
   elseif o.curve then what = ("--curve at amount %g"):format(o.amount)
   elseif o.term then what = ("'%s' at intensity %g"):format(o.term, o.intensity)
   else what = ("%g of the way from '%s' to '%s', intensity %g"):format(o.alpha, o.from, o.to, o.intensity) end
-  local from = (o.term or o.from) and (" of " .. o.model) or ""
+  local from = (o.term or o.from) and (" of " .. require("semeq.util.paths").shown(o.model)) or ""
   return ("EQ: %s%s (%s)"):format(what, from, kind == "safe" and "SAFE 5-band parametric" or "40-band graphic")
 end
 

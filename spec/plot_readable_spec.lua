@@ -90,7 +90,7 @@ describe("readable pictures", function()
     assert.truthy(svg:find(">metrics, 6-D points:<", 1, true), svg)
     assert.truthy(svg:find((">silhouette %.3f<"):format(metrics.silhouette(X, labels)), 1, true))
     assert.truthy(svg:find((">Davies-Bouldin %.3f<"):format(metrics.davies_bouldin(X, labels)), 1, true))
-    assert.truthy(svg:find((">5-NN accuracy %.3f<"):format(metrics.knn_loo(X, labels, 5)), 1, true))
+    assert.truthy(svg:find((">5-NN, leave-one-out %.3f<"):format(metrics.knn_loo(X, labels, 5)), 1, true))
     assert.is_nil(plot.latent_map(X, labels, nil, {metrics = false}):find("silhouette", 1, true))
   end)
 

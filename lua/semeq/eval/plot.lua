@@ -287,7 +287,8 @@ local function map_metrics(X, lab)
   local lines = {}
   if ok then lines[#lines + 1] = string.format("silhouette %.3f", sil) end
   if okd then lines[#lines + 1] = string.format("Davies-Bouldin %.3f", db) end
-  if okk then lines[#lines + 1] = string.format("%d-NN accuracy %.3f", math.min(5, #lab - 1), knn) end
+  -- leave-one-out among these points: not the table's k-NN, which is fitted on training rows
+  if okk then lines[#lines + 1] = string.format("%d-NN, leave-one-out %.3f", math.min(5, #lab - 1), knn) end
   return lines
 end
 

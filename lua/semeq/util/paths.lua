@@ -53,6 +53,15 @@ function M.home()
   return cached
 end
 
+--- path as a person in the working directory would type it: relative when it lies
+-- under the working directory (models/x.safetensors from the repository), else as given.
+function M.shown(path)
+  for _, dir in ipairs {os.getenv("PWD"), cwd()} do
+    if dir and dir ~= "/" and path:sub(1, #dir + 1) == dir .. "/" then return path:sub(#dir + 2) end
+  end
+  return path
+end
+
 --- The model that ships with semeq: what --model means when it is not given.
 M.DEFAULT_MODEL = "safe_warm_bright.safetensors"
 
