@@ -313,27 +313,21 @@ static void push_size_list(lua_State *L, int ndim, const int64_t *v)
     luaL_setmetatable(L, LSE_SIZE);
 }
 
-static int m_size(lua_State *L)
+/* t:size([dim]) or t:stride([dim]): one dim's value, or all of them as a size list. */
+static int dims_of(lua_State *L, bool strides)
 {
     se_tensor *t = lse_checktensor(L, 1);
+    const int64_t *v = strides ? t->stride : t->size;
     if (!lua_isnoneornil(L, 2)) {
-        lua_pushinteger(L, t->size[lse_checkdim(L, 2, t)]);
+        lua_pushinteger(L, v[lse_checkdim(L, 2, t)]);
         return 1;
     }
-    push_size_list(L, t->ndim, t->size);
+    push_size_list(L, t->ndim, v);
     return 1;
 }
 
-static int m_stride(lua_State *L)
-{
-    se_tensor *t = lse_checktensor(L, 1);
-    if (!lua_isnoneornil(L, 2)) {
-        lua_pushinteger(L, t->stride[lse_checkdim(L, 2, t)]);
-        return 1;
-    }
-    push_size_list(L, t->ndim, t->stride);
-    return 1;
-}
+static int m_size(lua_State *L) { return dims_of(L, false); }
+static int m_stride(lua_State *L) { return dims_of(L, true); }
 
 static int m_is_same_size_as(lua_State *L)
 {
