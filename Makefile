@@ -1,5 +1,6 @@
 # Thin wrapper around CMake for the two quick-start commands:
-#   make train   train on the default data and print the evaluation
+#   make train   train on the default data, print the evaluation, save the model to
+#                $(BUILD)/safe_warm_bright.safetensors and say how to use it
 #   make test    build and run every test (C unit tests and busted specs, through ctest)
 # As root, missing Debian packages are installed first; otherwise they are listed.
 
@@ -34,7 +35,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 train: build
-	$(BUILD)/semeq scripts/train_semantic.lua
+	$(BUILD)/semeq scripts/train_semantic.lua --out $(BUILD)/safe_warm_bright.safetensors
 
 clean:
 	rm -rf $(BUILD)

@@ -2,10 +2,17 @@
 --
 --   semeq scripts/apply.lua IN OUT --params g,f,g,f,q,g,f,q,g,f,q,g,f   (SAFE 5-band)
 --   semeq scripts/apply.lua IN OUT --curve c1,...,c40 [--amount 1]     (Audealize 40-band curve)
---   semeq scripts/apply.lua IN OUT --term warm --model FILE [--intensity 0.7]
+--   semeq scripts/apply.lua IN OUT --term warm [--intensity 0.7] [--model FILE]
 --   semeq scripts/apply.lua IN OUT --term warm --model models/socialfx_words.safetensors [--sample 3 --seed 1 --amount 1]
---   semeq scripts/apply.lua IN OUT --from warm --to bright --alpha 0.3 --model FILE
+--   semeq scripts/apply.lua IN OUT --from warm --to bright --alpha 0.3 [--model FILE]
 --   semeq scripts/apply.lua --in DIR --out DIR --params ... [--jobs 2] [--shard K/N]
+--   semeq scripts/apply.lua --list-terms [--model FILE]
+--
+-- Words come from --model, by default the model that ships with semeq (found beside the
+-- install or the source tree, semeq.util.paths). The settings used are printed first, a
+-- band per line with units. A file whose sample rate cannot carry a band (a peak or shelf
+-- at or above its Nyquist frequency) gets the EQ without that band, and a line says so;
+-- an output that clips (peak above 0 dBFS) is reported with the remedy (--peak-safe).
 --
 -- Folders: the output tree mirrors the input tree (sound files by extension; links
 -- followed; --in may also be one file); the work is shared by --jobs worker processes
@@ -24,21 +31,17 @@ local fs = require "semeq.util.fs"
 local eqfile = require "semeq.process"
 local batch = require "semeq.process.batch"
 local rm = require "semeq.recipes.model"
+local format = require "semeq.settings.format"
 
-local parser = cli.parser{
-  name = "apply.lua",
-  usage = "IN OUT [options]  |  --in DIR --out DIR [options]",
-  description = "Equalise sound files with a SAFE setting, an Audealize curve or a word (needs a model).",
-  flags = {
+local flags = {
     {"params", "numbers", nil, "13 SAFE parameters: ls gain,freq, 3 x (gain,freq,Q), hs gain,freq", count = 13},
     {"curve", "numbers", nil, "40 Audealize band values (any scale; min-max mapped)", count = 40},
     {"amount", "number", 1.0, "Audealize amount: the curve spans +-5*amount dB (60 dB at most)", min = 0, max = 12},
-    {"term", "string", nil, "a descriptor word (needs --model)"},
-    {"from", "string", nil, "interpolate from this word (needs --to, --model)"},
+    {"term", "string", nil, "a descriptor word (--list-terms shows the model's words)"},
+    {"from", "string", nil, "interpolate from this word (needs --to)"},
     {"to", "string", nil, "... to this word"},
     {"alpha", "number", 0.5, "interpolation position between --from (0) and --to (1)", min = 0, max = 1},
     {"intensity", "number", 0.7, "strength of --term (scales its gains)", min = 0, max = 100},
-    {"model", "string", nil, "trained model file (safetensors)"},
     {"sample", "integer", 1, "word generator (--model): apply its K-th draw for --term (at --amount)", min = 1},
     {"seed", "integer", 1, "word generator: the seed of its draws (generate.lua's --seed)", min = 0},
     {"in", "string", nil, "input folder, or one file (instead of IN)"},
@@ -53,7 +56,15 @@ local parser = cli.parser{
     {"shard", "string", "1/1", "K/N: process only the K-th of N shares of the files"},
     {"worker", "string", nil, "(internal) J/M: this process is worker J of M"},
     {"list", "string", nil, "(internal) the files of the run, written by the parent for its workers"},
-  },
+}
+for i, f in ipairs(rm.model_flags()) do table.insert(flags, 6 + i, f) end
+
+local parser = cli.parser{
+  name = "apply.lua",
+  usage = "IN OUT [options]  |  --in DIR --out DIR [options]  |  --list-terms",
+  description = "Equalise sound files with a word (the shipped model's, or --model's), a SAFE setting "
+    .. "or an Audealize curve.",
+  flags = flags,
 }
 
 local die = errors.usage
@@ -109,8 +120,28 @@ local function resolve_eq(o)
     return "graphic40", eq.audealize_gains(o.curve, o.amount):totable()
   end
   if o.from and not o.to then die("--from needs --to") end
-  if not o.model then die(("--%s needs --model FILE"):format(o.term and "term" or "from")) end
   return model_eq(o)
+end
+
+-- What was asked for, in words: the first line of the settings printout.
+local function eq_title(o, kind)
+  local what
+  if o.params then what = "--params"
+  elseif o.curve then what = ("--curve at amount %g"):format(o.amount)
+  elseif o.term then what = ("'%s' at intensity %g"):format(o.term, o.intensity)
+  else what = ("%g of the way from '%s' to '%s', intensity %g"):format(o.alpha, o.from, o.to, o.intensity) end
+  local from = (o.term or o.from) and (" of " .. require("semeq.util.paths").shown(o.model)) or ""
+  return ("EQ: %s%s (%s)"):format(what, from, kind == "safe" and "SAFE 5-band parametric" or "40-band graphic")
+end
+
+-- Prints the settings every file gets (before a file's rate may drop a band).
+local function print_eq(o, kind, params)
+  print(eq_title(o, kind))
+  print(format.bands(kind == "safe" and {kind = "safe", params = params} or {kind = "graphic40", gains = params}))
+  local also = {}
+  if o.makeup then also[#also + 1] = "make-up gain (cut by the largest boost)" end
+  if o["peak-safe"] then also[#also + 1] = ("turned down if needed to peak at %g dBFS"):format(o.ceiling) end
+  if #also > 0 then print("  then " .. table.concat(also, "; ")) end
 end
 
 -- An EQ nothing should be processed with (a gain or a boost past semeq's limit, a
@@ -129,14 +160,25 @@ local function check_eq(o, kind, params)
   end
 end
 
--- Processes one file; returns "ok", detail | "skip", reason | "fail", reason.
+local SKIP_EXISTS = "the output exists (--force redoes it)"
+local CLIPPED = "CLIPPED"
+
+-- Processes one file; returns "ok", detail | "skip", reason | "fail", reason. An ok
+-- detail is the peak, CLIPPED when it is above full scale, and the note of a band the
+-- file's rate could not carry (one line: workers pass it to the parent as it is).
 local function run_one(o, kind, params, src, dst, regular)
-  if eqfile.exists(dst) and not o.force then return "skip", "output exists (use --force)" end
+  if eqfile.exists(dst) and not o.force then return "skip", SKIP_EXISTS end
   local res, err = eqfile.process(src, dst, {kind = kind, params = params, block = o.block, makeup = o.makeup,
     clamp = o.clamp, peak_safe = o["peak-safe"], ceiling_db = o.ceiling, force = o.force, regular_input = regular})
   if not res then return "fail", (err:gsub("\n", " ")) end
-  return "ok", ("peak %.2f dBFS"):format(20 * math.log(math.max(res.peak, 1e-10), 10))
+  local detail = ("peak %+.2f dBFS"):format(20 * math.log(math.max(res.peak, 1e-10), 10))
+  if res.clipped then detail = detail .. " " .. CLIPPED end
+  if res.rate_note then detail = detail .. "; " .. res.rate_note end
+  return "ok", detail
 end
+
+local CLIP_REMEDY = "above 0 dBFS; rerun with --peak-safe --force to turn the output down under --ceiling "
+  .. "(%g dBFS), or lower --intensity"
 
 local function interpreter()
   local lowest = 0
@@ -164,20 +206,57 @@ local function worker_mode(o, kind, params)
   return 0
 end
 
--- The progress line of each result: rewritten in place on a terminal, one line each otherwise.
-local function reporter(total, failures)
+-- The progress line of each result: rewritten in place on a terminal, one line each
+-- otherwise. Failures, reasons for skipping, clipped files and the bands a file's rate
+-- dropped are collected in `notes` for the summary.
+local function reporter(total, notes)
   local tty = os.execute("test -t 2")
   local counts, done = {ok = 0, skip = 0, fail = 0}, 0
   local function report(status, rel, detail)
     counts[status] = (counts[status] or 0) + 1
     done = done + 1
-    if status == "fail" then failures[#failures + 1] = batch.show(rel) .. ": " .. detail end
+    local name = batch.show(rel)
+    if status == "fail" then notes.failed[#notes.failed + 1] = name .. ": " .. detail end
+    if status == "skip" then notes.skipped[detail] = (notes.skipped[detail] or 0) + 1 end
+    if status == "ok" and detail:find(CLIPPED, 1, true) then
+      notes.clipped[#notes.clipped + 1] = name .. " (" .. detail:match("^peak (%S+ dBFS)") .. ")"
+    end
+    local rate = status == "ok" and detail:match("; (%d+ Hz: .*)$")
+    if rate then notes.rates[rate] = (notes.rates[rate] or 0) + 1 end
     local line = ("[%d/%d] %d processed, %d skipped, %d failed  %s"):format(done, total, counts.ok, counts.skip,
       counts.fail, batch.show(rel))
     if tty then io.stderr:write("\r\027[K", line) else io.stderr:write(line, "\n") end
   end
   local function finish() if tty then io.stderr:write("\n") end end
   return report, counts, finish
+end
+
+-- Lists `count` of `reason` pairs sorted by count then reason.
+local function by_count(map)
+  local keys = {}
+  for k in pairs(map) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) if map[a] ~= map[b] then return map[a] > map[b] end return a < b end)
+  return keys
+end
+
+-- After the summary: why files were skipped or failed, which clipped and what their rate
+-- dropped, and the files of the tree that are not sound files.
+local function print_notes(o, notes, ignored)
+  for _, reason in ipairs(by_count(notes.skipped)) do
+    print(("  skipped %d: %s"):format(notes.skipped[reason], reason))
+  end
+  table.sort(notes.failed)
+  for _, line in ipairs(notes.failed) do print("  failed: " .. line) end
+  for _, note in ipairs(by_count(notes.rates)) do
+    print(("  %d file%s at %s"):format(notes.rates[note], notes.rates[note] == 1 and "" or "s", note))
+  end
+  if #notes.clipped > 0 then
+    table.sort(notes.clipped)
+    local shown = {table.unpack(notes.clipped, 1, math.min(5, #notes.clipped))}
+    print(("  clipped %d: %s%s; peaks %s"):format(#notes.clipped, table.concat(shown, ", "),
+      #notes.clipped > 5 and ", ..." or "", CLIP_REMEDY:format(o.ceiling)))
+  end
+  if ignored then print("  not sound files (left alone): " .. ignored) end
 end
 
 local function folder_mode(o, kind, params)
@@ -190,11 +269,12 @@ local function folder_mode(o, kind, params)
   if cleaned > 0 then
     print(("removed %d temporary file%s left by an interrupted run"):format(cleaned, cleaned == 1 and "" or "s"))
   end
+  print_eq(o, kind, params)
   os.execute("mkdir -p -- " .. quote(roots.output))
   batch.make_folders(plan)
-  local failures, t0 = {}, os.time()
+  local notes, t0 = {failed = {}, skipped = {}, clipped = {}, rates = {}}, os.time()
   local total = #plan.items + #plan.problems
-  local report, counts, finish = reporter(total, failures)
+  local report, counts, finish = reporter(total, notes)
   for _, p in ipairs(plan.problems) do report("fail", p.rel, p.reason) end
   local result = batch.run(plan, {jobs = o.jobs,
     process = function(item) return run_one(o, kind, params, item.src, item.dst, true) end,
@@ -205,8 +285,7 @@ local function folder_mode(o, kind, params)
   print(("summary: %d processed, %d skipped, %d failed%s (of %d files in shard %s, %d s)"):format(counts.ok,
     counts.skip, counts.fail, result.interrupted and (", %d not started"):format(left) or "", total, o.shard,
     os.time() - t0))
-  table.sort(failures)
-  for _, line in ipairs(failures) do print("  failed: " .. line) end
+  print_notes(o, notes, batch.ignored_summary(plan.ignored))
   if result.interrupted then
     errors.interrupted(("interrupted: %d of %d files done, no partial output left; a rerun skips what exists")
       :format(counts.ok + counts.skip + counts.fail, total))
@@ -214,19 +293,49 @@ local function folder_mode(o, kind, params)
   return counts.fail > 0 and 1 or 0
 end
 
+-- The output's format comes from its extension: one libsndfile cannot write (an MP3,
+-- an Ogg) is refused before any work, with names that work.
+local function check_output_name(path)
+  local stem, ext = path:match("^(.-)%.([^./]+)$")
+  if ext and batch.WRITABLE_EXT[ext:lower()] then return end
+  local base = stem or path
+  die(("%s: semeq cannot write %s files; name the output %s.wav or %s.flac (formats: wav, flac, aiff, au, caf, w64)")
+    :format(path, ext and ext:upper() or "extension-less", base, base))
+end
+
 local function single_mode(o, kind, params, args)
-  if #args ~= 2 then die(("expected IN OUT, got %d argument(s)"):format(#args)) end
+  if #args ~= 2 then
+    die(("expected IN OUT, got %d argument(s)%s"):format(#args,
+      #args == 1 and (" (e.g. %s %s_eq.wav; or --in DIR --out DIR for folders)"):format(args[1],
+        (args[1]:gsub("%.[^./]*$", ""))) or ""))
+  end
+  if fs.kind(args[1]) == "directory" then
+    die(("%s is a folder: give --in %s --out OUTDIR to equalise every sound file in it"):format(args[1], args[1]))
+  end
   if args[1] == args[2] or fs.same_file(args[1], args[2]) then
     die("OUT must not be IN (inputs are never modified)")
   end
+  check_output_name(args[2])
+  print_eq(o, kind, params)
   local status, detail = run_one(o, kind, params, args[1], args[2])
-  if status == "ok" then print(("%s -> %s (%s)"):format(args[1], args[2], detail)) return 0 end
-  io.stderr:write(("apply.lua: %s: %s\n"):format(status == "skip" and ("not writing " .. args[2]) or "failed", detail))
-  return 1
+  if status ~= "ok" then
+    io.stderr:write(("apply.lua: %s: %s\n"):format(status == "skip" and ("not writing " .. args[2]) or "failed",
+      status == "skip" and (args[2] .. " exists (--force replaces it)") or detail))
+    return 1
+  end
+  local peak, rest = detail:match("^(peak %S+ dBFS)(.*)$")
+  print(("%s -> %s (%s)"):format(args[1], args[2], peak))
+  local rate = rest:match("; (%d+ Hz: .*)$")
+  if rate then print("  " .. rate) end
+  if rest:find(CLIPPED, 1, true) then
+    io.stderr:write(("apply.lua: %s clipped: %s %s\n"):format(args[2], peak, CLIP_REMEDY:format(o.ceiling)))
+  end
+  return 0
 end
 
 local function main()
   local o, args = parser:parse_or_exit(arg)
+  if o["list-terms"] then rm.load(o) end  -- prints the model's words and exits
   local kind, params = resolve_eq(o)
   if o.worker then return worker_mode(o, kind, params) end
   check_eq(o, kind, params)

@@ -40,6 +40,8 @@ local T = require "semeq.tensor"
 
 local NAME = "evaluate.lua"
 
+local recipes = require "semeq.recipes"
+
 local parser = cli.parser{
   name = NAME, usage = "--model FILE --data FILE [options]",
   description = "Evaluate a saved semantic model on a dataset file (all rows held out).",
@@ -132,6 +134,7 @@ errors.main(NAME, function()
   local opts = parser:parse_or_exit(arg)
   if not opts.model then errors.usage("--model is required") end
   if not opts.data then errors.usage("--data is required") end
+  recipes.check_outputs(opts)
   T.setNumThreads(opts.threads)
   run(opts)
 end)

@@ -101,6 +101,7 @@ errors.main("generate.lua", function()
       {"out", "string", nil, "word generator: write the curves here (.csv; default: standard output)"},
       {"realise", "string", nil, "word generator: also fit each curve to an EQ", choices = {"graphic", "parametric"}},
     }}
+  require("semeq.recipes").check_outputs(o)  -- before any work: a typo costs nothing
   if not o.term then errors.usage("--term WORD is required") end
   local model, kind = rm.load_any(o)
   if kind == "generator" then return generate_curves(o, model) end

@@ -21,6 +21,7 @@ errors.main("interpolate.lua", function()
       {"svg", "string", nil, "write the response curves here (.svg)"},
       {"json", "string", nil, "write the steps here (.json)"},
     }}
+  require("semeq.recipes").check_outputs(o)  -- before any work: a typo costs nothing
   if not (o.from and o.to) then errors.usage("give both --from and --to") end
   local sm = rm.load(o)
   local from, to = rm.term(sm, o.from), rm.term(sm, o.to)
@@ -29,7 +30,8 @@ errors.main("interpolate.lua", function()
   for i = 1, o.steps do
     local alpha = (i - 1) / (o.steps - 1)
     local setting = sm:eq_for(sm:interpolate(from, to, alpha), o.intensity)
-    rows[i] = {label = string.format("%d a=%.2f", i, alpha), eq = setting, db = format.response(setting)}
+    rows[i] = {label = string.format("%d a=%.2f", i, alpha), eq = setting, db = format.response(setting),
+               colour = require("semeq.eval.plot").scale(alpha)}  -- ordered steps: a colour scale
     steps[i] = format.json(setting, {step = i, alpha = alpha})
   end
 

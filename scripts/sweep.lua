@@ -113,6 +113,7 @@ end
 
 errors.main(NAME, function()
   local opts = parser:parse_or_exit(arg)
+  if not opts.worker then require("semeq.recipes").check_outputs(opts) end  -- before hours of runs
   T.setNumThreads(opts.threads)
   local cells = sweep.cells(grid_of(opts))
   local log_line = not opts.quiet and log or nil

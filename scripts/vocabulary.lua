@@ -45,6 +45,7 @@ local p = cli.parser{name = "vocabulary.lua", usage = "[options]",
   }}
 errors.main("vocabulary.lua", function()
   local o = p:parse_or_exit(arg)
+  require("semeq.recipes").check_outputs(o)
   T.setNumThreads(o.threads)
 
   -- The data: the model's own experiment, or the one asked for.

@@ -167,12 +167,31 @@ describe("semeq.data loaders", function()
     local p = io.popen(string.format("cd / && SEMEQ_DATA=/nonexistent:%s %s -e '%s' 2>&1", dir, bin, code))
     assert.are.equal(dir .. "/SAFEEqualiserUserData.csv\n", p:read("a"))
     p:close()
+    -- a semeq whose home has no data beside it (this tree's has: ../shared/data)
+    local H = require "spec.helpers"
+    local prefix, moved = H.relocated()
     code = [[local ds, e = require("semeq.data").load("safe") print(e)]]
-    p = io.popen(string.format("cd / && SEMEQ_DATA=/nonexistent %s -e '%s' 2>&1", bin, code))
+    p = io.popen(string.format("cd / && SEMEQ_DATA=/nonexistent %s -e '%s' 2>&1", moved, code))
     local msg = p:read("a")
     p:close()
-    assert.matches("^SAFEEqualiserUserData.csv not found; searched /nonexistent, ./data, ../shared/data "
-      .. "%(set SEMEQ_DATA to its directory%)%. Get it from the SAFE project", msg)
+    local home = prefix .. "/share/semeq"
+    assert.are.equal(("SAFEEqualiserUserData.csv not found; searched /nonexistent, ./data, ../shared/data, %s/data, "
+      .. "%s/share/shared/data (set SEMEQ_DATA to its directory). Get it from the SAFE project"):format(home, prefix),
+      msg:sub(1, #msg - #(msg:match("Get it from the SAFE project(.*)$"))))
+    os.execute("rm -rf " .. H.quote(prefix))
+  end)
+
+  it("finds the data beside semeq's home from any working directory", function()
+    local ok, ds = have("safe")
+    if not ok then return pending(ds) end
+    local H = require "spec.helpers"
+    local home = require("semeq.util.paths").home()
+    local want = home:match("^(.*)/[^/]+$") .. "/shared/data/SAFEEqualiserUserData.csv"
+    local shared = io.open(want, "rb")
+    if not shared then return pending("no ../shared/data beside " .. home) end
+    shared:close()
+    local out = H.run("cd / && env -u SEMEQ_DATA " .. H.bin .. [[ -e 'print(require("semeq.data").load("safe").path)']])
+    assert.are.equal(want .. "\n", out)
   end)
 
   it("says where it looked for a missing dataset", function()

@@ -44,6 +44,24 @@ function M.tmpdir()
   return dir
 end
 
+-- A semeq in a prefix of its own, as `cmake --install` lays it out: PREFIX/bin/semeq (a
+-- copy of the binary under test: semeq finds its home from its own location) and
+-- PREFIX/share/semeq/{lua,scripts,models} linked to this tree. Its home has no data
+-- beside it. Returns the prefix and the binary; remove the prefix when done.
+function M.relocated()
+  local prefix = M.tmpdir()
+  local p = assert(io.popen("pwd -P"))
+  local here = p:read("l")
+  p:close()
+  local cmd = ("mkdir -p %s/bin %s/share/semeq && cp %s %s/bin/semeq"):format(M.quote(prefix), M.quote(prefix),
+    M.quote(M.bin), M.quote(prefix))
+  for _, d in ipairs {"lua", "scripts", "models"} do
+    cmd = cmd .. (" && ln -s %s %s"):format(M.quote(here .. "/" .. d), M.quote(prefix .. "/share/semeq/" .. d))
+  end
+  assert(os.execute(cmd), cmd)
+  return prefix, prefix .. "/bin/semeq"
+end
+
 function M.write(path, content)
   local f = assert(io.open(path, "wb"))
   f:write(content)

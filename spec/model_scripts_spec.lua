@@ -77,8 +77,9 @@ describe("scripts that read a semantic model", function()
     end)
 
     it("rejects a missing model, unknown terms and bad steps with usage errors", function()
-      local _, err, code = script("interpolate.lua", "--from warm --to bright")
-      assert.are.same({2, "interpolate.lua: --model FILE is required (see --help)\n"}, {code, err})
+      local out, err, code, _ = script("interpolate.lua", "--from warm --to bright --steps 2")
+      assert.are.equal(0, code, err)  -- without --model: the shipped model
+      assert.truthy(out:find("warm -> bright in 2 steps", 1, true), out)
       _, err, code = script("interpolate.lua", ("--model %s --from warm --to hot"):format(safe))
       assert.are.same({2, "interpolate.lua: unknown term 'hot'; this model knows: bright, warm (see --help)\n"}, {code, err})
       _, err, code = script("interpolate.lua", ("--model %s --from warm --to bright --steps 1"):format(safe))
@@ -88,8 +89,8 @@ describe("scripts that read a semantic model", function()
       _, err, code = script("interpolate.lua", ("--model %s --from warm"):format(safe))
       assert.are.same({2, "interpolate.lua: give both --from and --to (see --help)\n"}, {code, err})
       _, err, code = script("interpolate.lua", ("--model %s --from warm --to bright"):format(dir .. "/none.safetensors"))
-      assert.are.same({1, ("interpolate.lua: %s/none.safetensors: cannot open (not a readable file)\n"):format(dir)},
-        {code, err})
+      assert.are.same({1, ("interpolate.lua: %s/none.safetensors: no such file (leave out --model for the shipped "
+        .. "model, %s)\n"):format(dir, require("semeq.util.paths").model())}, {code, err})
     end)
   end)
 
@@ -128,8 +129,10 @@ describe("scripts that read a semantic model", function()
     it("lists the known terms for an unknown one", function()
       local _, err, code = script("generate.lua", ("--model %s --term hot"):format(safe))
       assert.are.same({2, "generate.lua: unknown term 'hot'; this model knows: bright, warm (see --help)\n"}, {code, err})
-      _, err, code = script("generate.lua", "--term warm")
-      assert.are.same({2, "generate.lua: --model FILE is required (see --help)\n"}, {code, err})
+      local out
+      out, err, code = script("generate.lua", "--term cold")  -- the shipped model's words
+      assert.are.equal(2, code, out)
+      assert.truthy(err:match("^generate%.lua: unknown term 'cold'; this model knows: [^\n]*warm"), err)
       _, err, code = script("generate.lua", ("--model %s"):format(safe))
       assert.are.same({2, "generate.lua: --term WORD is required (see --help)\n"}, {code, err})
     end)
@@ -148,7 +151,7 @@ describe("scripts that read a semantic model", function()
       close(pts[9].code, {codes:select(2, 1):max(), codes:select(2, 2):max()}, 1e-5)
       close(pts[5].params, safe_sm:eq_for(require("semeq.tensor").new(pts[5].code)).params, 1e-5)
       for _, p in ipairs(pts) do assert.truthy(p.nearest_term == "warm" or p.nearest_term == "bright") end
-      assert.truthy(read(dir .. "/map.svg"):find("(decoded points) (9)", 1, true))
+      assert.truthy(read(dir .. "/map.svg"):find(">decoded points (9)<", 1, true))
       assert.are.equal(9, count(read(dir .. "/c.svg"), "<polyline"))
     end)
 
@@ -172,8 +175,10 @@ describe("scripts that read a semantic model", function()
         {code, err})
       _, err, code = script("explore.lua", ("--model %s"):format(safe))
       assert.are.same({2, "explore.lua: give one of --samples N or --grid K (see --help)\n"}, {code, err})
-      _, err, code = script("explore.lua", "--samples 3")
-      assert.are.same({2, "explore.lua: --model FILE is required (see --help)\n"}, {code, err})
+      local out
+      out, err, code = script("explore.lua", "--samples 3")  -- the shipped model
+      assert.are.equal(0, code, err)
+      assert.truthy(out:find("3 sampled points", 1, true), out)
     end)
   end)
 end)

@@ -49,7 +49,8 @@ describe("semeq.data.prepare", function()
     assert.are.equal(dir .. "/none.csv: No such file or directory", err)
     ex, err = prepare.prepare{data = csv, min_examples = 100}
     assert.is_nil(ex)
-    assert.truthy(err:find("^no records left after filtering:\n"), err)
+    assert.are.equal("no rows of " .. csv .. " are left after filtering: min_examples(100) removed the last 36 (lower "
+      .. "--min-examples, or keep other --terms)", err)
     local one = fixtures.safe_csv(dir .. "/one_user.csv", 1, 3)
     ex, err = prepare.prepare{data = one, min_examples = 2, split = "user"}
     assert.is_nil(ex)

@@ -27,7 +27,8 @@ describe("semeq.recipes", function()
   it("checks every output path before any work", function()
     local dir = H.tmpdir()
     recipes.check_outputs({out = dir .. "/m.safetensors", json = dir .. "/r.json"})
-    assert.are.same({"fail", "--svg: cannot write /nonexistent/m.svg: No such file or directory"},
+    assert.are.same({"fail", "--svg: cannot write /nonexistent/m.svg: No such file or directory (the folder "
+      .. "/nonexistent does not exist: create it first)"},
       {failure(recipes.check_outputs, {out = dir .. "/m.safetensors", svg = "/nonexistent/m.svg"})})
     assert.are.equal("", H.run("ls -A " .. H.quote(dir)))  -- the check leaves nothing behind
     os.execute("rm -rf " .. H.quote(dir))
@@ -45,9 +46,16 @@ describe("semeq.recipes.model", function()
 
   it("loads --model, or says what is wrong with the command line or the file", function()
     assert.are.same(sm.terms, rm.load({model = path}).terms)
-    assert.are.same({"usage", "--model FILE is required"}, {failure(rm.load, {})})
+    local shipped = require("semeq.util.paths").model()
+    local o = {}
+    assert.are.same({"bright", "warm"}, rm.load(o).terms, "without --model: the shipped model")
+    assert.are.equal(shipped, o.model, "which the options then name")
     local kind, msg = failure(rm.load, {model = dir .. "/none.safetensors"})
-    assert.are.same({"fail", dir .. "/none.safetensors: cannot open (not a readable file)"}, {kind, msg})
+    assert.are.same({"fail", dir .. "/none.safetensors: no such file (leave out --model for the shipped model, "
+      .. shipped .. ")"}, {kind, msg})
+    kind, msg = failure(rm.load, {model = dir})
+    assert.are.same({"fail", dir .. ": a folder, not a model file (give a .safetensors file, e.g. " .. shipped .. ")"},
+      {kind, msg})
   end)
 
   it("folds a word as training did, and lists the model's words for an unknown one", function()

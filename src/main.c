@@ -4,6 +4,9 @@
  *   -e code   run code          -l mod   require mod into global mod
  *   -i        REPL after script -v       print versions
  *   -         run stdin         --       stop handling options
+ *   --run NAME [args]  run the recipe scripts/NAME.lua of semeq's home (the install's
+ *             share/semeq, or the source tree); --run alone lists the recipes
+ *   -h, --help
  * With no script, a terminal gets the REPL (readline, history in ~/.semeq_history) and
  * anything else is read as a script from stdin. The structure is that of Lua's own lua.c:
  * everything runs inside pmain under lua_pcall, errors get a traceback, Ctrl-C
@@ -11,6 +14,7 @@
  * flag (long C kernels, which the hook cannot reach: see src/core/interrupt.h). */
 #include <cblas.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <lauxlib.h>
 #include <limits.h>
 #include <lua.h>
@@ -137,7 +141,7 @@ static void print_version(void)
     fflush(stdout);
 }
 
-/* ---- module search path ---- */
+/* ---- semeq's home: where its Lua modules, recipes and models are ---- */
 
 static bool is_dir(const char *path)
 {
@@ -145,9 +149,16 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The Lua half of semeq: beside an installed binary (PREFIX/bin/semeq ->
- * PREFIX/share/semeq/lua), otherwise the source tree the binary was built from. */
-static void lua_dir(char *out, size_t len)
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The folder holding lua/, scripts/ and models/: beside an installed binary
+ * (PREFIX/bin/semeq -> PREFIX/share/semeq), otherwise the source tree the binary was
+ * built from. Not the working directory: semeq runs the same from anywhere. */
+static void home_dir(char *out, size_t len)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -156,22 +167,24 @@ static void lua_dir(char *out, size_t len)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            char probe[PATH_MAX + 64];
-            int w = snprintf(probe, sizeof probe, "%s/../%s/semeq", exe, SEMEQ_INSTALL_LUA_SUBDIR);
-            if (w > 0 && (size_t)w < len && is_dir(probe)) {
-                probe[w - (int)strlen("/semeq")] = '\0';
-                memcpy(out, probe, (size_t)w + 1);
+            char home[PATH_MAX + 64], probe[PATH_MAX + 96], real[PATH_MAX];
+            snprintf(home, sizeof home, "%s/../%s", exe, SEMEQ_INSTALL_SUBDIR);
+            snprintf(probe, sizeof probe, "%s/lua/semeq", home);
+            /* resolved, so that messages name PREFIX/share/semeq, not PREFIX/bin/../share/semeq */
+            if (is_dir(probe) && realpath(home, real) && strlen(real) < len) {
+                memcpy(out, real, strlen(real) + 1);
                 return;
             }
         }
     }
-    snprintf(out, len, "%s", SEMEQ_SOURCE_LUA_DIR);
+    snprintf(out, len, "%s", SEMEQ_SOURCE_DIR);
 }
 
 static void setup_paths(lua_State *L)
 {
-    char dir[PATH_MAX];
-    lua_dir(dir, sizeof dir);
+    char home[PATH_MAX], dir[PATH_MAX + 8];
+    home_dir(home, sizeof home);
+    snprintf(dir, sizeof dir, "%s/lua", home);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");
     lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
@@ -183,6 +196,102 @@ static void setup_paths(lua_State *L)
         lua_setfield(L, -2, semeq_preload[i].name);
     }
     lua_pop(L, 2);
+}
+
+/* ---- recipes: semeq --run NAME ---- */
+
+/* HOME/scripts/NAME.lua (NAME may end in .lua) into out; false if there is none. */
+static bool recipe_path(const char *name, char *out, size_t len)
+{
+    if (!*name || strchr(name, '/'))
+        return false;
+    char home[PATH_MAX];
+    home_dir(home, sizeof home);
+    size_t n = strlen(name);
+    bool has_ext = n > 4 && strcmp(name + n - 4, ".lua") == 0;
+    int w = snprintf(out, len, "%s/scripts/%s%s", home, name, has_ext ? "" : ".lua");
+    return w > 0 && (size_t)w < len && is_file(out);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The first comment line of a recipe, without its dashes: what it does. */
+static void recipe_summary(const char *path, char *out, size_t len)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[512];
+    if (fgets(line, sizeof line, f) && strncmp(line, "--", 2) == 0) {
+        const char *p = line;
+        while (*p == '-' || *p == ' ')
+            p++;
+        size_t n = strcspn(p, "\n");
+        if (n > 72) {  /* cut at a word, and say so */
+            n = 69;
+            while (n > 20 && p[n] != ' ')
+                n--;
+        }
+        snprintf(out, len, "%.*s%s", (int)n, p, p[n] && p[n] != '\n' ? " ..." : "");
+    }
+    fclose(f);
+}
+
+/* Lists HOME/scripts/\*.lua with what each does (its first comment line). */
+static int list_recipes(FILE *to)
+{
+    char home[PATH_MAX], dir[PATH_MAX + 16];
+    home_dir(home, sizeof home);
+    snprintf(dir, sizeof dir, "%s/scripts", home);
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(to, "%s: no recipes: cannot read %s\n", progname, dir);
+        return 1;
+    }
+    char *names[256];
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && count < 256) {
+        size_t n = strlen(e->d_name);
+        if (n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0 && (names[count] = strdup(e->d_name)))
+            count++;
+    }
+    closedir(d);
+    qsort(names, (size_t)count, sizeof names[0], compare_names);
+    fprintf(to, "recipes in %s (semeq --run NAME --help for each):\n", dir);
+    for (int i = 0; i < count; i++) {
+        char path[PATH_MAX + 300], summary[128];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        recipe_summary(path, summary, sizeof summary);
+        names[i][strlen(names[i]) - 4] = '\0';
+        fprintf(to, "  %-18s %s\n", names[i], summary);
+        free(names[i]);
+    }
+    return 0;
+}
+
+static void print_help(void)
+{
+    printf("usage: %s [options] [script [args]]\n"
+           "  script.lua args    run a Lua script with semeq's modules (its arguments in arg and ...)\n"
+           "  --run NAME args    run the recipe NAME (scripts/NAME.lua of this install or source tree);\n"
+           "                     --run alone lists them; each recipe takes --help\n"
+           "  -e code            run code\n"
+           "  -l mod             require module mod into the global mod\n"
+           "  -i                 open the REPL after the script (alone: the REPL)\n"
+           "  -v                 print the versions of semeq, Lua, OpenBLAS, libsndfile, cJSON\n"
+           "  -                  read the script from stdin\n"
+           "  --                 stop handling options\n"
+           "  -h, --help         this help\n"
+           "With no script, a terminal gets the REPL (require \"semeq.tensor\", \"semeq.nn\", ...).\n"
+           "EQ a sound file with a word:  %s --run apply in.wav out.wav --term warm\n"
+           "The words a model knows:      %s --run apply --list-terms\n",
+           progname, progname, progname);
+    fflush(stdout);
 }
 
 /* ---- the REPL ---- */
@@ -321,9 +430,23 @@ static void repl(lua_State *L)
 /* ---- command line ---- */
 
 typedef struct options {
-    bool interactive, version, exec;
+    bool interactive, version, exec, help, list;
     int script;  /* index in argv of the script, 0 if none */
 } options;
+
+/* --run NAME: argv[i] becomes the recipe's path, so that the script sees itself in
+ * arg[0] (apply.lua starts its workers from it) exactly as if run by path. */
+static bool resolve_recipe(char **argv, int i)
+{
+    static char path[PATH_MAX + 300];
+    if (!recipe_path(argv[i], path, sizeof path)) {
+        fprintf(stderr, "%s: --run: no recipe '%s'\n", progname, argv[i]);
+        list_recipes(stderr);
+        return false;
+    }
+    argv[i] = path;
+    return true;
+}
 
 /* Returns false on a bad option (after printing usage). */
 static bool scan_args(int argc, char **argv, options *o)
@@ -340,7 +463,18 @@ static bool scan_args(int argc, char **argv, options *o)
             i++;
             break;
         }
-        if (strcmp(a, "-i") == 0) {
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            o->help = true;
+            return true;
+        } else if (strcmp(a, "--run") == 0) {
+            if (++i >= argc) {
+                o->list = true;
+                return true;
+            }
+            if (!resolve_recipe(argv, i))
+                return false;
+            break;
+        } else if (strcmp(a, "-i") == 0) {
             o->interactive = o->version = true;
         } else if (strcmp(a, "-v") == 0) {
             o->version = true;
@@ -353,9 +487,7 @@ static bool scan_args(int argc, char **argv, options *o)
         } else if ((a[1] == 'e' || a[1] == 'l') && a[2]) {
             o->exec = true;  /* -ecode, -lmod */
         } else {
-            fprintf(stderr, "%s: unrecognized option '%s'\n"
-                            "usage: %s [-e code] [-l mod] [-i] [-v] [script [args]]\n",
-                    progname, a, progname);
+            fprintf(stderr, "%s: unrecognized option '%s' (%s --help lists the options)\n", progname, a, progname);
             return false;
         }
     }
@@ -395,6 +527,11 @@ static int run_script(lua_State *L, int argc, char **argv, int script)
     if (strcmp(name, "-") == 0 && strcmp(argv[script - 1], "--") != 0)
         name = NULL;  /* stdin */
     int status = luaL_loadfile(L, name);
+    char recipe[PATH_MAX + 300];
+    if (status == LUA_ERRFILE && name && recipe_path(name, recipe, sizeof recipe) && !is_file(name)) {
+        lua_pushfstring(L, "%s (to run the recipe %s: %s --run %s)", lua_tostring(L, -1), name, progname, name);
+        lua_remove(L, -2);
+    }
     if (status == LUA_OK) {
         int n = argc - script - 1;
         luaL_checkstack(L, n + 3, "too many arguments to script");
@@ -413,6 +550,12 @@ static int pmain(lua_State *L)
     options o;
     if (!scan_args(argc, argv, &o)) {
         lua_pushboolean(L, 0);
+        return 1;
+    }
+    if (o.help || o.list) {
+        if (o.help)
+            print_help();
+        lua_pushboolean(L, o.help || list_recipes(stdout) == 0);
         return 1;
     }
     luaL_checkversion(L);

@@ -15,6 +15,7 @@ local semeq = {
     "semeq.tensor", "semeq.eq", "semeq.audio", "semeq.safetensors", "semeq.linalg", "semeq.runtime",
     -- util
     "semeq.util.json", "semeq.util.atomic", "semeq.util.cli", "semeq.util.errors", "semeq.util.list", "semeq.util.fs",
+    "semeq.util.paths",
     "semeq.bench",
     -- learning core and EQ settings
     "semeq.nn", "semeq.nn.jacobian", "semeq.metrics",

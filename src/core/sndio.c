@@ -141,6 +141,27 @@ static void snd_free(se_snd *s)
     free(s);
 }
 
+/* Why sf_open could not read path, in words a person can act on. libsndfile's own text
+ * comes first; for a file that is there but cannot be decoded it is not enough: a damaged
+ * MP3 gets "File does not exist or is not a regular file", which is false, so that text is
+ * replaced, and the remedy is added. */
+static void open_failure(const char *path, int e, char msg[SE_SND_MSG])
+{
+    struct stat st;
+    const char *why = sf_strerror(NULL);
+    if (e == SF_ERR_SYSTEM || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(msg, SE_SND_MSG, "%s: %s", path, why);
+        return;
+    }
+    if (strstr(why, "does not exist"))
+        why = "cannot be decoded";
+    int n = (int)strlen(why);
+    if (n > 0 && why[n - 1] == '.')
+        n--;  /* "Format not recognised." ends the sentence before the remedy */
+    snprintf(msg, SE_SND_MSG, "%s: %.*s (damaged, or not a sound format libsndfile reads: check that it plays, "
+             "or convert it to WAV or FLAC)", path, n, why);
+}
+
 se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG])
 {
     *out = NULL;
@@ -153,7 +174,7 @@ se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG])
     s->sf = sf_open(path, SFM_READ, &s->info);
     if (!s->sf) {
         int e = sf_error(NULL);
-        snprintf(msg, SE_SND_MSG, "%s: %s", path, sf_strerror(NULL));
+        open_failure(path, e, msg);
         snd_free(s);
         return e == SF_ERR_SYSTEM ? SE_EIO : SE_EFORMAT;
     }
@@ -204,7 +225,8 @@ se_status se_snd_read(se_snd *s, float *buf, int64_t frames, int64_t *got, char 
             snprintf(msg, SE_SND_MSG, "%s: damaged or truncated at frame %lld of %lld: %s", s->path,
                      (long long)(s->pos + n), (long long)s->info.frames, sf_strerror(s->sf));
         else
-            snprintf(msg, SE_SND_MSG, "%s: at frame %lld: %s", s->path, (long long)(s->pos + n), sf_strerror(s->sf));
+            snprintf(msg, SE_SND_MSG, "%s: cannot be decoded at frame %lld (%s): the file is damaged; check that "
+                     "it plays, or convert it to WAV or FLAC", s->path, (long long)(s->pos + n), sf_strerror(s->sf));
         return SE_EFORMAT;
     }
     if (!check_finite(s, buf, n, msg))
@@ -270,9 +292,19 @@ int se_snd_major_from_ext(const char *path)
     return 0;
 }
 
+/* A lossy encoding (MPEG, Vorbis, Opus) belongs to its own container: sf_format_check
+ * accepts WAV with MPEG layer III, but libsndfile cannot write it ("unsupported
+ * encoding"), so an MP3 input must not hand its encoding to a WAV output. */
+static bool lossy(int sub)
+{
+    return sub == SF_FORMAT_VORBIS || sub == 0x0064 /* OPUS */ || (sub >= 0x0080 && sub <= 0x0082) /* MPEG I-III */;
+}
+
 int se_snd_output_format(int major, int input_format, int channels, int samplerate)
 {
     int sub = input_format & SF_FORMAT_SUBMASK;
+    if (lossy(sub) && (input_format & SF_FORMAT_TYPEMASK) != major)
+        sub = SF_FORMAT_PCM_16;
     if (se_snd_format_ok(major | sub, channels, samplerate)) return major | sub;
     if (major == SF_FORMAT_OGG && se_snd_format_ok(major | SF_FORMAT_VORBIS, channels, samplerate))
         return major | SF_FORMAT_VORBIS;

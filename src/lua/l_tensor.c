@@ -252,18 +252,107 @@ static int t_is_tensor(lua_State *L)
 
 /* ---- information ---- */
 
-static int m_size(lua_State *L)
+/* ---- sizes: what t:size() and t:stride() return ----
+ * A plain list of integers (s[1], #s, table.concat(s, "x") and T.zeros(s) work on it) with
+ * a metatable that prints it as Torch users read a size ("3x4", as Torch7's LongStorage
+ * answers to print) and compares two sizes by value. */
+#define LSE_SIZE "semeq.Size"
+
+static int size_tostring(lua_State *L)
 {
-    se_tensor *t = lse_checktensor(L, 1);
-    if (!lua_isnoneornil(L, 2)) {
-        lua_pushinteger(L, t->size[lse_checkdim(L, 2, t)]);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Unsigned n = lua_rawlen(L, 1);
+    if (n == 0) {
+        lua_pushliteral(L, "(no dimensions)");
         return 1;
     }
-    lua_createtable(L, t->ndim, 0);
-    for (int d = 0; d < t->ndim; d++) {
-        lua_pushinteger(L, t->size[d]);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (lua_Unsigned i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, 'x');
+        lua_rawgeti(L, 1, (lua_Integer)i);
+        luaL_addvalue(&b);  /* numbers are converted by luaL_addvalue */
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+static int size_eq(lua_State *L)
+{
+    lua_Unsigned n = lua_rawlen(L, 1);
+    bool same = n == lua_rawlen(L, 2);
+    for (lua_Unsigned i = 1; same && i <= n; i++) {
+        lua_rawgeti(L, 1, (lua_Integer)i);
+        lua_rawgeti(L, 2, (lua_Integer)i);
+        same = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+    }
+    lua_pushboolean(L, same);
+    return 1;
+}
+
+static void size_metatable(lua_State *L)
+{
+    if (luaL_newmetatable(L, LSE_SIZE)) {
+        lua_pushcfunction(L, size_tostring);
+        lua_setfield(L, -2, "__tostring");
+        lua_pushcfunction(L, size_eq);
+        lua_setfield(L, -2, "__eq");
+    }
+    lua_pop(L, 1);
+}
+
+static void push_size_list(lua_State *L, int ndim, const int64_t *v)
+{
+    lua_createtable(L, ndim, 0);
+    for (int d = 0; d < ndim; d++) {
+        lua_pushinteger(L, v[d]);
         lua_rawseti(L, -2, d + 1);
     }
+    luaL_setmetatable(L, LSE_SIZE);
+}
+
+/* t:size([dim]) or t:stride([dim]): one dim's value, or all of them as a size list. */
+static int dims_of(lua_State *L, bool strides)
+{
+    se_tensor *t = lse_checktensor(L, 1);
+    const int64_t *v = strides ? t->stride : t->size;
+    if (!lua_isnoneornil(L, 2)) {
+        lua_pushinteger(L, v[lse_checkdim(L, 2, t)]);
+        return 1;
+    }
+    push_size_list(L, t->ndim, v);
+    return 1;
+}
+
+static int m_size(lua_State *L) { return dims_of(L, false); }
+static int m_stride(lua_State *L) { return dims_of(L, true); }
+
+static int m_is_same_size_as(lua_State *L)
+{
+    se_tensor *a = lse_checktensor(L, 1), *b = lse_checktensor(L, 2);
+    bool same = a->ndim == b->ndim;
+    for (int d = 0; same && d < a->ndim; d++)
+        same = a->size[d] == b->size[d];
+    lua_pushboolean(L, same);
+    return 1;
+}
+
+/* Torch7's t:type(): the type's name. semeq tensors are float32 only, so asking for
+ * another type is refused rather than silently ignored. */
+static int m_type(lua_State *L)
+{
+    lse_checktensor(L, 1);
+    if (lua_isnoneornil(L, 2)) {
+        lua_pushliteral(L, LSE_TENSOR);
+        return 1;
+    }
+    const char *want = luaL_checkstring(L, 2);
+    if (strcmp(want, LSE_TENSOR) != 0 && strcmp(want, "torch.FloatTensor") != 0)
+        return luaL_argerror(L, 2, lua_pushfstring(L, "semeq tensors are float32 only (" LSE_TENSOR "), got '%s'",
+                                                   want));
+    lua_settop(L, 1);
     return 1;
 }
 
@@ -953,6 +1042,9 @@ static int m_gc(lua_State *L)
 
 static const luaL_Reg methods[] = {
     {"size", m_size}, {"dim", m_dim}, {"numel", m_numel}, {"isContiguous", m_is_contiguous},
+    /* Torch7's names for the same answers, which its users type first */
+    {"nElement", m_numel}, {"nDimension", m_dim}, {"stride", m_stride}, {"type", m_type},
+    {"isSameSizeAs", m_is_same_size_as},
     {"item", m_item}, {"totable", m_totable},
     {"narrow", m_narrow}, {"select", m_select}, {"transpose", m_transpose}, {"t", m_t},
     {"view", m_view}, {"reshape", m_reshape}, {"unsqueeze", m_unsqueeze}, {"squeeze", m_squeeze},
@@ -997,6 +1089,7 @@ static void add_op_closures(lua_State *L, const char *const *names, int count, l
 
 void lse_tensor_metatable(lua_State *L)
 {
+    size_metatable(L);
     if (!luaL_newmetatable(L, LSE_TENSOR))
         return;  /* already installed; it stays on the stack for the caller */
     luaL_setfuncs(L, metamethods, 0);

@@ -10,7 +10,9 @@
 --   local train, test = data.split.apply(ds, s)
 --
 -- Datasets are found through a search path: $SEMEQ_DATA (colon-separated), then
--- ./data, then ../shared/data (relative to the working directory).
+-- ./data and ../shared/data (relative to the working directory), then data/ and
+-- ../shared/data beside semeq's home (the source tree or the install's share/semeq;
+-- semeq.util.paths), so a recipe finds them from any working directory.
 local M = {}
 
 local loaders = {
@@ -24,16 +26,7 @@ M.split = require "semeq.data.split"
 M.is_dataset = require("semeq.data.dataset").is_dataset
 
 -- The directories searched, in order.
-function M.search_path()
-  local dirs = {}
-  local env = os.getenv("SEMEQ_DATA")
-  if env then
-    for d in env:gmatch("[^:]+") do dirs[#dirs + 1] = d end
-  end
-  dirs[#dirs + 1] = "./data"
-  dirs[#dirs + 1] = "../shared/data"
-  return dirs
-end
+function M.search_path() return require("semeq.util.paths").data_dirs() end
 
 local function readable(path)
   local f = io.open(path, "rb")

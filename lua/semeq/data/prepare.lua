@@ -12,7 +12,10 @@
 -- term (stratified); Audealize has one curve per word, so it is split by rows and its
 -- terms cannot be clustered (only reconstruction is measured).
 local data = require "semeq.data"
+local text = require "semeq.data.text"
 local representations = require "semeq.settings.representations"
+
+local missing_terms, emptied  -- below, before their use in experiment.dataset
 
 local experiment = {}
 
@@ -69,6 +72,35 @@ function experiment.top_terms(n)
   end
 end
 
+-- "'wram' is not a term of FILE (...)" for the first asked-for key the data does not
+-- have, naming its most frequent terms; nil when every key is there.
+missing_terms = function(ds, wanted)
+  local count = {}
+  for _, r in ipairs(ds.records) do count[r.key] = (count[r.key] or 0) + 1 end
+  for _, key in ipairs(wanted) do
+    if not count[key] then
+      local top = {}
+      for i, t in ipairs(ds:terms()) do
+        if i > 8 then top[#top + 1] = "..." break end
+        top[#top + 1] = string.format("%s (%d)", t.key, t.count)
+      end
+      return string.format("--terms: '%s' is not a term of %s (its most frequent: %s)", key, ds.path or "the data",
+        table.concat(top, ", "))
+    end
+  end
+  return nil
+end
+
+-- One line for a dataset its filters emptied: the filter that removed the last rows.
+emptied = function(ds)
+  local last
+  for _, h in ipairs(ds.history) do
+    if h.removed > 0 then last = h end
+  end
+  return string.format("no rows of %s are left after filtering: %s removed the last %d (lower --min-examples, "
+    .. "or keep other --terms)", ds.path or "the data", last and last.step or "the filters", last and last.removed or 0)
+end
+
 --- Loads and filters a dataset: ds and its loader kind, or nil and a message when the
 -- data cannot be read or nothing is left after filtering. opts as for prepare.
 function experiment.dataset(opts)
@@ -83,17 +115,23 @@ function experiment.dataset(opts)
   if opts.stoplist ~= false then steps[#steps + 1] = f.stoplist(opts.stoplist) end
   if opts.stem then steps[#steps + 1] = f.stem() end
   if opts.terms then
-    local keep = {}
-    for _, t in ipairs(opts.terms) do keep[t] = true end
+    -- folded as the data's keys were ("Warm" is warm), and each one must be in the data
+    local keep, folded = {}, {}
+    for i, t in ipairs(opts.terms) do
+      folded[i] = text.key(t)
+      keep[folded[i]] = true
+    end
+    local missing = opts.strict_terms and missing_terms(ds, folded)
+    if missing then return nil, missing end
     -- A model's whole vocabulary can be hundreds of words: name only a few.
-    local name = #opts.terms <= 30 and table.concat(opts.terms, ",") or (#opts.terms .. " keys")
+    local name = #folded <= 30 and table.concat(folded, ",") or (#folded .. " keys")
     steps[#steps + 1] = f.where(function(r) return keep[r.key] end, "terms(" .. name .. ")")
   end
   if opts.top_terms then steps[#steps + 1] = experiment.top_terms(opts.top_terms) end
   local min = opts.min_examples or d.min_examples
   if min > 1 then steps[#steps + 1] = f.min_examples(min) end
   ds = f.chain(table.unpack(steps))(ds)
-  if ds:size() == 0 then return nil, "no records left after filtering:\n" .. ds:summary() end
+  if ds:size() == 0 then return nil, emptied(ds) end
   return ds, kind
 end
 
@@ -128,7 +166,8 @@ end
 -- when the data cannot be read or nothing is left after filtering.
 -- opts: data ("safe" | "socialfx" | "audealize" | a file path), min_examples, stoplist
 -- (list of words, default data.filters.default_stoplist; false for none), stem (merge
--- "brighter" into "bright", data.filters.stem), terms (keep only these keys), top_terms
+-- "brighter" into "bright", data.filters.stem), terms (keep only these words, folded as
+-- keys are), strict_terms (each of terms must be in the data: a --terms flag), top_terms
 -- (keep the n most frequent), split ("user" | "stratified" | "row" | "none"), test
 -- (0.25), seed, input ("params" | "curve40", for SAFE), rep (representation kind, e.g.
 -- "floweq13"; default by dataset), rep_state (reuse a fitted representation).

@@ -29,7 +29,7 @@ function Module.class(name, parent)
   })
   cls.__index = cls
   cls.__typename = name
-  cls.__tostring = function(self) return self:describe() end
+  cls.__tostring = function(self) return self:summary() end
   return cls
 end
 
@@ -48,6 +48,28 @@ function Module:__init()
 end
 
 function Module:describe() return self.__typename end
+
+-- 514112 -> "514,112"
+local function thousands(n)
+  local s = tostring(n)
+  while true do
+    local t = s:gsub("^(%d+)(%d%d%d)", "%1,%2")
+    if t == s then return s end
+    s = t
+  end
+end
+
+--- What print(module) shows: its layers (describe), and for a whole model (a container
+-- that is no one's child) the number of parameters on a last line, as a Torch user
+-- would otherwise count them by hand.
+function Module:summary()
+  local text = self:describe()
+  if self.modules and not self._parent then
+    local n = self:nparams()
+    text = text .. string.format("\n%s parameter%s", thousands(n), n == 1 and "" or "s")
+  end
+  return text
+end
 
 -- The layer as a node of the inference graph that models.io.save writes (metadata "graph", read by
 -- the C model runtime, src/core/model_graph.c): a table with `type` (the class name without

@@ -117,18 +117,42 @@ local function output_tree(out_root)
   return ids, files
 end
 
--- Sorted sound-file entries of the input, and the problems of the listing.
+-- Sorted sound-file entries of the input, the problems of the listing, the root, every
+-- entry, and the names of the other files (not sound files by their extension).
 local function input_entries(roots)
   local entries, problems = fs.walk(roots.input, {prune = roots.output})
   if not entries then return nil, problems end
   local base = roots.single and roots.input:match("^(.*)/[^/]*$") or roots.input
-  local list = {}
+  local list, others = {}, {}
   for _, e in ipairs(entries) do
     e.rel = e.path:sub(#base + 2)
-    if e.kind ~= "directory" and is_audio(e.rel) then list[#list + 1] = e end
+    if e.kind ~= "directory" then
+      if is_audio(e.rel) then list[#list + 1] = e else others[#others + 1] = e.rel end
+    end
   end
   table.sort(list, function(a, b) return a.rel < b.rel end)
-  return list, problems, base, entries
+  table.sort(others)
+  return list, problems, base, entries, others
+end
+
+--- "3 files (.txt 2, .jpg 1)": the files a plan left alone because their extension is
+-- not a sound file's (plan.ignored), counted by extension; nil when there are none.
+function M.ignored_summary(names)
+  if #names == 0 then return nil end
+  local count, order = {}, {}
+  for _, rel in ipairs(names) do
+    local ext = rel:match("%.([^./]+)$")
+    ext = ext and ("." .. ext:lower()) or "no extension"
+    if not count[ext] then order[#order + 1] = ext end
+    count[ext] = (count[ext] or 0) + 1
+  end
+  table.sort(order, function(a, b) if count[a] ~= count[b] then return count[a] > count[b] end return a < b end)
+  local parts = {}
+  for i, ext in ipairs(order) do
+    if i > 6 then parts[#parts + 1] = "..." break end
+    parts[#parts + 1] = ("%s %d"):format(ext, count[ext])
+  end
+  return ("%d file%s (%s)"):format(#names, #names == 1 and "" or "s", table.concat(parts, ", "))
 end
 
 -- Nil, or a message naming the outputs that several inputs map to.
@@ -167,19 +191,20 @@ local REASON = {unreadable = "folder cannot be read (permission denied)"}
 
 --- The plan of a run: {items = {{rel=, src=, dst=, out_rel=}} of this shard (sorted by
 -- rel), problems = {{rel=, reason=}}, stale = {paths}, total = sound files of all
--- shards, roots}; nil and a message when inputs collide or share files or folders with
+-- shards, ignored = {rel of every file that is not a sound file by its extension},
+-- roots}; nil and a message when inputs collide or share files or folders with
 -- the output tree. opts.shard = {k, n}: every n-th file starting at the k-th.
 function M.plan(roots, opts)
   local why = M.overlap(roots)
   if why then error("batch.plan: " .. why, 2) end
   opts = opts or {}
   local k, n = table.unpack(opts.shard or {1, 1})
-  local list, problems, base, entries = input_entries(roots)
+  local list, problems, base, entries, others = input_entries(roots)
   if not list then return nil, ("%s: %s"):format(roots.given[1], problems) end
   local out_ids, out_files = output_tree(roots.output)
   why = shared_with_output(entries, problems, out_ids) or collisions(list)
   if why then return nil, why end
-  local plan = {roots = roots, items = {}, problems = {}, stale = {}, total = #list}
+  local plan = {roots = roots, items = {}, problems = {}, stale = {}, total = #list, ignored = others}
   for _, p in ipairs(problems) do
     local rel = p.path and (p.path == base and "." or p.path:sub(#base + 2)) or nil
     plan.problems[#plan.problems + 1] = {rel = rel and (rel .. "/") or "(listing)", reason = REASON[p.reason] or p.reason}

@@ -15,13 +15,16 @@
 --     regular_input = false, -- the caller has checked that the input is a regular file
 --                            -- (a listing said so); otherwise it is checked here
 --   })
---   --> {frames=, samplerate=, channels=, peak=, gain_db=} (peak of the written samples),
+--   --> {frames=, samplerate=, channels=, peak=, gain_db=, clipped=, rate_note=} (peak of
+--       the written samples; clipped: it is above full scale; rate_note: the bands the
+--       file's rate cannot carry, dropped — see fit_rate — or nil),
 --       or nil and a message naming the file (the input cannot be read or is not a
 --       regular file, the output exists or cannot be written, the parameters do not fit
 --       the file's sample rate, the EQ boosts more than MAX_BOOST_DB, the output would
 --       hold a NaN or an infinity)
 --   process.check_eq(kind, params, {fs=, clamp=}) --> true, or nil and what is wrong
 --   process.check_gains(kind, params, clamp)      --> the same for what needs no sample rate
+--   process.fit_rate(kind, params, rate)          --> params, note: bands above Nyquist dropped
 --
 -- The output is written under a temporary name and renamed when complete; on any
 -- failure the temporary file is removed. The input is only read, and must be a regular
@@ -83,6 +86,42 @@ function M.check_gains(kind, params, clamp)
     end
   end
   return true
+end
+
+-- The frequency parameter of each SAFE band, beside its gain (GAINS.safe).
+local SAFE_FREQS = {2, 4, 7, 10, 13}
+
+local function hz(f) return ("%.0f Hz"):format(f) end
+
+--- The EQ as a file at sample rate `rate` can carry it. A band at or above the file's Nyquist
+-- frequency (fs/2) shapes only sound the file cannot hold, and its filter cannot be
+-- built: SAFE bands there are dropped (gain 0, which makes the band's filter pass
+-- everything); graphic40 bands there are left out by the filterbank itself. Returns the
+-- parameters (a new table when a band was dropped) and one line saying what was dropped,
+-- or nil when nothing was.
+function M.fit_rate(kind, params, rate)
+  if type(params) ~= "table" then params = params:totable() end
+  local nyq = rate / 2
+  if kind == "graphic40" then
+    local freqs, out = eq.g40_freqs():totable(), {}
+    for i, f in ipairs(freqs) do
+      if f >= nyq and params[i] ~= 0 then out[#out + 1] = i end
+    end
+    if #out == 0 then return params end
+    return params, ("%d Hz: %d band%s from %s up left out (at or above Nyquist, %s)"):format(rate, #out,
+      #out == 1 and "" or "s", hz(freqs[out[1]]), hz(nyq))
+  end
+  local fitted, dropped = params, {}
+  for k, fi in ipairs(SAFE_FREQS) do
+    local gi = GAINS.safe[k]
+    if type(params[fi]) == "number" and params[fi] >= nyq then
+      if fitted == params then fitted = table.move(params, 1, #params, 1, {}) end
+      dropped[#dropped + 1] = ("%s (%s, %+.1f dB)"):format(SAFE_BANDS[k], hz(params[fi]), params[gi])
+      fitted[gi], fitted[fi] = 0, nyq / 2
+    end
+  end
+  if #dropped == 0 then return params end
+  return fitted, ("%d Hz: dropped %s: at or above Nyquist (%s)"):format(rate, table.concat(dropped, ", "), hz(nyq))
 end
 
 --- Whether an EQ can be applied at sample rate opts.fs (default 44100): its parameters
@@ -161,6 +200,8 @@ function M.process(in_path, out_path, opts)
   end
   local info, err = info_of(in_path)
   if not info then return nil, err end
+  local rate_note
+  o.params, rate_note = M.fit_rate(o.kind, o.params, info.samplerate)
   local fits, why = M.check_eq(o.kind, o.params, {fs = info.samplerate, clamp = o.clamp})
   if not fits then return nil, string.format("%s (%d Hz): %s", in_path, info.samplerate, why) end
   local gain = 1
@@ -178,7 +219,7 @@ function M.process(in_path, out_path, opts)
   local ok, cerr = w:close()
   if not ok then return nil, cerr end
   return {frames = info.frames, samplerate = info.samplerate, channels = info.channels,
-          peak = peak, gain_db = 20 * math.log(gain, 10) + makeup_db}
+          peak = peak, gain_db = 20 * math.log(gain, 10) + makeup_db, clipped = peak > 1, rate_note = rate_note}
 end
 
 return M

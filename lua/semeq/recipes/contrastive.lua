@@ -53,7 +53,8 @@ end
 
 --- Trains the model of opts on ex's training rows: the semantic model and what training
 -- did ({parameters, final_loss, resumed_from}), or nil and a message (a run that diverges).
-local function train_model(ex, opts)
+-- ready(ex, model), if given, is called when training can start (after a --resume was checked).
+local function train_model(ex, opts, ready)
   local model = models.contrastive_ae{input = ex.rep.size, latent = opts.latent, widths = opts.widths,
     dropout = opts.dropout, tail = opts.tail, blocks = opts.blocks,
     semantic = opts.semantic, style_scale = opts["style-scale"], branches = opts.branches}
@@ -62,7 +63,7 @@ local function train_model(ex, opts)
     step = objectives.contrastive(model, ex.X.train, labels,
       {lambda = lambda_of(opts), temperature = opts.temperature, loss = opts.loss,
        synthetic = ex.rep.random and function(n) return ex.rep:random(n) end, synthetic_rows = opts.synthetic}),
-    config = {learningRate = opts.lr}, quiet = opts.quiet,
+    config = {learningRate = opts.lr}, quiet = opts.quiet, on_start = ready and function() ready(ex, model) end,
     plateau = opts.plateau > 0 and {patience = opts.plateau, factor = 0.5} or nil,
     checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume,
     run = recipes.run_of(opts, ex, model)}
@@ -71,14 +72,24 @@ local function train_model(ex, opts)
   return sm, {parameters = model:nparams(), final_loss = history.loss[opts.epochs], resumed_from = history.resumed}
 end
 
+-- What the plan line says about the model and its training.
+local function describe(opts)
+  return {model = string.format("contrastive autoencoder (%s blocks, %s tail, latent %d, %s loss, lambda %g%s)",
+      opts.blocks, opts.tail, opts.latent, opts.loss, opts.lambda,
+      opts["lambda-end"] and string.format(" -> %g", opts["lambda-end"]) or ""),
+    training = string.format("%d epochs, batch %d, Adam lr %g%s", opts.epochs, opts.batch, opts.lr,
+      opts.plateau > 0 and string.format(", halved after %d epochs without progress", opts.plateau) or "")}
+end
+
 --- One split (--folds 0): the report, the semantic model and the experiment, or nil and a
--- message (data that cannot be read, a run that diverges).
-local function experiment_run(opts)
+-- message (data that cannot be read, a run that diverges); ready as for train_model.
+local function experiment_run(opts, ready)
   T.manualSeed(opts.seed)
   local ex, err = prepare.prepare{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
+    strict_terms = true,
     split = opts.split, test = opts.test, seed = opts.seed, input = opts.input}
   if not ex then return nil, err end
-  local sm, trained = train_model(ex, opts)
+  local sm, trained = train_model(ex, opts, ready)
   if not sm then return nil, trained end
   local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap})
   result.model = {kind = "contrastive_ae", parameters = trained.parameters, latent = opts.latent,
@@ -113,10 +124,14 @@ function M.run(name, description, defaults)
     recipes.check_outputs(opts)
     if opts.folds > 0 then
       recipes.cross_validated(opts, "contrastive autoencoder on " .. opts.data,
-        function(ex) return errors.check(train_model(ex, opts)) end)
+        function(ex) return errors.check(train_model(ex, opts)) end, describe(opts))
       return
     end
-    local result, sm, ex = errors.check(experiment_run(opts))
+    local result, sm, ex = errors.check(experiment_run(opts, function(ex, model)
+      local plan = describe(opts)
+      recipes.print_plan{ds = ex.data, split = recipes.split_line(ex, opts), seed = opts.seed, opts = opts,
+        model = plan.model, params = model:nparams(), training = plan.training}
+    end))
     recipes.finish(opts, ex, sm, result,
       string.format("contrastive autoencoder (%d parameters) on %s", result.model.parameters, opts.data))
   end)

@@ -84,26 +84,103 @@ function recipes.parse(name, description, flags, argv)
   return opts
 end
 
---- Fails now (exit 1) if an output the run will write (--out, --json, --svg,
--- --checkpoint) cannot be written, so that no training is lost to a typo.
+--- Fails now (exit 1) if an output the run will write (--out, --json, --svg, --map,
+-- --checkpoint) cannot be written, so that no training is lost to a typo. Every
+-- script that writes a file calls it before its work.
 function recipes.check_outputs(opts)
-  for _, flag in ipairs {"out", "json", "svg", "checkpoint"} do
+  for _, flag in ipairs {"out", "json", "svg", "map", "checkpoint"} do
     if opts[flag] then
       local ok, err = atomic.check_writable(opts[flag])
-      if not ok then errors.fail(string.format("--%s: %s", flag, err)) end
+      if not ok then
+        local folder = opts[flag]:match("^(.*)/[^/]*$")
+        if folder and err:find("No such file or directory", 1, true) then
+          err = string.format("%s (the folder %s does not exist: create it first)", err, folder)
+        end
+        errors.fail(string.format("--%s: %s", flag, err))
+      end
     end
   end
+end
+
+-- "warm 436, bright 422, thin 9, ..." (the first n terms of a dataset by count).
+local function term_counts(ds, n)
+  local out = {}
+  for i, t in ipairs(ds:terms()) do
+    if i > n then out[#out + 1] = "..." break end
+    out[#out + 1] = string.format("%s %d", t.key, t.count)
+  end
+  return table.concat(out, ", ")
+end
+
+local OUTPUTS = {{"out", "model"}, {"json", "report"}, {"svg", "map"}, {"checkpoint", "checkpoints"}}
+
+-- "model m.safetensors, report r.json" or what to add to keep the model.
+local function outputs_line(opts)
+  local out = {}
+  for _, o in ipairs(OUTPUTS) do
+    if opts[o[1]] then out[#out + 1] = string.format("%s %s", o[2], opts[o[1]]) end
+  end
+  if not opts.out then out[#out + 1] = "the model is not saved (--out FILE.safetensors keeps it)" end
+  return table.concat(out, "; ")
+end
+
+--- What a run is, printed before it starts (so that a wrong file, split or seed shows
+-- at once, not after training): p = {ds = the filtered dataset, split = text, seed =,
+-- model = text, params = count, training = text, opts = the parsed flags}.
+function recipes.print_plan(p)
+  local ds = p.ds
+  print(string.format("data:     %s: %d of %d rows kept, %d terms (%s)", ds.path or "(memory)", ds:size(),
+    ds.read or ds:size(), #ds:terms(), term_counts(ds, 6)))
+  print("split:    " .. p.split)
+  print(string.format("seed:     %d", p.seed))
+  if p.model then
+    print(string.format("model:    %s%s", p.model, p.params and string.format(", %d parameters", p.params) or ""))
+  end
+  if p.training then print("training: " .. p.training) end
+  print("outputs:  " .. outputs_line(p.opts))
+  io.stdout:flush()
+end
+
+-- The interpreter running this script, as it was typed (build/semeq, semeq, ...).
+local function interpreter()
+  local argv, lowest = rawget(_G, "arg") or {}, 0
+  while argv[lowest - 1] do lowest = lowest - 1 end
+  return lowest < 0 and argv[lowest] or "semeq"
+end
+
+--- The line that says how to use a saved model: an apply.lua command with its first term.
+function recipes.usage_line(path, terms)
+  local semeq = interpreter()
+  return string.format("use it: %s --run apply IN.wav OUT.wav --term %s --model %s  (its words: --list-terms)",
+    semeq, terms and terms[1] or "WORD", path)
+end
+
+--- The split line of the plan: "held-out users (by_user), 25 %: 640 training rows, 218 held out".
+function recipes.split_line(ex, opts)
+  local method = ex.split and ex.split.method or "none"
+  local what = ({by_user = "held-out users", stratified = "held-out rows within each term",
+                 ["kfold-row"] = "held-out rows"})[method] or method
+  return string.format("%s, %g %%: %d training rows, %d held out", what, 100 * (opts.test or 0.25), ex.train:size(),
+    ex.test:size())
 end
 
 --- The evaluation protocol for a recipe that trains a model (semeq.eval.cv): one model
 -- per fold, trained by train(ex, opts) -> semantic model, evaluated on the fold's held-out
 -- rows; the table of folds and pooled results is printed, --json gets {folds, pooled},
 -- --svg the held-out codes of every fold; with --out one more model is trained on every
--- row and saved. Nothing is tuned here: a recipe's settings are its presets.
-function recipes.cross_validated(opts, title, train)
+-- row and saved. Nothing is tuned here: a recipe's settings are its presets. plan =
+-- {model =, training =} describes them in the lines printed before any work.
+function recipes.cross_validated(opts, title, train, plan)
   if opts.checkpoint or opts.resume then
     errors.usage("--checkpoint and --resume need --folds 0 (one model; with folds there is one per fold)")
   end
+  if opts.folds < 2 then errors.usage("--folds must be 0 (one split) or at least 2") end
+  local ds, kind = errors.check(prepare.dataset{data = opts.data, min_examples = opts["min-examples"],
+    terms = opts.terms, strict_terms = true, top_terms = opts.top_terms, stem = opts.stem})
+  recipes.print_plan{ds = ds, seed = opts.seed, opts = opts, model = plan and plan.model,
+    training = plan and plan.training,
+    split = string.format("%d folds, %s each held out once%s", opts.folds,
+      kind == "safe" and "users" or "rows (per term; no user ids)", opts.out and ", then trained on all rows" or "")}
   local cv = require "semeq.eval.cv"
   local result = errors.check(cv.run{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
     top_terms = opts.top_terms, stem = opts.stem, folds = opts.folds, seed = opts.seed, input = opts.input,
@@ -124,13 +201,12 @@ function recipes.cross_validated(opts, title, train)
     print("latent map written to " .. opts.svg)
   end
   if opts.out then
-    local ds, kind = errors.check(prepare.dataset{data = opts.data, min_examples = opts["min-examples"],
-      terms = opts.terms, top_terms = opts.top_terms, stem = opts.stem})
     local ex = prepare.represent(ds, kind, nil, {input = opts.input, rep = opts.rep, method = "none (every row)"})
     T.manualSeed(opts.seed)
     local sm = train(ex, opts)
     errors.check(sm:save(opts.out, {metrics = result.pooled, folds = result.folds}))
     print("model trained on all " .. ex.train:size() .. " rows written to " .. opts.out)
+    print(recipes.usage_line(opts.out, sm.terms))
   end
   return result
 end
@@ -148,6 +224,7 @@ function recipes.finish(opts, ex, sm, result, title)
   if opts.out then
     errors.check(sm:save(opts.out, {metrics = result}))
     print("model written to " .. opts.out)
+    print(recipes.usage_line(opts.out, sm.terms))
   end
   if opts.svg and ex.clusterable then
     errors.check(require("semeq.eval.plot").latent_map(sm:encode(ex.X.test), ex.y.test, opts.svg,

@@ -130,7 +130,20 @@ end
 function M.run(name, description)
   errors.main(name, function()
     local opts = recipes.parse(name, description, M.flags())
+    if opts.folds == 0 and not opts.out then errors.usage("--folds 0 evaluates nothing: give --out FILE to save a model") end
+    if opts.folds == 1 then errors.usage("--folds must be 0 (no evaluation) or at least 2 (each user held out once)") end
     recipes.check_outputs(opts)
+    local kept = errors.check(prepare.dataset{data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
+      strict_terms = true})
+    if #kept:terms() < 2 then
+      errors.usage(string.format("the model tells terms apart: it needs at least 2, and %s leaves only '%s'",
+        opts.terms and "--terms" or "--min-examples", kept:terms()[1].key))
+    end
+    recipes.print_plan{ds = kept, seed = opts.seed, opts = opts,
+      split = opts.folds > 0 and string.format("grouped %d-fold over users (each user held out once), then "
+        .. "fitted on all rows", opts.folds) or "none (--folds 0): fitted on all rows",
+      model = string.format("semantic_axis: a word axis (shrinkage LDA), an intensity and %d style columns; "
+        .. "40-point curves in, latent %d", opts.style, 2 * (#kept:terms() - 1) + opts.style)}
     local result
     if opts.folds > 0 then
       result = errors.check(M.cross_validate(opts, not opts.quiet and function(r) io.stderr:write(fold_line(r), "\n") end))
@@ -152,6 +165,7 @@ function M.run(name, description)
       local sm = M.fit(ex, cv.groups_of(ex.train.records), opts)
       errors.check(sm:save(opts.out, {metrics = result and result.pooled or nil, folds = result and result.folds or nil}))
       print("model fitted on all " .. ex.train:size() .. " rows written to " .. opts.out)
+      print(recipes.usage_line(opts.out, sm.terms))
     end
   end)
 end

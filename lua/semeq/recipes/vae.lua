@@ -50,14 +50,15 @@ end
 
 --- Trains the β-VAE of opts on ex's training rows: the semantic model (terms placed as
 -- --placement says, on the training codes) and what training did, or nil and a message.
-local function train_model(ex, opts)
+-- ready(ex, model), if given, is called when training can start (after a --resume was checked).
+local function train_model(ex, opts, ready)
   -- 13 normalised parameters lie in [0, 1] (FlowEQ's sigmoid); dB curves do not.
   local model = models.beta_vae{input = ex.rep.size, latent = opts.latent, hidden = opts.hidden, beta = 0,
     output = ex.rep.size == 13 and "sigmoid" or "linear"}
   local beta = objectives.floweq_beta(opts["beta-max"], opts["beta-delay"], opts["beta-step"])
   local history, err = train.fit{model = model, n = ex.X.train:size(1), epochs = opts.epochs, batch = opts.batch,
     step = objectives.vae(model, ex.X.train, {loss = opts.loss, beta = beta}),
-    config = {learningRate = opts.lr}, quiet = opts.quiet,
+    config = {learningRate = opts.lr}, quiet = opts.quiet, on_start = ready and function() ready(ex, model) end,
     checkpoint_path = opts.checkpoint, checkpoint_every = opts["checkpoint-every"], resume = opts.resume,
     run = recipes.run_of(opts, ex, model, {"placement"})}
   if not history then return nil, err end
@@ -76,19 +77,19 @@ end
 
 local function prepare_opts(opts)
   local top = opts["top-terms"]
-  return {data = opts.data, min_examples = opts["min-examples"], terms = opts.terms,
+  return {data = opts.data, min_examples = opts["min-examples"], terms = opts.terms, strict_terms = true,
     stem = opts.stem, top_terms = (not opts.terms and top and top > 0) and top or nil,
     split = opts.split, test = opts.test, seed = opts.seed, input = opts.input,
     rep = opts.ranges == "floweq" and opts.input ~= "curve40" and "floweq13" or nil}
 end
 
 --- One split (--folds 0): the report, the semantic model and the experiment, or nil and a
--- message.
-local function run_opts(opts)
+-- message; ready as for train_model.
+local function run_opts(opts, ready)
   T.manualSeed(opts.seed)
   local ex, err = prepare.prepare(prepare_opts(opts))
   if not ex then return nil, err end
-  local sm, trained = train_model(ex, opts)
+  local sm, trained = train_model(ex, opts, ready)
   if not sm then return nil, trained end
   local result = evaluate.model(ex, sm, {bootstrap = opts.bootstrap})
   result.placement = {method = "centroid"}
@@ -104,6 +105,13 @@ local function run_opts(opts)
   return result, sm, ex
 end
 
+-- What the plan line says about the model and its training.
+local function describe(opts, rep_kind)
+  return {model = string.format("beta-VAE (latent %d, hidden %d, %s, beta up to %g)", opts.latent, opts.hidden,
+      rep_kind or (opts.ranges == "floweq" and "floweq13" or "safe13"), opts["beta-max"]),
+    training = string.format("%d epochs, batch %d, Adam lr %g", opts.epochs, opts.batch, opts.lr)}
+end
+
 local M = {flags = flags, run_opts = run_opts, train = train_model, defaults = DEFAULTS}
 
 --- The script: parse, check the outputs, run (k folds, or one split with --folds 0),
@@ -117,10 +125,14 @@ function M.run(name, description, defaults)
       local p = prepare_opts(opts)
       opts.top_terms, opts.rep = p.top_terms, p.rep
       recipes.cross_validated(opts, "beta-VAE on " .. opts.data,
-        function(ex) return errors.check(train_model(ex, opts)) end)
+        function(ex) return errors.check(train_model(ex, opts)) end, describe(opts))
       return
     end
-    local result, sm, ex = errors.check(run_opts(opts))
+    local result, sm, ex = errors.check(run_opts(opts, function(ex, model)
+      local plan = describe(opts, ex.rep.kind)
+      recipes.print_plan{ds = ex.data, split = recipes.split_line(ex, opts), seed = opts.seed, opts = opts,
+        model = plan.model, params = model:nparams(), training = plan.training}
+    end))
     recipes.finish(opts, ex, sm, result,
       string.format("beta-VAE (%d parameters, beta %.4g, %s) on %s", result.model.parameters, result.model.beta,
         result.model.representation, opts.data))

@@ -171,7 +171,7 @@ function semantic.load(path)
   local rt, rerr = runtime.load(path)
   if not rt then return nil, rerr end
   model:evaluate()
-  local sm = setmetatable({model = model, meta = meta, runtime = rt}, Semantic)
+  local sm = setmetatable({model = model, meta = meta, runtime = rt, path = path}, Semantic)
   local fields = {}
   for _, key in ipairs(FIELDS) do
     local v, err = decode_field(meta, key, path)
@@ -194,6 +194,20 @@ function semantic.load(path)
   if type(sm.info) ~= "table" then return nil, string.format("%s: metadata 'info': expected an object", path) end
   sm.train_users = meta.train_users and json.decode(meta.train_users) or nil
   return sm
+end
+
+-- What print(sm) shows in the REPL: the file, what the model reads and gives, its terms
+-- (with their training rows) and the network with its parameter count.
+function Semantic:__tostring()
+  local count = {}
+  for _, key in ipairs(self.train_labels or {}) do count[key] = (count[key] or 0) + 1 end
+  local terms = {}
+  for i, key in ipairs(self.terms) do terms[i] = count[key] and string.format("%s (%d)", key, count[key]) or key end
+  local gives = self.rep.kind == "graphic40" and "40 graphic-EQ gains" or "SAFE 5-band settings"
+  return string.format("semeq.semantic model%s\n  reads %s (%d values), gives %s; latent size %d\n"
+    .. "  terms (training rows): %s\n  network: %s, %s (print(sm.model) shows its layers)",
+    self.path and (" " .. self.path) or "", self.rep.kind, self.rep.size, gives, self:latent_size(),
+    table.concat(terms, ", "), self.model.__typename, tostring(self.model):match("[^\n]*$"))
 end
 
 --- The training rows as records ({params = tensor, key = term}), for baselines.

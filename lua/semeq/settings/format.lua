@@ -6,6 +6,7 @@
 --   local rows = {{label = "warm", eq = sm:eq_for("warm")}, ...}
 --   print(format.settings(rows))          -- 13 SAFE parameters, or a 40-band summary
 --   print(format.responses(rows))         -- dB at a few points of the 64-point grid
+--   print(format.bands(eq))               -- one setting, a band per line with units
 --   local db = format.response(eq)        -- [64] dB on settings.grid()
 --   local t = format.json(eq)             -- {kind=, params|gains=, response_db=, freqs=}
 --
@@ -76,6 +77,40 @@ local function label_width(rows)
   local w = 5
   for _, r in ipairs(rows) do w = math.max(w, width_of(tostring(r.label))) end
   return w
+end
+
+local function khz(f)
+  if f >= 1000 then return string.format("%.2f kHz", f / 1000) end
+  return string.format("%.0f Hz", f)
+end
+
+--- One setting as a table with units, a band per line — what a person dials into an
+-- EQ: SAFE's 5 bands (type, gain dB, frequency, Q), or the 40 gains of a graphic EQ in
+-- 4 columns of 10.
+function M.bands(setting)
+  local lines = {}
+  if setting.kind == "safe" then
+    local p = setting.params
+    lines[1] = string.format("  %-11s %8s %10s %6s", "band", "gain", "frequency", "Q")
+    local bands = {{"low shelf", 1, 2}, {"peak 1", 3, 4, 5}, {"peak 2", 6, 7, 8}, {"peak 3", 9, 10, 11},
+                   {"high shelf", 12, 13}}
+    for _, b in ipairs(bands) do
+      lines[#lines + 1] = string.format("  %-11s %+5.2f dB %10s %6s", b[1], p[b[2]], khz(p[b[3]]),
+        b[4] and string.format("%.2f", p[b[4]]) or "-")
+    end
+    return table.concat(lines, "\n")
+  end
+  if setting.kind ~= "graphic40" then error("format.bands: unknown EQ kind '" .. tostring(setting.kind) .. "'", 2) end
+  local freqs = settings.graphic.centres
+  for row = 1, 10 do
+    local cells = {}
+    for col = 0, 3 do
+      local i = row + 10 * col
+      cells[#cells + 1] = string.format("%9s %+6.2f dB", khz(freqs[i]), setting.gains[i])
+    end
+    lines[row] = "  " .. table.concat(cells, "   ")
+  end
+  return table.concat(lines, "\n")
 end
 
 --- A text table of settings: one row per {label=, eq=}. SAFE: the 13 parameters
@@ -154,10 +189,30 @@ function M.json(setting, extra)
   return t
 end
 
---- Curves for semeq.eval.plot.responses from rows {label=, eq=}.
-function M.curves(rows)
+local DENSE
+
+--- The frequencies EQ curves are drawn at: 1024 log-spaced points from 20 Hz to 20 kHz
+-- (a peak of Q 10 is about 14 points wide), where the 64-point grid of the tables would
+-- step over a narrow peak.
+function M.plot_grid()
+  DENSE = DENSE or eq.log_grid(1024, 20, 20000)
+  return DENSE
+end
+
+--- Curves for semeq.eval.plot.responses from rows {label=, eq=} (or {label=, db=} on
+-- the 64-point grid): each setting's response on the dense plot grid. group: the
+-- row's field that colours small multiples (opts.group, e.g. "nearest").
+function M.curves(rows, opts)
   local out = {}
-  for i, r in ipairs(rows) do out[i] = {label = r.label, db = r.db or M.response(r.eq)} end
+  for i, r in ipairs(rows) do
+    if r.eq then
+      out[i] = {label = r.label, db = M.response(r.eq, M.plot_grid()), freqs = M.plot_grid()}
+    else
+      out[i] = {label = r.label, db = r.db}
+    end
+    if opts and opts.group then out[i].group = r[opts.group] end
+    out[i].colour = r.colour
+  end
   return out
 end
 

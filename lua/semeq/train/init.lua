@@ -7,7 +7,8 @@
 --   }
 --
 -- `step(indices, epoch)` runs forward and backward for the rows `indices` (1-based) and
--- returns the loss; gradients accumulate into the model's flat gradient buffer, which
+-- returns the loss (and, optionally, its parts {{name, value}, ...}, which the progress
+-- line shows as epoch means); gradients accumulate into the model's flat gradient buffer, which
 -- fit zeroes before each step. What lives here: mini-batches from the seeded sampler,
 -- the optimiser over the flat buffer, gradient clipping, a learning-rate schedule, a
 -- progress line, a stop on a non-finite loss that keeps the last good epoch, and
@@ -15,6 +16,7 @@
 local optim = require "semeq.train.optim"
 local sampler = require "semeq.train.sampler"
 local checkpoint = require "semeq.train.checkpoint"
+local now = require("semeq.bench.core").now  -- a monotonic wall clock, in seconds
 
 local train = {}
 
@@ -27,18 +29,28 @@ local function format_eta(seconds)
   return string.format("%.0fs", seconds)
 end
 
+-- "recon 0.01234, 0.5 x contrastive 0.98765": the parts of an epoch's loss, in order.
+local function format_parts(parts)
+  if not parts or #parts < 2 then return "" end
+  local out = {}
+  for i, p in ipairs(parts) do out[i] = string.format("%s %.5g", p[1], p[2]) end
+  return "  (" .. table.concat(out, ", ") .. ")"
+end
+
 -- Progress: one rewritten line on a terminal, a plain line every tenth of the run otherwise.
+-- The ETA is from wall-clock time, which is what a person waits for.
 local function progress(first, epochs, quiet)
   if quiet then return function() end, function() end end
   local tty, started = stderr_is_tty(), os.time()
-  local clock = os.clock()
+  local clock = now()
   local every = math.max(1, epochs // 10)
-  local function show(epoch, loss)
+  local function show(epoch, loss, parts)
     local done_epochs = epoch - first + 1
-    local eta = (os.clock() - clock) / done_epochs * (epochs - epoch)
-    local line = string.format("epoch %d/%d  loss %.5f  ETA %s", epoch, epochs, loss, format_eta(eta))
+    local eta = (now() - clock) / done_epochs * (epochs - epoch)
+    local line = string.format("epoch %d/%d  loss %.5f%s  ETA %s", epoch, epochs, loss, format_parts(parts),
+      format_eta(eta))
     if tty then
-      io.stderr:write("\r", line, "   ")
+      io.stderr:write("\r\027[K", line)
     elseif epoch % every == 0 or epoch == epochs then
       io.stderr:write(line, "\n")
     end
@@ -78,7 +90,8 @@ end
 -- of the batch losses), on_epoch (function(epoch, loss)),
 -- checkpoint_path, checkpoint_every (N epochs), resume (a checkpoint path), run (what
 -- the run is, recorded in every checkpoint and checked on resume; see
--- semeq.train.checkpoint), quiet. A resumed run's history says so: resumed = {path=,
+-- semeq.train.checkpoint), on_start (called once the run can start: after a resume
+-- was checked, before the first epoch), quiet. A resumed run's history says so: resumed = {path=,
 -- epoch=}.
 -- A run that cannot go on — a non-finite loss (the parameters of the last good epoch are
 -- kept), a checkpoint that cannot be read or written, is of another run or of an epoch
@@ -105,6 +118,7 @@ function train.fit(opts)
     first = epoch + 1
     history.resumed = {path = opts.resume, epoch = epoch}
   end
+  if opts.on_start then opts.on_start() end
   -- The last complete epoch: what a non-finite loss rolls back to and Ctrl-C saves.
   local last = checkpoint.snapshot(params, state, history, first - 1)
   local show, finish = progress(first, epochs, opts.quiet)
@@ -118,23 +132,32 @@ function train.fit(opts)
   local function run_epoch(epoch)
     if opts.schedule then config.learningRate = opts.schedule(epoch) end
     if opts.plateau and state.plateau_lr then config.learningRate = state.plateau_lr end
-    local sum, count, batch_sum, nbatches = 0, 0, 0, 0
+    local sum, count, batch_sum, nbatches, part_sums = 0, 0, 0, 0, nil
     for idx in batches(epoch) do
+      local parts
       local _, fx = update(function()
         grads:zero()
-        local loss = step(idx, epoch)
+        local loss
+        loss, parts = step(idx, epoch)
         if opts.clip then optim.clipGradNorm(grads, opts.clip) end
         return loss, grads
       end, params, config, state)
       if not is_finite(fx[1]) then error({nonfinite = fx[1], epoch = epoch}) end
       sum, count = sum + fx[1] * #idx, count + #idx
       batch_sum, nbatches = batch_sum + fx[1], nbatches + 1
+      if parts then
+        part_sums = part_sums or {}
+        for i, p in ipairs(parts) do
+          part_sums[i] = {p[1], (part_sums[i] and part_sums[i][2] or 0) + p[2] * #idx}
+        end
+      end
     end
     history.loss[epoch] = sum / math.max(1, count)
+    for _, p in ipairs(part_sums or {}) do p[2] = p[2] / math.max(1, count) end
     history.lr[epoch] = config.learningRate
     if opts.plateau then plateau_step(opts.plateau, state, config, batch_sum / math.max(1, nbatches)) end
     last = checkpoint.snapshot(params, state, history, epoch)
-    show(epoch, history.loss[epoch])
+    show(epoch, history.loss[epoch], part_sums)
     if opts.on_epoch then opts.on_epoch(epoch, history.loss[epoch]) end
     if opts.checkpoint_path and opts.checkpoint_every and epoch % opts.checkpoint_every == 0 then
       local ok, err = checkpoint.write(opts.checkpoint_path, last, opts.run)

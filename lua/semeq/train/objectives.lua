@@ -1,6 +1,8 @@
 --- semeq.train.objectives: the training losses of the model zoo as `step` functions for
--- semeq.train.fit. Each returns step(indices, epoch) -> loss, which runs forward and
--- backward for one mini-batch of rows of X.
+-- semeq.train.fit. Each returns step(indices, epoch) -> loss, parts, which runs forward
+-- and backward for one mini-batch of rows of X; parts names the terms that add up to the
+-- loss ({{"recon", v}, {"0.5 x contrastive", v}}), so that a progress line can show
+-- which one still moves.
 local T = require "semeq.tensor"
 local nn = require "semeq.nn"
 
@@ -34,11 +36,14 @@ function objectives.contrastive(model, X, labels, opts)
     if extra > 0 then x = T.cat({x, opts.synthetic(extra)}, 1) end
     local out = model:forward(x)
     local loss = rec:forward(out, x)
+    local parts = {{"recon", loss}}
     local gp
     if lambda > 0 then
       -- Only the labelled rows (the first #idx) take part in the contrastive loss.
       local proj = extra > 0 and model.projection:narrow(1, 1, #idx) or model.projection
-      loss = loss + lambda * con:forward(proj, target)
+      local c = lambda * con:forward(proj, target)
+      parts[2] = {string.format("%g x contrastive", lambda), c}
+      loss = loss + c
       local g = con:backward(proj, target):mul_(lambda)
       if extra > 0 then
         if not grad_proj or grad_proj:size(1) ~= x:size(1) then grad_proj = T.zeros(table.unpack(model.projection:size())) end
@@ -48,7 +53,7 @@ function objectives.contrastive(model, X, labels, opts)
       gp = g
     end
     model:backward(x, rec:backward(out, x), gp)
-    return loss
+    return loss, parts
   end
 end
 
@@ -61,9 +66,10 @@ function objectives.vae(model, X, opts)
     if opts.beta then model.beta = opts.beta(epoch) end
     local x = X:index_select(1, idx)
     local out = model:forward(x)
-    local loss = rec:forward(out, x) + model.kl
+    local r = rec:forward(out, x)
+    local loss = r + model.kl
     model:backward(x, rec:backward(out, x))
-    return loss
+    return loss, {{"recon", r}, {string.format("beta %.2g x KL", model.beta), model.kl}}
   end
 end
 
