@@ -196,8 +196,17 @@ function recipes.cross_validated(opts, title, train, plan)
     result.by == "user" and "users held out" or "rows per term held out")))
   if opts.json then errors.check(report.write_json(opts.json, {folds = result.folds, pooled = result.pooled})) end
   if opts.svg then
-    errors.check(require("semeq.eval.plot").latent_map(T.cat(result.codes, 1), result.labels, opts.svg,
-      {title = title .. " — held-out rows of every fold"}))
+    -- Each fold has its own model, whose latent axes are its own: one fold's map, the fold
+    -- holding out the most users (or rows), the nearest to people the model never saw.
+    local best = 1
+    for f, r in ipairs(result.folds) do
+      if r.held_out_groups > result.folds[best].held_out_groups then best = f end
+    end
+    local labels, at = {}, 0
+    for f = 1, best - 1 do at = at + result.folds[f].n end
+    for i = 1, result.folds[best].n do labels[i] = result.labels[at + i] end
+    errors.check(require("semeq.eval.plot").latent_map(result.codes[best], labels, opts.svg,
+      {title = string.format("%s — held-out rows of fold %d", title, best)}))
     print("latent map written to " .. opts.svg)
   end
   if opts.out then
