@@ -15,6 +15,7 @@ local H = require "spec.helpers"
 local models = require "semeq.models"
 
 local VAE = "models/safe_vae2d.safetensors"
+local VAE_ROWS = #json.decode(select(3, assert(safetensors.load(VAE))).train_codes)  -- its training rows
 
 -- A contrastive autoencoder's file (the kind whose config has widths), saved once.
 local function contrastive_file(dir)
@@ -159,9 +160,9 @@ describe("model files", function()
       {"null in the training codes", function(_, m) m.train_codes = m.train_codes:gsub("%[%-?[%d.e-]+", "[null", 1) end,
         "metadata 'train_codes': row 1 value 1 is not a finite number", lua_only = true},
       {"training labels of the wrong count", function(_, m) m.train_labels = '["warm"]' end,
-        "metadata 'train_labels': expected one word per row of 'train_codes' (637)", lua_only = true},
+        "metadata 'train_labels': expected one word per row of 'train_codes' (" .. VAE_ROWS .. ")", lua_only = true},
       {"training settings of the wrong count", function(_, m) m.train_params = "[[1, 2]]" end,
-        "metadata 'train_params': has 1 rows, 'train_codes' has 637", lua_only = true},
+        "metadata 'train_params': has 1 rows, 'train_codes' has " .. VAE_ROWS, lua_only = true},
       {"info that is not an object", function(_, m) m.info = "7" end, "metadata 'info': expected an object", lua_only = true},
       {"a config that is not an object", function(_, m) m.config = "[1]" end, "__metadata__.config: expected a JSON object", lua_only = true},
       {"a config of the wrong types", edit_json("config", function(c) c.hidden = "wide" end),
