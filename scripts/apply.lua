@@ -51,6 +51,8 @@ local flags = {
     {"ceiling", "number", -0.1, "peak ceiling in dBFS for --peak-safe", min = -120, max = 0},
     {"makeup", "boolean", false, "make-up gain: cut by the largest boost of the EQ"},
     {"clamp", "boolean", false, "clamp out-of-range parameters instead of failing"},
+    {"nonfinite", "string", "error", "a NaN or infinite input sample: error (the file fails, naming the frame) "
+     .. "or zero (read as 0, and counted)", choices = {"error", "zero"}},
     {"block", "integer", 4096, "frames per block", min = 1, max = 1048576},
     {"jobs", "integer", 2, "worker processes for folders", min = 1, max = 256},
     {"shard", "string", "1/1", "K/N: process only the K-th of N shares of the files"},
@@ -169,10 +171,12 @@ local CLIPPED = "CLIPPED"
 local function run_one(o, kind, params, src, dst, regular)
   if eqfile.exists(dst) and not o.force then return "skip", SKIP_EXISTS end
   local res, err = eqfile.process(src, dst, {kind = kind, params = params, block = o.block, makeup = o.makeup,
-    clamp = o.clamp, peak_safe = o["peak-safe"], ceiling_db = o.ceiling, force = o.force, regular_input = regular})
+    clamp = o.clamp, peak_safe = o["peak-safe"], ceiling_db = o.ceiling, force = o.force, regular_input = regular,
+    nonfinite = o.nonfinite})
   if not res then return "fail", (err:gsub("\n", " ")) end
   local detail = ("peak %+.2f dBFS"):format(20 * math.log(math.max(res.peak, 1e-10), 10))
   if res.clipped then detail = detail .. " " .. CLIPPED end
+  if res.zeroed > 0 then detail = detail .. (", %d non-finite input samples read as 0"):format(res.zeroed) end
   if res.rate_note then detail = detail .. "; " .. res.rate_note end
   return "ok", detail
 end
@@ -327,6 +331,8 @@ local function single_mode(o, kind, params, args)
   print(("%s -> %s (%s)"):format(args[1], args[2], peak))
   local rate = rest:match("; (%d+ Hz: .*)$")
   if rate then print("  " .. rate) end
+  local zeroed = rest:match(", (%d+ non%-finite input samples read as 0)")
+  if zeroed then print("  " .. zeroed) end
   if rest:find(CLIPPED, 1, true) then
     io.stderr:write(("apply.lua: %s clipped: %s %s\n"):format(args[2], peak, CLIP_REMEDY:format(o.ceiling)))
   end

@@ -378,5 +378,13 @@ describe("apply.lua: no non-finite sample is written", function()
       assert.is_nil(err:find("No Error", 1, true))
       assert.are.equal("missing", fs.kind(dir .. "/o." .. ext))
     end
+    -- asked for explicitly, the sample is read as 0, counted, and the output is finite
+    local out, err, code = apply(("%s %s --params %s --nonfinite zero"):format(q(dir .. "/nan.wav"),
+      q(dir .. "/z.wav"), P))
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("1 non-finite input samples read as 0", 1, true), out)
+    local y = assert(audio.read(dir .. "/z.wav"))
+    assert.are.equal(y:abs():max(), y:abs():max())  -- not NaN
+    assert.is_true(y:abs():max() < math.huge)
   end)
 end)

@@ -14,10 +14,13 @@
 --                            -- format can hold it (see semeq.audio)
 --     regular_input = false, -- the caller has checked that the input is a regular file
 --                            -- (a listing said so); otherwise it is checked here
+--     nonfinite = "error",   -- a NaN or infinite input sample fails the file (naming the
+--                            -- frame); "zero" reads it as 0 and counts it
 --   })
---   --> {frames=, samplerate=, channels=, peak=, gain_db=, clipped=, rate_note=} (peak of
---       the written samples; clipped: it is above full scale; rate_note: the bands the
---       file's rate cannot carry, dropped — see fit_rate — or nil),
+--   --> {frames=, samplerate=, channels=, peak=, gain_db=, clipped=, rate_note=, zeroed=}
+--       (peak of the written samples; clipped: it is above full scale; rate_note: the bands
+--       the file's rate cannot carry, dropped — see fit_rate — or nil; zeroed: non-finite
+--       input samples read as 0),
 --       or nil and a message naming the file (the input cannot be read or is not a
 --       regular file, the output exists or cannot be written, the parameters do not fit
 --       the file's sample rate, the EQ boosts more than MAX_BOOST_DB, the output would
@@ -151,7 +154,7 @@ end
 -- One pass over the input through a fresh filter; writer may be nil (measuring only).
 -- Returns the output peak and the make-up gain, or nil and a message.
 local function pass(in_path, o, info, writer, gain)
-  local r <close>, err = audio.open(in_path)
+  local r <close>, err = audio.open(in_path, {nonfinite = o.nonfinite})
   if not r then return nil, err end
   local f = eq.new(o.kind, o.params, {fs = info.samplerate, channels = info.channels,
                                       makeup = o.makeup, clamp = o.clamp})
@@ -171,7 +174,7 @@ local function pass(in_path, o, info, writer, gain)
     end
     peak = math.max(peak, f:peak() * gain)
   end
-  return peak, f:makeup_db()
+  return peak, f:makeup_db(), r:nonfinite()
 end
 
 local function info_of(path)
@@ -214,12 +217,13 @@ function M.process(in_path, out_path, opts)
   local w <close>, werr = audio.create(out_path, {samplerate = info.samplerate, channels = info.channels,
                                                  like = info, subtype = o.subtype})
   if not w then return nil, werr end
-  local peak, makeup_db = pass(in_path, o, info, w, gain)
+  local peak, makeup_db, zeroed = pass(in_path, o, info, w, gain)
   if not peak then return nil, makeup_db end -- w is aborted when it goes out of scope
   local ok, cerr = w:close()
   if not ok then return nil, cerr end
   return {frames = info.frames, samplerate = info.samplerate, channels = info.channels,
-          peak = peak, gain_db = 20 * math.log(gain, 10) + makeup_db, clipped = peak > 1, rate_note = rate_note}
+          peak = peak, gain_db = 20 * math.log(gain, 10) + makeup_db, clipped = peak > 1, rate_note = rate_note,
+          zeroed = zeroed}
 end
 
 return M
