@@ -236,7 +236,7 @@ static int l_median_distance(lua_State *L) {
     return 1;
 }
 
-static const luaL_Reg funcs[] = {
+static const luaL_Reg functions[] = {
     {"silhouette", l_silhouette},   {"davies_bouldin", l_davies_bouldin},
     {"calinski_harabasz", l_calinski_harabasz}, {"knn_predict", l_knn_predict},
     {"pca", l_pca},                 {"mmd2", l_mmd2},
@@ -245,6 +245,6 @@ static const luaL_Reg funcs[] = {
 };
 
 int luaopen_semeq_metrics_core(lua_State *L) {
-    luaL_newlib(L, funcs);
+    luaL_newlib(L, functions);
     return 1;
 }

@@ -414,7 +414,7 @@ static int l_reparam_backward(lua_State *L)
     return 0;
 }
 
-static const luaL_Reg FUNCS[] = {
+static const luaL_Reg functions[] = {
     {"linear_forward", l_linear_forward},
     {"linear_backward", l_linear_backward},
     {"act_forward", l_act_forward},
@@ -438,6 +438,6 @@ static const luaL_Reg FUNCS[] = {
 
 int luaopen_semeq_nn_core(lua_State *L)
 {
-    luaL_newlib(L, FUNCS);
+    luaL_newlib(L, functions);
     return 1;
 }

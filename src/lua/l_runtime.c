@@ -287,19 +287,19 @@ static int rt_tostring(lua_State *L)
     return 1;
 }
 
-static const luaL_Reg METHODS[] = {
+static const luaL_Reg model_methods[] = {
     {"encode", rt_encode}, {"decode", rt_decode}, {"forward", rt_forward}, {"eq_for", rt_eq_for}, {"interpolate", rt_interpolate},
     {"terms", rt_terms}, {"latent_size", rt_latent_size}, {"input_size", rt_input_size},
     {"output_size", rt_output_size}, {"representation", rt_representation}, {"close", rt_close},
     {NULL, NULL},
 };
 
-static const luaL_Reg FUNCS[] = {{"load", l_load}, {"build", l_build}, {NULL, NULL}};
+static const luaL_Reg functions[] = {{"load", l_load}, {"build", l_build}, {NULL, NULL}};
 
 int luaopen_semeq_runtime(lua_State *L)
 {
     if (luaL_newmetatable(L, RUNTIME)) {
-        luaL_newlib(L, METHODS);
+        luaL_newlib(L, model_methods);
         lua_setfield(L, -2, "__index");
         lua_pushcfunction(L, rt_close);
         lua_setfield(L, -2, "__gc");
@@ -310,6 +310,6 @@ int luaopen_semeq_runtime(lua_State *L)
     }
     lua_pop(L, 1);
     lse_tensor_metatable(L);
-    luaL_newlib(L, FUNCS);
+    luaL_newlib(L, functions);
     return 1;
 }

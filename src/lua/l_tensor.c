@@ -1040,7 +1040,7 @@ static int m_gc(lua_State *L)
 
 /* ---- registration ---- */
 
-static const luaL_Reg methods[] = {
+static const luaL_Reg tensor_methods[] = {
     {"size", m_size}, {"dim", m_dim}, {"numel", m_numel}, {"isContiguous", m_is_contiguous},
     /* Torch7's names for the same answers, which its users type first */
     {"nElement", m_numel}, {"nDimension", m_dim}, {"stride", m_stride}, {"type", m_type},
@@ -1055,7 +1055,7 @@ static const luaL_Reg methods[] = {
     {NULL, NULL},
 };
 
-static const luaL_Reg metamethods[] = {
+static const luaL_Reg tensor_metamethods[] = {
     {"__tostring", m_tostring}, {"__len", m_len}, {"__newindex", m_newindex},
     {"__add", mm_add}, {"__sub", mm_sub}, {"__mul", mm_mul}, {"__div", mm_div}, {"__pow", mm_pow},
     {"__unm", mm_unm}, {"__gc", m_gc}, {"__close", m_gc},
@@ -1092,9 +1092,9 @@ void lse_tensor_metatable(lua_State *L)
     size_metatable(L);
     if (!luaL_newmetatable(L, LSE_TENSOR))
         return;  /* already installed; it stays on the stack for the caller */
-    luaL_setfuncs(L, metamethods, 0);
+    luaL_setfuncs(L, tensor_metamethods, 0);
     lua_newtable(L);  /* methods */
-    luaL_setfuncs(L, methods, 0);
+    luaL_setfuncs(L, tensor_methods, 0);
     add_op_closures(L, binary_names, COUNT(binary_names), binary_method, "", 0);
     add_op_closures(L, binary_names, COUNT(binary_names), binary_inplace, "_", 1);
     add_op_closures(L, unary_names, COUNT(unary_names), unary_method, "", 0);

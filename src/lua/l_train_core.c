@@ -57,12 +57,12 @@ static int l_scale(lua_State *L)
     return 0;
 }
 
-static const luaL_Reg FUNCS[] = {
+static const luaL_Reg functions[] = {
     {"sgd", l_sgd}, {"adam", l_adam}, {"norm", l_norm}, {"scale", l_scale}, {NULL, NULL},
 };
 
 int luaopen_semeq_train_core(lua_State *L)
 {
-    luaL_newlib(L, FUNCS);
+    luaL_newlib(L, functions);
     return 1;
 }
