@@ -58,4 +58,15 @@ describe("semeq.settings.format", function()
     assert.are.equal(64, format.curves({{label = "given", db = format.response(SAFE)}})[1].db:numel())
     assert.are.equal(64, #format.grid_list())
   end)
+
+  it("prints each setting's largest boost and cut on the dense grid: a narrow peak between columns shows", function()
+    -- +14 dB at 62 Hz with Q 10 (issue 12's example): the 8 columns see under 2 dB of it
+    local narrow = {kind = "safe", params = {0, 100, 14, 62, 10, 0, 1000, 1, 0, 5000, 1, 0, 10000}}
+    local text = format.responses({{label = "narrow", eq = narrow}})
+    local header, row = text:match("^([^\n]+)\n([^\n]+)")
+    assert.truthy(header:find("max dB@Hz", 1, true), text)
+    local peak, at = row:match("%+([%d.]+)@(%d+) ")
+    assert.is_true(tonumber(peak) > 13.5 and tonumber(at) >= 60 and tonumber(at) <= 64, row)
+    for v in row:gmatch(" (%-?[%d.]+) ") do assert.is_true(tonumber(v) < 2) end
+  end)
 end)

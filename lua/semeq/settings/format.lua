@@ -157,16 +157,30 @@ local function hz(f)
 end
 
 --- A text table of the responses (dB) of the settings at 8 points of the grid.
+-- The largest boost and cut of a setting on the dense plot grid ("+14.0@62"): a narrow
+-- peak between the table's columns still shows.
+local function extremes(setting)
+  local db = M.response(setting, M.plot_grid())
+  local hi, at_hi = db:max(1)
+  local lo, at_lo = db:min(1)
+  local f = M.plot_grid()
+  local function cell(v, i) return string.format("%+.1f@%s", v, hz(f[math.tointeger(i)])) end
+  return cell(hi:item(), at_hi:item()), cell(lo:item(), at_lo:item())
+end
+
 function M.responses(rows)
   if #rows == 0 then return "" end
   local idx, f = columns()
   local header = {"dB at Hz"}
   for i, j in ipairs(idx) do header[i + 1] = hz(f[j]) end
+  local dense = rows[1].eq ~= nil
+  if dense then header[#header + 1], header[#header + 2] = "max dB@Hz", "min dB@Hz" end
   local out = {}
   for i, r in ipairs(rows) do
     local db = (r.db or M.response(r.eq)):totable()
     local cells = {tostring(r.label)}
     for k, j in ipairs(idx) do cells[k + 1] = string.format("%.2f", db[j]) end
+    if dense and r.eq then cells[#cells + 1], cells[#cells + 2] = extremes(r.eq) end
     out[i] = cells
   end
   return table_text(header, out, math.max(8, label_width(rows)))
