@@ -235,11 +235,14 @@ static void step(reader *r)
         se_tensor *t = slot(a);
         if (!t || t->ndim == 0) return;
         int k = byte(r) % 5;
-        int64_t row = t->size[0] > 0 ? se_tensor_numel(t) / t->size[0] : 0;
-        if ((int64_t)k * (row > 0 ? row : 1) > SMALL) return;
+        int dim = byte(r) % 2;  /* 0-based here, 1-based in Lua; past ndim the binding must refuse it */
+        if (dim < t->ndim) {    /* the result is k slices of what one index selects */
+            int64_t slice = t->size[dim] > 0 ? se_tensor_numel(t) / t->size[dim] : 0;
+            if ((int64_t)k * (slice > 0 ? slice : 1) > SMALL) return;
+        }
         push_fn("index_select", 1);
         push_slot(a);
-        lua_pushinteger(L, 1 + byte(r) % 2);
+        lua_pushinteger(L, 1 + dim);
         lua_createtable(L, k, 0);
         for (int i = 0; i < k; i++) {
             lua_pushinteger(L, integer(r));
