@@ -118,6 +118,44 @@ void se_mul(float *out, const float *a, const float *b, int64_t n)
         out[i] = a[i] * b[i];
 }
 
+/* ---------------------------------------------------------------- the seed's heads */
+
+/* Each step is the same float operation as the layer it stands for (Tanh, then ColumnScale's
+ * multiply and its separate add), so the result does not depend on which of the two ran. */
+void se_seed_heads_forward(float *y, float *a, const float *x, int64_t rows, int64_t cols, int64_t units)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        float *ar = a + r * units, *yr = y + r * cols;
+        for (int64_t c = 0; c + 2 < units; c += 3) {
+            ar[c] = tanhf(ar[c]);
+            ar[c + 1] = 1.0f / (1.0f + expf(-ar[c + 1]));
+            ar[c + 2] = 1.0f / (1.0f + expf(-ar[c + 2]));
+            yr[c] = ar[c] * 12.0f;
+            yr[c + 1] = ar[c + 1];
+            float q = ar[c + 2] * 9.9f;
+            yr[c + 2] = q + 0.1f;
+        }
+        for (int64_t c = units; c < cols; c++)
+            yr[c] = x[r * cols] * 0.0f;
+    }
+}
+
+void se_seed_heads_backward(float *gu, const float *gy, const float *a, int64_t rows, int64_t cols,
+                            int64_t units)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        const float *ar = a + r * units, *gyr = gy + r * cols;
+        float *gr = gu + r * units;
+        for (int64_t c = 0; c + 2 < units; c += 3) {
+            float g = gyr[c] * 12.0f;
+            gr[c] = g * (1.0f - ar[c] * ar[c]);
+            gr[c + 1] = gyr[c + 1] * ar[c + 1] * (1.0f - ar[c + 1]);
+            g = gyr[c + 2] * 9.9f;
+            gr[c + 2] = g * ar[c + 2] * (1.0f - ar[c + 2]);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- LayerNorm */
 
 void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma,

@@ -123,6 +123,103 @@ static int l_linear_backward(lua_State *L)
     return 0;
 }
 
+/* ---------------------------------------------------------------- the seed's heads */
+
+/* The weights of nn.SeedHeads: wb [units x (cols + 1)], a Linear(cols, 1) row per unit with
+ * its bias in the last column (the layout of the units' flat parameters); views of it. */
+static void heads_views(se_tensor *w, se_tensor *b, const se_tensor *wb)
+{
+    se_tensor_share(w, wb);
+    se_tensor_narrow(w, 1, 0, wb->size[1] - 1);
+    se_tensor_share(b, wb);
+    se_tensor_select(b, 1, wb->size[1] - 1);
+}
+
+/* seed_heads_forward(y [B x n], a [B x u], x [B x n], wb [u x (n+1)]): a = x W^T + b, then the
+ * heads (se_seed_heads_forward). */
+static int l_seed_heads_forward(lua_State *L)
+{
+    se_tensor *y, *a, *x, *wb;
+    float *yd = cdata(L, 1, &y), *ad = cdata(L, 2, &a), *xd = cdata(L, 3, &x);
+    cdata(L, 4, &wb);
+    check_matrix(L, 3, x, -1, -1);
+    int64_t rows = x->size[0], cols = x->size[1];
+    check_matrix(L, 4, wb, -1, cols + 1);
+    int64_t units = wb->size[0];
+    luaL_argcheck(L, units % 3 == 0 && units <= cols, 4, "expected 3 k <= n head units");
+    check_matrix(L, 1, y, rows, cols);
+    check_matrix(L, 2, a, rows, units);
+    se_tensor w, b;
+    heads_views(&w, &b, wb);
+    se_status st = se_tensor_copy(a, &b);  /* broadcast the bias to every row */
+    se_tensor_transpose(&w, 0, 1);
+    if (st == SE_OK)
+        st = se_tensor_addmm(a, 1.0f, 1.0f, x, &w);
+    se_tensor_release(&w);
+    se_tensor_release(&b);
+    if (st != SE_OK)
+        return lse_error(L, st, "seed_heads_forward: %s", se_status_str(st));
+    se_seed_heads_forward(yd, ad, xd, rows, cols, units);
+    return 0;
+}
+
+/* seed_heads_backward(gx | nil, gu [B x u], gy [B x n], a, x, wb [, gwb, scale]): gu from gy
+ * and the saved activations; gx = gu W (plus the zero columns' 0 * gy on column 1) when gx
+ * is given; gwb[:, 1..n] += scale gu^T x and gwb[:, n+1] += scale * column sums of gu when
+ * gwb is given. */
+static int l_seed_heads_backward(lua_State *L)
+{
+    se_tensor *gx, *gu, *gy, *a, *x, *wb, *gwb;
+    float *gxd = optdata(L, 1, &gx), *gud = cdata(L, 2, &gu), *gyd = cdata(L, 3, &gy);
+    float *ad = cdata(L, 4, &a);
+    cdata(L, 5, &x);
+    cdata(L, 6, &wb);
+    optdata(L, 7, &gwb);
+    float scale = (float)luaL_optnumber(L, 8, 1.0);
+    check_matrix(L, 5, x, -1, -1);
+    int64_t rows = x->size[0], cols = x->size[1];
+    check_matrix(L, 6, wb, -1, cols + 1);
+    int64_t units = wb->size[0];
+    luaL_argcheck(L, units % 3 == 0 && units <= cols, 6, "expected 3 k <= n head units");
+    check_matrix(L, 2, gu, rows, units);
+    check_matrix(L, 3, gy, rows, cols);
+    check_matrix(L, 4, a, rows, units);
+    if (gx)
+        check_matrix(L, 1, gx, rows, cols);
+    if (gwb)
+        check_matrix(L, 7, gwb, units, cols + 1);
+    se_seed_heads_backward(gud, gyd, ad, rows, cols, units);
+    se_status st = SE_OK;
+    if (gx) {
+        se_tensor w, b;
+        heads_views(&w, &b, wb);
+        st = se_tensor_addmm(gx, 0.0f, 1.0f, gu, &w);
+        se_tensor_release(&w);
+        se_tensor_release(&b);
+        for (int64_t r = 0; st == SE_OK && r < rows; r++)
+            for (int64_t c = units; c < cols; c++)
+                gxd[r * cols] += gyd[r * cols + c] * 0.0f;
+    }
+    if (st == SE_OK && gwb) {
+        se_tensor gw, gb, gt;
+        heads_views(&gw, &gb, gwb);
+        se_tensor_share(&gt, gu);
+        se_tensor_transpose(&gt, 0, 1);
+        st = se_tensor_addmm(&gw, 1.0f, scale, &gt, x);
+        float *gbd = se_tensor_data(&gb);
+        int64_t stride = gb.stride[0];
+        for (int64_t r = 0; st == SE_OK && r < rows; r++)
+            for (int64_t c = 0; c < units; c++)
+                gbd[c * stride] += scale * gud[r * units + c];
+        se_tensor_release(&gt);
+        se_tensor_release(&gw);
+        se_tensor_release(&gb);
+    }
+    if (st != SE_OK)
+        return lse_error(L, st, "seed_heads_backward: %s", se_status_str(st));
+    return 0;
+}
+
 /* ---------------------------------------------------------------- activations */
 
 static const char *const ACT_NAMES[] = {"relu", "leaky_relu", "gelu", "tanh", "sigmoid", "softplus", NULL};
@@ -417,6 +514,8 @@ static int l_reparam_backward(lua_State *L)
 static const luaL_Reg FUNCS[] = {
     {"linear_forward", l_linear_forward},
     {"linear_backward", l_linear_backward},
+    {"seed_heads_forward", l_seed_heads_forward},
+    {"seed_heads_backward", l_seed_heads_backward},
     {"act_forward", l_act_forward},
     {"act_backward", l_act_backward},
     {"mul", l_mul},
