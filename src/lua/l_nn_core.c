@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../core/gemm.h"
 #include "../core/nn_kernels.h"
 #include "lse.h"
 
@@ -54,6 +55,20 @@ static void check_matrix(lua_State *L, int arg, const se_tensor *t, int64_t rows
 
 /* ---------------------------------------------------------------- Linear */
 
+/* The distance between the rows of a matrix whose rows are contiguous (what se_gemm reads
+ * without a copy), or 0 when its columns are strided. */
+static int64_t row_stride(const se_tensor *t)
+{
+    if (t->size[1] > 1 && t->stride[1] != 1)
+        return 0;
+    return t->size[0] > 1 ? t->stride[0] : t->size[1];
+}
+
+/* Products of a batch of at least this many rows go through se_gemm (src/core/gemm.c), whose
+ * kernels read the operands in place; a single example is a matrix-vector product, which
+ * se_tensor_addmm gives to BLAS's sgemv. */
+#define GEMM_MIN_ROWS 2
+
 /* linear_forward(out [B x O], x [B x I], weight [O x I], bias [O] | nil): out = x W^T + b */
 static int l_linear_forward(lua_State *L)
 {
@@ -66,8 +81,15 @@ static int l_linear_forward(lua_State *L)
     check_matrix(L, 2, x, -1, w->size[1]);
     check_matrix(L, 1, out, x->size[0], w->size[0]);
     check_numel(L, 4, b, w->size[0]);
+    int64_t rows = x->size[0], in = w->size[1], outs = w->size[0], ldx = row_stride(x);
     if (bd)
-        se_fill_rows(se_tensor_data(out), bd, out->size[0], out->size[1]);
+        se_fill_rows(se_tensor_data(out), bd, rows, outs);
+    if (rows >= GEMM_MIN_ROWS && ldx > 0) {
+        /* out^T = W x^T: the weights are read along their rows, the batch is the short side. */
+        se_gemm(outs, rows, in, 1.0f, se_tensor_data(w), in, 1, se_tensor_data(x), ldx, SE_GEMM_B_COLS,
+                bd ? 1.0f : 0.0f, se_tensor_data(out), 1, outs);
+        return 0;
+    }
     se_tensor wt;
     se_tensor_share(&wt, w);
     se_tensor_transpose(&wt, 0, 1);
@@ -76,6 +98,36 @@ static int l_linear_forward(lua_State *L)
     if (st != SE_OK)
         return lse_error(L, st, "linear_forward: %s", se_status_str(st));
     return 0;
+}
+
+/* gweight += scale gout^T x and gbias += scale * column sums of gout. */
+static se_status linear_acc_params(se_tensor *gw, float *gbd, const se_tensor *gout, const se_tensor *x, float scale)
+{
+    int64_t rows = x->size[0], ldx = row_stride(x);
+    se_status st = SE_OK;
+    if (gw && rows >= GEMM_MIN_ROWS && ldx > 0) {
+        int64_t outs = gw->size[0], in = gw->size[1];
+        se_gemm(outs, in, rows, scale, se_tensor_data(gout), 1, outs, se_tensor_data(x), ldx, SE_GEMM_B_ROWS, 1.0f,
+                se_tensor_data(gw), in, 1);
+    } else if (gw) {
+        se_tensor gt;
+        se_tensor_share(&gt, gout);
+        se_tensor_transpose(&gt, 0, 1);
+        st = se_tensor_addmm(gw, 1.0f, scale, &gt, x);
+        se_tensor_release(&gt);
+    }
+    if (st == SE_OK && gbd) {
+        const float *g = se_tensor_data(gout);
+        int64_t cols = gout->size[1];
+        if (scale == 1.0f) {
+            se_sum_rows_acc(gbd, g, rows, cols);
+        } else {
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t c = 0; c < cols; c++)
+                    gbd[c] += scale * g[r * cols + c];
+        }
+    }
+    return st;
 }
 
 /* linear_backward(gin | nil, gout [B x O], x [B x I], weight [, gweight | nil, gbias | nil, scale])
@@ -99,49 +151,32 @@ static int l_linear_backward(lua_State *L)
     check_numel(L, 6, gb, w->size[0]);
     if (gin)
         check_matrix(L, 1, gin, x->size[0], x->size[1]);
-    se_status st = gin ? se_tensor_addmm(gin, 0.0f, 1.0f, gout, w) : SE_OK;
-    if (st == SE_OK && gw) {
-        se_tensor gt;
-        se_tensor_share(&gt, gout);
-        se_tensor_transpose(&gt, 0, 1);
-        st = se_tensor_addmm(gw, 1.0f, scale, &gt, x);
-        se_tensor_release(&gt);
-    }
+    se_status st = SE_OK;
+    int64_t ldw = row_stride(w);
+    if (gin && x->size[0] >= GEMM_MIN_ROWS && ldw > 0)
+        se_gemm(x->size[0], w->size[1], w->size[0], 1.0f, se_tensor_data(gout), w->size[0], 1, se_tensor_data(w), ldw,
+                SE_GEMM_B_ROWS, 0.0f, se_tensor_data(gin), w->size[1], 1);
+    else if (gin)
+        st = se_tensor_addmm(gin, 0.0f, 1.0f, gout, w);
+    if (st == SE_OK)
+        st = linear_acc_params(gw, gbd, gout, x, scale);
     if (st != SE_OK)
         return lse_error(L, st, "linear_backward: %s", se_status_str(st));
-    if (gbd) {
-        const float *g = se_tensor_data(gout);
-        int64_t rows = gout->size[0], cols = gout->size[1];
-        if (scale == 1.0f) {
-            se_sum_rows_acc(gbd, g, rows, cols);
-        } else {
-            for (int64_t r = 0; r < rows; r++)
-                for (int64_t c = 0; c < cols; c++)
-                    gbd[c] += scale * g[r * cols + c];
-        }
-    }
     return 0;
 }
 
 /* ---------------------------------------------------------------- the seed's heads */
 
-/* The weights of nn.SeedHeads: wb [units x (cols + 1)], a Linear(cols, 1) row per unit with
- * its bias in the last column (the layout of the units' flat parameters); views of it. */
-static void heads_views(se_tensor *w, se_tensor *b, const se_tensor *wb)
-{
-    se_tensor_share(w, wb);
-    se_tensor_narrow(w, 1, 0, wb->size[1] - 1);
-    se_tensor_share(b, wb);
-    se_tensor_select(b, 1, wb->size[1] - 1);
-}
+/* nn.SeedHeads keeps its units' weights as wb [units x (n + 1)]: a Linear(n, 1) row per unit
+ * with its bias in the last column (the layout of the units' flat parameters). The products
+ * read the first n columns in place (row stride n + 1). */
 
 /* seed_heads_forward(y [B x n], a [B x u], x [B x n], wb [u x (n+1)]): a = x W^T + b, then the
  * heads (se_seed_heads_forward). */
 static int l_seed_heads_forward(lua_State *L)
 {
     se_tensor *y, *a, *x, *wb;
-    float *yd = cdata(L, 1, &y), *ad = cdata(L, 2, &a), *xd = cdata(L, 3, &x);
-    cdata(L, 4, &wb);
+    float *yd = cdata(L, 1, &y), *ad = cdata(L, 2, &a), *xd = cdata(L, 3, &x), *wbd = cdata(L, 4, &wb);
     check_matrix(L, 3, x, -1, -1);
     int64_t rows = x->size[0], cols = x->size[1];
     check_matrix(L, 4, wb, -1, cols + 1);
@@ -149,16 +184,10 @@ static int l_seed_heads_forward(lua_State *L)
     luaL_argcheck(L, units % 3 == 0 && units <= cols, 4, "expected 3 k <= n head units");
     check_matrix(L, 1, y, rows, cols);
     check_matrix(L, 2, a, rows, units);
-    se_tensor w, b;
-    heads_views(&w, &b, wb);
-    se_status st = se_tensor_copy(a, &b);  /* broadcast the bias to every row */
-    se_tensor_transpose(&w, 0, 1);
-    if (st == SE_OK)
-        st = se_tensor_addmm(a, 1.0f, 1.0f, x, &w);
-    se_tensor_release(&w);
-    se_tensor_release(&b);
-    if (st != SE_OK)
-        return lse_error(L, st, "seed_heads_forward: %s", se_status_str(st));
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t u = 0; u < units; u++)
+            ad[r * units + u] = wbd[u * (cols + 1) + cols];
+    se_gemm(units, rows, cols, 1.0f, wbd, cols + 1, 1, xd, cols, SE_GEMM_B_COLS, 1.0f, ad, 1, units);
     se_seed_heads_forward(yd, ad, xd, rows, cols, units);
     return 0;
 }
@@ -171,10 +200,7 @@ static int l_seed_heads_backward(lua_State *L)
 {
     se_tensor *gx, *gu, *gy, *a, *x, *wb, *gwb;
     float *gxd = optdata(L, 1, &gx), *gud = cdata(L, 2, &gu), *gyd = cdata(L, 3, &gy);
-    float *ad = cdata(L, 4, &a);
-    cdata(L, 5, &x);
-    cdata(L, 6, &wb);
-    optdata(L, 7, &gwb);
+    float *ad = cdata(L, 4, &a), *xd = cdata(L, 5, &x), *wbd = cdata(L, 6, &wb), *gwbd = optdata(L, 7, &gwb);
     float scale = (float)luaL_optnumber(L, 8, 1.0);
     check_matrix(L, 5, x, -1, -1);
     int64_t rows = x->size[0], cols = x->size[1];
@@ -189,34 +215,18 @@ static int l_seed_heads_backward(lua_State *L)
     if (gwb)
         check_matrix(L, 7, gwb, units, cols + 1);
     se_seed_heads_backward(gud, gyd, ad, rows, cols, units);
-    se_status st = SE_OK;
     if (gx) {
-        se_tensor w, b;
-        heads_views(&w, &b, wb);
-        st = se_tensor_addmm(gx, 0.0f, 1.0f, gu, &w);
-        se_tensor_release(&w);
-        se_tensor_release(&b);
-        for (int64_t r = 0; st == SE_OK && r < rows; r++)
+        se_gemm(rows, cols, units, 1.0f, gud, units, 1, wbd, cols + 1, SE_GEMM_B_ROWS, 0.0f, gxd, cols, 1);
+        for (int64_t r = 0; r < rows; r++)
             for (int64_t c = units; c < cols; c++)
                 gxd[r * cols] += gyd[r * cols + c] * 0.0f;
     }
-    if (st == SE_OK && gwb) {
-        se_tensor gw, gb, gt;
-        heads_views(&gw, &gb, gwb);
-        se_tensor_share(&gt, gu);
-        se_tensor_transpose(&gt, 0, 1);
-        st = se_tensor_addmm(&gw, 1.0f, scale, &gt, x);
-        float *gbd = se_tensor_data(&gb);
-        int64_t stride = gb.stride[0];
-        for (int64_t r = 0; st == SE_OK && r < rows; r++)
-            for (int64_t c = 0; c < units; c++)
-                gbd[c * stride] += scale * gud[r * units + c];
-        se_tensor_release(&gt);
-        se_tensor_release(&gw);
-        se_tensor_release(&gb);
+    if (gwb) {
+        se_gemm(units, cols, rows, scale, gud, 1, units, xd, cols, SE_GEMM_B_ROWS, 1.0f, gwbd, cols + 1, 1);
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t u = 0; u < units; u++)
+                gwbd[u * (cols + 1) + cols] += scale * gud[r * units + u];
     }
-    if (st != SE_OK)
-        return lse_error(L, st, "seed_heads_backward: %s", se_status_str(st));
     return 0;
 }
 
