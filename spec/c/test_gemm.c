@@ -8,6 +8,7 @@
 
 #include "gemm.h"
 #include "rng.h"
+#include "simd.h"
 
 #include "check.h"
 
@@ -111,18 +112,17 @@ static void test_repeatable(void)
 
 int main(void)
 {
-    static const char *const kernels[] = {"avx512", "avx2", "c"};
+    static const se_simd levels[] = {SE_SIMD_AVX512, SE_SIMD_AVX2, SE_SIMD_C};
     for (int i = 0; i < 3; i++) {
-        if (!se_gemm_use(kernels[i])) {
-            printf("kernel %s: not on this CPU\n", kernels[i]);
+        if (!se_simd_use(levels[i])) {
+            printf("kernel %s: not on this CPU\n", se_simd_name(levels[i]));
             continue;
         }
-        printf("kernel %s\n", se_gemm_kernel());
+        printf("kernel %s\n", se_simd_name(se_simd_level()));
         se_rng_seed(&rng, 42);
         test_shapes();
         test_repeatable();
     }
-    CHECK(se_gemm_use("c") && !se_gemm_use("zzz") && strcmp(se_gemm_kernel(), "c") == 0);
-    CHECK(se_gemm_use(NULL));
+    se_simd_reset();
     return failures != 0;
 }

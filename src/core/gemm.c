@@ -9,7 +9,8 @@
 #include "gemm.h"
 
 #include <stdalign.h>
-#include <string.h>
+
+#include "simd.h"
 
 #define MR_MAX 12  /* rows of the largest tile (AVX-512); the copy of a strided A uses it */
 #define NR_MAX 32  /* columns of a panel, the widest kernel's (2 x 16 lanes) */
@@ -215,40 +216,17 @@ static const kernel KERNEL_C = {"c", 16, {4, 3, 2, 1, 1}, tile_c};
 static const kernel KERNEL_512 = {"avx512", 32, {12, 8, 4, 2, 1}, run512};
 static const kernel KERNEL_256 = {"avx2", 16, {6, 4, 2, 1, 1}, run256};
 #endif
-static const kernel *forced;  /* se_gemm_use: tests run every kernel the CPU has */
 
 static const kernel *choose(void)
 {
-    if (forced)
-        return forced;
 #ifdef SE_GEMM_X86
-    if (__builtin_cpu_supports("avx512f"))
+    se_simd level = se_simd_level();
+    if (level == SE_SIMD_AVX512)
         return &KERNEL_512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (level == SE_SIMD_AVX2)
         return &KERNEL_256;
 #endif
     return &KERNEL_C;
-}
-
-const char *se_gemm_kernel(void) { return choose()->name; }
-
-bool se_gemm_use(const char *name)
-{
-    const kernel *k = NULL;
-    if (!name)
-        k = NULL;
-    else if (strcmp(name, "c") == 0)
-        k = &KERNEL_C;
-#ifdef SE_GEMM_X86
-    else if (strcmp(name, "avx512") == 0 && __builtin_cpu_supports("avx512f"))
-        k = &KERNEL_512;
-    else if (strcmp(name, "avx2") == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        k = &KERNEL_256;
-#endif
-    else
-        return false;
-    forced = k;
-    return true;
 }
 
 /* Rows of the next tile: the tallest tile the kernel has that fits in the rows left. */

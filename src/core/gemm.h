@@ -8,7 +8,7 @@
  *   for threads), and the OpenBLAS that Debian ships picks its SSE3 kernels on CPUs newer
  *   than it knows. This one reads A and B where they are (only a transposed B is copied,
  *   one panel at a time, on the stack) and runs a register-blocked AVX-512 or AVX2+FMA
- *   kernel chosen once at run time (a plain C loop elsewhere).
+ *   kernel chosen at run time (simd.h; a plain C loop elsewhere).
  *
  *   // y [rows x out] = x [rows x in] W^T, W [out x in]: C = y^T, A = W, B = x^T
  *   se_gemm(out, rows, in, 1.0f, W, in, 1, x, in, SE_GEMM_B_COLS, 0.0f, y, 1, out);
@@ -20,7 +20,6 @@
 #ifndef SE_GEMM_H
 #define SE_GEMM_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 /* Columns of k summed into C per pass (bounds the stack copy of a transposed B). */
@@ -36,11 +35,6 @@ typedef enum se_gemm_b { SE_GEMM_B_ROWS, SE_GEMM_B_COLS } se_gemm_b;
 void se_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t ars, int64_t acs,
              const float *b, int64_t ldb, se_gemm_b blayout, float beta, float *c, int64_t crs, int64_t ccs);
 
-/* Which kernel se_gemm runs here: "avx512", "avx2" or "c" (for benchmarks and reports). */
-const char *se_gemm_kernel(void);
-/* Makes se_gemm run the named kernel ("avx512", "avx2", "c"; NULL: the best again), so that
- * tests and benchmarks can compare them; false (and no change) if this CPU lacks it. Not
- * thread-safe: call it while no product runs. */
-bool se_gemm_use(const char *name);
+
 
 #endif

@@ -118,6 +118,8 @@ se_status se_tensor_clamp(se_tensor *out, const se_tensor *a, float lo, float hi
 se_status se_tensor_axpy(se_tensor *out, float alpha, const se_tensor *a);
 
 /* ---- reductions (tensor_reduce.c) ---- */
+/* Index of the first NaN or infinity of x[0 .. n), or -1 if every element is finite. */
+int64_t se_first_nonfinite(const float *x, int64_t n);
 typedef enum se_reduce_op { SE_SUM, SE_MEAN, SE_MAX, SE_MIN, SE_ARGMAX, SE_ARGMIN, SE_VAR, SE_STD, SE_NORM } se_reduce_op;
 /* Over all elements, in double, into *result; for ARGMAX/ARGMIN the 0-based flat index.
  * var/std use the unbiased (n - 1) estimator like torch.var. */
