@@ -113,6 +113,50 @@ describe("nn.SeedHeads", function()
   end)
 end)
 
+describe("nn.Residual fused", function()
+  -- The fused kernel against the same block run layer by layer (fusable() false): the same
+  -- bits for the output, the input gradient and every parameter gradient, in training
+  -- (dropout masks from the same RNG draws) and in evaluation, with both kinds of skip.
+  for _, shape in ipairs({{5, 7}, {6, 6}}) do
+    for _, mode in ipairs({"training", "evaluate"}) do
+      it(string.format("equals the layers one by one, %d -> %d, %s", shape[1], shape[2], mode), function()
+        local function build()
+          T.manualSeed(21)
+          local r = nn.Residual(shape[1], shape[2], 0.3)
+          r[mode](r)
+          return r
+        end
+        local fused, plain = build(), build()
+        plain.fusable = function() return false end
+        local x, gy = input(9, shape[1]), T.randn(9, shape[2])
+        local outs = {}
+        for i, r in ipairs({fused, plain}) do
+          T.manualSeed(4)
+          r:zeroGradParameters()
+          local y = r:forward(x):clone()
+          local gx = r:backward(x, gy, 0.5):clone()
+          local _, g = r:flat()
+          outs[i] = {y, gx, g:clone()}
+        end
+        assert.is_true(fused._fused and not plain._fused)
+        for k = 1, 3 do assert.are.equal(0, (outs[1][k] - outs[2][k]):abs():max()) end
+        assert.is_true(outs[1][3]:abs():max() > 0)
+      end)
+    end
+  end
+
+  it("runs a single row and a replaced child layer by layer", function()
+    local r = nn.Residual(4, 3)
+    r:forward(input(1, 4))
+    assert.is_false(r._fused)
+    r:forward(input(3, 4))
+    assert.is_true(r._fused)
+    r.modules[1].modules[4] = nn.Identity()
+    r:forward(input(3, 4))
+    assert.is_false(r._fused)
+  end)
+end)
+
 describe("nn flat parameters", function()
   it("puts every weight of a model into one buffer, as views", function()
     local m = nn.Sequential():add(nn.Linear(3, 4)):add(nn.LayerNorm(4)):add(nn.Linear(4, 2))

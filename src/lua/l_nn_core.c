@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../core/gemm.h"
+#include "../core/nn_blocks.h"
 #include "../core/nn_kernels.h"
 #include "lse.h"
 
@@ -227,6 +228,52 @@ static int l_seed_heads_backward(lua_State *L)
             for (int64_t u = 0; u < units; u++)
                 gwbd[u * (cols + 1) + cols] += scale * gud[r * units + u];
     }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- fused blocks */
+
+/* The block's shape from x [B x in] and y [B x out], its parameters P (a flat run of
+ * se_residual_param_count floats) and the scratch work (se_residual_work_size floats). */
+static se_residual residual_args(lua_State *L, const se_tensor *x, int xarg, const se_tensor *y, int yarg,
+                                 const se_tensor *P, int parg, const se_tensor *work, int warg)
+{
+    check_matrix(L, xarg, x, -1, -1);
+    check_matrix(L, yarg, y, x->size[0], -1);
+    se_residual b = {.rows = x->size[0], .in = x->size[1], .out = y->size[1]};
+    check_numel(L, parg, P, se_residual_param_count(b.in, b.out));
+    check_numel(L, warg, work, se_residual_work_size(b.rows, b.in, b.out));
+    return b;
+}
+
+/* residual_forward(y [B x out], x [B x in], P, work, eps, p, train): nn.Residual's forward in
+ * one call (src/core/nn_blocks.h). */
+static int l_residual_forward(lua_State *L)
+{
+    se_tensor *y, *x, *P, *work;
+    float *yd = cdata(L, 1, &y), *xd = cdata(L, 2, &x), *pd = cdata(L, 3, &P), *wd = cdata(L, 4, &work);
+    se_residual b = residual_args(L, x, 2, y, 1, P, 3, work, 4);
+    b.eps = (float)luaL_checknumber(L, 5);
+    b.p = (float)luaL_checknumber(L, 6);
+    luaL_argcheck(L, b.p >= 0.0f && b.p < 1.0f, 6, "dropout probability must be in [0, 1)");
+    b.train = lua_toboolean(L, 7);
+    se_residual_forward(&b, yd, xd, pd, wd, lse_rng(L));
+    return 0;
+}
+
+/* residual_backward(gx [B x in], G, gy [B x out], x, P, work, p, train [, scale]) after
+ * residual_forward of x with the same work: gx, and G accumulated. */
+static int l_residual_backward(lua_State *L)
+{
+    se_tensor *gx, *G, *gy, *x, *P, *work;
+    float *gxd = cdata(L, 1, &gx), *gd = cdata(L, 2, &G), *gyd = cdata(L, 3, &gy), *xd = cdata(L, 4, &x);
+    float *pd = cdata(L, 5, &P), *wd = cdata(L, 6, &work);
+    se_residual b = residual_args(L, x, 4, gy, 3, P, 5, work, 6);
+    check_matrix(L, 1, gx, b.rows, b.in);
+    check_numel(L, 2, G, se_tensor_numel(P));
+    b.p = (float)luaL_checknumber(L, 7);
+    b.train = lua_toboolean(L, 8);
+    se_residual_backward(&b, gxd, gd, gyd, xd, pd, wd, (float)luaL_optnumber(L, 9, 1.0));
     return 0;
 }
 
@@ -524,6 +571,8 @@ static int l_reparam_backward(lua_State *L)
 static const luaL_Reg FUNCS[] = {
     {"linear_forward", l_linear_forward},
     {"linear_backward", l_linear_backward},
+    {"residual_forward", l_residual_forward},
+    {"residual_backward", l_residual_backward},
     {"seed_heads_forward", l_seed_heads_forward},
     {"seed_heads_backward", l_seed_heads_backward},
     {"act_forward", l_act_forward},

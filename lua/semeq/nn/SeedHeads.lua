@@ -70,10 +70,10 @@ end
 -- The [units x (n + 1)] views of the parameters and of their gradients, made again only
 -- when the flat buffers move (while a model is assembled).
 function SeedHeads:matrices()
-  if self._wbFlat ~= self._flatP then
-    local p, g = self:flat()
+  local p, g = self:flatViews()
+  if self._wbOf ~= p then
     self._wb, self._gwb = p:view(self.units, self.size + 1), g:view(self.units, self.size + 1)
-    self._wbFlat = self._flatP
+    self._wbOf = p
   end
   return self._wb, self._gwb
 end
