@@ -473,10 +473,14 @@ void se_batchnorm_backward(float *gx, float *ggamma, float *gbeta, const float *
 void se_dropout_forward(float *y, float *mask, const float *x, int64_t n, float p, se_rng *rng)
 {
     float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+    uint64_t s[4] = {rng->s[0], rng->s[1], rng->s[2], rng->s[3]};  /* se_rng_uniform, inlined */
     for (int64_t i = 0; i < n; i++) {
-        mask[i] = se_rng_uniform(rng) < p ? 0.0f : keep;
+        double u = (double)(se_rng_step(s) >> 40) * 0x1.0p-24;
+        mask[i] = u < p ? 0.0f : keep;
         y[i] = x[i] * mask[i];
     }
+    for (int k = 0; k < 4; k++)
+        rng->s[k] = s[k];
 }
 
 /* ---------------------------------------------------------------- regression losses */
