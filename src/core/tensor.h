@@ -65,6 +65,12 @@ se_status se_tensor_init(se_tensor *t, int ndim, const int64_t *size);  /* zeroe
 se_status se_tensor_init_like(se_tensor *t, const se_tensor *like);     /* same shape, zeroed */
 void se_tensor_share(se_tensor *dst, const se_tensor *src);             /* dst = new header, +1 ref */
 void se_tensor_release(se_tensor *t);                                   /* -1 ref; idempotent */
+/* Bytes of storage se_tensor_init has allocated in this process so far (all threads; a
+ * counter that only grows), and of the storage not yet freed. A host with a garbage
+ * collector that does not see this memory (Lua) paces its collections by them:
+ * src/lua/lse.c. */
+uint64_t se_storage_allocated(void);
+uint64_t se_storage_live(void);
 se_status se_tensor_clone(se_tensor *dst, const se_tensor *src);        /* contiguous deep copy */
 /* dst = src if src is contiguous (shared), otherwise a contiguous copy. */
 se_status se_tensor_contiguous(se_tensor *dst, const se_tensor *src);

@@ -107,6 +107,7 @@ function train.fit(opts)
   end
   -- The last complete epoch: what a non-finite loss rolls back to and Ctrl-C saves.
   local last = checkpoint.snapshot(params, state, history, first - 1)
+  local spare  -- the snapshot before `last`, whose tensors the next one reuses
   local show, finish = progress(first, epochs, opts.quiet)
   local batch_size = opts.batch or 16
   local function batches(epoch)
@@ -133,7 +134,8 @@ function train.fit(opts)
     history.loss[epoch] = sum / math.max(1, count)
     history.lr[epoch] = config.learningRate
     if opts.plateau then plateau_step(opts.plateau, state, config, batch_sum / math.max(1, nbatches)) end
-    last = checkpoint.snapshot(params, state, history, epoch)
+    local snap = checkpoint.snapshot(params, state, history, epoch, spare)
+    spare, last = last, snap
     show(epoch, history.loss[epoch])
     if opts.on_epoch then opts.on_epoch(epoch, history.loss[epoch]) end
     if opts.checkpoint_path and opts.checkpoint_every and epoch % opts.checkpoint_every == 0 then
