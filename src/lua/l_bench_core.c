@@ -16,12 +16,19 @@
  *       semeq's kernels use (simd.h), from registers, on this thread: one core's peak
  *   core.gemm_gflops(m, n, k [, seconds]) --> GFLOP/s of se_gemm (src/core/gemm.h) on the three
  *       products of a Linear layer's training step with batch m, n outputs and k inputs
+ *   core.spawn({program, arg1, ...} [, quiet]) --> {status=, wall=, cpu=, maxrss_kib=, minflt=, majflt=}
+ *       runs one program (no shell: its own figures, not a shell's) and waits for it;
+ *       quiet sends its output to /dev/null. The figures are that process's alone (and of
+ *       any children it waited for), from wait4.
  *
  * os.clock() is process CPU time, which counts every BLAS thread and misses time spent
  * waiting, so wall-clock figures need the monotonic clock; os.time() has 1 s resolution.
  * Nothing here holds state: each call asks the kernel. */
+#include <fcntl.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <lauxlib.h>
@@ -234,10 +241,58 @@ static int l_gemm_gflops(lua_State *L)
     return 1;
 }
 
+extern char **environ;
+
+static int l_spawn(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int quiet = lua_toboolean(L, 2);
+    int n = (int)lua_rawlen(L, 1);
+    luaL_argcheck(L, n >= 1 && n < 4096, 1, "expected {program, args...}");
+    char **argv = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *argv, 0);
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, 1, i + 1);
+        argv[i] = (char *)luaL_checkstring(L, -1);  /* the table keeps the strings alive */
+        lua_pop(L, 1);
+    }
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (quiet) {
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    }
+    double t0 = now_us();
+    pid_t pid;
+    int err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err != 0) return luaL_error(L, "spawn: cannot start %s: %s", argv[0], strerror(err));
+    int status;
+    struct rusage ru;
+    while (wait4(pid, &status, 0, &ru) < 0)
+        ;  /* EINTR: wait again */
+    double wall = (now_us() - t0) * 1e-6;
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    lua_setfield(L, -2, "status");
+    lua_pushnumber(L, wall);
+    lua_setfield(L, -2, "wall");
+    lua_pushnumber(L, tv_seconds(ru.ru_utime) + tv_seconds(ru.ru_stime));
+    lua_setfield(L, -2, "cpu");
+    lua_pushinteger(L, (lua_Integer)ru.ru_maxrss);
+    lua_setfield(L, -2, "maxrss_kib");
+    lua_pushinteger(L, (lua_Integer)ru.ru_minflt);
+    lua_setfield(L, -2, "minflt");
+    lua_pushinteger(L, (lua_Integer)ru.ru_majflt);
+    lua_setfield(L, -2, "majflt");
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
     {"time_runtime", l_time_runtime},
     {"fma_peak", l_fma_peak},
     {"gemm_gflops", l_gemm_gflops},
+    {"spawn", l_spawn},
     {"now", l_now},
     {"cpu", l_cpu},
     {"children_cpu", l_children_cpu},
