@@ -5,8 +5,9 @@
 --   fma_gflops       one core's fused multiply-add peak at the vector width semeq's kernels use
 --                    (AVX-512, AVX2 or plain C; register-resident chains): the ceiling any
 --                    float32 product on one thread can reach
---   se_gemm_gflops   semeq's own kernel (src/core/gemm.c) on the three products of a Linear
---                    layer's training step, batch 32, 256 -> 256, one thread
+--   se_gemm_gflops   OpenBLAS through se_gemm (src/core/gemm.c) on the three products of a
+--                    Linear layer's training step, batch 32, 256 -> 256: what training's
+--                    small products reach
 --   semeq scripts/bench/gemm_peak.lua [--n 1024] [--seconds 1]
 -- Last lines: fma_gflops: Y, se_gemm_gflops: Z, gemm_gflops: X
 local T = require "semeq.tensor"

@@ -117,8 +117,8 @@ errors.main("train.lua", function()
     local peak, peak_out = bench.run_figure(string.format("%s %s/gemm_peak.lua", sem, dir), "gemm_gflops")
     local peak1, peak1_out = bench.run_figure(string.format("OPENBLAS_NUM_THREADS=1 %s %s/gemm_peak.lua", sem, dir),
                                               "gemm_gflops")
-    -- One core's FMA peak and semeq's kernel: the ceiling of the semeq side, which runs on
-    -- one thread (the best of the two runs above).
+    -- One core's FMA peak and OpenBLAS at a Linear layer's training shapes: the ceilings of
+    -- the semeq side, which runs on one thread (the best of the two runs above).
     local fma = math.max(bench.figure_in(peak_out, "fma_gflops"), bench.figure_in(peak1_out, "fma_gflops"))
     local kernel = math.max(bench.figure_in(peak_out, "se_gemm_gflops"), bench.figure_in(peak1_out, "se_gemm_gflops"))
     local outs, extrapolated, rss = {}, {}, {}
@@ -147,7 +147,7 @@ errors.main("train.lua", function()
     print(string.format("load average %.2f before, %.2f after", load0 or -1, bench.loadavg() or -1))
     print(string.format("sgemm peak (OpenBLAS, 1024^3): %.1f GFLOP/s with default threads, %.1f GFLOP/s on one thread",
       peak, peak1))
-    print(string.format("one core's FMA peak: %.1f GFLOP/s; semeq's matrix kernel on a 32 x 256 -> 256 Linear step: "
+    print(string.format("one core's FMA peak: %.1f GFLOP/s; OpenBLAS on a 32 x 256 -> 256 Linear step: "
       .. "%.1f GFLOP/s", fma, kernel))
     print(string.format("achieved (Linear layers, %.0f GFLOP): semeq %.2f GFLOP/s (%.1f%% of one core's FMA peak, "
       .. "%.1f%% of the OpenBLAS sgemm peak), PyTorch %.2f GFLOP/s (1 thread %.2f)", gflop, gflop / st.semeq.median,
@@ -171,7 +171,7 @@ errors.main("train.lua", function()
     bench.result{name = name .. ", PyTorch's best", unit = "s", semeq = st.semeq, peer = best,
       peer_name = best_name, better = "lower", target = 5,
       note = string.format("stretch 10x; semeq %.1f GFLOP/s = %.0f%% of one core's FMA peak (%.0f GFLOP/s; semeq's "
-        .. "kernel %.0f on a 32 x 256 -> 256 step); OpenBLAS sgemm peak %.0f GFLOP/s (1 thread %.0f)%s",
+        .. "OpenBLAS %.0f on a 32 x 256 -> 256 step); OpenBLAS sgemm peak %.0f GFLOP/s (1 thread %.0f)%s",
         gflop / st.semeq.median, 100 * gflop / st.semeq.median / fma, fma, kernel, peak, peak1, extra(best_key))}
     bench.result{name = "training: peak RSS of the semeq process", unit = "MiB", semeq = rss.semeq, better = "lower",
       target = 60, note = string.format("largest of its runs; PyTorch %.0f MiB", math.max(rss.torch or 0, rss.torch1 or 0))}

@@ -1,6 +1,6 @@
-/* se_gemm against a double-precision triple loop: every layout of A (rows, columns, neither),
- * both layouts of B, C row-major and transposed, alpha and beta, k across the pass length,
- * sizes around every tile and panel edge; beta 0 never reads C; C outside the product is
+/* se_gemm against a double-precision triple loop: both layouts of A (rows, columns), both
+ * layouts of B, C row-major and transposed, alpha and beta, sizes 0 and 1 (where BLAS's
+ * leading-dimension rules bite) and larger; beta 0 never reads C; C outside the product is
  * never written; the same call twice gives the same bits. */
 #include <math.h>
 #include <stdlib.h>
@@ -8,7 +8,6 @@
 
 #include "gemm.h"
 #include "rng.h"
-#include "simd.h"
 
 #include "check.h"
 
@@ -24,12 +23,11 @@ static float *random_floats(int64_t n)
     return x;
 }
 
-/* One product with A stored [m x k] (layout 0: rows, 1: columns, 2: every other element of
- * rows), B [k x n] by blayout, C [m x n] row-major or transposed, compared with a double loop. */
+/* One product with A stored [m x k] (layout 0: rows, 1: columns), B [k x n] by blayout, C [m x n] row-major or transposed, compared with a double loop. */
 static void one(int64_t m, int64_t n, int64_t k, int alay, se_gemm_b blay, int ctrans, float alpha, float beta)
 {
-    int64_t ars = alay == 0 ? k : alay == 1 ? 1 : 2 * k, acs = alay == 0 ? 1 : alay == 1 ? m : 2;
-    float *a = random_floats(alay == 2 ? 2 * m * k : m * k);
+    int64_t ars = alay == 0 ? k : 1, acs = alay == 0 ? 1 : m;
+    float *a = random_floats(m * k);
     float *b = random_floats(k * n);
     int64_t crs = ctrans ? 1 : n + 3, ccs = ctrans ? m + 2 : 1;  /* padded: the pad must stay GUARD */
     int64_t clen = ctrans ? (m + 2) * n : m * (n + 3);
@@ -80,11 +78,11 @@ static void test_shapes(void)
         for (size_t j = 0; j < sizeof ns / sizeof *ns; j++)
             for (size_t p = 0; p < sizeof ks / sizeof *ks; p++) {
                 int v = (int)(i + j + p);
-                one(ms[i], ns[j], ks[p], v % 3, (v / 3) % 2 ? SE_GEMM_B_COLS : SE_GEMM_B_ROWS, (v / 6) % 2,
+                one(ms[i], ns[j], ks[p], v % 2, (v / 3) % 2 ? SE_GEMM_B_COLS : SE_GEMM_B_ROWS, (v / 6) % 2,
                     v % 4 == 0 ? 1.0f : 0.5f, v % 5 == 0 ? 0.0f : v % 5 == 1 ? 1.0f : -0.25f);
             }
     /* every combination on one awkward shape */
-    for (int alay = 0; alay < 3; alay++)
+    for (int alay = 0; alay < 2; alay++)
         for (int blay = 0; blay < 2; blay++)
             for (int ct = 0; ct < 2; ct++) {
                 one(29, 45, 300, alay, blay ? SE_GEMM_B_COLS : SE_GEMM_B_ROWS, ct, 1.0f, 0.0f);
@@ -99,30 +97,16 @@ static void test_repeatable(void)
     se_gemm(32, 128, 256, 1.0f, a, 256, 1, b, 128, SE_GEMM_B_ROWS, 0.0f, c1, 128, 1);
     se_gemm(32, 128, 256, 1.0f, a, 256, 1, b, 128, SE_GEMM_B_ROWS, 0.0f, c2, 128, 1);
     CHECK(memcmp(c1, c2, 32 * 128 * sizeof *c1) == 0);
-    /* A row's result does not depend on the rows around it (the tile it falls in). */
-    float *c3 = calloc(5 * 128, sizeof *c3);
-    se_gemm(5, 128, 256, 1.0f, a + 20 * 256, 256, 1, b, 128, SE_GEMM_B_ROWS, 0.0f, c3, 128, 1);
-    CHECK(memcmp(c3, c1 + 20 * 128, 5 * 128 * sizeof *c1) == 0);
     free(a);
     free(b);
     free(c1);
     free(c2);
-    free(c3);
 }
 
 int main(void)
 {
-    static const se_simd levels[] = {SE_SIMD_AVX512, SE_SIMD_AVX2, SE_SIMD_C};
-    for (int i = 0; i < 3; i++) {
-        if (!se_simd_use(levels[i])) {
-            printf("kernel %s: not on this CPU\n", se_simd_name(levels[i]));
-            continue;
-        }
-        printf("kernel %s\n", se_simd_name(se_simd_level()));
-        se_rng_seed(&rng, 42);
-        test_shapes();
-        test_repeatable();
-    }
-    se_simd_reset();
+    se_rng_seed(&rng, 42);
+    test_shapes();
+    test_repeatable();
     return failures != 0;
 }

@@ -1,4 +1,4 @@
-/* Which vector instructions the kernels of this process use (gemm.c, silhouette.c, ...).
+/* Which vector instructions the kernels of this process use (metrics.c, nn_kernels.c, ...).
  *
  * Kernels for AVX-512 and for AVX2 + FMA are compiled into every x86-64 build (function
  * target attributes) and one is chosen at run time from what the CPU has; elsewhere, or on

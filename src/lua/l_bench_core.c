@@ -14,7 +14,7 @@
  *       moves each call, -> EQ parameters), "decode" (term 1's code -> output)
  *   core.fma_peak([seconds]) --> GFLOP/s, kernel name: fused multiply-adds of the vector width
  *       semeq's kernels use (simd.h), from registers, on this thread: one core's peak
- *   core.gemm_gflops(m, n, k [, seconds]) --> GFLOP/s of se_gemm (src/core/gemm.h) on the three
+ *   core.gemm_gflops(m, n, k [, seconds]) --> GFLOP/s of se_gemm (OpenBLAS, src/core/gemm.h) on the three
  *       products of a Linear layer's training step with batch m, n outputs and k inputs
  *   core.spawn({program, arg1, ...} [, quiet]) --> {status=, wall=, cpu=, maxrss_kib=, minflt=, majflt=}
  *       runs one program (no shell: its own figures, not a shell's) and waits for it;

@@ -65,8 +65,8 @@ static int64_t row_stride(const se_tensor *t)
     return t->size[0] > 1 ? t->stride[0] : t->size[1];
 }
 
-/* Products of a batch of at least this many rows go through se_gemm (src/core/gemm.c), whose
- * kernels read the operands in place; a single example is a matrix-vector product, which
+/* Products of a batch of at least this many rows go through se_gemm (src/core/gemm.c), which
+ * hands the operands to cblas_sgemm in place; a single example is a matrix-vector product, which
  * se_tensor_addmm gives to BLAS's sgemv. */
 #define GEMM_MIN_ROWS 2
 
