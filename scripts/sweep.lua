@@ -19,6 +19,18 @@
 --   semeq scripts/sweep.lua --model vae --latent 2,3 --beta 0.001,0.01 --json vae_sweep.json
 --   semeq scripts/sweep.lua ... --jobs 2      -- two worker processes share the cells
 --
+-- Over several machines (a cluster, GNU parallel), each process runs a shard of the grid
+-- and writes one JSON file per run into a shared folder; a last command merges them into
+-- the same table (and --json report) one process would print:
+--
+--   semeq scripts/sweep.lua GRID... --shard 3/8 --out runs/    -- cells 3, 11, 19, ... of the grid
+--   semeq scripts/sweep.lua --merge runs/ [--json sweep.json]  -- once every shard is done
+--
+-- A shard run again skips the cells whose runs are already in the folder (so a preempted
+-- job can simply be resubmitted); a merge refuses a folder with runs of two grids or with
+-- cells missing, and names them. examples/sweep_slurm.sh and the README show GNU parallel
+-- and a Slurm array job (sbatch --array=1-N).
+--
 -- A sweep compares configurations on the rows it reports: a setting picked from it and
 -- then reported on the same folds is chosen on its test rows. semeq's presets are the
 -- seed's and FlowEQ's settings, not picks from a sweep. Cells run without bootstrap
@@ -26,6 +38,7 @@
 -- not change any number.
 local cli = require "semeq.util.cli"
 local errors = require "semeq.util.errors"
+local fs = require "semeq.util.fs"
 local json = require "semeq.util.json"
 local sweep = require "semeq.recipes.sweep"
 local report = require "semeq.eval.report"
@@ -56,6 +69,9 @@ local parser = cli.parser{
     {"jobs", "integer", 1, "worker processes (each runs a share of the cells)", min = 1},
     {"threads", "integer", 1, "OpenBLAS threads per process", min = 1, max = 256},
     {"quiet", "boolean", false, "no line per run"},
+    {"shard", "string", nil, "run share K/N of the cells (every Nth from the Kth) and write each run to --out"},
+    {"out", "string", nil, "with --shard: the folder the runs are written to (made if missing; shared by all shards)"},
+    {"merge", "string", nil, "print the table (and write --json) of the runs every shard wrote to this folder"},
     {"worker", "string", nil, "internal: run share I/N of the cells and write them to --runs-out"},
     {"runs-out", "string", nil, "internal: where a worker writes its runs"},
   },
@@ -68,7 +84,52 @@ local function grid_of(opts)
           seeds = opts.seeds, set = set}
 end
 
+-- What the report says of the grid (and every run file of a shard, with the full grid).
+local function report_grid(opts, cells)
+  local g = grid_of(opts)
+  return {model = g.model, latent = g.latent, lambda = g.model ~= "vae" and g.lambda or nil,
+          beta = g.model == "vae" and g.beta or nil, inputs = g.inputs, seeds = g.seeds, epochs = cells[1].opts.epochs}
+end
+
 local function log(line) io.stderr:write(line, "\n") end
+
+-- K/N of --shard or --worker, checked (errors.usage names the flag otherwise).
+local function share_of(text, flag)
+  local k, n = tostring(text):match("^(%d+)/(%d+)$")
+  k, n = tonumber(k), tonumber(n)
+  if not k or n < 1 or k < 1 or k > n then errors.usage(("--%s needs K/N with 1 <= K <= N, got '%s'"):format(flag, text)) end
+  return {k, n}
+end
+
+-- The end of a sweep: the header line, the table, and the JSON report when asked for.
+local function finish(opts, runs, grid, how)
+  local summary = sweep.summary(runs)
+  print(string.format("%d runs (%d cells x %d seeds), %s, %s", #runs, #summary.cells, grid.seeds, grid.model, how))
+  print(sweep.table(summary))
+  if opts.json then
+    errors.check(report.write_json(opts.json, {grid = grid, runs = runs, summary = summary}))
+    print("report written to " .. opts.json)
+  end
+end
+
+-- --shard K/N --out DIR: this process's share of the cells, each run saved as it ends.
+local function shard(opts, cells, log_line)
+  if not opts.out then errors.usage("--shard needs --out DIR (the folder the runs go to)") end
+  if opts.jobs > 1 then errors.usage("--shard runs in one process: start one process per shard instead of --jobs") end
+  local share = share_of(opts.shard, "shard")
+  os.execute("mkdir -p -- " .. fs.quote(opts.out))
+  local grid = {full = grid_of(opts), report = report_grid(opts, cells)}
+  local again = 0
+  local runs = errors.check(sweep.run(cells, {share = share, log = log_line,
+    saved = function(i)
+      local r = sweep.saved_run(opts.out, i, grid)
+      again = again + (r and 1 or 0)
+      return r
+    end,
+    done = function(run) return sweep.save_run(opts.out, run, grid, #cells) end}))
+  print(string.format("shard %d/%d: %d runs of %d cells in %s (%d were there already); merge with --merge %s",
+    share[1], share[2], #runs, #cells, opts.out, again, opts.out))
+end
 
 -- The argument list again, for workers (minus --jobs and --json).
 local function worker_command(i, n, out)
@@ -113,16 +174,21 @@ end
 
 errors.main(NAME, function()
   local opts = parser:parse_or_exit(arg)
-  if not opts.worker then require("semeq.recipes").check_outputs(opts) end  -- before hours of runs
+  -- before hours of runs; --out with --shard is a folder, made by the shard itself
+  if not opts.worker then require("semeq.recipes").check_outputs({json = opts.json}) end
+  if opts.merge then
+    local runs, grid = errors.check(sweep.load_runs(opts.merge))
+    finish(opts, runs, grid.report, "merged from " .. opts.merge)
+    return 0
+  end
   T.setNumThreads(opts.threads)
   local cells = sweep.cells(grid_of(opts))
   local log_line = not opts.quiet and log or nil
 
+  if opts.shard then return shard(opts, cells, log_line) end
   if opts.worker then
-    local i, n = opts.worker:match("^(%d+)/(%d+)$")
-    i, n = tonumber(i), tonumber(n)
-    if not i or i < 1 or i > n or not opts["runs-out"] then errors.usage("--worker needs I/N and --runs-out") end
-    local runs = errors.check(sweep.run(cells, {share = {i, n}, log = log_line}))
+    if not opts["runs-out"] then errors.usage("--worker needs I/N and --runs-out") end
+    local runs = errors.check(sweep.run(cells, {share = share_of(opts.worker, "worker"), log = log_line}))
     errors.check(report.write_json(opts["runs-out"], runs))
     return 0
   end
@@ -134,15 +200,5 @@ errors.main(NAME, function()
   else
     runs = errors.check(sweep.run(cells, {log = log_line}))
   end
-  local summary = sweep.summary(runs)
-  print(string.format("%d runs (%d cells x %d seeds), %s, %d s", #runs, #summary.cells, opts.seeds, opts.model,
-    os.time() - t0))
-  print(sweep.table(summary))
-  if opts.json then
-    local g = grid_of(opts)
-    errors.check(report.write_json(opts.json, {grid = {model = g.model, latent = g.latent,
-      lambda = g.model ~= "vae" and g.lambda or nil, beta = g.model == "vae" and g.beta or nil, inputs = g.inputs,
-      seeds = g.seeds, epochs = cells[1].opts.epochs}, runs = runs, summary = summary}))
-    print("report written to " .. opts.json)
-  end
+  finish(opts, runs, report_grid(opts, cells), string.format("%d s", os.time() - t0))
 end)

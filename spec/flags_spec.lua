@@ -16,7 +16,8 @@ local FREE = {
   term = "a word: the model lists the words it knows", from = "a word", to = "a word",
   terms = "words: filtering names what is left",
   ["in"] = "an input file or folder",
-  shard = "K/N, checked by apply.lua", worker = "J/M, internal, checked by the script",
+  shard = "K/N, checked by apply.lua and sweep.lua", worker = "J/M, internal, checked by the script",
+  merge = "a folder of a sharded sweep: sweep.load_runs names what is wrong with it",
 }
 local NUMERIC = {number = true, integer = true, numbers = true, integers = true}
 

@@ -33,7 +33,7 @@ local cases = {
   {"a broadcast add_ over a 2^40-element view", "local b = T.ones(1 << 20)",
    "T.zeros(1, 1):expand(1 << 20, 1 << 20):add_(b)", "add_"},
   {"a matrix product of 8192 x 8192 x 8192", "local a = T.ones(1, 1):expand(8192, 8192)", "T.mm(a, a)", "mm"},
-  {"a silhouette over 40000 rows", "local X = T.rand(40000, 2); local c = {}; for i = 1, 40000 do c[i] = i % 2 + 1 end",
+  {"a silhouette over 300000 rows", "local X = T.rand(300000, 2); local c = {}; for i = 1, 300000 do c[i] = i % 2 + 1 end",
    "require('semeq.metrics.core').silhouette(X, c, 2)", "silhouette"},
   {"40-band responses of 3000 settings on 20000 frequencies",
    "local eq = require 'semeq.eq'; local p, f = T.rand(3000, 40), eq.log_grid(20000)",

@@ -26,6 +26,26 @@ describe("semeq.metrics", function()
     assert.are.equal(s, metrics.silhouette(X, T.new {2, 2, 5}))
   end)
 
+  it("encodes integer labels in C as the Lua encoding does: dense, sparse, negative, tensors, strings", function()
+    T.manualSeed(5)
+    local P = T.randn(300, 4)
+    local dense, sparse, words, negative = {}, {}, {}, {}
+    for i = 1, 300 do
+      local c = (i * 7) % 5
+      P[i]:add_(c)
+      dense[i], sparse[i], words[i], negative[i] = c, c * 1000003 - (1 << 40), "w" .. c, -c
+    end
+    for _, name in ipairs({"silhouette", "davies_bouldin", "calinski_harabasz"}) do
+      local want = metrics[name](P, words)  -- strings take the Lua path
+      assert.are.equal(want, metrics[name](P, dense))
+      assert.are.equal(want, metrics[name](P, sparse))
+      assert.are.equal(want, metrics[name](P, T.new(dense)))
+      -- -c sorts the clusters the other way round: the same partition, the same value (up to
+      -- the order in which per-cluster terms are added).
+      assert.is_true(close(metrics[name](P, negative), want, 1e-12))
+    end
+  end)
+
   it("computes Davies-Bouldin and Calinski-Harabasz by hand", function()
     assert.is_true(close(metrics.davies_bouldin(X, y), 0.5 / 9.5, 1e-12))
     local m = 11 / 3

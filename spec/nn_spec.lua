@@ -44,6 +44,7 @@ describe("nn layers: gradient checks", function()
     {"Residual with an identity skip", function() return nn.Residual(5, 5, 0.1):evaluate() end},
     {"Narrow", function() return nn.Narrow(2, 2, 3) end},
     {"ColumnScale", function() return nn.ColumnScale{1, 0.1, 2, -1, 0.5} end},
+    {"SeedHeads (two zero columns)", function() return nn.SeedHeads(5) end},
     {"Concat of two branches", function()
       return nn.Concat(2):add(nn.Sequential():add(nn.Linear(5, 2)):add(nn.Tanh()))
         :add(nn.Sequential():add(nn.Linear(5, 3)):add(nn.ColumnScale{0.1, 0.1, 0.1}))
@@ -61,6 +62,99 @@ describe("nn layers: gradient checks", function()
       if p:numel() > 0 then assert.is_true(jacobian.testParams(m, x, eps) < TOL) end
     end)
   end
+end)
+
+-- The seed's heads as the Concat of ~40 small layers that nn.SeedHeads replaces.
+local function seed_heads_concat(n)
+  local heads = nn.Concat(2)
+  for _ = 1, n // 3 do
+    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Tanh()):add(nn.ColumnScale {12}))
+    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Sigmoid()))
+    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Sigmoid()):add(nn.ColumnScale({9.9}, {0.1})))
+  end
+  for _ = 3 * (n // 3) + 1, n do heads:add(nn.Sequential():add(nn.Narrow(2, 1, 1)):add(nn.ColumnScale {0})) end
+  return heads
+end
+
+describe("nn.SeedHeads", function()
+  for _, n in ipairs({40, 13, 5}) do
+    it("is the Concat of head units it replaces, n = " .. n .. ": parameters, names, graph, values, gradients", function()
+      T.manualSeed(11)
+      local concat = seed_heads_concat(n)
+      T.manualSeed(11)
+      local heads = nn.SeedHeads(n)
+      local pc, gc = concat:flat()
+      local ph, gh = heads:flat()
+      -- The same initial values drawn in the same order, the same flat layout and names.
+      assert.are.equal(0, (pc - ph):abs():max())
+      local _, names_c = concat:stateDict()
+      local _, names_h = heads:stateDict()
+      assert.are.same(names_c, names_h)
+      assert.are.same(concat:graphNode("p."), heads:graphNode("p."))
+      local x, gy = T.randn(7, n) * 2, T.randn(7, n)
+      local yc, yh = concat:forward(x):clone(), heads:forward(x)
+      -- The units' dot products are summed in another order (one matrix product instead
+      -- of n - 1 single columns): equal to float rounding.
+      assert.is_true((yc - yh):abs():max() < 1e-5)
+      for c = 3 * (n // 3) + 1, n do assert.are.equal(0, yh:narrow(2, c, 1):abs():max()) end
+      concat:zeroGradParameters(); heads:zeroGradParameters()
+      local gxc = concat:backward(x, gy, 0.5):clone()
+      local gxh = heads:backward(x, gy, 0.5)
+      assert.is_true((gxc - gxh):abs():max() < 1e-4 * math.max(1, gxc:abs():max()))
+      assert.is_true((gc - gh):abs():max() < 1e-4 * math.max(1, gc:abs():max()))
+      assert.is_true(gh:abs():max() > 0)
+    end)
+  end
+
+  it("refuses fewer than 3 features and inputs of another width", function()
+    assert.has_error(function() nn.SeedHeads(2) end, "nn.SeedHeads: n must be an integer >= 3")
+    assert.has_error(function() nn.SeedHeads(6):forward(T.zeros(2, 5)) end,
+      "nn.SeedHeads: expected input [N x 6], got [2x5]")
+  end)
+end)
+
+describe("nn.Residual fused", function()
+  -- The fused kernel against the same block run layer by layer (fusable() false): the same
+  -- bits for the output, the input gradient and every parameter gradient, in training
+  -- (dropout masks from the same RNG draws) and in evaluation, with both kinds of skip.
+  for _, shape in ipairs({{5, 7}, {6, 6}}) do
+    for _, mode in ipairs({"training", "evaluate"}) do
+      it(string.format("equals the layers one by one, %d -> %d, %s", shape[1], shape[2], mode), function()
+        local function build()
+          T.manualSeed(21)
+          local r = nn.Residual(shape[1], shape[2], 0.3)
+          r[mode](r)
+          return r
+        end
+        local fused, plain = build(), build()
+        plain.fusable = function() return false end
+        local x, gy = input(9, shape[1]), T.randn(9, shape[2])
+        local outs = {}
+        for i, r in ipairs({fused, plain}) do
+          T.manualSeed(4)
+          r:zeroGradParameters()
+          local y = r:forward(x):clone()
+          local gx = r:backward(x, gy, 0.5):clone()
+          local _, g = r:flat()
+          outs[i] = {y, gx, g:clone()}
+        end
+        assert.is_true(fused._fused and not plain._fused)
+        for k = 1, 3 do assert.are.equal(0, (outs[1][k] - outs[2][k]):abs():max()) end
+        assert.is_true(outs[1][3]:abs():max() > 0)
+      end)
+    end
+  end
+
+  it("runs a single row and a replaced child layer by layer", function()
+    local r = nn.Residual(4, 3)
+    r:forward(input(1, 4))
+    assert.is_false(r._fused)
+    r:forward(input(3, 4))
+    assert.is_true(r._fused)
+    r.modules[1].modules[4] = nn.Identity()
+    r:forward(input(3, 4))
+    assert.is_false(r._fused)
+  end)
 end)
 
 describe("nn flat parameters", function()

@@ -103,6 +103,65 @@ describe("scripts/sweep.lua", function()
     end
   end)
 
+  it("gives the same table from 3 shards and a merge as from one process, cross-validated", function()
+    local grid = "scripts/sweep.lua --latent 2,8 --lambda 0.5 --inputs params --seeds 2 --epochs 2 --folds 2 --quiet "
+    local one, merged, runs = dir .. "/whole.json", dir .. "/merged.json", dir .. "/runs"
+    local whole, rc = H.semeq(grid .. "--json " .. H.quote(one))
+    assert.are.equal(0, rc, whole)
+    for k = 1, 3 do
+      local out, src = H.semeq(grid .. ("--shard %d/3 --out %s"):format(k, H.quote(runs)))
+      assert.are.equal(0, src, out)
+      assert.truthy(out:find(("shard %d/3: %d runs of 4 cells"):format(k, k == 1 and 2 or 1), 1, true), out)
+    end
+    -- A shard run again finds its runs and trains nothing.
+    local again = H.semeq(grid .. "--shard 1/3 --out " .. H.quote(runs))
+    assert.truthy(again:find("(2 were there already)", 1, true), again)
+    local out, mrc = H.semeq("scripts/sweep.lua --merge " .. H.quote(runs) .. " --json " .. H.quote(merged))
+    assert.are.equal(0, mrc, out)
+    assert.truthy(out:find("4 runs (2 cells x 2 seeds), contrastive, merged from", 1, true), out)
+    -- The table itself (between the header line and the report line) is the same text.
+    local function table_of(text) return text:match("\n(model.-)\nreport written") end
+    assert.is_string(table_of(whole))
+    assert.are.equal(table_of(whole), table_of(out))
+    local J = require "semeq.util.json"
+    local a, b = J.decode(H.read(one)), J.decode(H.read(merged))
+    assert.are.same(a.grid, b.grid)
+    assert.are.equal(4, #b.runs)
+    for i = 1, 4 do
+      a.runs[i].seconds, b.runs[i].seconds = nil, nil
+      assert.are.same(a.runs[i], b.runs[i])
+    end
+    for name, m in pairs(a.summary.cells[2].metrics) do
+      assert.are.near(m.mean, b.summary.cells[2].metrics[name].mean, 1e-12)
+    end
+    -- A missing run is named; a run of another grid is refused.
+    os.remove(runs .. "/run-000003.json")
+    out, mrc = H.semeq("scripts/sweep.lua --merge " .. H.quote(runs))
+    assert.are.equal(1, mrc, out)
+    assert.truthy(out:find("1 of 4 runs are missing (cells 3); run their shards again", 1, true), out)
+    H.semeq(grid:gsub("%-%-seeds 2", "--seeds 3") .. "--shard 3/3 --out " .. H.quote(runs))
+    out, mrc = H.semeq("scripts/sweep.lua --merge " .. H.quote(runs))
+    assert.are.equal(1, mrc, out)
+    assert.truthy(out:find("a run of another grid than", 1, true), out)
+    out, mrc = H.semeq(grid .. "--shard 4/3 --out " .. H.quote(runs))
+    assert.are.equal(2, mrc, out)
+    assert.truthy(out:find("--shard needs K/N with 1 <= K <= N, got '4/3'", 1, true), out)
+  end)
+
+  it("runs examples/sweep_slurm.sh as the tasks of a Slurm array would, then merges", function()
+    local runs = dir .. "/slurm-runs"
+    for task = 1, 2 do
+      local out, rc = H.run(("SLURM_ARRAY_TASK_ID=%d SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=2 SEMEQ=%s "
+        .. "SWEEP_OUT=%s SWEEP_GRID='--latent 2 --lambda 0.5 --inputs params --seeds 2 --epochs 1 --folds 0 --quiet' "
+        .. "sh examples/sweep_slurm.sh"):format(task, H.quote(H.bin), H.quote(runs)))
+      assert.are.equal(0, rc, out)
+      assert.truthy(out:find(("shard %d/2: 1 runs of 2 cells"):format(task), 1, true), out)
+    end
+    local out, rc = H.semeq("scripts/sweep.lua --merge " .. H.quote(runs))
+    assert.are.equal(0, rc, out)
+    assert.truthy(out:find("2 runs (1 cells x 2 seeds), contrastive, merged from", 1, true), out)
+  end)
+
   it("rejects bad grids with a message", function()
     local out, rc = H.semeq("scripts/sweep.lua --latent 2,x")
     assert.are.equal(2, rc)

@@ -203,6 +203,20 @@ describe("semeq.tensor", function()
         "cat: size mismatch, [1x2] and [1x3] along dimension 1")
     end)
 
+    it("gathers rows into a given tensor, which it returns", function()
+      local b, out = T.new{{3, 4}, {5, 6}}, T.zeros(3, 2)
+      assert.are.equal(out, b:index_select(1, {2, 1, 2}, out))
+      assert.are.same({{5, 6}, {3, 4}, {5, 6}}, out:totable())
+      assert.has_error(function() b:index_select(1, {1}, out) end,
+        "bad argument #3 to 'index_select' (expected a contiguous [1x2] tensor apart from the source)")
+      assert.has_error(function() b:index_select(1, {1, 2}, b) end,
+        "bad argument #3 to 'index_select' (expected a contiguous [2x2] tensor apart from the source)")
+      assert.has_error(function() b:index_select(2, {1}, T.zeros(2, 1)) end,
+        "bad argument #3 to 'index_select' (an output tensor is taken for dim 1 only)")
+      assert.has_error(function() b:index_select(1, {1}, "x") end,
+        "bad argument #3 to 'index_select' (semeq.Tensor expected)")
+    end)
+
     it("concatenates along dim 1 when no dim is given", function()
       assert.are.same({1, 2, 3}, T.cat({T.new{1, 2}, T.new{3}}):totable())
     end)

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blas_kernel.h"
 #include "interrupt.h"
 #include "preload.h"
 
@@ -590,6 +591,7 @@ static int pmain(lua_State *L)
 
 int main(int argc, char **argv)
 {
+    semeq_choose_blas_kernel(argv);
     if (argv[0] && argv[0][0])
         progname = argv[0];
     lua_State *L = luaL_newstate();

@@ -37,7 +37,7 @@ for line in io.lines(log_path) do
   elseif line:match("^load average") then
     loads[#loads + 1] = current .. ": " .. line
   elseif line:match("^parameters:") or line:match("^sgemm peak") or line:match("^achieved")
-      or line:match("^FAILED:") then
+      or line:match("^one core's FMA peak") or line:match("^FAILED:") then
     notes[#notes + 1] = line
   end
 end
@@ -69,7 +69,11 @@ add("How each pair is measured (the scripts' headers say more):")
 add("")
 add("- training: `train.lua` vs `train_torch.py`, the same 458 SocialFX rows, architecture (same parameter count), "
   .. "loss (MSE + 0.5 x contrastive) and loop (batch 32, Adam 1e-3, 100 epochs); each side times its training loop "
-  .. "only. semeq runs OpenBLAS on 1 thread (the recipes' default); PyTorch with `set_num_threads(2)` and with 1.")
+  .. "only. semeq runs on 1 thread (the recipes' default; its matrix products are OpenBLAS's sgemm, with the "
+  .. "kernel for the CPU: src/blas_kernel.c); "
+  .. "PyTorch with `set_num_threads(2)` and with 1, and the target row takes the faster of the two. GFLOP/s count "
+  .. "the Linear layers' multiply-adds; one core's FMA peak is measured by `gemm_peak.lua` (register-resident "
+  .. "fused multiply-adds at the kernels' vector width). Peak RSS is the semeq process's (getrusage).")
 add("- inference: `infer.lua` vs `infer_torch.py`, the SAFE-sized model (input 13, latent 32), batch 1, evaluation "
   .. "mode / `no_grad`; each call timed alone after 200 warm-up calls. term -> EQ is `semantic:eq_for` (centroid, "
   .. "decoder, inverse normalisation to a Lua table) vs the same steps ending in a Python list. \"C runtime\" rows "
@@ -82,7 +86,11 @@ add("- filterbank: `filterbank.lua`, one process per run on both sides (`scripts
 add("- batch: `batch.lua`, 200 files x 3 s 16-bit WAV, `apply.lua --jobs 2` vs `xargs -P 2` sox (one process per "
   .. "file, `-D`: no dither, like semeq).")
 add("- metrics: `metrics.lua` vs `metrics_sklearn.py` on the same float32 points (sklearn computes in float64); the "
-  .. "metric call only.")
+  .. "metric call only (label encoding included on both sides). semeq's silhouette uses OpenBLAS's thread count "
+  .. "(default: every core) for its own threads; its value does not depend on it.")
+add("- long file: `longfile.lua`, a 60-minute stereo 44.1 kHz float32 WAV (1.3 GB) and a 1-minute one equalised by "
+  .. "`scripts/apply.lua` and by sox (the SAFE chain), one process per run; peak RSS and minor page faults of each "
+  .. "process from wait4, start-up included.")
 if #scaling > 0 then
   add("")
   add("Scaling of training (semeq, `scripts/bench/scaling.lua`; fastest of the runs):")

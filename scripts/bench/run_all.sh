@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs every benchmark of scripts/bench, semeq and its peer side by side, prints one table
 # and writes it to scripts/bench/RESULTS.md (with the machine and the date).
-#   scripts/bench/run_all.sh            the full run (about 6-8 minutes on 2 quiet cores; 12 on a
-#                                       busy machine, where PyTorch runs are cut at 45 s, see train.lua)
+#   scripts/bench/run_all.sh            the full run (about 12-15 minutes on 2 quiet cores, more on a
+#                                       busy machine, where PyTorch runs are cut at 45 s, see train.lua;
+#                                       longfile.lua writes 1.3 GB WAVs to $TMPDIR, ~4 GB at once)
 #   scripts/bench/run_all.sh --quick    fewer repetitions and epochs (a smoke test, ~2-3 minutes;
 #                                       its table goes next to the log, not into RESULTS.md)
 # Needs a built semeq (build/semeq, or $SEMEQ) and, for the peers, the Debian packages
@@ -40,9 +41,10 @@ echo "run_all.sh: log in $LOG"
 
 if [ "$QUICK" = 1 ]; then
   TRAIN="--epochs 10 --reps 1 --budget 20"; INFER="--calls 2000 --reps 1"; FB="--reps 2"; BATCH="--reps 1"
-  MET="--reps 2"; SCALE="--epochs 2 --reps 1"
+  MET="--reps 2"; SCALE="--epochs 2 --reps 1"; LONG="--minutes 5 --reps 1"
 else
-  TRAIN="--reps 3 --budget 45"; INFER="--reps 3"; FB="--reps 5"; BATCH="--reps 3"; MET="--reps 5"; SCALE=""
+  TRAIN="--reps 3 --budget 45"; INFER="--reps 3"; FB="--reps 5"; BATCH="--reps 3"; MET="--reps 5 --sizes 1000,5000,20000"
+  SCALE=""; LONG="--minutes 60 --reps 3"
 fi
 
 # One benchmark; a failure is logged (and shown in the table's notes) and the others still run.
@@ -57,6 +59,7 @@ run $B/infer.lua --compare $INFER
 run $B/filterbank.lua --compare $FB
 run $B/batch.lua --compare $BATCH
 run $B/metrics.lua --compare $MET
+run $B/longfile.lua $LONG
 run $B/scaling.lua $SCALE
 
 # A quick run is a smoke test: its table does not replace the one of a full run.

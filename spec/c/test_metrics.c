@@ -2,7 +2,12 @@
 #include <math.h>
 #include <stdio.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "metrics.h"
+#include "rng.h"
+#include "simd.h"
 
 #include "check.h"
 
@@ -19,12 +24,112 @@
 #define CLOSEF(got, want) CHECK(fabs((double)(got) - (want)) <= 1e-6 * (1 + fabs(want)))
 
 
+/* The silhouette by its definition, in double, with scikit-learn's distances (cosine: 1 -
+ * x.y / (|x| |y|) clipped to [0, 2], a zero row at distance 1; the diagonal 0). */
+static double silhouette_reference(const float *X, int64_t n, int64_t d, const int *lab, int k, int cosine) {
+    double *sums = malloc((size_t)k * sizeof *sums), total = 0;
+    int64_t *count = calloc((size_t)k, sizeof *count);
+    for (int64_t i = 0; i < n; i++) count[lab[i]]++;
+    for (int64_t i = 0; i < n; i++) {
+        for (int c = 0; c < k; c++) sums[c] = 0;
+        for (int64_t j = 0; j < n; j++) {
+            double dist = 0, xy = 0, xx = 0, yy = 0;
+            for (int64_t p = 0; p < d; p++) {
+                double a = X[i * d + p], b = X[j * d + p];
+                dist += (a - b) * (a - b);
+                xy += a * b, xx += a * a, yy += b * b;
+            }
+            if (cosine) {
+                double v = 1 - (xx > 0 && yy > 0 ? xy / sqrt(xx * yy) : 0);
+                dist = v < 0 ? 0 : v > 2 ? 2 : v;
+            } else {
+                dist = sqrt(dist);
+            }
+            if (i != j) sums[lab[j]] += dist;
+        }
+        int li = lab[i];
+        if (count[li] < 2) continue;
+        double a = sums[li] / (double)(count[li] - 1), b = INFINITY;
+        for (int c = 0; c < k; c++)
+            if (c != li && count[c] > 0 && sums[c] / (double)count[c] < b) b = sums[c] / (double)count[c];
+        double den = a > b ? a : b;
+        if (den > 0 && isfinite(b)) total += (b - a) / den;
+    }
+    free(sums);
+    free(count);
+    return total / (double)n;
+}
+
+/* Random clusters away from the origin (distances much smaller than norms, where the
+ * |x|^2 + |y|^2 - 2 x.y form loses digits), sizes that cross every tile edge, a singleton
+ * cluster, an empty one, a zero row for cosine; equal to the definition to 1e-7 and the
+ * same bits on 1, 2, 3 and 8 threads. */
+static void test_silhouette_tiles(void) {
+    static const int64_t sizes[] = {3, 9, 40, 530, 1100};
+    se_rng rng;
+    se_rng_seed(&rng, 3);
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        int64_t n = sizes[t], d = t % 2 ? 32 : 5;
+        int k = n < 9 ? 2 : 7;
+        float *X = malloc((size_t)(n * d) * sizeof *X);
+        int *lab = malloc((size_t)n * sizeof *lab);
+        for (int64_t i = 0; i < n; i++) {
+            lab[i] = n < 9 ? (int)(i % 2) : (int)(se_rng_uniform(&rng) * (k - 2)) + 1;  /* 0 and k-1 set below */
+            for (int64_t p = 0; p < d; p++)
+                X[i * d + p] = (float)(50.0 + 3.0 * lab[i] + se_rng_normal(&rng));
+        }
+        if (n >= 9) {
+            lab[n / 2] = 0;            /* cluster 0: a single point */
+            for (int64_t p = 0; p < d; p++) X[(n / 3) * d + p] = 0.0f;  /* a zero row */
+        }                               /* cluster k - 1: empty */
+        for (int cosine = 0; cosine < 2; cosine++) {
+            double want = silhouette_reference(X, n, d, lab, k, cosine), got[4];
+            static const int threads[] = {1, 2, 3, 8};
+            for (int q = 0; q < 4; q++)
+                CHECK(se_silhouette(X, n, d, lab, k, cosine ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN, threads[q], &got[q]) ==
+                      SE_OK);
+            if (!(fabs(got[0] - want) < 1e-7))
+                fprintf(stderr, "silhouette n %ld cosine %d: %.12g, definition %.12g\n", (long)n, cosine, got[0], want);
+            CHECK(fabs(got[0] - want) < 1e-7);
+            for (int q = 1; q < 4; q++) CHECK(memcmp(&got[q], &got[0], sizeof got[0]) == 0);
+        }
+        free(X);
+        free(lab);
+    }
+}
+
+/* AVX-512 and AVX2 sum the same terms in the same order: the same bits. */
+static void test_silhouette_widths_agree(void) {
+    if (!se_simd_use(SE_SIMD_AVX512) || !se_simd_use(SE_SIMD_AVX2)) return;
+    enum { N = 700, D = 13 };
+    static float X[N * D];
+    static int lab[N];
+    se_rng rng;
+    se_rng_seed(&rng, 8);
+    for (int i = 0; i < N; i++) {
+        lab[i] = i % 4;
+        for (int p = 0; p < D; p++) X[i * D + p] = (float)(lab[i] + se_rng_normal(&rng));
+    }
+    double a, b;
+    se_simd_use(SE_SIMD_AVX512);
+    CHECK(se_silhouette(X, N, D, lab, 4, SE_DIST_EUCLIDEAN, 2, &a) == SE_OK);
+    se_simd_use(SE_SIMD_AVX2);
+    CHECK(se_silhouette(X, N, D, lab, 4, SE_DIST_EUCLIDEAN, 2, &b) == SE_OK);
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+}
+
 int main(void) {
+    static const se_simd levels[] = {SE_SIMD_AVX512, SE_SIMD_AVX2, SE_SIMD_C};
+    for (int i = 0; i < 3; i++)
+        if (se_simd_use(levels[i])) test_silhouette_tiles();
+    test_silhouette_widths_agree();
+    se_simd_reset();
+
     /* Points 0, 1 (cluster 0) and 10 (cluster 1, alone) on a line. */
     const float X[] = {0, 1, 10};
     const int lab[] = {0, 0, 1};
     double s;
-    CHECK(se_silhouette(X, 3, 1, lab, 2, SE_DIST_EUCLIDEAN, &s) == SE_OK);
+    CHECK(se_silhouette(X, 3, 1, lab, 2, SE_DIST_EUCLIDEAN, 1, &s) == SE_OK);
     /* sample 0: a = 1, b = 10 -> 0.9; sample 1: a = 1, b = 9 -> 8/9; sample 2 alone -> 0 */
     CLOSE(s, (0.9 + 8.0 / 9.0) / 3.0);
 
@@ -40,12 +145,12 @@ int main(void) {
     /* Cosine: (1,0) and (2,0.1) against (0,1). */
     const float Y[] = {1, 0, 2, 0.1f, 0, 1, 0, 3};
     const int ly[] = {0, 0, 1, 1};
-    CHECK(se_silhouette(Y, 4, 2, ly, 2, SE_DIST_COSINE, &s) == SE_OK);
+    CHECK(se_silhouette(Y, 4, 2, ly, 2, SE_DIST_COSINE, 1, &s) == SE_OK);
     CHECK(s > 0.9 && s <= 1.0);
 
     /* Bad labels: one cluster only, or a label out of range. */
     const int one[] = {0, 0, 0};
-    CHECK(se_silhouette(X, 3, 1, one, 1, SE_DIST_EUCLIDEAN, &s) == SE_EARG);
+    CHECK(se_silhouette(X, 3, 1, one, 1, SE_DIST_EUCLIDEAN, 1, &s) == SE_EARG);
     const int bad[] = {0, 2, 1};
     CHECK(se_davies_bouldin(X, 3, 1, bad, 2, &s) == SE_EARG);
 

@@ -82,77 +82,83 @@ static se_status check_labels(int64_t n, const int *labels, int k, int64_t *coun
     return SE_OK;
 }
 
-se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k,
-                        se_distance metric, double *score) {
-    if (n < 3 || d < 1) return SE_EARG;
-    if (!blas_sizes(n, d)) return SE_ERANGE;
-    int64_t *count = malloc((size_t)k * sizeof *count);
-    double *sq = malloc((size_t)n * sizeof *sq);
-    double *sums = malloc((size_t)k * sizeof *sums);
-    const int64_t B = block_rows(n);
-    double *block = malloc((size_t)(B * n) * sizeof *block);
-    double *Xd = NULL;
-    se_status st = SE_ENOMEM;
-    if (!count || !sq || !sums || !block) goto done;
-    if ((st = check_labels(n, labels, k, count)) != SE_OK) goto done;
-    st = SE_ENOMEM;
-    if (!(Xd = to_double(X, n, d, metric == SE_DIST_COSINE, sq))) goto done;
-    double total = 0;
-    for (int64_t i0 = 0; i0 < n; i0 += B) {
-        if (se_interrupt_pending()) {  /* a block is about 2^22 distances */
-            st = SE_EINTR;
-            goto done;
+/* Row kernels of the cluster metrics. A row's squared distance is summed in 8 lanes (j mod
+ * 8) combined in one fixed order, in every version, so AVX2 and plain C give the same bits. */
+static void add_row_c(double *c, const float *x, int64_t d) {
+    for (int64_t j = 0; j < d; j++) c[j] += x[j];
+}
+
+static double lanes_total(const double *s) {
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+static double sqdist_c(const float *x, const double *c, int64_t d) {
+    double s[8] = {0};
+    int64_t j = 0;
+    for (; j + 8 <= d; j += 8)
+        for (int l = 0; l < 8; l++) {
+            double v = x[j + l] - c[j + l];
+            s[l] += v * v;
         }
-        int64_t bi = n - i0 < B ? n - i0 : B;
-        distance_block(Xd, sq, i0, bi, Xd, sq, n, d, metric, block);
-        for (int64_t r = 0; r < bi; r++) {
-            int64_t i = i0 + r;
-            double *row = block + r * n;
-            for (int c = 0; c < k; c++) sums[c] = 0;
-            row[i] = 0; /* the diagonal is 0 by definition (sklearn sets it too) */
-            for (int64_t j = 0; j < n; j++) sums[labels[j]] += row[j];
-            int li = labels[i];
-            if (count[li] < 2) continue; /* a sample alone in its cluster scores 0 */
-            double a = sums[li] / (double)(count[li] - 1), b = INFINITY;
-            for (int c = 0; c < k; c++) {
-                if (c == li || count[c] == 0) continue;
-                double m = sums[c] / (double)count[c];
-                if (m < b) b = m;
-            }
-            double den = a > b ? a : b;
-            if (den > 0 && isfinite(b)) total += (b - a) / den;
-        }
+    double total = lanes_total(s);
+    for (; j < d; j++) total += (x[j] - c[j]) * (x[j] - c[j]);
+    return total;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#include "simd.h"
+#define METRICS_X86 1
+
+__attribute__((target("avx2"))) static void add_row_avx2(double *c, const float *x, int64_t d) {
+    int64_t j = 0;
+    for (; j + 4 <= d; j += 4)
+        _mm256_storeu_pd(c + j, _mm256_add_pd(_mm256_loadu_pd(c + j), _mm256_cvtps_pd(_mm_loadu_ps(x + j))));
+    for (; j < d; j++) c[j] += x[j];
+}
+
+__attribute__((target("avx2"))) static double sqdist_avx2(const float *x, const double *c, int64_t d) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    int64_t j = 0;
+    for (; j + 8 <= d; j += 8) {
+        __m256d v0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + j)), _mm256_loadu_pd(c + j));
+        __m256d v1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + j + 4)), _mm256_loadu_pd(c + j + 4));
+        s0 = _mm256_add_pd(s0, _mm256_mul_pd(v0, v0));
+        s1 = _mm256_add_pd(s1, _mm256_mul_pd(v1, v1));
     }
-    *score = total / (double)n;
-    st = SE_OK;
-done:
-    free(count);
-    free(sq);
-    free(sums);
-    free(block);
-    free(Xd);
-    return st;
+    double s[8];
+    _mm256_storeu_pd(s, s0);
+    _mm256_storeu_pd(s + 4, s1);
+    double total = lanes_total(s);
+    for (; j < d; j++) total += (x[j] - c[j]) * (x[j] - c[j]);
+    return total;
+}
+#endif
+
+typedef struct row_kernels {
+    void (*add_row)(double *, const float *, int64_t);
+    double (*sqdist)(const float *, const double *, int64_t);
+} row_kernels;
+
+static row_kernels row_kernels_now(void) {
+#ifdef METRICS_X86
+    if (se_simd_level() != SE_SIMD_C) return (row_kernels){add_row_avx2, sqdist_avx2};
+#endif
+    return (row_kernels){add_row_c, sqdist_c};
 }
 
 /* Cluster means in double: centroids [k x d]. */
 static void centroids_of(const float *X, int64_t n, int64_t d, const int *labels, int k,
                          const int64_t *count, double *centroids) {
+    row_kernels rk = row_kernels_now();
     memset(centroids, 0, (size_t)(k * d) * sizeof *centroids);
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < d; j++) centroids[labels[i] * d + j] += X[i * d + j];
+    for (int64_t i = 0; i < n; i++) rk.add_row(centroids + labels[i] * d, X + i * d, d);
     for (int c = 0; c < k; c++)
         for (int64_t j = 0; j < d; j++)
             if (count[c] > 0) centroids[c * d + j] /= (double)count[c];
 }
 
-static double sqdist_fd(const float *x, const double *c, int64_t d) {
-    double s = 0;
-    for (int64_t j = 0; j < d; j++) {
-        double v = x[j] - c[j];
-        s += v * v;
-    }
-    return s;
-}
+static double sqdist_fd(const float *x, const double *c, int64_t d) { return row_kernels_now().sqdist(x, c, d); }
 
 se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k,
                             double *score) {

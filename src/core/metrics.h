@@ -3,13 +3,14 @@
  * Overview
  *   Labels are 0-based integers in [0, k) (the Lua binding encodes strings and
  *   integers in sorted order, so "the smallest label" means the same thing as in
- *   scikit-learn). Every function accumulates in double and, where it helps, computes
- *   pairwise distances in row blocks with cblas_dgemm (|x|^2 + |y|^2 - 2 x.y), which
- *   is how scikit-learn computes them: values agree with sklearn to ~1e-9 on
- *   float32 data given to both in the same precision.
+ *   scikit-learn). Every function accumulates in double. The silhouette computes its
+ *   distances in float32 tiles on several threads (silhouette.c: from differences, not
+ *   |x|^2 + |y|^2 - 2 x.y, so without cancellation) and agrees with scikit-learn's float64
+ *   value to ~1e-7; kNN computes pairwise distances in row blocks with cblas_dgemm, as
+ *   scikit-learn does (to ~1e-9 on float32 data given to both in the same precision).
  *
  *   double s;
- *   if (se_silhouette(X, n, d, labels, k, SE_DIST_EUCLIDEAN, &s) != SE_OK) ...;
+ *   if (se_silhouette(X, n, d, labels, k, SE_DIST_EUCLIDEAN, 2, &s) != SE_OK) ...;
  *
  * Definitions follow scikit-learn 1.x (metrics/cluster/_unsupervised.py):
  *   silhouette: mean over samples of (b - a) / max(a, b), 0 for a sample alone in its
@@ -32,8 +33,10 @@ typedef enum se_distance { SE_DIST_EUCLIDEAN, SE_DIST_COSINE } se_distance;
  * about a second at this size and grows as d^3. */
 #define SE_PCA_MAX_DIM 2048
 
+/* threads: how many threads share the rows (silhouette.c); the result is the same for every
+ * count. */
 se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k,
-                        se_distance metric, double *score);
+                        se_distance metric, int threads, double *score);
 se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k,
                             double *score);
 se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k,

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "interrupt.h"
 #include "tensor.h" /* SE_MAX_NUMEL */
 
@@ -118,57 +119,294 @@ void se_mul(float *out, const float *a, const float *b, int64_t n)
         out[i] = a[i] * b[i];
 }
 
+/* ---------------------------------------------------------------- the seed's heads */
+
+/* Each step is the same float operation as the layer it stands for (Tanh, then ColumnScale's
+ * multiply and its separate add), so the result does not depend on which of the two ran. */
+void se_seed_heads_forward(float *y, float *a, const float *x, int64_t rows, int64_t cols, int64_t units)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        float *ar = a + r * units, *yr = y + r * cols;
+        for (int64_t c = 0; c + 2 < units; c += 3) {
+            ar[c] = tanhf(ar[c]);
+            ar[c + 1] = 1.0f / (1.0f + expf(-ar[c + 1]));
+            ar[c + 2] = 1.0f / (1.0f + expf(-ar[c + 2]));
+            yr[c] = ar[c] * 12.0f;
+            yr[c + 1] = ar[c + 1];
+            float q = ar[c + 2] * 9.9f;
+            yr[c + 2] = q + 0.1f;
+        }
+        for (int64_t c = units; c < cols; c++)
+            yr[c] = x[r * cols] * 0.0f;
+    }
+}
+
+void se_seed_heads_backward(float *gu, const float *gy, const float *a, int64_t rows, int64_t cols,
+                            int64_t units)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        const float *ar = a + r * units, *gyr = gy + r * cols;
+        float *gr = gu + r * units;
+        for (int64_t c = 0; c + 2 < units; c += 3) {
+            float g = gyr[c] * 12.0f;
+            gr[c] = g * (1.0f - ar[c] * ar[c]);
+            gr[c + 1] = gyr[c + 1] * ar[c + 1] * (1.0f - ar[c + 1]);
+            g = gyr[c + 2] * 9.9f;
+            gr[c + 2] = g * ar[c + 2] * (1.0f - ar[c + 2]);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- LayerNorm */
+
+/* A row's statistics are sums in double over 8 lanes (column mod 8) added in one fixed order,
+ * by the AVX2 loops below and by the plain ones alike, so both give the same bits; the
+ * elementwise parts are the same float operations in the same order (no fused
+ * multiply-add). Two passes for the variance: one-pass variance loses too much. */
+static double lanes8(const double *s)
+{
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+typedef struct ln_sums { double a, b; } ln_sums;
+
+/* sum x and sum (x - m)^2 over a row (m: the mean, from the first). */
+static double ln_sum_c(const float *x, int64_t n)
+{
+    double s[8] = {0};
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int l = 0; l < 8; l++)
+            s[l] += x[c + l];
+    double t = lanes8(s);
+    for (; c < n; c++)
+        t += x[c];
+    return t;
+}
+
+static double ln_sqdev_c(const float *x, int64_t n, double m)
+{
+    double s[8] = {0};
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int l = 0; l < 8; l++)
+            s[l] += (x[c + l] - m) * (x[c + l] - m);
+    double t = lanes8(s);
+    for (; c < n; c++)
+        t += (x[c] - m) * (x[c] - m);
+    return t;
+}
+
+static void ln_apply_c(float *y, const float *x, int64_t n, float m, float rs, const float *gamma, const float *beta)
+{
+    for (int64_t c = 0; c < n; c++)
+        y[c] = (x[c] - m) * rs * gamma[c] + beta[c];
+}
+
+/* Backward of a row: accumulates ggamma, gbeta; returns sum g and sum g xhat (g = gy gamma). */
+static ln_sums ln_back_sums_c(float *ggamma, float *gbeta, const float *gy, const float *x, const float *gamma,
+                              int64_t n, float m, float rs)
+{
+    double sg[8] = {0}, sgx[8] = {0};
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int l = 0; l < 8; l++) {
+            float xhat = (x[c + l] - m) * rs, g = gy[c + l] * gamma[c + l];
+            sg[l] += g;
+            sgx[l] += g * xhat;
+            ggamma[c + l] += gy[c + l] * xhat;
+            gbeta[c + l] += gy[c + l];
+        }
+    ln_sums t = {lanes8(sg), lanes8(sgx)};
+    for (; c < n; c++) {
+        float xhat = (x[c] - m) * rs, g = gy[c] * gamma[c];
+        t.a += g;
+        t.b += g * xhat;
+        ggamma[c] += gy[c] * xhat;
+        gbeta[c] += gy[c];
+    }
+    return t;
+}
+
+static void ln_back_gx_c(float *gx, const float *gy, const float *x, const float *gamma, int64_t n, float m,
+                         float rs, float mg, float mgx)
+{
+    for (int64_t c = 0; c < n; c++) {
+        float xhat = (x[c] - m) * rs;
+        gx[c] = rs * (gy[c] * gamma[c] - mg - xhat * mgx);
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#include "simd.h"
+#define LN_X86 1
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static double ln_sum_avx2(const float *x, int64_t n)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm_loadu_ps(x + c)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm_loadu_ps(x + c + 4)));
+    }
+    double s[8];
+    _mm256_storeu_pd(s, s0);
+    _mm256_storeu_pd(s + 4, s1);
+    double t = lanes8(s);
+    for (; c < n; c++)
+        t += x[c];
+    return t;
+}
+
+AVX2 static double ln_sqdev_avx2(const float *x, int64_t n, double m)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), mv = _mm256_set1_pd(m);
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        __m256d d0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + c)), mv);
+        __m256d d1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + c + 4)), mv);
+        s0 = _mm256_add_pd(s0, _mm256_mul_pd(d0, d0));
+        s1 = _mm256_add_pd(s1, _mm256_mul_pd(d1, d1));
+    }
+    double s[8];
+    _mm256_storeu_pd(s, s0);
+    _mm256_storeu_pd(s + 4, s1);
+    double t = lanes8(s);
+    for (; c < n; c++)
+        t += (x[c] - m) * (x[c] - m);
+    return t;
+}
+
+AVX2 static void ln_apply_avx2(float *y, const float *x, int64_t n, float m, float rs, const float *gamma,
+                               const float *beta)
+{
+    __m256 mv = _mm256_set1_ps(m), rv = _mm256_set1_ps(rs);
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + c), mv), rv), _mm256_loadu_ps(gamma + c));
+        _mm256_storeu_ps(y + c, _mm256_add_ps(v, _mm256_loadu_ps(beta + c)));
+    }
+    ln_apply_c(y + c, x + c, n - c, m, rs, gamma + c, beta + c);
+}
+
+AVX2 static ln_sums ln_back_sums_avx2(float *ggamma, float *gbeta, const float *gy, const float *x,
+                                      const float *gamma, int64_t n, float m, float rs)
+{
+    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd(), b0 = _mm256_setzero_pd(), b1 = _mm256_setzero_pd();
+    __m256 mv = _mm256_set1_ps(m), rv = _mm256_set1_ps(rs);
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        __m256 gyv = _mm256_loadu_ps(gy + c);
+        __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + c), mv), rv);
+        __m256 g = _mm256_mul_ps(gyv, _mm256_loadu_ps(gamma + c)), gx = _mm256_mul_ps(g, xhat);
+        a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm256_castps256_ps128(g)));
+        a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm256_extractf128_ps(g, 1)));
+        b0 = _mm256_add_pd(b0, _mm256_cvtps_pd(_mm256_castps256_ps128(gx)));
+        b1 = _mm256_add_pd(b1, _mm256_cvtps_pd(_mm256_extractf128_ps(gx, 1)));
+        _mm256_storeu_ps(ggamma + c, _mm256_add_ps(_mm256_loadu_ps(ggamma + c), _mm256_mul_ps(gyv, xhat)));
+        _mm256_storeu_ps(gbeta + c, _mm256_add_ps(_mm256_loadu_ps(gbeta + c), gyv));
+    }
+    double sa[8], sb[8];
+    _mm256_storeu_pd(sa, a0);
+    _mm256_storeu_pd(sa + 4, a1);
+    _mm256_storeu_pd(sb, b0);
+    _mm256_storeu_pd(sb + 4, b1);
+    ln_sums t = {lanes8(sa), lanes8(sb)};
+    for (; c < n; c++) {
+        float xhat = (x[c] - m) * rs, g = gy[c] * gamma[c];
+        t.a += g;
+        t.b += g * xhat;
+        ggamma[c] += gy[c] * xhat;
+        gbeta[c] += gy[c];
+    }
+    return t;
+}
+
+AVX2 static void ln_back_gx_avx2(float *gx, const float *gy, const float *x, const float *gamma, int64_t n,
+                                 float m, float rs, float mg, float mgx)
+{
+    __m256 mv = _mm256_set1_ps(m), rv = _mm256_set1_ps(rs), mgv = _mm256_set1_ps(mg), mgxv = _mm256_set1_ps(mgx);
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + c), mv), rv);
+        __m256 g = _mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(gy + c), _mm256_loadu_ps(gamma + c)), mgv);
+        _mm256_storeu_ps(gx + c, _mm256_mul_ps(rv, _mm256_sub_ps(g, _mm256_mul_ps(xhat, mgxv))));
+    }
+    ln_back_gx_c(gx + c, gy + c, x + c, gamma + c, n - c, m, rs, mg, mgx);
+}
+#undef AVX2
+#endif
+
+static bool ln_vector(void)
+{
+#ifdef LN_X86
+    return se_simd_level() != SE_SIMD_C;
+#else
+    return false;
+#endif
+}
 
 void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma,
                           const float *beta, int64_t rows, int64_t cols, float eps)
 {
+    bool vec = ln_vector();
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * cols;
         float *yr = y + r * cols;
-        /* Two passes in double: one-pass variance loses too much in float32. */
-        double m = 0.0, v = 0.0;
-        for (int64_t c = 0; c < cols; c++)
-            m += xr[c];
-        m /= (double)cols;
-        for (int64_t c = 0; c < cols; c++)
-            v += (xr[c] - m) * (xr[c] - m);
-        v /= (double)cols;
+        double m, v;
+#ifdef LN_X86
+        if (vec) {
+            m = ln_sum_avx2(xr, cols) / (double)cols;
+            v = ln_sqdev_avx2(xr, cols, m) / (double)cols;
+        } else
+#endif
+        {
+            m = ln_sum_c(xr, cols) / (double)cols;
+            v = ln_sqdev_c(xr, cols, m) / (double)cols;
+        }
         float rs = (float)(1.0 / sqrt(v + eps));
         mean[r] = (float)m;
         rstd[r] = rs;
-        for (int64_t c = 0; c < cols; c++)
-            yr[c] = (xr[c] - (float)m) * rs * gamma[c] + beta[c];
+#ifdef LN_X86
+        if (vec)
+            ln_apply_avx2(yr, xr, cols, (float)m, rs, gamma, beta);
+        else
+#endif
+            ln_apply_c(yr, xr, cols, (float)m, rs, gamma, beta);
     }
+    (void)vec;
 }
 
 void se_layernorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x,
                            const float *mean, const float *rstd, const float *gamma, int64_t rows,
                            int64_t cols)
 {
+    bool vec = ln_vector();
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * cols, *gyr = gy + r * cols;
         float m = mean[r], rs = rstd[r];
         /* With g = gy * gamma and xhat the normalised input:
          * gx = rstd * (g - mean(g) - xhat * mean(g * xhat)). */
-        double sg = 0.0, sgx = 0.0;
-        for (int64_t c = 0; c < cols; c++) {
-            float xhat = (xr[c] - m) * rs;
-            float g = gyr[c] * gamma[c];
-            sg += g;
-            sgx += g * xhat;
-            ggamma[c] += gyr[c] * xhat;
-            gbeta[c] += gyr[c];
-        }
-        float mg = (float)(sg / (double)cols), mgx = (float)(sgx / (double)cols);
-        if (gx) {
-            float *gxr = gx + r * cols;
-            for (int64_t c = 0; c < cols; c++) {
-                float xhat = (xr[c] - m) * rs;
-                gxr[c] = rs * (gyr[c] * gamma[c] - mg - xhat * mgx);
-            }
-        }
+        ln_sums t;
+#ifdef LN_X86
+        if (vec)
+            t = ln_back_sums_avx2(ggamma, gbeta, gyr, xr, gamma, cols, m, rs);
+        else
+#endif
+            t = ln_back_sums_c(ggamma, gbeta, gyr, xr, gamma, cols, m, rs);
+        float mg = (float)(t.a / (double)cols), mgx = (float)(t.b / (double)cols);
+        if (!gx)
+            continue;
+#ifdef LN_X86
+        if (vec)
+            ln_back_gx_avx2(gx + r * cols, gyr, xr, gamma, cols, m, rs, mg, mgx);
+        else
+#endif
+            ln_back_gx_c(gx + r * cols, gyr, xr, gamma, cols, m, rs, mg, mgx);
     }
+    (void)vec;
 }
 
 /* ---------------------------------------------------------------- BatchNorm */
@@ -235,10 +473,14 @@ void se_batchnorm_backward(float *gx, float *ggamma, float *gbeta, const float *
 void se_dropout_forward(float *y, float *mask, const float *x, int64_t n, float p, se_rng *rng)
 {
     float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+    uint64_t s[4] = {rng->s[0], rng->s[1], rng->s[2], rng->s[3]};  /* se_rng_uniform, inlined */
     for (int64_t i = 0; i < n; i++) {
-        mask[i] = se_rng_uniform(rng) < p ? 0.0f : keep;
+        double u = (double)(se_rng_step(s) >> 40) * 0x1.0p-24;
+        mask[i] = u < p ? 0.0f : keep;
         y[i] = x[i] * mask[i];
     }
+    for (int k = 0; k < 4; k++)
+        rng->s[k] = s[k];
 }
 
 /* ---------------------------------------------------------------- regression losses */
@@ -335,6 +577,21 @@ int64_t se_supcon_work_size(int64_t rows, int64_t dim)
     return n;
 }
 
+/* sum a[d] b[d] in double, in 8 lanes (d mod 8) added in a fixed order: independent chains
+ * that the compiler can vectorise, unlike one running sum. */
+static double dot8(const float *a, const float *b, int64_t n)
+{
+    double s[8] = {0};
+    int64_t d = 0;
+    for (; d + 8 <= n; d += 8)
+        for (int l = 0; l < 8; l++)
+            s[l] += (double)a[d + l] * b[d + l];
+    double t = lanes8(s);
+    for (; d < n; d++)
+        t += (double)a[d] * b[d];
+    return t;
+}
+
 /* Loss of anchor i (its row of sim, s_ij) and, in si, d l_i / d s_ij times k. npos > 0;
  * mx is the largest s_ij over the rows in the denominator. With lse the log-sum-exp over
  * the denominator's rows and p_ij = exp(s_ij - lse):
@@ -415,12 +672,9 @@ se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, flo
     for (int64_t i = 0; i < rows; i++) {
         if (se_interrupt_pending())  /* rows x rows x dim in all: poll once per row */
             return SE_EINTR;
-        for (int64_t j = 0; j < rows; j++) {
-            double s = 0.0;
-            for (int64_t d = 0; d < dim; d++)
-                s += (double)zn[i * dim + d] * zn[j * dim + d];
-            sim[i * rows + j] = (float)(s / tau);
-        }
+        /* s_ij = s_ji: the same products summed in the same order, computed once. */
+        for (int64_t j = i; j < rows; j++)
+            sim[i * rows + j] = sim[j * rows + i] = (float)(dot8(zn + i * dim, zn + j * dim, dim) / tau);
     }
     int64_t anchors = 0;
     for (int64_t i = 0; i < rows; i++)
@@ -456,23 +710,17 @@ se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, flo
     if (!grad)
         return SE_OK;
     /* s_ij = <zn_i, zn_j>/tau, so d/d zn_i = sum_j (G_ij + G_ji) zn_j / tau; then through the
-     * normalisation: dz_i = (dzn_i - zn_i <zn_i, dzn_i>) / |z_i|. */
+     * normalisation: dz_i = (dzn_i - zn_i <zn_i, dzn_i>) / |z_i|. G + G^T is formed in place
+     * and the sums over j are one matrix product. */
+    if (se_interrupt_pending())
+        return SE_EINTR;
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = i; j < rows; j++)
+            sim[i * rows + j] = sim[j * rows + i] = (sim[i * rows + j] + sim[j * rows + i]) / tau;
+    se_gemm(rows, dim, rows, 1.0f, sim, rows, 1, zn, dim, SE_GEMM_B_ROWS, 0.0f, grad, dim, 1);
     for (int64_t i = 0; i < rows; i++) {
-        if (se_interrupt_pending())
-            return SE_EINTR;
         float *gi = grad + i * dim;
-        for (int64_t d = 0; d < dim; d++)
-            gi[d] = 0.0f;
-        for (int64_t j = 0; j < rows; j++) {
-            float g = (sim[i * rows + j] + sim[j * rows + i]) / tau;
-            if (g == 0.0f)
-                continue;
-            for (int64_t d = 0; d < dim; d++)
-                gi[d] += g * zn[j * dim + d];
-        }
-        double dot = 0.0;
-        for (int64_t d = 0; d < dim; d++)
-            dot += (double)gi[d] * zn[i * dim + d];
+        double dot = dot8(gi, zn + i * dim, dim);
         for (int64_t d = 0; d < dim; d++)
             gi[d] = (gi[d] - (float)dot * zn[i * dim + d]) / norm[i];
     }

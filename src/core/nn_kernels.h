@@ -41,6 +41,19 @@ void se_sum_rows_acc(float *gb, const float *g, int64_t rows, int64_t cols);
 /* out = a * b elementwise (out may alias either). */
 void se_mul(float *out, const float *a, const float *b, int64_t n);
 
+/* ---- the seed's decoder heads (models.contrastive_ae, tail "seed") ----
+ * a [rows x units] holds the head units' pre-activations on entry (units = 3 k, one Linear
+ * row each) and their activations on return; y [rows x cols] gets, per band i < k, the gain
+ * 12 tanh(a) in column 3i, the "frequency" sigmoid(a) in 3i+1 and the Q 9.9 sigmoid(a) + 0.1
+ * in 3i+2, and the columns past 3k get 0 * x[:, 0] (x [rows x cols] is the heads' input):
+ * the function of the Concat of Linear(cols, 1) -> Tanh|Sigmoid -> ColumnScale units it
+ * replaces, computed the same way, float op by float op. */
+void se_seed_heads_forward(float *y, float *a, const float *x, int64_t rows, int64_t cols, int64_t units);
+/* gu [rows x units] = d loss / d pre-activations from gy [rows x cols] and the saved
+ * activations a. */
+void se_seed_heads_backward(float *gu, const float *gy, const float *a, int64_t rows, int64_t cols,
+                            int64_t units);
+
 /* ---- LayerNorm over the last dim of [rows x cols]; saves mean and 1/std per row ---- */
 void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma,
                           const float *beta, int64_t rows, int64_t cols, float eps);

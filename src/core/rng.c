@@ -2,8 +2,6 @@
 
 #include <math.h>
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 static uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -20,19 +18,7 @@ void se_rng_seed(se_rng *rng, uint64_t seed)
     rng->spare_normal = 0.0;
 }
 
-uint64_t se_rng_next(se_rng *rng)
-{
-    uint64_t *s = rng->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
+uint64_t se_rng_next(se_rng *rng) { return se_rng_step(rng->s); }
 
 double se_rng_uniform(se_rng *rng)
 {

@@ -18,6 +18,23 @@ typedef struct se_rng {
 
 void se_rng_seed(se_rng *rng, uint64_t seed);
 uint64_t se_rng_next(se_rng *rng);
+
+/* One step of xoshiro256** on a copy of the state, for loops that draw many numbers (a
+ * kernel copies rng->s into locals, steps them, and writes them back): the same stream as
+ * se_rng_next without a call per number. */
+static inline uint64_t se_rng_step(uint64_t s[4])
+{
+    uint64_t x = s[1] * 5;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
 /* Uniform in [0, 1). */
 double se_rng_uniform(se_rng *rng);
 /* Standard normal N(0, 1). */

@@ -1,9 +1,20 @@
 /* Tensor storage, headers and views. Math lives in tensor_math.c. */
 #include "tensor.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Bytes of storage allocated since the process started, and freed (see se_storage_allocated). */
+static _Atomic uint64_t storage_bytes, storage_freed;
+
+uint64_t se_storage_allocated(void) { return atomic_load_explicit(&storage_bytes, memory_order_relaxed); }
+uint64_t se_storage_live(void)
+{
+    return atomic_load_explicit(&storage_bytes, memory_order_relaxed) -
+           atomic_load_explicit(&storage_freed, memory_order_relaxed);
+}
 
 se_status se_shape_numel(int ndim, const int64_t *size, int64_t *numel)
 {
@@ -78,6 +89,7 @@ se_status se_tensor_init(se_tensor *t, int ndim, const int64_t *size)
     }
     s->length = numel;
     s->refs = 1;
+    atomic_fetch_add_explicit(&storage_bytes, (uint64_t)(numel > 0 ? numel : 1) * sizeof(float), memory_order_relaxed);
     t->storage = s;
     t->offset = 0;
     t->ndim = ndim;
@@ -103,6 +115,8 @@ void se_tensor_release(se_tensor *t)
     se_storage *s = t->storage;
     t->storage = NULL;
     if (s && --s->refs == 0) {
+        atomic_fetch_add_explicit(&storage_freed, (uint64_t)(s->length > 0 ? s->length : 1) * sizeof(float),
+                                  memory_order_relaxed);
         free(s->data);
         free(s);
     }

@@ -65,6 +65,12 @@ se_status se_tensor_init(se_tensor *t, int ndim, const int64_t *size);  /* zeroe
 se_status se_tensor_init_like(se_tensor *t, const se_tensor *like);     /* same shape, zeroed */
 void se_tensor_share(se_tensor *dst, const se_tensor *src);             /* dst = new header, +1 ref */
 void se_tensor_release(se_tensor *t);                                   /* -1 ref; idempotent */
+/* Bytes of storage se_tensor_init has allocated in this process so far (all threads; a
+ * counter that only grows), and of the storage not yet freed. A host with a garbage
+ * collector that does not see this memory (Lua) paces its collections by them:
+ * src/lua/lse.c. */
+uint64_t se_storage_allocated(void);
+uint64_t se_storage_live(void);
 se_status se_tensor_clone(se_tensor *dst, const se_tensor *src);        /* contiguous deep copy */
 /* dst = src if src is contiguous (shared), otherwise a contiguous copy. */
 se_status se_tensor_contiguous(se_tensor *dst, const se_tensor *src);
@@ -118,6 +124,8 @@ se_status se_tensor_clamp(se_tensor *out, const se_tensor *a, float lo, float hi
 se_status se_tensor_axpy(se_tensor *out, float alpha, const se_tensor *a);
 
 /* ---- reductions (tensor_reduce.c) ---- */
+/* Index of the first NaN or infinity of x[0 .. n), or -1 if every element is finite. */
+int64_t se_first_nonfinite(const float *x, int64_t n);
 typedef enum se_reduce_op { SE_SUM, SE_MEAN, SE_MAX, SE_MIN, SE_ARGMAX, SE_ARGMIN, SE_VAR, SE_STD, SE_NORM } se_reduce_op;
 /* Over all elements, in double, into *result; for ARGMAX/ARGMIN the 0-based flat index.
  * var/std use the unbiased (n - 1) estimator like torch.var. */

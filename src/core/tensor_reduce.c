@@ -1,5 +1,6 @@
 /* Reductions over all elements or along one dim, accumulated in double. */
 #include <math.h>
+#include <string.h>
 
 #include "interrupt.h"
 #include "tensor.h"
@@ -141,4 +142,25 @@ se_status se_tensor_reduce_dim(se_tensor *out, const se_tensor *t, int dim, se_r
     const se_tensor *ops[2] = {out, &first};
     se_status st = se_iter_init(&it, out->ndim, out->size, 2, ops);
     return st == SE_OK ? se_iter_run(&it, dim_row, &c) : st;
+}
+
+/* Blocks of 64 with a test on the exponent bits that compilers vectorise; the block that
+ * holds one is then searched element by element. */
+int64_t se_first_nonfinite(const float *x, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        uint32_t bad = 0;
+        for (int j = 0; j < 64; j++) {
+            uint32_t u;
+            memcpy(&u, x + i + j, sizeof u);
+            bad |= (u & 0x7f800000u) == 0x7f800000u;
+        }
+        if (bad)
+            break;
+    }
+    for (; i < n; i++)
+        if (!isfinite(x[i]))
+            return i;
+    return -1;
 }

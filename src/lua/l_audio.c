@@ -7,6 +7,8 @@
  *   local x = r:read(4096)  -- tensor [n x channels] (n <= 4096), nil at the end; n is also at
  *                           -- most what the file still holds and 2^21 samples (2^20 stereo
  *                           -- frames), so a huge request allocates no more than that
+ *   local x = r:read(4096, buf)  -- the same into buf, a contiguous [m x channels] tensor (at
+ *                           -- most m frames): buf itself, or a view of its first rows
  *   r:nonfinite()           -- NaN/Inf samples replaced by 0 so far (with nonfinite = "zero")
  *   r:close()               -- idempotent; also run by __close and __gc
  *   A read raises when a sample is NaN or Inf (naming the file, frame and channel), unless
@@ -137,21 +139,38 @@ static int f_nonfinite(lua_State *L)
     return 1;
 }
 
+/* r:read(n [, into]): with into, a contiguous [m x channels] tensor, at most m frames are
+ * read into it and the frames read are returned as into itself (m read) or a view of its
+ * first rows: a stream reads every block into one buffer. */
 static int f_read(lua_State *L)
 {
+    lua_settop(L, 3);
     file_ud *u = check_open(L, 1);
     if (se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for writing");
     int64_t n = lse_checksize(L, 2);
     luaL_argcheck(L, n >= 1, 2, "block size must be >= 1");
+    se_snd_info info = se_snd_get_info(u->snd);
+    se_tensor *into = lua_isnil(L, 3) ? NULL : lse_checktensor(L, 3);
+    if (into) {
+        if (into->ndim != 2 || into->size[1] != info.channels || into->size[0] < 1 || !se_tensor_is_contiguous(into)) {
+            char shape[64];
+            se_tensor_shape_str(into, shape, sizeof shape);
+            luaL_argerror(L, 3, lua_pushfstring(L, "expected a contiguous [frames x %d] tensor, got %s", info.channels,
+                                                shape));
+        }
+        if (n > into->size[0]) n = into->size[0];
+    }
     /* Never more than the file still holds, nor more than 2^21 samples: a block of 1e9
      * frames on a half-second file allocated gigabytes. At least 1, so that the read at the
      * end still happens (it is the one that reports a cut file). */
     int64_t left = se_snd_remaining(u->snd), most = se_snd_max_block(u->snd);
     if (n > most) n = most;
     if (left >= 0 && n > left) n = left > 0 ? left : 1;
-    se_snd_info info = se_snd_get_info(u->snd);
-    int64_t size[2] = {n, info.channels};
-    se_tensor *t = lse_newtensor(L, 2, size);
+    se_tensor *t = into;
+    if (!into) {
+        int64_t size[2] = {n, info.channels};
+        t = lse_newtensor(L, 2, size);
+    }
     int64_t got;
     char msg[SE_SND_MSG];
     se_status st = se_snd_read(u->snd, se_tensor_data(t), n, &got, msg);
@@ -160,7 +179,12 @@ static int f_read(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
-    if (got < n) se_tensor_narrow(t, 0, 0, got);
+    if (into && got == into->size[0]) {
+        lua_pushvalue(L, 3);  /* the whole buffer: no new header */
+        return 1;
+    }
+    if (into) t = lse_pushview(L, into);
+    if (got < t->size[0]) se_tensor_narrow(t, 0, 0, got);
     return 1;
 }
 

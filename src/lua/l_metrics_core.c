@@ -5,6 +5,8 @@
  *   core.silhouette(X, codes, k [, "euclidean"|"cosine"]) -> number
  *   core.davies_bouldin(X, codes, k)                      -> number
  *   core.calinski_harabasz(X, codes, k)                   -> number
+ *     (k nil: the labels as given, a table or 1-D tensor of integers, encoded in C; nil
+ *     back when they are anything else, for the face to encode)
  *   core.knn_predict(trainX, codes, k, testX, knn, loo)   -> array of predicted codes
  *   core.pca(X, ncomp) -> components [ncomp x d], variances (array), mean [d], projected [n x ncomp]
  *   core.mmd2(X, Y, bandwidth, unbiased)                  -> number (Gaussian kernel, see mmd.h)
@@ -13,8 +15,10 @@
  *
  * X is a 2-D tensor [n x d]. Scratch buffers are Lua userdata, so nothing leaks if an
  * argument check raises. */
+#include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/metrics.h"
@@ -43,10 +47,10 @@ static const float *check_matrix(lua_State *L, int arg, const char *fn, int64_t 
     /* A NaN or Inf makes every distance to that row NaN: the score would be a silent NaN
      * (or a number computed from the other rows), so refuse it here. */
     const float *x = se_tensor_data(c);
-    for (int64_t i = 0; i < *n * *d; i++)
-        if (!isfinite(x[i]))
-            luaL_error(L, "%s: X[%I][%I] = %f is not finite", fn, (lua_Integer)(i / *d) + 1,
-                       (lua_Integer)(i % *d) + 1, (double)x[i]);
+    int64_t i = se_first_nonfinite(x, *n * *d);
+    if (i >= 0)
+        luaL_error(L, "%s: X[%I][%I] = %f is not finite", fn, (lua_Integer)(i / *d) + 1,
+                   (lua_Integer)(i % *d) + 1, (double)x[i]);
     return x;
 }
 
@@ -69,6 +73,85 @@ static int *check_codes(lua_State *L, int arg, int64_t n, int k, const char *fn)
     return codes;
 }
 
+static int check_k(lua_State *L, int arg, int64_t n, const char *fn) ;
+
+static int cmp_int64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The labels at arg as 0-based codes of their sorted distinct values (M.encode's codes),
+ * read in C: a table of n integers or a 1-D tensor of n integral values. Returns NULL (and
+ * pushes nothing that matters) for anything else — strings, mixed kinds, another length —
+ * which the face then encodes in Lua with its messages. */
+static int *encode_integers(lua_State *L, int arg, int64_t n, int *k) {
+    se_tensor *t = lse_totensor(L, arg);
+    if (!t && !lua_istable(L, arg)) return NULL;
+    if (t ? t->ndim != 1 || t->size[0] != n : (int64_t)lua_rawlen(L, arg) != n) return NULL;
+    int64_t *v = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *v, 0);
+    for (int64_t i = 0; i < n; i++) {
+        if (t) {
+            float f = se_tensor_data(t)[i * t->stride[0]];
+            if (!(f == floorf(f) && fabsf(f) < 9.0e15f)) return NULL;
+            v[i] = (int64_t)f;
+        } else {
+            int isint = lua_rawgeti(L, arg, (lua_Integer)i + 1) == LUA_TNUMBER && lua_isinteger(L, -1);
+            v[i] = isint ? (int64_t)lua_tointeger(L, -1) : 0;
+            lua_pop(L, 1);
+            if (!isint) return NULL;
+        }
+    }
+    int *codes = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *codes, 0);
+    int64_t lo = n > 0 ? v[0] : 0, hi = lo;
+    for (int64_t i = 1; i < n; i++) {
+        if (v[i] < lo) lo = v[i];
+        if (v[i] > hi) hi = v[i];
+    }
+    if ((uint64_t)hi - (uint64_t)lo < (uint64_t)(4 * n + 1024)) {
+        /* A dense range: the code of a value is the number of distinct values below it. */
+        int64_t range = hi - lo + 1;
+        int *code = lua_newuserdatauv(L, (size_t)range * sizeof *code, 0);
+        memset(code, 0, (size_t)range * sizeof *code);
+        for (int64_t i = 0; i < n; i++) code[v[i] - lo] = 1;
+        int next = 0;
+        for (int64_t r = 0; r < range; r++) code[r] = code[r] ? next++ : -1;
+        for (int64_t i = 0; i < n; i++) codes[i] = code[v[i] - lo];
+        *k = next;
+    } else {
+        int64_t *sorted = lua_newuserdatauv(L, (size_t)n * sizeof *sorted, 0);
+        memcpy(sorted, v, (size_t)n * sizeof *sorted);
+        qsort(sorted, (size_t)n, sizeof *sorted, cmp_int64);
+        int64_t distinct = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (i == 0 || sorted[i] != sorted[distinct - 1]) sorted[distinct++] = sorted[i];
+        for (int64_t i = 0; i < n; i++) {
+            const int64_t *at = bsearch(&v[i], sorted, (size_t)distinct, sizeof *sorted, cmp_int64);
+            codes[i] = (int)(at - sorted);
+        }
+        *k = (int)distinct;
+    }
+    return codes;
+}
+
+/* Rows of the matrix X at arg (its checks come later, in check_matrix). */
+static int64_t matrix_rows(lua_State *L, int arg, const char *fn) {
+    se_tensor *t = lse_checktensor(L, arg);
+    if (t->ndim != 2) luaL_error(L, "%s: X must be a 2-D tensor [n x d]", fn);
+    return t->size[0];
+}
+
+/* The codes for a cluster metric: with k given, a table of codes 1..k (from M.encode);
+ * with k nil, the raw labels encoded here, or NULL when they need the face's encoding (see
+ * encode_integers) or give a k the metric refuses (the face raises the message). */
+static int *cluster_codes(lua_State *L, int arg, int karg, int64_t n, int *k, const char *fn) {
+    if (!lua_isnil(L, karg)) {
+        *k = check_k(L, karg, n, fn);
+        return check_codes(L, arg, n, *k, fn);
+    }
+    int *codes = encode_integers(L, arg, n, k);
+    return codes && *k >= 2 && *k <= n - 1 ? codes : NULL;
+}
+
 static int check_k(lua_State *L, int arg, int64_t n, const char *fn) {
     lua_Integer k = luaL_checkinteger(L, arg);
     if (k < 2 || k > n - 1)
@@ -78,12 +161,17 @@ static int check_k(lua_State *L, int arg, int64_t n, const char *fn) {
 
 typedef se_status (*cluster_metric)(const float *, int64_t, int64_t, const int *, int, double *);
 
+/* core[fn](X, labels, k): labels are codes 1..k, or with k nil raw integer labels, encoded
+ * here; nil when those need the face's encoding (see cluster_codes). */
 static int run_cluster_metric(lua_State *L, const char *fn, cluster_metric f) {
     lua_settop(L, 3); /* scratch values are pushed above the arguments */
     int64_t n, d;
-    const float *X = check_matrix(L, 1, fn, &n, &d);
-    int k = check_k(L, 3, n, fn);
-    int *codes = check_codes(L, 2, n, k, fn);
+    const float *X = NULL;
+    if (!lua_isnil(L, 3)) X = check_matrix(L, 1, fn, &n, &d);  /* codes from the face: X first */
+    int k;
+    int *codes = cluster_codes(L, 2, 3, matrix_rows(L, 1, fn), &k, fn);
+    if (!codes) return 0;
+    if (!X) X = check_matrix(L, 1, fn, &n, &d);
     double score;
     se_status st = f(X, n, d, codes, k, &score);
     if (st != SE_OK) return lse_error(L, st, "%s: failed on X [%Ix%I]", fn, (lua_Integer)n, (lua_Integer)d);
@@ -103,12 +191,18 @@ static int check_metric(lua_State *L, int arg) {
 static int l_silhouette(lua_State *L) {
     lua_settop(L, 4);
     int64_t n, d;
-    const float *X = check_matrix(L, 1, "silhouette", &n, &d);
-    int k = check_k(L, 3, n, "silhouette");
+    const float *X = NULL;
+    if (!lua_isnil(L, 3)) X = check_matrix(L, 1, "silhouette", &n, &d);  /* codes from the face: X first */
+    int k;
+    int *codes = cluster_codes(L, 2, 3, matrix_rows(L, 1, "silhouette"), &k, "silhouette");
     int metric = check_metric(L, 4);
-    int *codes = check_codes(L, 2, n, k, "silhouette");
+    if (!codes) return 0;
+    if (!X) X = check_matrix(L, 1, "silhouette", &n, &d);
     double score;
-    se_status st = se_silhouette(X, n, d, codes, k, metric ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN, &score);
+    /* As many threads as matrix products use (semeq.tensor.setNumThreads): the value does not
+     * depend on it. */
+    se_status st = se_silhouette(X, n, d, codes, k, metric ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN,
+                                 openblas_get_num_threads(), &score);
     if (st != SE_OK) return lse_error(L, st, "silhouette: failed on X [%Ix%I]", (lua_Integer)n, (lua_Integer)d);
     lua_pushnumber(L, score);
     return 1;

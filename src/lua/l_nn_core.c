@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "../core/gemm.h"
+#include "../core/nn_blocks.h"
 #include "../core/nn_kernels.h"
 #include "lse.h"
 
@@ -54,6 +56,20 @@ static void check_matrix(lua_State *L, int arg, const se_tensor *t, int64_t rows
 
 /* ---------------------------------------------------------------- Linear */
 
+/* The distance between the rows of a matrix whose rows are contiguous (what se_gemm reads
+ * without a copy), or 0 when its columns are strided. */
+static int64_t row_stride(const se_tensor *t)
+{
+    if (t->size[1] > 1 && t->stride[1] != 1)
+        return 0;
+    return t->size[0] > 1 ? t->stride[0] : t->size[1];
+}
+
+/* Products of a batch of at least this many rows go through se_gemm (src/core/gemm.c), which
+ * hands the operands to cblas_sgemm in place; a single example is a matrix-vector product, which
+ * se_tensor_addmm gives to BLAS's sgemv. */
+#define GEMM_MIN_ROWS 2
+
 /* linear_forward(out [B x O], x [B x I], weight [O x I], bias [O] | nil): out = x W^T + b */
 static int l_linear_forward(lua_State *L)
 {
@@ -66,8 +82,15 @@ static int l_linear_forward(lua_State *L)
     check_matrix(L, 2, x, -1, w->size[1]);
     check_matrix(L, 1, out, x->size[0], w->size[0]);
     check_numel(L, 4, b, w->size[0]);
+    int64_t rows = x->size[0], in = w->size[1], outs = w->size[0], ldx = row_stride(x);
     if (bd)
-        se_fill_rows(se_tensor_data(out), bd, out->size[0], out->size[1]);
+        se_fill_rows(se_tensor_data(out), bd, rows, outs);
+    if (rows >= GEMM_MIN_ROWS && ldx > 0) {
+        /* out^T = W x^T: the weights are read along their rows, the batch is the short side. */
+        se_gemm(outs, rows, in, 1.0f, se_tensor_data(w), in, 1, se_tensor_data(x), ldx, SE_GEMM_B_COLS,
+                bd ? 1.0f : 0.0f, se_tensor_data(out), 1, outs);
+        return 0;
+    }
     se_tensor wt;
     se_tensor_share(&wt, w);
     se_tensor_transpose(&wt, 0, 1);
@@ -76,6 +99,36 @@ static int l_linear_forward(lua_State *L)
     if (st != SE_OK)
         return lse_error(L, st, "linear_forward: %s", se_status_str(st));
     return 0;
+}
+
+/* gweight += scale gout^T x and gbias += scale * column sums of gout. */
+static se_status linear_acc_params(se_tensor *gw, float *gbd, const se_tensor *gout, const se_tensor *x, float scale)
+{
+    int64_t rows = x->size[0], ldx = row_stride(x);
+    se_status st = SE_OK;
+    if (gw && rows >= GEMM_MIN_ROWS && ldx > 0) {
+        int64_t outs = gw->size[0], in = gw->size[1];
+        se_gemm(outs, in, rows, scale, se_tensor_data(gout), 1, outs, se_tensor_data(x), ldx, SE_GEMM_B_ROWS, 1.0f,
+                se_tensor_data(gw), in, 1);
+    } else if (gw) {
+        se_tensor gt;
+        se_tensor_share(&gt, gout);
+        se_tensor_transpose(&gt, 0, 1);
+        st = se_tensor_addmm(gw, 1.0f, scale, &gt, x);
+        se_tensor_release(&gt);
+    }
+    if (st == SE_OK && gbd) {
+        const float *g = se_tensor_data(gout);
+        int64_t cols = gout->size[1];
+        if (scale == 1.0f) {
+            se_sum_rows_acc(gbd, g, rows, cols);
+        } else {
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t c = 0; c < cols; c++)
+                    gbd[c] += scale * g[r * cols + c];
+        }
+    }
+    return st;
 }
 
 /* linear_backward(gin | nil, gout [B x O], x [B x I], weight [, gweight | nil, gbias | nil, scale])
@@ -99,27 +152,128 @@ static int l_linear_backward(lua_State *L)
     check_numel(L, 6, gb, w->size[0]);
     if (gin)
         check_matrix(L, 1, gin, x->size[0], x->size[1]);
-    se_status st = gin ? se_tensor_addmm(gin, 0.0f, 1.0f, gout, w) : SE_OK;
-    if (st == SE_OK && gw) {
-        se_tensor gt;
-        se_tensor_share(&gt, gout);
-        se_tensor_transpose(&gt, 0, 1);
-        st = se_tensor_addmm(gw, 1.0f, scale, &gt, x);
-        se_tensor_release(&gt);
-    }
+    se_status st = SE_OK;
+    int64_t ldw = row_stride(w);
+    if (gin && x->size[0] >= GEMM_MIN_ROWS && ldw > 0)
+        se_gemm(x->size[0], w->size[1], w->size[0], 1.0f, se_tensor_data(gout), w->size[0], 1, se_tensor_data(w), ldw,
+                SE_GEMM_B_ROWS, 0.0f, se_tensor_data(gin), w->size[1], 1);
+    else if (gin)
+        st = se_tensor_addmm(gin, 0.0f, 1.0f, gout, w);
+    if (st == SE_OK)
+        st = linear_acc_params(gw, gbd, gout, x, scale);
     if (st != SE_OK)
         return lse_error(L, st, "linear_backward: %s", se_status_str(st));
-    if (gbd) {
-        const float *g = se_tensor_data(gout);
-        int64_t rows = gout->size[0], cols = gout->size[1];
-        if (scale == 1.0f) {
-            se_sum_rows_acc(gbd, g, rows, cols);
-        } else {
-            for (int64_t r = 0; r < rows; r++)
-                for (int64_t c = 0; c < cols; c++)
-                    gbd[c] += scale * g[r * cols + c];
-        }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the seed's heads */
+
+/* nn.SeedHeads keeps its units' weights as wb [units x (n + 1)]: a Linear(n, 1) row per unit
+ * with its bias in the last column (the layout of the units' flat parameters). The products
+ * read the first n columns in place (row stride n + 1). */
+
+/* seed_heads_forward(y [B x n], a [B x u], x [B x n], wb [u x (n+1)]): a = x W^T + b, then the
+ * heads (se_seed_heads_forward). */
+static int l_seed_heads_forward(lua_State *L)
+{
+    se_tensor *y, *a, *x, *wb;
+    float *yd = cdata(L, 1, &y), *ad = cdata(L, 2, &a), *xd = cdata(L, 3, &x), *wbd = cdata(L, 4, &wb);
+    check_matrix(L, 3, x, -1, -1);
+    int64_t rows = x->size[0], cols = x->size[1];
+    check_matrix(L, 4, wb, -1, cols + 1);
+    int64_t units = wb->size[0];
+    luaL_argcheck(L, units % 3 == 0 && units <= cols, 4, "expected 3 k <= n head units");
+    check_matrix(L, 1, y, rows, cols);
+    check_matrix(L, 2, a, rows, units);
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t u = 0; u < units; u++)
+            ad[r * units + u] = wbd[u * (cols + 1) + cols];
+    se_gemm(units, rows, cols, 1.0f, wbd, cols + 1, 1, xd, cols, SE_GEMM_B_COLS, 1.0f, ad, 1, units);
+    se_seed_heads_forward(yd, ad, xd, rows, cols, units);
+    return 0;
+}
+
+/* seed_heads_backward(gx | nil, gu [B x u], gy [B x n], a, x, wb [, gwb, scale]): gu from gy
+ * and the saved activations; gx = gu W (plus the zero columns' 0 * gy on column 1) when gx
+ * is given; gwb[:, 1..n] += scale gu^T x and gwb[:, n+1] += scale * column sums of gu when
+ * gwb is given. */
+static int l_seed_heads_backward(lua_State *L)
+{
+    se_tensor *gx, *gu, *gy, *a, *x, *wb, *gwb;
+    float *gxd = optdata(L, 1, &gx), *gud = cdata(L, 2, &gu), *gyd = cdata(L, 3, &gy);
+    float *ad = cdata(L, 4, &a), *xd = cdata(L, 5, &x), *wbd = cdata(L, 6, &wb), *gwbd = optdata(L, 7, &gwb);
+    float scale = (float)luaL_optnumber(L, 8, 1.0);
+    check_matrix(L, 5, x, -1, -1);
+    int64_t rows = x->size[0], cols = x->size[1];
+    check_matrix(L, 6, wb, -1, cols + 1);
+    int64_t units = wb->size[0];
+    luaL_argcheck(L, units % 3 == 0 && units <= cols, 6, "expected 3 k <= n head units");
+    check_matrix(L, 2, gu, rows, units);
+    check_matrix(L, 3, gy, rows, cols);
+    check_matrix(L, 4, a, rows, units);
+    if (gx)
+        check_matrix(L, 1, gx, rows, cols);
+    if (gwb)
+        check_matrix(L, 7, gwb, units, cols + 1);
+    se_seed_heads_backward(gud, gyd, ad, rows, cols, units);
+    if (gx) {
+        se_gemm(rows, cols, units, 1.0f, gud, units, 1, wbd, cols + 1, SE_GEMM_B_ROWS, 0.0f, gxd, cols, 1);
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t c = units; c < cols; c++)
+                gxd[r * cols] += gyd[r * cols + c] * 0.0f;
     }
+    if (gwb) {
+        se_gemm(units, cols, rows, scale, gud, 1, units, xd, cols, SE_GEMM_B_ROWS, 1.0f, gwbd, cols + 1, 1);
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t u = 0; u < units; u++)
+                gwbd[u * (cols + 1) + cols] += scale * gud[r * units + u];
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- fused blocks */
+
+/* The block's shape from x [B x in] and y [B x out], its parameters P (a flat run of
+ * se_residual_param_count floats) and the scratch work (se_residual_work_size floats). */
+static se_residual residual_args(lua_State *L, const se_tensor *x, int xarg, const se_tensor *y, int yarg,
+                                 const se_tensor *P, int parg, const se_tensor *work, int warg)
+{
+    check_matrix(L, xarg, x, -1, -1);
+    check_matrix(L, yarg, y, x->size[0], -1);
+    se_residual b = {.rows = x->size[0], .in = x->size[1], .out = y->size[1]};
+    check_numel(L, parg, P, se_residual_param_count(b.in, b.out));
+    check_numel(L, warg, work, se_residual_work_size(b.rows, b.in, b.out));
+    return b;
+}
+
+/* residual_forward(y [B x out], x [B x in], P, work, eps, p, train): nn.Residual's forward in
+ * one call (src/core/nn_blocks.h). */
+static int l_residual_forward(lua_State *L)
+{
+    se_tensor *y, *x, *P, *work;
+    float *yd = cdata(L, 1, &y), *xd = cdata(L, 2, &x), *pd = cdata(L, 3, &P), *wd = cdata(L, 4, &work);
+    se_residual b = residual_args(L, x, 2, y, 1, P, 3, work, 4);
+    b.eps = (float)luaL_checknumber(L, 5);
+    b.p = (float)luaL_checknumber(L, 6);
+    luaL_argcheck(L, b.p >= 0.0f && b.p < 1.0f, 6, "dropout probability must be in [0, 1)");
+    b.train = lua_toboolean(L, 7);
+    se_residual_forward(&b, yd, xd, pd, wd, lse_rng(L));
+    return 0;
+}
+
+/* residual_backward(gx [B x in], G, gy [B x out], x, P, work, p, train [, scale]) after
+ * residual_forward of x with the same work: gx, and G accumulated. */
+static int l_residual_backward(lua_State *L)
+{
+    se_tensor *gx, *G, *gy, *x, *P, *work;
+    float *gxd = cdata(L, 1, &gx), *gd = cdata(L, 2, &G), *gyd = cdata(L, 3, &gy), *xd = cdata(L, 4, &x);
+    float *pd = cdata(L, 5, &P), *wd = cdata(L, 6, &work);
+    se_residual b = residual_args(L, x, 4, gy, 3, P, 5, work, 6);
+    check_matrix(L, 1, gx, b.rows, b.in);
+    check_numel(L, 2, G, se_tensor_numel(P));
+    b.p = (float)luaL_checknumber(L, 7);
+    b.train = lua_toboolean(L, 8);
+    se_residual_backward(&b, gxd, gd, gyd, xd, pd, wd, (float)luaL_optnumber(L, 9, 1.0));
     return 0;
 }
 
@@ -417,6 +571,10 @@ static int l_reparam_backward(lua_State *L)
 static const luaL_Reg functions[] = {
     {"linear_forward", l_linear_forward},
     {"linear_backward", l_linear_backward},
+    {"residual_forward", l_residual_forward},
+    {"residual_backward", l_residual_backward},
+    {"seed_heads_forward", l_seed_heads_forward},
+    {"seed_heads_backward", l_seed_heads_backward},
     {"act_forward", l_act_forward},
     {"act_backward", l_act_backward},
     {"mul", l_mul},

@@ -986,7 +986,9 @@ static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t row,
 
 static int m_index_select(lua_State *L)
 {
+    lua_settop(L, 4);  /* the optional output stays at 4, scratch goes above */
     se_tensor *t = lse_checktensor(L, 1);
+    luaL_argcheck(L, lua_isnil(L, 4) || lse_totensor(L, 4), 4, "semeq.Tensor expected");
     int dim = lse_checkdim(L, 2, t);
     int64_t n, row = 1;  /* extent of one gathered slice */
     for (int d = 0; d < t->ndim; d++)
@@ -998,7 +1000,22 @@ static int m_index_select(lua_State *L)
     int64_t size[SE_MAX_DIM];
     memcpy(size, src.size, sizeof size);
     size[0] = n;
-    se_tensor *out = lse_newtensor(L, t->ndim, size);
+    se_tensor *out = lse_totensor(L, 4);
+    if (out) {
+        /* index_select(dim, idx, out): gathered into out (a training step reuses its batch). */
+        luaL_argcheck(L, dim == 0, 4, "an output tensor is taken for dim 1 only");
+        se_tensor want = {.ndim = t->ndim};
+        memcpy(want.size, size, sizeof size);
+        if (!se_tensor_same_shape(out, &want) || !se_tensor_is_contiguous(out) || out->storage == t->storage) {
+            char buf[64];
+            se_tensor_shape_str(&want, buf, sizeof buf);
+            luaL_argerror(L, 4, lua_pushfstring(L, "expected a contiguous %s tensor apart from the source", buf));
+        }
+        lse_check(L, se_tensor_index_select(out, &src, idx, n), "index_select");
+        lua_pushvalue(L, 4);
+        return 1;
+    }
+    out = lse_newtensor(L, t->ndim, size);
     lse_check(L, se_tensor_index_select(out, &src, idx, n), "index_select");
     if (dim != 0) {
         se_tensor *view = lse_pushview(L, out);

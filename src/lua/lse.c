@@ -3,8 +3,10 @@
 
 #include "../core/interrupt.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 
 se_tensor *lse_totensor(lua_State *L, int idx)
@@ -20,8 +22,32 @@ se_tensor *lse_checktensor(lua_State *L, int arg)
     return t;
 }
 
+/* Tensor storage is malloc'd by the core, so Lua's collector sees only the small headers and
+ * lets dead tensors pile up (training kept ~95 MB of them between collections). So the
+ * storage paces collections itself, as Lua's own pause does for its heap: once the storage
+ * allocated since the last collection exceeds what was live after it (at least
+ * STORAGE_MIN), a full collection runs. Telling the collector the bytes as debt (lua_gc
+ * STEP) is not enough: in generational mode (the interpreter's) a minor step promotes
+ * tensors that live a while, and only heap growth Lua counts starts the major collection
+ * that frees them. Checked before each new tensor. The counters are per process; with
+ * several Lua states (rare) each is paced by all of them, which errs toward collecting. */
+#define STORAGE_MIN ((uint64_t)8 << 20)
+
+static void pace_collector(lua_State *L)
+{
+    static _Atomic uint64_t mark, live_after;  /* allocated and live at the last collection */
+    uint64_t now = se_storage_allocated(), last = atomic_load_explicit(&mark, memory_order_relaxed);
+    uint64_t budget = atomic_load_explicit(&live_after, memory_order_relaxed);
+    if (now - last < (budget > STORAGE_MIN ? budget : STORAGE_MIN))
+        return;
+    atomic_store_explicit(&mark, now, memory_order_relaxed);
+    lua_gc(L, LUA_GCCOLLECT);
+    atomic_store_explicit(&live_after, se_storage_live(), memory_order_relaxed);
+}
+
 se_tensor *lse_pushempty(lua_State *L)
 {
+    pace_collector(L);
     se_tensor *t = lua_newuserdatauv(L, sizeof *t, 0);
     memset(t, 0, sizeof *t);  /* closed state first: __gc sees nothing to free */
     lse_tensor_metatable(L);

@@ -77,6 +77,12 @@ end
 
 local function cluster_metric(name)
   return function(X, labels, ...)
+    -- Integer labels are encoded in C (a Lua pass over 20,000 labels costs more than the
+    -- Davies-Bouldin index itself); anything else, and every error, takes the path below.
+    if T.isTensor(X) and X:dim() == 2 then
+      local v = core[name](X, labels, nil, ...)
+      if v ~= nil then return v end
+    end
     local y = label_list(labels, name, "labels")
     check_rows(X, y, name)
     local classes, codes = M.encode(y)

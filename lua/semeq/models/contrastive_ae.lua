@@ -15,9 +15,10 @@
 --              what the columns hold: the seed applies them to its z-scored SocialFX
 --              curves and to z-scored SAFE parameters alike. For input 40, latent 32 its
 --              write-up counts 257,760 + 256,311 = 514,071 parameters (models_spec checks it).
---              A head unit is its own Linear(n, 1) here (the same function, initialisation
---              and count as a row of the seed's Linear(n, k)), so that the interleaving is
---              a Concat the C runtime already evaluates.
+--              A head unit is its own Linear(n, 1) (the same function, initialisation
+--              and count as a row of the seed's Linear(n, k)); nn.SeedHeads computes all
+--              of them in one layer and describes itself to model files as the Concat of
+--              those units, which the C runtime evaluates.
 --   "seed_v2"  core/neural_eq_morphing_safedb_v2.py: Linear(w1, w1) -> ReLU -> Linear(w1, n)
 --              -> Sigmoid (its inputs are normalised to [0, 1]).
 --   "linear"   Linear(w1, n);  "sigmoid": Linear(w1, n) -> Sigmoid.
@@ -77,24 +78,10 @@ local function defaults(cfg)
   return c
 end
 
--- The seed's three heads on n features: for each of the floor(n / 3) bands a gain
--- (Tanh x 12), a frequency (Sigmoid) and a Q (Sigmoid x 9.9 + 0.1), then zero columns up
--- to n (a zero times the first feature).
-local function seed_heads(n)
-  local heads = nn.Concat(2)
-  for _ = 1, n // 3 do
-    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Tanh()):add(nn.ColumnScale {12}))
-    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Sigmoid()))
-    heads:add(nn.Sequential():add(nn.Linear(n, 1)):add(nn.Sigmoid()):add(nn.ColumnScale({9.9}, {0.1})))
-  end
-  for _ = 3 * (n // 3) + 1, n do heads:add(nn.Sequential():add(nn.Narrow(2, 1, 1)):add(nn.ColumnScale {0})) end
-  return heads
-end
-
 -- Appends the decoder's tail (see the header) from width w to n outputs.
 local function add_tail(dec, tail, w, n)
   if tail == "seed" then
-    dec:add(nn.Linear(w, 2 * n)):add(nn.ReLU()):add(nn.Linear(2 * n, n)):add(seed_heads(n))
+    dec:add(nn.Linear(w, 2 * n)):add(nn.ReLU()):add(nn.Linear(2 * n, n)):add(nn.SeedHeads(n))
   elseif tail == "seed_v2" then
     dec:add(nn.Linear(w, w)):add(nn.ReLU()):add(nn.Linear(w, n)):add(nn.Sigmoid())
   else

@@ -164,6 +164,16 @@ function Module:flat()
 end
 Module.flatten = Module.flat
 
+-- flat(), the same two views each time until the buffers move (while a model is assembled):
+-- for layers that hand their whole range to one kernel per batch.
+function Module:flatViews()
+  if self._viewsOf ~= self._flatP or not self._flatP then
+    self._viewP, self._viewG = self:flat()
+    self._viewsOf = self._flatP
+  end
+  return self._viewP, self._viewG
+end
+
 function Module:nparams() return self._flatCount or 0 end
 
 -- Torch's parameters(): lists of weight tensors and of their gradients.

@@ -4,6 +4,9 @@
 --     skip  = Linear(in, out) when in ~= out, else Identity
 -- State-dict names: block.0.weight ... block.5.bias, skip.weight (as a PyTorch module with
 -- attributes `block` (nn.Sequential) and `skip` would name them).
+-- A batch of two rows or more runs as one fused kernel (src/core/nn_blocks.c: the same
+-- kernels in the same order, so the same bits as the layers one by one, which a single row
+-- and a block whose children were replaced still use).
 local core = require "semeq.nn.core"
 local Container = require "semeq.nn.Container"
 
@@ -20,6 +23,16 @@ function Residual:__init(inputSize, outputSize, dropout)
   local skip = inputSize ~= outputSize and nn.Linear(inputSize, outputSize) or nn.Identity()
   self:add(block, "block")
   self:add(skip, "skip")
+  self._ln1, self._drop, self._skip = block:get(2), block:get(4), skip
+end
+
+-- Whether the fused kernel stands for the children: they are still the ones built above
+-- and the batch is a contiguous [N x in] with N >= 2 (nn.Linear's own threshold for its
+-- matrix kernel).
+function Residual:fusable(input)
+  local block = self.modules[1]
+  return input:dim() == 2 and input:size(1) >= 2 and input:size(2) == self.inputSize and input:isContiguous()
+    and block:get(2) == self._ln1 and block:get(4) == self._drop and block:size() == 6 and self.modules[2] == self._skip
 end
 
 -- y = ReLU(block(x) + skip(x)).
@@ -29,6 +42,15 @@ function Residual:graphNode(prefix)
 end
 
 function Residual:updateOutput(input)
+  self._fused = self:fusable(input)
+  if self._fused then
+    local rows, out = input:size(1), self.outputSize
+    self:buffer("output", rows, out)
+    self:buffer("_work", rows, 9 * out + 4 + self.inputSize)
+    core.residual_forward(self.output, input, (self:flatViews()), self._work, self._ln1.eps, self._drop.p,
+      self._drop.train)
+    return self.output
+  end
   local h = self:call(1, "forward", input)
   local s = self:call(2, "forward", input)
   self:bufferLike("_sum", h)
@@ -39,6 +61,12 @@ function Residual:updateOutput(input)
 end
 
 function Residual:updateGradInput(input, gradOutput, scale)
+  if self._fused then
+    local P, G = self:flatViews()
+    self:buffer("gradInput", input:size(1), self.inputSize)
+    core.residual_backward(self.gradInput, G, gradOutput, input, P, self._work, self._drop.p, self._drop.train, scale)
+    return self.gradInput
+  end
   self:bufferLike("_g", gradOutput)
   core.act_backward("relu", self._g, self._sum, self.output, gradOutput)
   local gb = self:call(1, "backward", input, self._g, scale)

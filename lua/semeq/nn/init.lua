@@ -18,6 +18,7 @@ local CLASSES = {
   "GELU", "Tanh", "Sigmoid", "Softplus", "LayerNorm", "BatchNorm", "Dropout", "Residual",
   "Criterion", "MSECriterion", "L1Criterion", "SmoothL1Criterion", "CrossEntropyCriterion",
   "SupConCriterion", "ContrastiveCriterion", "KLCriterion", "Reparameterize", "Narrow", "ColumnScale", "Concat",
+  "SeedHeads",
 }
 for _, name in ipairs(CLASSES) do nn[name] = require("semeq.nn." .. name) end
 

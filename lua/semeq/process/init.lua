@@ -158,13 +158,14 @@ local function pass(in_path, o, info, writer, gain)
   if not r then return nil, err end
   local f = eq.new(o.kind, o.params, {fs = info.samplerate, channels = info.channels,
                                       makeup = o.makeup, clamp = o.clamp})
-  local peak = 0
+  local peak, buf = 0, nil  -- every block is read into buf (no allocation per block)
   while true do
-    local x, rerr = r:read(o.block)
+    local x, rerr = r:read(o.block, buf)
     if not x then
       if rerr then return nil, rerr end
       break
     end
+    if not buf and x:size(1) == o.block then buf = x end
     local done, perr = f:process(x)
     if not done then return nil, ("%s: %s; nothing written"):format(in_path, perr) end
     if gain ~= 1 then x:mul_(gain) end

@@ -11,7 +11,16 @@
 -- recipes/vae.lua): the recipe's own defaults with the grid's values on top. Each run
 -- seeds the RNG itself, so a cell's result does not depend on which cells ran before
 -- it or in which process.
+--
+-- Sharded over machines (scripts/sweep.lua --shard K/N, --merge DIR), every run is one
+-- JSON file in a folder, written when the run ends:
+--   sweep.save_run(dir, run, grid, ncells)  -- run-NNNNNN.json (the cell's number) with the grid
+--   sweep.saved_run(dir, index, grid)       -- that cell's run if the folder has it for this grid
+--   sweep.load_runs(dir)                    -- runs (grid order), grid, ncells; or nil, message
+local atomic = require "semeq.util.atomic"
 local cli = require "semeq.util.cli"
+local fs = require "semeq.util.fs"
+local json = require "semeq.util.json"
 
 local sweep = {}
 
@@ -140,18 +149,27 @@ end
 local function fmt(x) return x == nil and "-" or string.format("%.3f", x) end
 
 --- Runs the cells in order (those with index % share[2] == share[1] - 1 when share is
--- given, for worker processes); log(line) is called after each run. A run that fails
+-- given, for worker processes and shards); log(line) is called after each run. With
+-- opts.saved (function(i) -> the run of cell i done earlier, or nil) such cells are not
+-- run again; opts.done(run) is called after each run (a shard saves it). A run that fails
 -- stops the sweep: nil and a message naming the cell.
 function sweep.run(cells, opts)
   opts = opts or {}
   local runs = {}
   for i, cell in ipairs(cells) do
     local mine = not opts.share or (i - 1) % opts.share[2] == opts.share[1] - 1
-    if mine then
+    local earlier = mine and opts.saved and opts.saved(i)
+    if earlier then
+      runs[#runs + 1] = earlier
+    elseif mine then
       local run, err = sweep.run_cell(cell)
       if not run then return nil, string.format("cell %d (%s, input %s, latent %s, seed %s): %s", i, cell.model,
         cell.opts.input, tostring(cell.opts.latent), tostring(cell.opts.seed), err) end
       run.index = i
+      if opts.done then
+        local ok, derr = opts.done(run)
+        if not ok then return nil, derr end
+      end
       runs[#runs + 1] = run
       if opts.log then
         local r = run.result
@@ -162,6 +180,70 @@ function sweep.run(cells, opts)
     end
   end
   return runs
+end
+
+-- ------------------------------------------------------------------ sharded sweeps
+
+function sweep.run_path(dir, index) return ("%s/run-%06d.json"):format(dir, index) end
+
+--- Writes run (with its index) to its file in dir, atomically, with the grid it belongs to
+-- (any table of plain values that says which grid: the same grid, the same JSON text).
+function sweep.save_run(dir, run, grid, ncells)
+  return atomic.write(sweep.run_path(dir, run.index), json.encode({grid = grid, cells = ncells, run = run}) .. "\n")
+end
+
+local function read_run(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local text = f:read("a")
+  f:close()
+  local v = json.decode(text)
+  if type(v) ~= "table" or type(v.run) ~= "table" or math.type(v.run.index) ~= "integer"
+     or math.type(v.cells) ~= "integer" or v.grid == nil then
+    return nil, path .. ": not a run of a sharded sweep"
+  end
+  return v
+end
+
+--- The run of cell `index` saved in dir for this grid, or nil (none, unreadable, or of
+-- another grid: then it is run again and its file replaced).
+function sweep.saved_run(dir, index, grid)
+  local v = read_run(sweep.run_path(dir, index))
+  if v and v.run.index == index and json.encode(v.grid) == json.encode(grid) then return v.run end
+  return nil
+end
+
+--- Every run in dir: the runs in grid order, the grid and the number of cells; nil and a
+-- message when a file is not a run, runs of two grids meet, or a cell is missing.
+function sweep.load_runs(dir)
+  local entries, problems = fs.walk(dir)
+  if not entries then return nil, dir .. ": " .. tostring(problems) end
+  local runs, grid, key, ncells, seen, first = {}, nil, nil, nil, {}, nil
+  for _, e in ipairs(entries) do
+    if e.kind == "file" and e.path:match("/run%-%d+%.json$") then
+      local v, err = read_run(e.path)
+      if not v then return nil, err end
+      local k = json.encode(v.grid)
+      if key and (k ~= key or v.cells ~= ncells) then
+        return nil, ("%s: a run of another grid than %s"):format(e.path, first)
+      end
+      key, grid, ncells, first = k, v.grid, v.cells, first or e.path
+      if seen[v.run.index] then return nil, ("%s: cell %d is also in %s"):format(e.path, v.run.index, seen[v.run.index]) end
+      seen[v.run.index] = e.path
+      runs[#runs + 1] = v.run
+    end
+  end
+  if not grid then return nil, dir .. ": no runs (run-NNNNNN.json files) in this folder" end
+  local missing = {}
+  for i = 1, ncells do if not seen[i] then missing[#missing + 1] = i end end
+  if #missing > 0 then
+    local shown = {}
+    for i = 1, math.min(#missing, 10) do shown[i] = tostring(missing[i]) end
+    return nil, ("%s: %d of %d runs are missing (cells %s%s); run their shards again"):format(dir, #missing, ncells,
+      table.concat(shown, ", "), #missing > 10 and ", ..." or "")
+  end
+  table.sort(runs, function(a, b) return a.index < b.index end)
+  return runs, grid, ncells
 end
 
 --- Mean and sample standard deviation of values[1..n] that are not nil or NaN (sd 0

@@ -15,18 +15,33 @@ local safetensors = require "semeq.safetensors"
 
 local checkpoint = {}
 
-local function copy_state(state)
+local function same_shape(a, b)
+  if a:dim() ~= b:dim() then return false end
+  for d = 1, a:dim() do if a:size(d) ~= b:size(d) then return false end end
+  return true
+end
+
+-- A copy of t, written into `into` when that is a tensor of t's shape (no allocation).
+local function copy_tensor(t, into)
+  if T.isTensor(into) and into:isContiguous() and same_shape(into, t) then return into:copy(t) end
+  return t:clone()
+end
+
+local function copy_state(state, into)
   local out = {}
-  for k, v in pairs(state) do out[k] = T.isTensor(v) and v:clone() or v end
+  for k, v in pairs(state) do out[k] = T.isTensor(v) and copy_tensor(v, into and into[k]) or v end
   return out
 end
 
---- A snapshot of the run at the end of `epoch` (copies, not references).
-function checkpoint.snapshot(params, state, history, epoch)
+--- A snapshot of the run at the end of `epoch` (copies, not references). With `reuse`, an
+-- older snapshot that is no longer needed, its tensors are written over instead of
+-- allocating new ones (a training loop snapshots every epoch; it reuses the one before
+-- its last, so that an interrupt while this runs leaves the last one whole).
+function checkpoint.snapshot(params, state, history, epoch, reuse)
   local losses = {}
   for i, l in pairs(history.loss) do losses[i] = l end
-  return {params = params:clone(), state = copy_state(state), loss = losses, epoch = epoch,
-          rng = T.rngState()}
+  return {params = copy_tensor(params, reuse and reuse.params), state = copy_state(state, reuse and reuse.state),
+          loss = losses, epoch = epoch, rng = T.rngState()}
 end
 
 --- Puts params, optimiser state and generator back as they were in snap.

@@ -121,6 +121,7 @@ function train.fit(opts)
   if opts.on_start then opts.on_start() end
   -- The last complete epoch: what a non-finite loss rolls back to and Ctrl-C saves.
   local last = checkpoint.snapshot(params, state, history, first - 1)
+  local spare  -- the snapshot before `last`, whose tensors the next one reuses
   local show, finish = progress(first, epochs, opts.quiet)
   local batch_size = opts.batch or 16
   local function batches(epoch)
@@ -156,7 +157,8 @@ function train.fit(opts)
     for _, p in ipairs(part_sums or {}) do p[2] = p[2] / math.max(1, count) end
     history.lr[epoch] = config.learningRate
     if opts.plateau then plateau_step(opts.plateau, state, config, batch_sum / math.max(1, nbatches)) end
-    last = checkpoint.snapshot(params, state, history, epoch)
+    local snap = checkpoint.snapshot(params, state, history, epoch, spare)
+    spare, last = last, snap
     show(epoch, history.loss[epoch], part_sums)
     if opts.on_epoch then opts.on_epoch(epoch, history.loss[epoch]) end
     if opts.checkpoint_path and opts.checkpoint_every and epoch % opts.checkpoint_every == 0 then

@@ -30,9 +30,15 @@ function objectives.contrastive(model, X, labels, opts)
     or nn.ContrastiveCriterion(opts.temperature or 0.1, opts.loss == "seed_v2" and "seed_v2" or "seed")
   local y = T.new(labels)
   local grad_proj
+  local batch = {}  -- the rows of a batch, gathered into the same tensors each step (per size)
+  local function rows(idx)
+    local b = batch[#idx]
+    if not b then b = {X:index_select(1, idx), y:index_select(1, idx)}; batch[#idx] = b; return b[1], b[2] end
+    return X:index_select(1, idx, b[1]), y:index_select(1, idx, b[2])
+  end
   return function(idx, epoch)
     local lambda = weight(epoch)
-    local x, target = X:index_select(1, idx), y:index_select(1, idx)
+    local x, target = rows(idx)
     if extra > 0 then x = T.cat({x, opts.synthetic(extra)}, 1) end
     local out = model:forward(x)
     local loss = rec:forward(out, x)

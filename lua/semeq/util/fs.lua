@@ -1,6 +1,7 @@
 --- semeq.util.fs: what the scripts need of the file system that Lua's io does not give —
 -- real paths, the kind of a file, and the listing of a tree — through the POSIX tools
--- (GNU realpath and find), one process per question, never one per file of a tree.
+-- (GNU realpath and find), one process per question, never one per file of a tree; the
+-- kind of one path and whether two name one file through stat(2) (semeq.util.fs.core).
 --
 --   local fs = require "semeq.util.fs"
 --   fs.quote("it's")                 --> 'it'\''s'   (for a shell command line)
@@ -17,6 +18,8 @@
 --       -- (a link loop) come back as problems {path=, reason=}; entries under a
 --       -- folder that is prune (the same folder, reached by any path) are left out
 --       -- and the folder is a problem with reason "pruned". nil, message if find fails.
+local core = require "semeq.util.fs.core"
+
 local M = {}
 
 function M.quote(s)
@@ -44,9 +47,7 @@ function M.realpath(path)
   return real
 end
 
-function M.same_file(a, b)
-  return os.execute("test " .. M.quote(a) .. " -ef " .. M.quote(b)) == true
-end
+function M.same_file(a, b) return core.same_file(a, b) end
 
 -- find's %Y letters (the type after following links) in words.
 local KIND = {f = "file", d = "directory", p = "pipe (FIFO)", s = "socket", c = "character device",
@@ -54,8 +55,7 @@ local KIND = {f = "file", d = "directory", p = "pipe (FIFO)", s = "socket", c = 
 
 function M.kind(path)
   if type(path) ~= "string" then error("fs.kind: path must be a string", 2) end
-  local out = capture("LC_ALL=C find -L " .. M.quote(path) .. " -maxdepth 0 -printf %Y")
-  return KIND[out] or "missing"
+  return core.kind(path)
 end
 
 -- A folder find may not be able to read: reported, pruned, never silently absent.
