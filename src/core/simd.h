@@ -12,13 +12,14 @@
 
 typedef enum se_simd { SE_SIMD_C, SE_SIMD_AVX2, SE_SIMD_AVX512 } se_simd;
 
-/* The level kernels use now: the best the CPU has, unless se_simd_use chose another. */
+/* The level kernels use now: the one the environment variable SEMEQ_SIMD names ("avx512",
+ * "avx2", "c") if the CPU has it, else the best the CPU has. */
 se_simd se_simd_level(void);
 /* "avx512", "avx2" or "c". */
 const char *se_simd_name(se_simd level);
-/* Makes kernels use `level` (tests and benchmarks compare them); false, and no change, if the
- * CPU lacks it. se_simd_reset() returns to the best. Not thread-safe: call it while no kernel
- * runs. */
+/* Makes kernels use `level` by setting SEMEQ_SIMD (tests compare kernels); false, and no
+ * change, if the CPU lacks it. se_simd_reset() unsets it. Not thread-safe (setenv): call it
+ * while no kernel runs. */
 bool se_simd_use(se_simd level);
 void se_simd_reset(void);
 
