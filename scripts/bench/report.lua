@@ -70,7 +70,7 @@ add("")
 add("- training: `train.lua` vs `train_torch.py`, the same 458 SocialFX rows, architecture (same parameter count), "
   .. "loss (MSE + 0.5 x contrastive) and loop (batch 32, Adam 1e-3, 100 epochs); each side times its training loop "
   .. "only. semeq runs on 1 thread (the recipes' default; its matrix products are OpenBLAS's sgemm, with the "
-  .. "kernel for the CPU: src/blas_kernel.c); "
+  .. "kernel for the CPU: src/blas_kernel.c, which sets OPENBLAS_CORETYPE; the peers it starts inherit it); "
   .. "PyTorch with `set_num_threads(2)` and with 1, and the target row takes the faster of the two. GFLOP/s count "
   .. "the Linear layers' multiply-adds; one core's FMA peak is measured by `gemm_peak.lua` (register-resident "
   .. "fused multiply-adds at the kernels' vector width). Peak RSS is the semeq process's (getrusage).")

@@ -138,8 +138,8 @@ errors.main("train.lua", function()
     if o.threads ~= 1 then sides[3] = side("torch1", torch_cmd(1)) end
     local st = bench.alternate(o.reps, sides)
     print("--- semeq (last run)\n" .. outs.semeq .. "--- PyTorch (last run)\n" .. outs.torch .. "---")
-    print(string.format("parameters: semeq %d, PyTorch %d (the seed's PyTorch code: 514,071; both here add the "
-      .. "41 parameters of the 40th output the seed never wrote)",
+    print(string.format("parameters: semeq %d, PyTorch %d (the seed's PyTorch code: 514,071; both sides build "
+      .. "its decoder heads, whose 40th output is a constant 0)",
       param_count(outs.semeq) or -1, param_count(outs.torch) or -1))
     local cfg = {input = 40, latent = o.latent, widths = {128, 256, 128}, proj = 128, outputSize = 40}
     local rows = 458 * o.scale
