@@ -59,8 +59,8 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 
 static void on_sigint(int sig)
 {
-    signal(sig, SIG_DFL);  /* a second Ctrl-C kills the process */
-    se_interrupt_request();  /* a C kernel polls this and returns; the hook then stops Lua */
+    signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
+    se_interrupt_request(); /* a C kernel polls this and returns; the hook then stops Lua */
     lua_State *L = running_state;
     if (L)
         lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
@@ -95,7 +95,7 @@ static int docall(lua_State *L, int narg, int nres)
     lua_pushcfunction(L, traceback);
     lua_insert(L, base);
     running_state = L;
-    se_interrupt_clear();  /* a Ctrl-C stops the chunk it came in, not the next one */
+    se_interrupt_clear(); /* a Ctrl-C stops the chunk it came in, not the next one */
     signal(SIGINT, on_sigint);
     int status = lua_pcall(L, narg, nres, base);
     signal(SIGINT, SIG_DFL);
@@ -123,7 +123,7 @@ static int dolibrary(lua_State *L, const char *name)
     lua_pushstring(L, name);
     int status = docall(L, 1, 1);
     if (status == LUA_OK)
-        lua_setglobal(L, name);  /* as lua 5.4.4 does: the global has the module's full name */
+        lua_setglobal(L, name); /* as lua 5.4.4 does: the global has the module's full name */
     report(L, status);
     return status;
 }
@@ -214,10 +214,7 @@ static bool recipe_path(const char *name, char *out, size_t len)
     return w > 0 && (size_t)w < len && is_file(out);
 }
 
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int compare_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The first comment line of a recipe, without its dashes: what it does. */
 static void recipe_summary(const char *path, char *out, size_t len)
@@ -232,7 +229,7 @@ static void recipe_summary(const char *path, char *out, size_t len)
         while (*p == '-' || *p == ' ')
             p++;
         size_t n = strcspn(p, "\n");
-        if (n > 72) {  /* cut at a word, and say so */
+        if (n > 72) { /* cut at a word, and say so */
             n = 69;
             while (n > 20 && p[n] != ' ')
                 n--;
@@ -357,9 +354,9 @@ static int load_input(lua_State *L)
     const char *ret = lua_pushfstring(L, "return %s", line);
     int status = luaL_loadbuffer(L, ret, strlen(ret), "=stdin");
     if (status == LUA_OK) {
-        lua_remove(L, -2);  /* the "return" string */
+        lua_remove(L, -2); /* the "return" string */
     } else {
-        lua_pop(L, 2);      /* error and "return" string; keep the line */
+        lua_pop(L, 2); /* error and "return" string; keep the line */
         for (;;) {
             size_t len;
             const char *code = lua_tolstring(L, -1, &len);
@@ -378,7 +375,7 @@ static int load_input(lua_State *L)
         if (entry && *entry)
             add_history(entry);
     }
-    lua_remove(L, -2);  /* the source line(s) */
+    lua_remove(L, -2); /* the source line(s) */
     return status;
 }
 
@@ -432,7 +429,7 @@ static void repl(lua_State *L)
 
 typedef struct options {
     bool interactive, version, exec, help, list;
-    int script;  /* index in argv of the script, 0 if none */
+    int script; /* index in argv of the script, 0 if none */
 } options;
 
 /* --run NAME: argv[i] becomes the recipe's path, so that the script sees itself in
@@ -486,7 +483,7 @@ static bool scan_args(int argc, char **argv, options *o)
                 return false;
             }
         } else if ((a[1] == 'e' || a[1] == 'l') && a[2]) {
-            o->exec = true;  /* -ecode, -lmod */
+            o->exec = true; /* -ecode, -lmod */
         } else {
             fprintf(stderr, "%s: unrecognized option '%s' (%s --help lists the options)\n", progname, a, progname);
             return false;
@@ -499,7 +496,7 @@ static bool scan_args(int argc, char **argv, options *o)
 static void create_arg_table(lua_State *L, int argc, char **argv, int script)
 {
     if (script == 0)
-        script = argc;  /* no script: the program name is arg[0] */
+        script = argc; /* no script: the program name is arg[0] */
     lua_createtable(L, argc - script, script + 1);
     for (int i = 0; i < argc; i++) {
         lua_pushstring(L, argv[i]);
@@ -526,7 +523,7 @@ static int run_script(lua_State *L, int argc, char **argv, int script)
 {
     const char *name = argv[script];
     if (strcmp(name, "-") == 0 && strcmp(argv[script - 1], "--") != 0)
-        name = NULL;  /* stdin */
+        name = NULL; /* stdin */
     int status = luaL_loadfile(L, name);
     char recipe[PATH_MAX + 300];
     if (status == LUA_ERRFILE && name && recipe_path(name, recipe, sizeof recipe) && !is_file(name)) {
@@ -567,8 +564,7 @@ static int pmain(lua_State *L)
     if (o.version && !o.interactive)
         print_version();
     int stop = o.script ? o.script : argc;
-    if (run_options(L, argv, stop) != LUA_OK ||
-        (o.script && run_script(L, argc, argv, o.script) != LUA_OK)) {
+    if (run_options(L, argv, stop) != LUA_OK || (o.script && run_script(L, argc, argv, o.script) != LUA_OK)) {
         lua_pushboolean(L, 0);
         return 1;
     }

@@ -73,15 +73,15 @@ extern "C" {
 
 /* SEMEQ_API marks the exported functions (the library is built with hidden visibility). */
 #if defined(_WIN32)
-#  if defined(SEMEQ_BUILD)
-#    define SEMEQ_API __declspec(dllexport)
-#  else
-#    define SEMEQ_API __declspec(dllimport)
-#  endif
-#elif defined(__GNUC__)
-#  define SEMEQ_API __attribute__((visibility("default")))
+#if defined(SEMEQ_BUILD)
+#define SEMEQ_API __declspec(dllexport)
 #else
-#  define SEMEQ_API
+#define SEMEQ_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__)
+#define SEMEQ_API __attribute__((visibility("default")))
+#else
+#define SEMEQ_API
 #endif
 
 #define SEMEQ_VERSION_MAJOR 0
@@ -93,13 +93,13 @@ SEMEQ_API const char *semeq_version(void);
 
 typedef enum semeq_status {
     SEMEQ_OK = 0,
-    SEMEQ_ERR_NOMEM = 1,        /* an allocation failed (only the load functions allocate) */
-    SEMEQ_ERR_SHAPE = 2,        /* sizes do not fit */
-    SEMEQ_ERR_ARG = 3,          /* a bad argument: NULL, unknown term index, non-finite number,
+    SEMEQ_ERR_NOMEM = 1,       /* an allocation failed (only the load functions allocate) */
+    SEMEQ_ERR_SHAPE = 2,       /* sizes do not fit */
+    SEMEQ_ERR_ARG = 3,         /* a bad argument: NULL, unknown term index, non-finite number,
                                  * scratch too small or not aligned like malloc, batch < 1 */
-    SEMEQ_ERR_IO = 4,           /* the file cannot be read */
-    SEMEQ_ERR_FORMAT = 5,       /* the file is not a usable semeq model (the message says why) */
-    SEMEQ_ERR_UNSUPPORTED = 6,  /* the model cannot answer this: no decoder, no vocabulary,
+    SEMEQ_ERR_IO = 4,          /* the file cannot be read */
+    SEMEQ_ERR_FORMAT = 5,      /* the file is not a usable semeq model (the message says why) */
+    SEMEQ_ERR_UNSUPPORTED = 6, /* the model cannot answer this: no decoder, no vocabulary,
                                  * no representation of EQ settings */
 } semeq_status;
 
@@ -108,15 +108,15 @@ SEMEQ_API const char *semeq_status_str(semeq_status status);
 
 /* ---------------------------------------------------------------- models */
 
-typedef struct semeq_model semeq_model;   /* opaque, immutable once loaded */
+typedef struct semeq_model semeq_model; /* opaque, immutable once loaded */
 
 /* Loads a model file. On failure *model is NULL and err (if not NULL) holds one line that
  * names the file and the problem, e.g. "m.safetensors: metadata 'centroids': 'warm' has 3
  * numbers, expected 32", or says to re-save a file written before semeq stored its graph. */
 SEMEQ_API semeq_status semeq_model_load(const char *path, semeq_model **model, char *err, size_t errlen);
 /* The same from the file's bytes in memory (name is used in messages). */
-SEMEQ_API semeq_status semeq_model_load_memory(const void *data, size_t size, const char *name,
-                                               semeq_model **model, char *err, size_t errlen);
+SEMEQ_API semeq_status semeq_model_load_memory(const void *data, size_t size, const char *name, semeq_model **model,
+                                               char *err, size_t errlen);
 /* Frees a model (NULL is fine). No call on it may be running. */
 SEMEQ_API void semeq_model_free(semeq_model *model);
 
@@ -127,9 +127,9 @@ SEMEQ_API int semeq_model_latent_size(const semeq_model *model);
 SEMEQ_API int semeq_model_output_size(const semeq_model *model);
 
 typedef enum semeq_eq_kind {
-    SEMEQ_EQ_NONE = 0,       /* the model has no representation of EQ settings */
-    SEMEQ_EQ_SAFE = 1,       /* 13 parameters of the SAFE 5-band EQ */
-    SEMEQ_EQ_GRAPHIC40 = 2,  /* 40 gains in dB at Audealize's centre frequencies */
+    SEMEQ_EQ_NONE = 0,      /* the model has no representation of EQ settings */
+    SEMEQ_EQ_SAFE = 1,      /* 13 parameters of the SAFE 5-band EQ */
+    SEMEQ_EQ_GRAPHIC40 = 2, /* 40 gains in dB at Audealize's centre frequencies */
 } semeq_eq_kind;
 
 SEMEQ_API semeq_eq_kind semeq_model_eq_kind(const semeq_model *model);
@@ -152,10 +152,10 @@ SEMEQ_API size_t semeq_scratch_size(const semeq_model *model, int batch);
 
 /* z [batch x latent] = encoder(x [batch x input]); x [batch x latent] = decoder(z), row-major.
  * Inputs and outputs are in the model's representation (semeq_model_representation). */
-SEMEQ_API semeq_status semeq_encode(const semeq_model *model, const float *x, int batch, float *z,
-                                    void *scratch, size_t scratch_size);
-SEMEQ_API semeq_status semeq_decode(const semeq_model *model, const float *z, int batch, float *x,
-                                    void *scratch, size_t scratch_size);
+SEMEQ_API semeq_status semeq_encode(const semeq_model *model, const float *x, int batch, float *z, void *scratch,
+                                    size_t scratch_size);
+SEMEQ_API semeq_status semeq_decode(const semeq_model *model, const float *z, int batch, float *x, void *scratch,
+                                    size_t scratch_size);
 
 /* z = (1 - amount) * code(from) + amount * code(to): the way from one term to another
  * (amount 0 is `from`, 1 is `to`; outside [0, 1] extrapolates). z has latent_size floats. */
@@ -165,21 +165,21 @@ SEMEQ_API semeq_status semeq_interpolate(const semeq_model *model, int from, int
 
 typedef struct semeq_eq {
     semeq_eq_kind kind;
-    int nparams;                          /* 13 (SEMEQ_EQ_SAFE) or 40 (SEMEQ_EQ_GRAPHIC40) */
+    int nparams; /* 13 (SEMEQ_EQ_SAFE) or 40 (SEMEQ_EQ_GRAPHIC40) */
     float params[SEMEQ_MAX_EQ_PARAMS];
-    float fit_error_db;                   /* curve-fitting models: the 5-band fit's largest
+    float fit_error_db; /* curve-fitting models: the 5-band fit's largest
                                            * error over the 40 points in dB; otherwise -1 */
 } semeq_eq;
 
 /* The EQ setting at latent code z (latent_size floats), every gain multiplied by intensity
  * (1: as decoded, 0: flat). Every parameter returned is finite: a code or an intensity so
  * extreme that a value overflows gives SEMEQ_ERR_ARG instead. */
-SEMEQ_API semeq_status semeq_eq_for_code(const semeq_model *model, const float *z, float intensity,
-                                         semeq_eq *eq, void *scratch, size_t scratch_size);
+SEMEQ_API semeq_status semeq_eq_for_code(const semeq_model *model, const float *z, float intensity, semeq_eq *eq,
+                                         void *scratch, size_t scratch_size);
 /* The EQ setting from term `from` towards term `to` by amount (semeq_interpolate), at
  * intensity: what semeq's Lua side computes as sm:eq_for(sm:interpolate(a, b, amount), i). */
-SEMEQ_API semeq_status semeq_eq_for_terms(const semeq_model *model, int from, int to, float amount,
-                                          float intensity, semeq_eq *eq, void *scratch, size_t scratch_size);
+SEMEQ_API semeq_status semeq_eq_for_terms(const semeq_model *model, int from, int to, float amount, float intensity,
+                                          semeq_eq *eq, void *scratch, size_t scratch_size);
 
 #ifdef __cplusplus
 }

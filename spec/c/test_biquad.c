@@ -12,14 +12,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                         \
-    do {                                                         \
-        if (!(cond)) {                                           \
-            failures++;                                          \
-            fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                        \
-            fputc('\n', stderr);                                 \
-        }                                                        \
+#define CHECK(cond, ...)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            failures++;                                                                                                \
+            fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);                                                      \
+            fprintf(stderr, __VA_ARGS__);                                                                              \
+            fputc('\n', stderr);                                                                                       \
+        }                                                                                                              \
     } while (0)
 
 static void test_identities(void)
@@ -66,8 +66,12 @@ static void test_process(void)
     double x1 = 0, x2 = 0, y1 = 0, y2 = 0, maxdiff = 0;
     for (int i = 0; i < N; i++) {
         double out = bq.b0 * x[i] + bq.b1 * x1 + bq.b2 * x2 - bq.a1 * y1 - bq.a2 * y2;
-        x2 = x1; x1 = x[i]; y2 = y1; y1 = out;
-        if (fabs(out - y[i]) > maxdiff) maxdiff = fabs(out - y[i]);
+        x2 = x1;
+        x1 = x[i];
+        y2 = y1;
+        y1 = out;
+        if (fabs(out - y[i]) > maxdiff)
+            maxdiff = fabs(out - y[i]);
     }
     CHECK(maxdiff < 1e-5, "TDF-II vs DF-I max diff %g", maxdiff);
 }
@@ -88,7 +92,8 @@ static void test_filterbanks(void)
     CHECK(se_fb_design(&c, SE_FB_SAFE, bad, 44100, true, &e) == SE_OK, "clamp mode");
     CHECK(bad[9] == SE_FB_CLAMP_FMAX_NYQ * 22050, "clamped to %g", bad[9]);
     double curve[40], g[40];
-    for (int i = 0; i < 40; i++) curve[i] = i * 0.1 - 1.0;
+    for (int i = 0; i < 40; i++)
+        curve[i] = i * 0.1 - 1.0;
     se_audealize_gains(curve, 0.5, g);
     CHECK(fabs(g[0] + 2.5) < 1e-12 && fabs(g[39] - 2.5) < 1e-12, "audealize range %g %g", g[0], g[39]);
     CHECK(se_fb_design(&c, SE_FB_GRAPHIC40, g, 48000, false, &e) == SE_OK, "graphic40");
@@ -112,8 +117,8 @@ static void test_fit(void)
     se_fit_report rep;
     CHECK(se_fit_safe(f, target, N, 44100, &se_fit_defaults, work, fit, &rep) == SE_OK, "fit runs");
     CHECK(rep.max_err_db < 0.05, "fit of a reachable target, max err %g dB", rep.max_err_db);
-    printf("fit of a SAFE response: max err %.4f dB, rms %.4f dB, %d iterations\n", rep.max_err_db,
-           rep.rms_err_db, rep.iterations);
+    printf("fit of a SAFE response: max err %.4f dB, rms %.4f dB, %d iterations\n", rep.max_err_db, rep.rms_err_db,
+           rep.iterations);
 }
 
 static void test_block_independence(void)
@@ -122,7 +127,8 @@ static void test_block_independence(void)
     double p2[13] = {-6, 300, 4, 800, 2.0, -5, 2500, 1.0, 2, 5000, 0.7, -6, 12000};
     enum { N = 20000, CH = 2 };
     float *a = malloc(sizeof(float) * N * CH), *b = malloc(sizeof(float) * N * CH);
-    for (int i = 0; i < N * CH; i++) a[i] = b[i] = (float)sin(i * 0.37) * 0.3f;
+    for (int i = 0; i < N * CH; i++)
+        a[i] = b[i] = (float)sin(i * 0.37) * 0.3f;
     se_eq_proc *pa, *pb;
     se_fb_error e;
     se_eq_proc_new(&pa, SE_FB_SAFE, p, 44100, CH, 441, true, &e);
@@ -134,11 +140,14 @@ static void test_block_independence(void)
     int pos = 0, sizes[] = {1, 7, 33, 100, 999};
     for (int k = 0; pos < N; k++) {
         int n = sizes[k % 5];
-        if (pos < 5000 && pos + n > 5000) n = 5000 - pos;
-        if (pos + n > N) n = N - pos;
+        if (pos < 5000 && pos + n > 5000)
+            n = 5000 - pos;
+        if (pos + n > N)
+            n = N - pos;
         se_eq_proc_run(pb, b + pos * CH, n);
         pos += n;
-        if (pos == 5000) se_eq_proc_set(pb, p2, &e);
+        if (pos == 5000)
+            se_eq_proc_set(pb, p2, &e);
     }
     CHECK(memcmp(a, b, sizeof(float) * N * CH) == 0, "output independent of block size");
     CHECK(se_eq_proc_peak(pa) == se_eq_proc_peak(pb) && se_eq_proc_peak(pa) > 0, "peak");
@@ -174,9 +183,11 @@ static void test_nonfinite(void)
     CHECK(frame == 40 && channel == 1, "at frame %lld channel %d", (long long)frame, channel);
     CHECK(isnan(se_eq_proc_peak(p)), "the peak sees NaN");
     float y[32 * 2];
-    for (int i = 0; i < 64; i++) y[i] = 0.25f;
+    for (int i = 0; i < 64; i++)
+        y[i] = 0.25f;
     CHECK(se_eq_proc_run(p, y, 32) == SE_OK, "next block runs");
-    for (int i = 0; i < 64; i++) CHECK(isfinite(y[i]), "finite after the error");
+    for (int i = 0; i < 64; i++)
+        CHECK(isfinite(y[i]), "finite after the error");
     se_eq_proc_reset(p);
     CHECK(se_eq_proc_peak(p) == 0.0, "reset clears the peak");
     se_eq_proc_free(p);

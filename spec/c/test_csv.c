@@ -8,13 +8,15 @@
 
 #include "check.h"
 
-static int field_is(const se_csv *c, size_t r, size_t f, const char *want) {
+static int field_is(const se_csv *c, size_t r, size_t f, const char *want)
+{
     size_t len;
     const char *s = se_csv_field(c, r, f, &len);
     return len == strlen(want) && memcmp(s, want, len) == 0;
 }
 
-static void test_basic(void) {
+static void test_basic(void)
+{
     se_csv c;
     const char *in = "a,b,c\n1,,3\n";
     CHECK(se_csv_parse(&c, in, strlen(in)) == SE_OK);
@@ -27,24 +29,26 @@ static void test_basic(void) {
     se_csv_free(&c);
 }
 
-static void test_quotes_crlf_bom(void) {
+static void test_quotes_crlf_bom(void)
+{
     se_csv c;
     const char *in = "\xEF\xBB\xBFid,\"Toppy, Thick\",\"say \"\"hi\"\"\"\r\n"
                      "2,\"two\r\nlines\",fr\xC3\xADo\r\n\r\n"
                      "3,x,\r\n";
     CHECK(se_csv_parse(&c, in, strlen(in)) == SE_OK);
     CHECK(c.nrecords == 3);
-    CHECK(field_is(&c, 0, 0, "id"));  /* BOM removed */
+    CHECK(field_is(&c, 0, 0, "id")); /* BOM removed */
     CHECK(field_is(&c, 0, 1, "Toppy, Thick"));
     CHECK(field_is(&c, 0, 2, "say \"hi\""));
     CHECK(field_is(&c, 1, 1, "two\r\nlines"));
-    CHECK(field_is(&c, 1, 2, "fr\xC3\xADo"));  /* UTF-8 kept as bytes */
+    CHECK(field_is(&c, 1, 2, "fr\xC3\xADo"));              /* UTF-8 kept as bytes */
     CHECK(c.record_line[1] == 2 && c.record_line[2] == 5); /* the quoted break and the empty line count */
     CHECK(se_csv_nfields(&c, 2) == 3 && field_is(&c, 2, 2, ""));
     se_csv_free(&c);
 }
 
-static void test_malformed(void) {
+static void test_malformed(void)
+{
     se_csv c;
     const char *in = "1,ok\n2,bad\"quote\n3,\"x\"y\n4,\"never closed\n5,z\n";
     CHECK(se_csv_parse(&c, in, strlen(in)) == SE_OK);
@@ -57,18 +61,20 @@ static void test_malformed(void) {
     se_csv_free(&c);
 }
 
-static void test_empty_and_no_final_newline(void) {
+static void test_empty_and_no_final_newline(void)
+{
     se_csv c;
     CHECK(se_csv_parse(&c, "", 0) == SE_OK);
     CHECK(c.nrecords == 0);
     se_csv_free(&c);
-    const char *in = "a\rb";  /* old Mac line break, no final newline */
+    const char *in = "a\rb"; /* old Mac line break, no final newline */
     CHECK(se_csv_parse(&c, in, strlen(in)) == SE_OK);
     CHECK(c.nrecords == 2 && field_is(&c, 1, 0, "b"));
     se_csv_free(&c);
 }
 
-static void test_missing_file(void) {
+static void test_missing_file(void)
+{
     se_csv c;
     se_csv_error err;
     CHECK(se_csv_read_file(&c, "/nonexistent/x.csv", &err) == SE_EIO);
@@ -76,7 +82,8 @@ static void test_missing_file(void) {
     se_csv_free(&c);
 }
 
-static void test_real_safe(void) {
+static void test_real_safe(void)
+{
     se_csv c;
     se_csv_error err;
     if (se_csv_read_file(&c, "../shared/data/SAFEEqualiserUserData.csv", &err) != SE_OK) {
@@ -84,13 +91,15 @@ static void test_real_safe(void) {
         return;
     }
     CHECK(c.nrecords > 1000);
-    for (size_t r = 0; r < c.nrecords; r++) CHECK(se_csv_nfields(&c, r) == 25);
+    for (size_t r = 0; r < c.nrecords; r++)
+        CHECK(se_csv_nfields(&c, r) == 25);
     se_csv_free(&c);
 }
 
 /* Random buffers of CSV-significant bytes: the parser must not crash (run under
  * ASan in CI) and its tables must be consistent. */
-static void test_random(void) {
+static void test_random(void)
+{
     static const char alphabet[] = {',', '"', '\n', '\r', 'a', ' ', '\xC3', '\xEF', '\xBB', '\xBF'};
     uint64_t x = 88172645463325252ull;
     char buf[64];
@@ -121,7 +130,8 @@ static void test_random(void) {
     }
 }
 
-int main(void) {
+int main(void)
+{
     test_basic();
     test_quotes_crlf_bom();
     test_malformed();

@@ -35,13 +35,17 @@ static void test_band_derivatives(void)
                             xp[p] += h;
                             xm[p] -= h;
                             se_fit_band bp, bm;
-                            se_fit_band_design(&bp, kinds[k], fs, exp(xp[1]), xp[0], kinds[k] == SE_BQ_PEAK ? exp(xp[2]) : q);
-                            se_fit_band_design(&bm, kinds[k], fs, exp(xm[1]), xm[0], kinds[k] == SE_BQ_PEAK ? exp(xm[2]) : q);
+                            se_fit_band_design(&bp, kinds[k], fs, exp(xp[1]), xp[0],
+                                               kinds[k] == SE_BQ_PEAK ? exp(xp[2]) : q);
+                            se_fit_band_design(&bm, kinds[k], fs, exp(xm[1]), xm[0],
+                                               kinds[k] == SE_BQ_PEAK ? exp(xm[2]) : q);
                             double fd = (se_fit_band_db(&bp, phi, NULL) - se_fit_band_db(&bm, phi, NULL)) / (2 * h);
                             double err = fabs(fd - d[p]) / (1.0 + fabs(fd));
-                            if (err > worst) worst = err;
+                            if (err > worst)
+                                worst = err;
                         }
-                        if (kinds[k] != SE_BQ_PEAK) CHECK(d[2] == 0.0);
+                        if (kinds[k] != SE_BQ_PEAK)
+                            CHECK(d[2] == 0.0);
                     }
                 }
     printf("band derivatives: worst relative difference to central differences %.2e\n", worst);
@@ -65,11 +69,13 @@ static void test_ranges(void)
 {
     enum { N = 40 };
     double f[N], target[N], work[SE_FIT_WORK_PER_POINT * N], p[13];
-    for (int i = 0; i < N; i++) f[i] = se_g40_freqs[i];
+    for (int i = 0; i < N; i++)
+        f[i] = se_g40_freqs[i];
     unsigned seed = 7;
     int outside_wide = 0;
     for (int t = 0; t < 12; t++) {
-        for (int i = 0; i < N; i++) target[i] = 30.0 * (lcg(&seed) - 0.5);
+        for (int i = 0; i < N; i++)
+            target[i] = 30.0 * (lcg(&seed) - 0.5);
         se_fit_report rep;
         CHECK(se_fit_safe(f, target, N, 44100, &se_fit_defaults, work, p, &rep) == SE_OK);
         for (int j = 0; j < 13; j++)
@@ -80,7 +86,7 @@ static void test_ranges(void)
             outside_wide += p[j] < SE_FIT_SAFE_LO[j] - 1e-9 || p[j] > SE_FIT_SAFE_HI[j] + 1e-9;
     }
     printf("unconstrained fits of 12 random targets: %d parameters outside SAFE's ranges\n", outside_wide);
-    CHECK(outside_wide > 0);  /* the targets do need the ranges */
+    CHECK(outside_wide > 0); /* the targets do need the ranges */
     se_fit_report rep;
     target[3] = NAN;
     CHECK(se_fit_safe(f, target, N, 44100, &se_fit_defaults, work, p, &rep) == SE_EARG);
@@ -92,6 +98,7 @@ int main(void)
 {
     test_band_derivatives();
     test_ranges();
-    if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
     return failures != 0;
 }

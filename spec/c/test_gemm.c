@@ -11,7 +11,7 @@
 
 #include "check.h"
 
-#define GUARD 7.0f  /* what C holds outside the product */
+#define GUARD 7.0f /* what C holds outside the product */
 
 static se_rng rng;
 
@@ -29,9 +29,10 @@ static void one(int64_t m, int64_t n, int64_t k, int alay, se_gemm_b blay, int c
     int64_t ars = alay == 0 ? k : 1, acs = alay == 0 ? 1 : m;
     float *a = random_floats(m * k);
     float *b = random_floats(k * n);
-    int64_t crs = ctrans ? 1 : n + 3, ccs = ctrans ? m + 2 : 1;  /* padded: the pad must stay GUARD */
+    int64_t crs = ctrans ? 1 : n + 3, ccs = ctrans ? m + 2 : 1; /* padded: the pad must stay GUARD */
     int64_t clen = ctrans ? (m + 2) * n : m * (n + 3);
-    float *c = malloc((size_t)(clen > 0 ? clen : 1) * sizeof *c), *c0 = malloc((size_t)(clen > 0 ? clen : 1) * sizeof *c0);
+    float *c = malloc((size_t)(clen > 0 ? clen : 1) * sizeof *c),
+          *c0 = malloc((size_t)(clen > 0 ? clen : 1) * sizeof *c0);
     for (int64_t i = 0; i < clen; i++)
         c[i] = GUARD;
     for (int64_t i = 0; i < m; i++)
@@ -54,14 +55,14 @@ static void one(int64_t m, int64_t n, int64_t k, int alay, se_gemm_b blay, int c
             double tol = 1e-5 * (fabs(alpha) * mag + fabs(old) + 1.0);
             if (!(fabs(got - want) <= tol))
                 bad++;
-            c[i * crs + j * ccs] = GUARD;  /* so that the sweep below sees only the pad */
+            c[i * crs + j * ccs] = GUARD; /* so that the sweep below sees only the pad */
         }
     for (int64_t i = 0; i < clen; i++)
         if (c[i] != GUARD)
             bad++;
     if (bad)
-        fprintf(stderr, "m %ld n %ld k %ld A %d B %d Ct %d alpha %g beta %g: %d bad\n", (long)m, (long)n, (long)k,
-                alay, (int)blay, ctrans, alpha, beta, bad);
+        fprintf(stderr, "m %ld n %ld k %ld A %d B %d Ct %d alpha %g beta %g: %d bad\n", (long)m, (long)n, (long)k, alay,
+                (int)blay, ctrans, alpha, beta, bad);
     CHECK(bad == 0);
     free(a);
     free(b);
@@ -79,7 +80,10 @@ static void test_shapes(void)
             for (size_t p = 0; p < sizeof ks / sizeof *ks; p++) {
                 int v = (int)(i + j + p);
                 one(ms[i], ns[j], ks[p], v % 2, (v / 3) % 2 ? SE_GEMM_B_COLS : SE_GEMM_B_ROWS, (v / 6) % 2,
-                    v % 4 == 0 ? 1.0f : 0.5f, v % 5 == 0 ? 0.0f : v % 5 == 1 ? 1.0f : -0.25f);
+                    v % 4 == 0 ? 1.0f : 0.5f,
+                    v % 5 == 0       ? 0.0f
+                        : v % 5 == 1 ? 1.0f
+                                     : -0.25f);
             }
     /* every combination on one awkward shape */
     for (int alay = 0; alay < 2; alay++)

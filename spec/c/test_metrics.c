@@ -11,27 +11,29 @@
 
 #include "check.h"
 
-#define CLOSE(got, want)                                                              \
-    do {                                                                              \
-        double g_ = (got), w_ = (want);                                               \
-        if (!(fabs(g_ - w_) <= 1e-9 * (1 + fabs(w_)))) {                              \
-            fprintf(stderr, "%s:%d: %s = %.12g, want %.12g\n", __FILE__, __LINE__, #got, g_, w_); \
-            failures++;                                                               \
-        }                                                                             \
+#define CLOSE(got, want)                                                                                               \
+    do {                                                                                                               \
+        double g_ = (got), w_ = (want);                                                                                \
+        if (!(fabs(g_ - w_) <= 1e-9 * (1 + fabs(w_)))) {                                                               \
+            fprintf(stderr, "%s:%d: %s = %.12g, want %.12g\n", __FILE__, __LINE__, #got, g_, w_);                      \
+            failures++;                                                                                                \
+        }                                                                                                              \
     } while (0)
 
 /* float outputs: single precision */
 #define CLOSEF(got, want) CHECK(fabs((double)(got) - (want)) <= 1e-6 * (1 + fabs(want)))
 
-
 /* The silhouette by its definition, in double, with scikit-learn's distances (cosine: 1 -
  * x.y / (|x| |y|) clipped to [0, 2], a zero row at distance 1; the diagonal 0). */
-static double silhouette_reference(const float *X, int64_t n, int64_t d, const int *lab, int k, int cosine) {
+static double silhouette_reference(const float *X, int64_t n, int64_t d, const int *lab, int k, int cosine)
+{
     double *sums = malloc((size_t)k * sizeof *sums), total = 0;
     int64_t *count = calloc((size_t)k, sizeof *count);
-    for (int64_t i = 0; i < n; i++) count[lab[i]]++;
+    for (int64_t i = 0; i < n; i++)
+        count[lab[i]]++;
     for (int64_t i = 0; i < n; i++) {
-        for (int c = 0; c < k; c++) sums[c] = 0;
+        for (int c = 0; c < k; c++)
+            sums[c] = 0;
         for (int64_t j = 0; j < n; j++) {
             double dist = 0, xy = 0, xx = 0, yy = 0;
             for (int64_t p = 0; p < d; p++) {
@@ -45,15 +47,19 @@ static double silhouette_reference(const float *X, int64_t n, int64_t d, const i
             } else {
                 dist = sqrt(dist);
             }
-            if (i != j) sums[lab[j]] += dist;
+            if (i != j)
+                sums[lab[j]] += dist;
         }
         int li = lab[i];
-        if (count[li] < 2) continue;
+        if (count[li] < 2)
+            continue;
         double a = sums[li] / (double)(count[li] - 1), b = INFINITY;
         for (int c = 0; c < k; c++)
-            if (c != li && count[c] > 0 && sums[c] / (double)count[c] < b) b = sums[c] / (double)count[c];
+            if (c != li && count[c] > 0 && sums[c] / (double)count[c] < b)
+                b = sums[c] / (double)count[c];
         double den = a > b ? a : b;
-        if (den > 0 && isfinite(b)) total += (b - a) / den;
+        if (den > 0 && isfinite(b))
+            total += (b - a) / den;
     }
     free(sums);
     free(count);
@@ -64,7 +70,8 @@ static double silhouette_reference(const float *X, int64_t n, int64_t d, const i
  * |x|^2 + |y|^2 - 2 x.y form loses digits), sizes that cross every tile edge, a singleton
  * cluster, an empty one, a zero row for cosine; equal to the definition to 1e-7 and the
  * same bits on 1, 2, 3 and 8 threads. */
-static void test_silhouette_tiles(void) {
+static void test_silhouette_tiles(void)
+{
     static const int64_t sizes[] = {3, 9, 40, 530, 1100};
     se_rng rng;
     se_rng_seed(&rng, 3);
@@ -74,24 +81,26 @@ static void test_silhouette_tiles(void) {
         float *X = malloc((size_t)(n * d) * sizeof *X);
         int *lab = malloc((size_t)n * sizeof *lab);
         for (int64_t i = 0; i < n; i++) {
-            lab[i] = n < 9 ? (int)(i % 2) : (int)(se_rng_uniform(&rng) * (k - 2)) + 1;  /* 0 and k-1 set below */
+            lab[i] = n < 9 ? (int)(i % 2) : (int)(se_rng_uniform(&rng) * (k - 2)) + 1; /* 0 and k-1 set below */
             for (int64_t p = 0; p < d; p++)
                 X[i * d + p] = (float)(50.0 + 3.0 * lab[i] + se_rng_normal(&rng));
         }
         if (n >= 9) {
-            lab[n / 2] = 0;            /* cluster 0: a single point */
-            for (int64_t p = 0; p < d; p++) X[(n / 3) * d + p] = 0.0f;  /* a zero row */
-        }                               /* cluster k - 1: empty */
+            lab[n / 2] = 0; /* cluster 0: a single point */
+            for (int64_t p = 0; p < d; p++)
+                X[(n / 3) * d + p] = 0.0f; /* a zero row */
+        }                                  /* cluster k - 1: empty */
         for (int cosine = 0; cosine < 2; cosine++) {
             double want = silhouette_reference(X, n, d, lab, k, cosine), got[4];
             static const int threads[] = {1, 2, 3, 8};
             for (int q = 0; q < 4; q++)
-                CHECK(se_silhouette(X, n, d, lab, k, cosine ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN, threads[q], &got[q]) ==
-                      SE_OK);
+                CHECK(se_silhouette(X, n, d, lab, k, cosine ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN, threads[q],
+                                    &got[q]) == SE_OK);
             if (!(fabs(got[0] - want) < 1e-7))
                 fprintf(stderr, "silhouette n %ld cosine %d: %.12g, definition %.12g\n", (long)n, cosine, got[0], want);
             CHECK(fabs(got[0] - want) < 1e-7);
-            for (int q = 1; q < 4; q++) CHECK(memcmp(&got[q], &got[0], sizeof got[0]) == 0);
+            for (int q = 1; q < 4; q++)
+                CHECK(memcmp(&got[q], &got[0], sizeof got[0]) == 0);
         }
         free(X);
         free(lab);
@@ -99,8 +108,10 @@ static void test_silhouette_tiles(void) {
 }
 
 /* AVX-512 and AVX2 sum the same terms in the same order: the same bits. */
-static void test_silhouette_widths_agree(void) {
-    if (!se_simd_use(SE_SIMD_AVX512) || !se_simd_use(SE_SIMD_AVX2)) return;
+static void test_silhouette_widths_agree(void)
+{
+    if (!se_simd_use(SE_SIMD_AVX512) || !se_simd_use(SE_SIMD_AVX2))
+        return;
     enum { N = 700, D = 13 };
     static float X[N * D];
     static int lab[N];
@@ -108,7 +119,8 @@ static void test_silhouette_widths_agree(void) {
     se_rng_seed(&rng, 8);
     for (int i = 0; i < N; i++) {
         lab[i] = i % 4;
-        for (int p = 0; p < D; p++) X[i * D + p] = (float)(lab[i] + se_rng_normal(&rng));
+        for (int p = 0; p < D; p++)
+            X[i * D + p] = (float)(lab[i] + se_rng_normal(&rng));
     }
     double a, b;
     se_simd_use(SE_SIMD_AVX512);
@@ -118,10 +130,12 @@ static void test_silhouette_widths_agree(void) {
     CHECK(memcmp(&a, &b, sizeof a) == 0);
 }
 
-int main(void) {
+int main(void)
+{
     static const se_simd levels[] = {SE_SIMD_AVX512, SE_SIMD_AVX2, SE_SIMD_C};
     for (int i = 0; i < 3; i++)
-        if (se_simd_use(levels[i])) test_silhouette_tiles();
+        if (se_simd_use(levels[i]))
+            test_silhouette_tiles();
     test_silhouette_widths_agree();
     se_simd_reset();
 

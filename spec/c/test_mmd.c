@@ -7,13 +7,13 @@
 
 #include "check.h"
 
-#define CLOSE(got, want)                                                                       \
-    do {                                                                                       \
-        double g_ = (got), w_ = (want);                                                        \
-        if (!(fabs(g_ - w_) <= 1e-12 * (1 + fabs(w_)))) {                                      \
-            fprintf(stderr, "%s:%d: %s = %.15g, want %.15g\n", __FILE__, __LINE__, #got, g_, w_); \
-            failures++;                                                                        \
-        }                                                                                      \
+#define CLOSE(got, want)                                                                                               \
+    do {                                                                                                               \
+        double g_ = (got), w_ = (want);                                                                                \
+        if (!(fabs(g_ - w_) <= 1e-12 * (1 + fabs(w_)))) {                                                              \
+            fprintf(stderr, "%s:%d: %s = %.15g, want %.15g\n", __FILE__, __LINE__, #got, g_, w_);                      \
+            failures++;                                                                                                \
+        }                                                                                                              \
     } while (0)
 
 static void test_mmd(void)
@@ -61,7 +61,8 @@ static void test_bands(void)
      * three octaves away passes far less. */
     enum { N = 48000 };
     static float x[N], scratch[N];
-    for (int i = 0; i < N; i++) x[i] = (float)sin(2 * M_PI * 1000.0 * i / 48000.0);
+    for (int i = 0; i < N; i++)
+        x[i] = (float)sin(2 * M_PI * 1000.0 * i / 48000.0);
     double freqs[2] = {1000.0, 125.0}, e[2];
     CHECK(se_band_energies(x, N, 4800, freqs, 2, 1.41421356, 48000, scratch, e) == SE_OK);
     CHECK(fabs(e[0] - 0.5) < 1e-3);

@@ -120,9 +120,11 @@ static void test_layernorm_kernels_agree(void)
     /* gx = rstd (g - mean g - xhat mean(g xhat)), g = gy gamma, in double */
     for (int r = 0; r < R; r++) {
         double m = 0, var = 0, sg = 0, sgx = 0;
-        for (int c = 0; c < C; c++) m += x[r * C + c];
+        for (int c = 0; c < C; c++)
+            m += x[r * C + c];
         m /= C;
-        for (int c = 0; c < C; c++) var += (x[r * C + c] - m) * (x[r * C + c] - m);
+        for (int c = 0; c < C; c++)
+            var += (x[r * C + c] - m) * (x[r * C + c] - m);
         double rs = 1.0 / sqrt(var / C + 1e-5);
         for (int c = 0; c < C; c++) {
             double g = (double)gy[r * C + c] * gamma[c], xh = (x[r * C + c] - m) * rs;
@@ -162,7 +164,8 @@ static void test_adam_subnormal_moments(void)
     for (int i = 0; i < M; i++) {
         CHECK(isfinite(p[i]) && fabsf(p[i] - 1.0f) <= 1.1e-3f / (1.0f - powf(0.9f, 10)));
 #if defined(__x86_64__)
-        if (i % 2) CHECK(v[i] == 0.0f);
+        if (i % 2)
+            CHECK(v[i] == 0.0f);
 #endif
     }
 }

@@ -31,8 +31,7 @@ static void test_round_trip(uint8_t **out, size_t *outlen)
     CHECK(se_safetensors_parse(buf, len, &f, err, sizeof err) == SE_OK);
     CHECK(f.ntensors == 2 && f.nmeta == 1);
     CHECK(strcmp(f.meta_keys[0], "config") == 0 && strcmp(f.meta_values[0], vals[0]) == 0);
-    CHECK(strcmp(f.tensors[0].name, "enc.0.weight") == 0 && f.tensors[0].ndim == 2 &&
-          f.tensors[0].shape[1] == 3);
+    CHECK(strcmp(f.tensors[0].name, "enc.0.weight") == 0 && f.tensors[0].ndim == 2 && f.tensors[0].shape[1] == 3);
     float got[6];
     se_safetensors_copy_f32(&f, 0, got);
     CHECK(memcmp(got, w, sizeof w) == 0);

@@ -35,7 +35,7 @@ static void test_bad_sizes(void)
     int64_t hidden[3] = {0, (int64_t)1 << 40, (int64_t)1 << 40};
     CHECK(se_tensor_init(&t, 3, hidden) == SE_ERANGE && t.storage == NULL);
     int64_t numel;
-    int64_t wraps[2] = {(int64_t)1 << 32, (int64_t)1 << 32};  /* product 2^64 wraps to 0 */
+    int64_t wraps[2] = {(int64_t)1 << 32, (int64_t)1 << 32}; /* product 2^64 wraps to 0 */
     CHECK(se_shape_numel(2, wraps, &numel) == SE_ERANGE);
     int64_t at_limit[2] = {(int64_t)1 << 20, (int64_t)1 << 20};
     CHECK(se_shape_numel(2, at_limit, &numel) == SE_OK && numel == SE_MAX_NUMEL);
@@ -61,8 +61,8 @@ static void test_views_refuse_overflow(void)
     CHECK(se_tensor_narrow(&v, 0, INT64_MAX, INT64_MAX) == SE_EARG);
     CHECK(se_tensor_narrow(&v, 0, 2, INT64_MAX - 1) == SE_EARG);
     CHECK(se_tensor_narrow(&v, 0, 5, 0) == SE_EARG);
-    CHECK(v.size[0] == 4 && v.offset == 0);  /* unchanged after a refusal */
-    CHECK(se_tensor_narrow(&v, 0, 4, 0) == SE_OK && v.size[0] == 0);  /* empty, at the end */
+    CHECK(v.size[0] == 4 && v.offset == 0);                          /* unchanged after a refusal */
+    CHECK(se_tensor_narrow(&v, 0, 4, 0) == SE_OK && v.size[0] == 0); /* empty, at the end */
     se_tensor_release(&v);
 
     se_tensor_share(&v, &a);

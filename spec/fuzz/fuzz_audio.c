@@ -20,7 +20,8 @@ static char path[96];
 
 static void cleanup(void) { unlink(path); }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
     (void)argc;
     (void)argv;
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
@@ -29,16 +30,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     FILE *f = fopen(path, "wb");
-    if (!f) return 0;
+    if (!f)
+        return 0;
     fwrite(data, 1, size, f);
     fclose(f);
     se_snd *s;
     char msg[SE_SND_MSG];
     msg[0] = '\0';
     if (se_snd_open(&s, path, msg) != SE_OK) {
-        if (!strstr(msg, path)) abort(); /* the message names the file */
+        if (!strstr(msg, path))
+            abort(); /* the message names the file */
         return 0;
     }
     se_snd_info info = se_snd_get_info(s);
@@ -50,11 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int b = 0; buf && b < MAX_BLOCKS; b++) {
         int64_t got = 0;
         if (se_snd_read(s, buf, BLOCK, &got, msg) != SE_OK) {
-            if (!strstr(msg, path)) abort();
+            if (!strstr(msg, path))
+                abort();
             break;
         }
-        if (got < 0 || got > BLOCK) abort();
-        if (got == 0) break;
+        if (got < 0 || got > BLOCK)
+            abort();
+        if (got == 0)
+            break;
     }
     free(buf);
     se_snd_close(s, false, msg);

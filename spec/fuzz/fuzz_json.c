@@ -19,17 +19,20 @@ int luaopen_semeq_data_core(lua_State *L);
 static lua_State *L;
 static char path[64];
 
-static void call(const char *fn, const char *arg, size_t len) {
+static void call(const char *fn, const char *arg, size_t len)
+{
     lua_getglobal(L, "core");
     lua_getfield(L, -1, fn);
     lua_pushlstring(L, arg, len);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK && lua_type(L, -1) != LUA_TSTRING) abort();
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK && lua_type(L, -1) != LUA_TSTRING)
+        abort();
     lua_pop(L, 2);
 }
 
 static void cleanup(void) { unlink(path); }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
     (void)argc;
     (void)argv;
     L = luaL_newstate();
@@ -42,10 +45,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     call("decode_json", (const char *)data, size);
     FILE *f = fopen(path, "wb");
-    if (!f) return 0;
+    if (!f)
+        return 0;
     fwrite(data, 1, size, f);
     fclose(f);
     call("read_json", path, strlen(path));

@@ -27,7 +27,7 @@
 int luaopen_semeq_tensor(lua_State *L);
 
 #define SLOTS 4
-#define SMALL ((int64_t)1 << 14)  /* elements an operation may allocate or walk */
+#define SMALL ((int64_t)1 << 14) /* elements an operation may allocate or walk */
 #define MAX_STEPS 64
 
 static lua_State *L;
@@ -41,7 +41,8 @@ typedef struct reader {
 
 static uint8_t byte(reader *r)
 {
-    if (!r->left) return 0;
+    if (!r->left)
+        return 0;
     r->left--;
     return *r->p++;
 }
@@ -50,18 +51,41 @@ static uint8_t byte(reader *r)
 static int64_t integer(reader *r)
 {
     static const int64_t edge[] = {
-        0, 1, 2, 3, -1, -2, 4, 7,
-        INT32_MAX, (int64_t)INT32_MAX + 1, (int64_t)1 << 32, ((int64_t)1 << 32) + 1,
-        (int64_t)1 << 20, ((int64_t)1 << 20) + 1, (int64_t)1 << 40, ((int64_t)1 << 40) + 1,
-        (int64_t)1 << 62, INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1, -((int64_t)1 << 40),
-        (int64_t)1 << 39, (int64_t)1 << 31,
+        0,
+        1,
+        2,
+        3,
+        -1,
+        -2,
+        4,
+        7,
+        INT32_MAX,
+        (int64_t)INT32_MAX + 1,
+        (int64_t)1 << 32,
+        ((int64_t)1 << 32) + 1,
+        (int64_t)1 << 20,
+        ((int64_t)1 << 20) + 1,
+        (int64_t)1 << 40,
+        ((int64_t)1 << 40) + 1,
+        (int64_t)1 << 62,
+        INT64_MAX,
+        INT64_MAX - 1,
+        INT64_MIN,
+        INT64_MIN + 1,
+        -((int64_t)1 << 40),
+        (int64_t)1 << 39,
+        (int64_t)1 << 31,
     };
     uint8_t b = byte(r);
-    if (b < 128) return (int64_t)(b % 16);                       /* small, the common case */
-    if (b < 224) return edge[b % (sizeof edge / sizeof edge[0])];
-    if (b < 240) return -(int64_t)(b % 16);
+    if (b < 128)
+        return (int64_t)(b % 16); /* small, the common case */
+    if (b < 224)
+        return edge[b % (sizeof edge / sizeof edge[0])];
+    if (b < 240)
+        return -(int64_t)(b % 16);
     int64_t v = 0;
-    for (int i = 0; i < 8; i++) v = (int64_t)((uint64_t)v << 8 | byte(r));
+    for (int i = 0; i < 8; i++)
+        v = (int64_t)((uint64_t)v << 8 | byte(r));
     return v;
 }
 
@@ -69,21 +93,28 @@ static int64_t integer(reader *r)
 
 static void check_tensor(const se_tensor *t)
 {
-    if (!t->storage) return;
-    if (t->offset < 0 || t->ndim < 0 || t->ndim > SE_MAX_DIM) __builtin_trap();
+    if (!t->storage)
+        return;
+    if (t->offset < 0 || t->ndim < 0 || t->ndim > SE_MAX_DIM)
+        __builtin_trap();
     int64_t numel;
-    if (se_shape_numel(t->ndim, t->size, &numel) != SE_OK) __builtin_trap();
-    if (numel != se_tensor_numel(t)) __builtin_trap();
+    if (se_shape_numel(t->ndim, t->size, &numel) != SE_OK)
+        __builtin_trap();
+    if (numel != se_tensor_numel(t))
+        __builtin_trap();
     if (numel == 0) {
-        if (t->offset > t->storage->length) __builtin_trap();
+        if (t->offset > t->storage->length)
+            __builtin_trap();
         return;
     }
     int64_t hi = t->offset;
     for (int d = 0; d < t->ndim; d++) {
-        if (t->stride[d] < 0) __builtin_trap();
-        hi += t->stride[d] * (t->size[d] - 1);  /* cannot overflow if the invariant holds */
+        if (t->stride[d] < 0)
+            __builtin_trap();
+        hi += t->stride[d] * (t->size[d] - 1); /* cannot overflow if the invariant holds */
     }
-    if (hi >= t->storage->length) __builtin_trap();
+    if (hi >= t->storage->length)
+        __builtin_trap();
     /* Touch both ends: ASan reports a view that reaches outside its allocation. */
     volatile float first = se_tensor_data(t)[0];
     volatile float last = t->storage->data[hi];
@@ -131,7 +162,8 @@ static void keep(int i)
 static int64_t extent_of(const se_tensor *t)
 {
     int64_t e = 1;
-    for (int d = 0; d < t->ndim; d++) e *= t->size[d] > 0 ? t->size[d] : 1;
+    for (int d = 0; d < t->ndim; d++)
+        e *= t->size[d] > 0 ? t->size[d] : 1;
     return e;
 }
 
@@ -153,20 +185,24 @@ static void push_fn(const char *name, int method)
 static void call(int nargs, int dst)
 {
     if (lua_pcall(L, nargs, 1, 0) != LUA_OK) {
-        if (lua_type(L, -1) != LUA_TSTRING) __builtin_trap();
+        if (lua_type(L, -1) != LUA_TSTRING)
+            __builtin_trap();
         lua_pop(L, 1);
         return;
     }
-    if (dst >= 0) keep(dst);
-    else lua_pop(L, 1);
+    if (dst >= 0)
+        keep(dst);
+    else
+        lua_pop(L, 1);
 }
 
 static int push_sizes(reader *r, int64_t *size)
 {
-    int n = byte(r) % (SE_MAX_DIM + 2);  /* one past the limit too */
+    int n = byte(r) % (SE_MAX_DIM + 2); /* one past the limit too */
     for (int i = 0; i < n; i++) {
         int64_t v = integer(r);
-        if (size && i < SE_MAX_DIM) size[i] = v;
+        if (size && i < SE_MAX_DIM)
+            size[i] = v;
         lua_pushinteger(L, v);
     }
     return n;
@@ -189,30 +225,40 @@ static void step(reader *r)
         call(n, dst);
         return;
     }
-    case 1: case 2: case 3: { /* narrow, select, transpose: O(1) views */
+    case 1:
+    case 2:
+    case 3: { /* narrow, select, transpose: O(1) views */
         static const char *const names[] = {"narrow", "select", "transpose"};
         static const int nargs[] = {3, 2, 2};
-        if (!slot(a)) return;
+        if (!slot(a))
+            return;
         push_fn(names[op - 1], 1);
         push_slot(a);
-        for (int i = 0; i < nargs[op - 1]; i++) lua_pushinteger(L, integer(r));
+        for (int i = 0; i < nargs[op - 1]; i++)
+            lua_pushinteger(L, integer(r));
         call(1 + nargs[op - 1], dst);
         return;
     }
-    case 4: case 5: case 6: { /* view, reshape, expand */
+    case 4:
+    case 5:
+    case 6: { /* view, reshape, expand */
         static const char *const names[] = {"view", "reshape", "expand"};
-        if (!slot(a)) return;
+        if (!slot(a))
+            return;
         se_tensor *t = slot(a);
         /* reshape copies a non-contiguous tensor: only a small one */
-        if (op == 5 && !se_tensor_is_contiguous(t) && extent_of(t) > SMALL) return;
+        if (op == 5 && !se_tensor_is_contiguous(t) && extent_of(t) > SMALL)
+            return;
         push_fn(names[op - 4], 1);
         push_slot(a);
         int n = push_sizes(r, NULL);
         call(1 + n, dst);
         return;
     }
-    case 7: case 8: { /* unsqueeze, squeeze */
-        if (!slot(a)) return;
+    case 7:
+    case 8: { /* unsqueeze, squeeze */
+        if (!slot(a))
+            return;
         push_fn(op == 7 ? "unsqueeze" : "squeeze", 1);
         push_slot(a);
         lua_pushinteger(L, integer(r));
@@ -220,7 +266,8 @@ static void step(reader *r)
         return;
     }
     case 9: { /* cat of two slots along a dim, if the result is small */
-        if (!slot(a) || !slot(b) || extent_of(slot(a)) + extent_of(slot(b)) > SMALL) return;
+        if (!slot(a) || !slot(b) || extent_of(slot(a)) + extent_of(slot(b)) > SMALL)
+            return;
         push_fn("cat", 0);
         lua_createtable(L, 2, 0);
         push_slot(a);
@@ -233,12 +280,14 @@ static void step(reader *r)
     }
     case 10: { /* index_select with a few indices, if the result is small */
         se_tensor *t = slot(a);
-        if (!t || t->ndim == 0) return;
+        if (!t || t->ndim == 0)
+            return;
         int k = byte(r) % 5;
-        int dim = byte(r) % 2;  /* 0-based here, 1-based in Lua; past ndim the binding must refuse it */
-        if (dim < t->ndim) {    /* the result is k slices of what one index selects */
+        int dim = byte(r) % 2; /* 0-based here, 1-based in Lua; past ndim the binding must refuse it */
+        if (dim < t->ndim) {   /* the result is k slices of what one index selects */
             int64_t slice = t->size[dim] > 0 ? se_tensor_numel(t) / t->size[dim] : 0;
-            if ((int64_t)k * (slice > 0 ? slice : 1) > SMALL) return;
+            if ((int64_t)k * (slice > 0 ? slice : 1) > SMALL)
+                return;
         }
         push_fn("index_select", 1);
         push_slot(a);
@@ -252,28 +301,43 @@ static void step(reader *r)
         return;
     }
     case 11: { /* t[i] (a view or a number) and t[i] = 0 */
-        if (!slot(a)) return;
+        if (!slot(a))
+            return;
         lua_getglobal(L, "index");
         push_slot(a);
         lua_pushinteger(L, integer(r));
         call(2, dst);
-        if (!slot(a) || extent_of(slot(a)) > SMALL) return;
+        if (!slot(a) || extent_of(slot(a)) > SMALL)
+            return;
         lua_getglobal(L, "assign");
         push_slot(a);
         lua_pushinteger(L, integer(r));
         call(2, -1);
         return;
     }
-    default:
-        break;
+    default: break;
     }
     /* Operations that walk every element: only on small tensors. */
     se_tensor *t = slot(a);
-    if (!t || extent_of(t) > SMALL) return;
+    if (!t || extent_of(t) > SMALL)
+        return;
     switch (op) {
-    case 12: push_fn("sum", 1); push_slot(a); call(1, -1); return;
-    case 13: push_fn("fill", 1); push_slot(a); lua_pushnumber(L, 1.5); call(2, -1); return;
-    case 14: push_fn("contiguous", 1); push_slot(a); call(1, dst); return;
+    case 12:
+        push_fn("sum", 1);
+        push_slot(a);
+        call(1, -1);
+        return;
+    case 13:
+        push_fn("fill", 1);
+        push_slot(a);
+        lua_pushnumber(L, 1.5);
+        call(2, -1);
+        return;
+    case 14:
+        push_fn("contiguous", 1);
+        push_slot(a);
+        call(1, dst);
+        return;
     case 15: { /* a + b, when the broadcast result is small */
         se_tensor *u = slot(b);
         int nd;
@@ -286,7 +350,12 @@ static void step(reader *r)
         call(2, dst);
         return;
     }
-    case 16: push_fn("max", 1); push_slot(a); lua_pushinteger(L, integer(r)); call(2, dst); return;
+    case 16:
+        push_fn("max", 1);
+        push_slot(a);
+        lua_pushinteger(L, integer(r));
+        call(2, dst);
+        return;
     }
 }
 
@@ -310,14 +379,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     slots_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     /* Start from a contiguous matrix, a transposed view of it, an empty tensor, a scalar. */
     static const char *const seeds[SLOTS] = {
-        "return T.arange(24):view(4, 6)", "return T.arange(24):view(4, 6):t()", "return T.zeros(0, 3)",
+        "return T.arange(24):view(4, 6)",
+        "return T.arange(24):view(4, 6):t()",
+        "return T.zeros(0, 3)",
         "return T.ones(1)",
     };
     for (int i = 0; i < SLOTS; i++) {
-        if (luaL_dostring(L, seeds[i]) != LUA_OK) __builtin_trap();
+        if (luaL_dostring(L, seeds[i]) != LUA_OK)
+            __builtin_trap();
         keep(i);
     }
-    for (int s = 0; s < MAX_STEPS && r.left; s++) step(&r);
+    for (int s = 0; s < MAX_STEPS && r.left; s++)
+        step(&r);
     luaL_unref(L, LUA_REGISTRYINDEX, slots_ref);
     lua_settop(L, 0);
     lua_gc(L, LUA_GCCOLLECT);

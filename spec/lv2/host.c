@@ -25,8 +25,10 @@ static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri)
 {
     host_world *w = handle;
     for (int i = 0; i < w->nuris; i++)
-        if (strcmp(w->uris[i], uri) == 0) return (LV2_URID)(i + 1);
-    if (w->nuris == MAX_URIS || !(w->uris[w->nuris] = strdup(uri))) return 0;
+        if (strcmp(w->uris[i], uri) == 0)
+            return (LV2_URID)(i + 1);
+    if (w->nuris == MAX_URIS || !(w->uris[w->nuris] = strdup(uri)))
+        return 0;
     return (LV2_URID)++w->nuris;
 }
 
@@ -41,7 +43,8 @@ LV2_URID host_map(host_world *w, const char *uri) { return map_uri(w, uri); }
 host_world *host_world_new(void)
 {
     host_world *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
+    if (!w)
+        return NULL;
     w->lilv = lilv_world_new();
     lilv_world_load_all(w->lilv);
     w->map = (LV2_URID_Map){w, map_uri};
@@ -51,9 +54,11 @@ host_world *host_world_new(void)
 
 void host_world_free(host_world *w)
 {
-    if (!w) return;
+    if (!w)
+        return;
     lilv_world_free(w->lilv);
-    for (int i = 0; i < w->nuris; i++) free(w->uris[i]);
+    for (int i = 0; i < w->nuris; i++)
+        free(w->uris[i]);
     free(w);
 }
 
@@ -91,7 +96,8 @@ static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32
 {
     host *h = handle;
     LV2_Worker_Status st = push(h, &h->jobs, size, data);
-    if (st == LV2_WORKER_SUCCESS && h->mode == HOST_THREAD_WORKER) sem_post(&h->wake);
+    if (st == LV2_WORKER_SUCCESS && h->mode == HOST_THREAD_WORKER)
+        sem_post(&h->wake);
     return st;
 }
 
@@ -118,7 +124,8 @@ static void *worker_thread(void *arg)
     for (;;) {
         sem_wait(&h->wake);
         work_jobs(h);
-        if (atomic_load(&h->stop)) return NULL;
+        if (atomic_load(&h->stop))
+            return NULL;
     }
 }
 
@@ -127,14 +134,17 @@ static void deliver_answers(host *h)
     LV2_Handle handle = lilv_instance_get_handle(h->instance);
     for (const host_message *a; (a = peek(&h->answers)); pop_done(&h->answers))
         h->worker->work_response(handle, a->size, a->data);
-    if (h->worker->end_run) h->worker->end_run(handle);
+    if (h->worker->end_run)
+        h->worker->end_run(handle);
 }
 
 /* Until the worker has run every job queued (restore() must not meet work()). */
 static void drain(host *h)
 {
-    if (h->mode == HOST_SYNC_WORKER) work_jobs(h);
-    while (h->mode == HOST_THREAD_WORKER && (peek(&h->jobs) || atomic_load(&h->busy))) usleep(1000);
+    if (h->mode == HOST_SYNC_WORKER)
+        work_jobs(h);
+    while (h->mode == HOST_THREAD_WORKER && (peek(&h->jobs) || atomic_load(&h->busy)))
+        usleep(1000);
 }
 
 /* ---------------------------------------------------------------- instance */
@@ -150,8 +160,10 @@ int host_port(const host *h, const char *symbol)
 void host_set(host *h, const char *symbol, float value)
 {
     int i = host_port(h, symbol);
-    if (i >= 0) h->values[i] = value;
-    else fprintf(stderr, "host_set: no port '%s'\n", symbol);
+    if (i >= 0)
+        h->values[i] = value;
+    else
+        fprintf(stderr, "host_set: no port '%s'\n", symbol);
 }
 
 float host_get(const host *h, const char *symbol)
@@ -174,10 +186,13 @@ static bool connect_ports(host *h)
         if (lilv_port_is_a(h->plugin, port, audio)) {
             float **side = in ? h->in : h->out;
             int *n = in ? &h->nin : &h->nout;
-            if (*n == 2 || !(side[*n] = calloc(HOST_MAX_BLOCK, sizeof(float)))) ok = false;
-            else lilv_instance_connect_port(h->instance, (uint32_t)i, side[(*n)++]);
+            if (*n == 2 || !(side[*n] = calloc(HOST_MAX_BLOCK, sizeof(float))))
+                ok = false;
+            else
+                lilv_instance_connect_port(h->instance, (uint32_t)i, side[(*n)++]);
         } else if (lilv_port_is_a(h->plugin, port, control)) {
-            if (h->values[i] != h->values[i]) h->values[i] = 0.0f;   /* no default: NaN */
+            if (h->values[i] != h->values[i])
+                h->values[i] = 0.0f; /* no default: NaN */
             lilv_instance_connect_port(h->instance, (uint32_t)i, &h->values[i]);
         } else if (lilv_port_is_a(h->plugin, port, atom)) {
             lilv_instance_connect_port(h->instance, (uint32_t)i, in ? &h->control : &h->notify);
@@ -191,7 +206,7 @@ bool host_open(host *h, host_world *w, const char *uri, double rate, host_worker
 {
     memset(h, 0, sizeof *h);
     h->world = w;
-    h->mode = mode == HOST_THREAD_WORKER ? HOST_SYNC_WORKER : mode;   /* until the thread runs */
+    h->mode = mode == HOST_THREAD_WORKER ? HOST_SYNC_WORKER : mode; /* until the thread runs */
     bool worker = mode != HOST_NO_WORKER;
     LilvNode *u = lilv_new_uri(w->lilv, uri);
     h->plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(w->lilv), u);
@@ -207,14 +222,16 @@ bool host_open(host *h, host_world *w, const char *uri, double rate, host_worker
     int n = 0;
     h->features[n++] = &h->f_map;
     h->features[n++] = &h->f_unmap;
-    if (worker) h->features[n++] = &h->f_schedule;
+    if (worker)
+        h->features[n++] = &h->f_schedule;
     h->features[n] = NULL;
     h->instance = lilv_plugin_instantiate(h->plugin, rate, h->features);
     if (!h->instance) {
         fprintf(stderr, "%s: instantiate failed\n", uri);
         return false;
     }
-    if (worker) h->worker = lilv_instance_get_extension_data(h->instance, LV2_WORKER__interface);
+    if (worker)
+        h->worker = lilv_instance_get_extension_data(h->instance, LV2_WORKER__interface);
     lv2_atom_forge_init(&h->forge, &w->map);
     if (!connect_ports(h) || (worker && !h->worker)) {
         fprintf(stderr, "%s: unexpected ports or no worker interface\n", uri);
@@ -235,17 +252,19 @@ bool host_open(host *h, host_world *w, const char *uri, double rate, host_worker
 
 void host_close(host *h)
 {
-    if (h->mode == HOST_THREAD_WORKER) {   /* the worker runs what is queued, then ends */
+    if (h->mode == HOST_THREAD_WORKER) { /* the worker runs what is queued, then ends */
         atomic_store(&h->stop, true);
         sem_post(&h->wake);
         pthread_join(h->thread, NULL);
         sem_destroy(&h->wake);
     }
     if (h->instance) {
-        if (h->mode == HOST_SYNC_WORKER) work_jobs(h);   /* frees what the plug-in handed to its worker */
+        if (h->mode == HOST_SYNC_WORKER)
+            work_jobs(h); /* frees what the plug-in handed to its worker */
         lilv_instance_free(h->instance);
     }
-    for (int i = 0; i < 2; i++) free(h->in[i]), free(h->out[i]);
+    for (int i = 0; i < 2; i++)
+        free(h->in[i]), free(h->out[i]);
     memset(h, 0, sizeof *h);
 }
 
@@ -296,10 +315,13 @@ static void read_notify(host *h)
 {
     const LV2_Atom_Sequence *seq = &h->notify.seq;
     LV2_URID set = host_map(h->world, LV2_PATCH__Set), path_type = host_map(h->world, LV2_ATOM__Path);
-    if (seq->atom.type != host_map(h->world, LV2_ATOM__Sequence)) return;   /* nothing written */
-    LV2_ATOM_SEQUENCE_FOREACH (seq, ev) {
+    if (seq->atom.type != host_map(h->world, LV2_ATOM__Sequence))
+        return; /* nothing written */
+    LV2_ATOM_SEQUENCE_FOREACH(seq, ev)
+    {
         const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
-        if (!lv2_atom_forge_is_object_type(&h->forge, ev->body.type) || obj->body.otype != set) continue;
+        if (!lv2_atom_forge_is_object_type(&h->forge, ev->body.type) || obj->body.otype != set)
+            continue;
         const LV2_Atom *value = NULL;
         lv2_atom_object_get(obj, host_map(h->world, LV2_PATCH__value), &value, 0);
         if (value && value->type == path_type && value->size < sizeof h->notified_model)
@@ -309,16 +331,19 @@ static void read_notify(host *h)
 
 void host_run(host *h, uint32_t frames)
 {
-    if (!h->control_pending) empty_sequence(h, &h->control, sizeof(LV2_Atom_Sequence_Body));
+    if (!h->control_pending)
+        empty_sequence(h, &h->control, sizeof(LV2_Atom_Sequence_Body));
     h->control_pending = false;
-    h->notify.atom.size = sizeof h->notify - sizeof(LV2_Atom);   /* the capacity */
+    h->notify.atom.size = sizeof h->notify - sizeof(LV2_Atom); /* the capacity */
     h->notify.atom.type = host_map(h->world, LV2_ATOM__Chunk);
     rt_calls_begin();
     lilv_instance_run(h->instance, frames);
     rt_calls_end();
     read_notify(h);
-    if (!h->worker) return;
-    if (h->mode == HOST_SYNC_WORKER) work_jobs(h);
+    if (!h->worker)
+        return;
+    if (h->mode == HOST_SYNC_WORKER)
+        work_jobs(h);
     rt_calls_begin();
     deliver_answers(h);
     rt_calls_end();
@@ -329,7 +354,8 @@ char *host_save_state(host *h)
     host_world *w = h->world;
     LilvState *st = lilv_state_new_from_instance(h->plugin, h->instance, &w->map, NULL, NULL, NULL, NULL, NULL, NULL,
                                                  LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE, h->features);
-    if (!st) return NULL;
+    if (!st)
+        return NULL;
     char *s = lilv_state_to_string(w->lilv, &w->map, &w->unmap, st, "urn:semeq:test:state", NULL);
     lilv_state_free(st);
     return s;
@@ -338,8 +364,10 @@ char *host_save_state(host *h)
 bool host_restore_state(host *h, const char *turtle)
 {
     LilvState *st = lilv_state_new_from_string(h->world->lilv, &h->world->map, turtle);
-    if (!st) return false;
-    if (h->worker) drain(h);
+    if (!st)
+        return false;
+    if (h->worker)
+        drain(h);
     lilv_state_restore(st, h->instance, NULL, NULL, 0, h->features);
     lilv_state_free(st);
     return true;

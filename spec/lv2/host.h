@@ -31,14 +31,14 @@
 #define HOST_MESSAGE 8192
 #define HOST_ATOM_BYTES 16384
 
-typedef struct host_world host_world;   /* lilv world + URID map, shared by instances */
+typedef struct host_world host_world; /* lilv world + URID map, shared by instances */
 
 typedef struct host_message {
     uint32_t size;
     _Alignas(8) unsigned char data[HOST_MESSAGE];
 } host_message;
 
-typedef struct host_ring {   /* one producer thread, one consumer thread */
+typedef struct host_ring { /* one producer thread, one consumer thread */
     host_message slot[HOST_QUEUE];
     atomic_uint head, tail;
 } host_ring;
@@ -56,23 +56,23 @@ typedef struct host {
     host_world *world;
     const LilvPlugin *plugin;
     LilvInstance *instance;
-    const LV2_Worker_Interface *worker;    /* NULL without the worker feature */
+    const LV2_Worker_Interface *worker; /* NULL without the worker feature */
     LV2_Worker_Schedule schedule;
     const LV2_Feature *features[8];
     LV2_Feature f_map, f_unmap, f_schedule;
     int nports, nin, nout;
-    float values[HOST_MAX_PORTS];         /* control ports, in and out */
-    float *in[2], *out[2];                /* planar, HOST_MAX_BLOCK frames each */
+    float values[HOST_MAX_PORTS]; /* control ports, in and out */
+    float *in[2], *out[2];        /* planar, HOST_MAX_BLOCK frames each */
     host_atoms control, notify;
     LV2_Atom_Forge forge;
-    bool control_pending;                 /* control holds a message for the next run */
+    bool control_pending; /* control holds a message for the next run */
     host_worker_mode mode;
     host_ring jobs, answers;
-    atomic_int dropped;                   /* jobs or answers that did not fit the rings */
+    atomic_int dropped; /* jobs or answers that did not fit the rings */
     pthread_t thread;
     sem_t wake;
     atomic_bool stop, busy;
-    char notified_model[4096];            /* the path of the last patch:Set on notify */
+    char notified_model[4096]; /* the path of the last patch:Set on notify */
 } host;
 
 host_world *host_world_new(void);

@@ -15,7 +15,8 @@ long rt_calls_locks(void) { return lock_calls; }
 
 static inline void count(void)
 {
-    if (counting) heap_calls++;
+    if (counting)
+        heap_calls++;
 }
 
 /* ---- locks: the next definitions (glibc's), found once ---- */
@@ -30,15 +31,19 @@ __attribute__((constructor)) static void find_mutex_functions(void)
 
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
-    if (counting) lock_calls++;
-    if (!real_lock) find_mutex_functions();
+    if (counting)
+        lock_calls++;
+    if (!real_lock)
+        find_mutex_functions();
     return real_lock(m);
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-    if (counting) lock_calls++;
-    if (!real_trylock) find_mutex_functions();
+    if (counting)
+        lock_calls++;
+    if (!real_trylock)
+        find_mutex_functions();
     return real_trylock(m);
 }
 
@@ -73,12 +78,37 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
-void *malloc(size_t n) { count(); return __libc_malloc(n); }
-void *calloc(size_t a, size_t b) { count(); return __libc_calloc(a, b); }
-void *realloc(void *p, size_t n) { count(); return __libc_realloc(p, n); }
-void free(void *p) { if (p) count(); __libc_free(p); }
-void *memalign(size_t a, size_t n) { count(); return __libc_memalign(a, n); }
-void *aligned_alloc(size_t a, size_t n) { count(); return __libc_memalign(a, n); }
+void *malloc(size_t n)
+{
+    count();
+    return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+    count();
+    return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+    count();
+    return __libc_realloc(p, n);
+}
+void free(void *p)
+{
+    if (p)
+        count();
+    __libc_free(p);
+}
+void *memalign(size_t a, size_t n)
+{
+    count();
+    return __libc_memalign(a, n);
+}
+void *aligned_alloc(size_t a, size_t n)
+{
+    count();
+    return __libc_memalign(a, n);
+}
 int posix_memalign(void **p, size_t a, size_t n)
 {
     count();

@@ -9,7 +9,7 @@
 typedef struct track {
     int channels;
     int64_t frames;
-    float *x[2];     /* planar */
+    float *x[2]; /* planar */
 } track;
 
 bool track_new(track *s, int channels, int64_t frames);
@@ -27,8 +27,8 @@ bool run_program(char *const argv[], bool verbose);
 
 /* Runs `semeq scripts/apply.lua in out --model m --from a --to b --alpha x --intensity y
  * --force` from the current directory (the source tree); true on exit status 0. */
-bool run_apply(const char *semeq, const char *in, const char *out, const char *model, const char *from,
-               const char *to, float alpha, float intensity);
+bool run_apply(const char *semeq, const char *in, const char *out, const char *model, const char *from, const char *to,
+               float alpha, float intensity);
 
 /* Pseudo-random integer in [lo, hi] (xorshift32 state). */
 int rand_between(uint32_t *state, int lo, int hi);

@@ -19,7 +19,7 @@
 /* out[b] = mean over samples skip..n-1 of (x through band b)^2. scratch holds n floats
  * (caller-owned). SE_EARG unless 0 <= skip < n, q > 0, fs > 0 and every frequency lies
  * in (0, fs/2). */
-se_status se_band_energies(const float *x, int64_t n, int64_t skip, const double *freqs, int nbands,
-                           double q, double fs, float *scratch, double *out);
+se_status se_band_energies(const float *x, int64_t n, int64_t skip, const double *freqs, int nbands, double q,
+                           double fs, float *scratch, double *out);
 
 #endif

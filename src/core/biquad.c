@@ -3,10 +3,13 @@
 #include <math.h>
 #include <string.h>
 
-static const struct { const char *name; se_biquad_kind kind; } kind_names[] = {
-    {"peak", SE_BQ_PEAK}, {"peaking", SE_BQ_PEAK}, {"lowshelf", SE_BQ_LOWSHELF},
+static const struct {
+    const char *name;
+    se_biquad_kind kind;
+} kind_names[] = {
+    {"peak", SE_BQ_PEAK},           {"peaking", SE_BQ_PEAK},    {"lowshelf", SE_BQ_LOWSHELF},
     {"highshelf", SE_BQ_HIGHSHELF}, {"lowpass", SE_BQ_LOWPASS}, {"highpass", SE_BQ_HIGHPASS},
-    {"bandpass", SE_BQ_BANDPASS}, {"notch", SE_BQ_NOTCH},
+    {"bandpass", SE_BQ_BANDPASS},   {"notch", SE_BQ_NOTCH},
 };
 
 se_status se_biquad_kind_from_name(const char *name, se_biquad_kind *kind)
@@ -34,11 +37,10 @@ void se_biquad_identity(se_biquad *bq)
     bq->b1 = bq->b2 = bq->a1 = bq->a2 = 0.0;
 }
 
-se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double freq,
-                           double gain_db, double q)
+se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double freq, double gain_db, double q)
 {
-    if (!isfinite(fs) || !isfinite(freq) || !isfinite(gain_db) || !isfinite(q) || fs <= 0.0
-        || freq <= 0.0 || freq >= 0.5 * fs || q <= 0.0 || fabs(gain_db) > SE_BIQUAD_MAX_GAIN_DB)
+    if (!isfinite(fs) || !isfinite(freq) || !isfinite(gain_db) || !isfinite(q) || fs <= 0.0 || freq <= 0.0 ||
+        freq >= 0.5 * fs || q <= 0.0 || fabs(gain_db) > SE_BIQUAD_MAX_GAIN_DB)
         return SE_EARG;
     double A = pow(10.0, gain_db / 40.0);
     double w0 = 2.0 * M_PI * freq / fs;
@@ -46,8 +48,12 @@ se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double
     double b0, b1, b2, a0, a1, a2;
     switch (kind) {
     case SE_BQ_PEAK:
-        b0 = 1.0 + alpha * A; b1 = -2.0 * cw; b2 = 1.0 - alpha * A;
-        a0 = 1.0 + alpha / A; a1 = -2.0 * cw; a2 = 1.0 - alpha / A;
+        b0 = 1.0 + alpha * A;
+        b1 = -2.0 * cw;
+        b2 = 1.0 - alpha * A;
+        a0 = 1.0 + alpha / A;
+        a1 = -2.0 * cw;
+        a2 = 1.0 - alpha / A;
         break;
     case SE_BQ_LOWSHELF: {
         double k = 2.0 * sqrt(A) * alpha;
@@ -70,23 +76,38 @@ se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double
         break;
     }
     case SE_BQ_LOWPASS:
-        b0 = (1.0 - cw) / 2.0; b1 = 1.0 - cw; b2 = b0;
-        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        b0 = (1.0 - cw) / 2.0;
+        b1 = 1.0 - cw;
+        b2 = b0;
+        a0 = 1.0 + alpha;
+        a1 = -2.0 * cw;
+        a2 = 1.0 - alpha;
         break;
     case SE_BQ_HIGHPASS:
-        b0 = (1.0 + cw) / 2.0; b1 = -(1.0 + cw); b2 = b0;
-        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        b0 = (1.0 + cw) / 2.0;
+        b1 = -(1.0 + cw);
+        b2 = b0;
+        a0 = 1.0 + alpha;
+        a1 = -2.0 * cw;
+        a2 = 1.0 - alpha;
         break;
     case SE_BQ_BANDPASS:
-        b0 = alpha; b1 = 0.0; b2 = -alpha;
-        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        b0 = alpha;
+        b1 = 0.0;
+        b2 = -alpha;
+        a0 = 1.0 + alpha;
+        a1 = -2.0 * cw;
+        a2 = 1.0 - alpha;
         break;
     case SE_BQ_NOTCH:
-        b0 = 1.0; b1 = -2.0 * cw; b2 = 1.0;
-        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        b0 = 1.0;
+        b1 = -2.0 * cw;
+        b2 = 1.0;
+        a0 = 1.0 + alpha;
+        a1 = -2.0 * cw;
+        a2 = 1.0 - alpha;
         break;
-    default:
-        return SE_EARG;
+    default: return SE_EARG;
     }
     se_biquad out = {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
     /* An extreme q (1e-300) can still overflow: never hand out a filter that makes NaN. */

@@ -27,8 +27,13 @@
 #include "status.h"
 
 typedef enum se_biquad_kind {
-    SE_BQ_PEAK, SE_BQ_LOWSHELF, SE_BQ_HIGHSHELF, SE_BQ_LOWPASS, SE_BQ_HIGHPASS,
-    SE_BQ_BANDPASS, SE_BQ_NOTCH
+    SE_BQ_PEAK,
+    SE_BQ_LOWSHELF,
+    SE_BQ_HIGHSHELF,
+    SE_BQ_LOWPASS,
+    SE_BQ_HIGHPASS,
+    SE_BQ_BANDPASS,
+    SE_BQ_NOTCH
 } se_biquad_kind;
 
 /* H(z) = (b0 + b1 z^-1 + b2 z^-2) / (1 + a1 z^-1 + a2 z^-2) */
@@ -48,8 +53,7 @@ const char *se_biquad_kind_name(se_biquad_kind kind);
 
 /* SE_EARG unless fs > 0, 0 < freq < fs/2, q > 0, |gain_db| <= SE_BIQUAD_MAX_GAIN_DB, all
  * values finite, and the coefficients come out finite. */
-se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double freq,
-                           double gain_db, double q);
+se_status se_biquad_design(se_biquad *bq, se_biquad_kind kind, double fs, double freq, double gain_db, double q);
 
 /* The identity filter (b0 = 1). */
 void se_biquad_identity(se_biquad *bq);
@@ -69,10 +73,9 @@ static inline double se_biquad_phi(double w)
 static inline double se_biquad_mag2_phi(const se_biquad *bq, double phi)
 {
     double bs = bq->b0 + bq->b1 + bq->b2, as = 1.0 + bq->a1 + bq->a2;
-    double num = bs * bs - 4.0 * (bq->b0 * bq->b1 + 4.0 * bq->b0 * bq->b2 + bq->b1 * bq->b2) * phi
-               + 16.0 * bq->b0 * bq->b2 * phi * phi;
-    double den = as * as - 4.0 * (bq->a1 + 4.0 * bq->a2 + bq->a1 * bq->a2) * phi
-               + 16.0 * bq->a2 * phi * phi;
+    double num = bs * bs - 4.0 * (bq->b0 * bq->b1 + 4.0 * bq->b0 * bq->b2 + bq->b1 * bq->b2) * phi +
+        16.0 * bq->b0 * bq->b2 * phi * phi;
+    double den = as * as - 4.0 * (bq->a1 + 4.0 * bq->a2 + bq->a1 * bq->a2) * phi + 16.0 * bq->a2 * phi * phi;
     return num / den;
 }
 

@@ -14,11 +14,13 @@ typedef struct sizevec {
     size_t n, cap;
 } sizevec;
 
-static int sizevec_push(sizevec *s, size_t x) {
+static int sizevec_push(sizevec *s, size_t x)
+{
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 256;
         size_t *v = realloc(s->v, cap * sizeof *v);
-        if (!v) return -1;
+        if (!v)
+            return -1;
         s->v = v;
         s->cap = cap;
     }
@@ -31,11 +33,13 @@ typedef struct ptrvec {
     size_t n, cap;
 } ptrvec;
 
-static int ptrvec_push(ptrvec *s, const char *x) {
+static int ptrvec_push(ptrvec *s, const char *x)
+{
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 256;
         const char **v = realloc(s->v, cap * sizeof *v);
-        if (!v) return -1;
+        if (!v)
+            return -1;
         s->v = v;
         s->cap = cap;
     }
@@ -43,7 +47,8 @@ static int ptrvec_push(ptrvec *s, const char *x) {
     return 0;
 }
 
-void se_csv_free(se_csv *csv) {
+void se_csv_free(se_csv *csv)
+{
     free(csv->text);
     free(csv->field_start);
     free(csv->record_first);
@@ -52,9 +57,11 @@ void se_csv_free(se_csv *csv) {
     memset(csv, 0, sizeof *csv);
 }
 
-const char *se_csv_field(const se_csv *csv, size_t record, size_t field, size_t *len) {
+const char *se_csv_field(const se_csv *csv, size_t record, size_t field, size_t *len)
+{
     size_t i = csv->record_first[record] + field;
-    if (len) *len = csv->field_start[i + 1] - csv->field_start[i] - 1;
+    if (len)
+        *len = csv->field_start[i + 1] - csv->field_start[i] - 1;
     return csv->text + csv->field_start[i];
 }
 
@@ -69,21 +76,27 @@ typedef struct parser {
 } parser;
 
 /* Is there a line break at p->pos? Returns its length (0, 1 or 2). */
-static size_t newline_at(const parser *p, size_t pos) {
-    if (pos >= p->len) return 0;
-    if (p->buf[pos] == '\n') return 1;
-    if (p->buf[pos] == '\r') return (pos + 1 < p->len && p->buf[pos + 1] == '\n') ? 2 : 1;
+static size_t newline_at(const parser *p, size_t pos)
+{
+    if (pos >= p->len)
+        return 0;
+    if (p->buf[pos] == '\n')
+        return 1;
+    if (p->buf[pos] == '\r')
+        return (pos + 1 < p->len && p->buf[pos + 1] == '\n') ? 2 : 1;
     return 0;
 }
 
 /* Reads one field starting at p->pos into p->out; sets *reason on a rule break.
  * Leaves p->pos on the separator, the line break or the end. */
-static void read_field(parser *p, const char **reason) {
+static void read_field(parser *p, const char **reason)
+{
     if (p->pos < p->len && p->buf[p->pos] == '"') {
         p->pos++;
         for (;;) {
             if (p->pos >= p->len) {
-                if (!*reason) *reason = "unterminated quoted field";
+                if (!*reason)
+                    *reason = "unterminated quoted field";
                 return;
             }
             char c = p->buf[p->pos];
@@ -99,7 +112,8 @@ static void read_field(parser *p, const char **reason) {
             size_t nl = newline_at(p, p->pos);
             if (nl) {
                 /* A line break inside quotes is data: keep its bytes, count the line. */
-                for (size_t i = 0; i < nl; i++) p->out[p->outn++] = p->buf[p->pos++];
+                for (size_t i = 0; i < nl; i++)
+                    p->out[p->outn++] = p->buf[p->pos++];
                 p->line++;
                 continue;
             }
@@ -108,30 +122,36 @@ static void read_field(parser *p, const char **reason) {
         }
         /* After the closing quote only a separator, a line break or the end may follow. */
         if (p->pos < p->len && p->buf[p->pos] != ',' && !newline_at(p, p->pos)) {
-            if (!*reason) *reason = "text after a closing quote";
+            if (!*reason)
+                *reason = "text after a closing quote";
             while (p->pos < p->len && p->buf[p->pos] != ',' && !newline_at(p, p->pos))
                 p->out[p->outn++] = p->buf[p->pos++];
         }
         return;
     }
     while (p->pos < p->len && p->buf[p->pos] != ',' && !newline_at(p, p->pos)) {
-        if (p->buf[p->pos] == '"' && !*reason) *reason = "quote inside an unquoted field";
+        if (p->buf[p->pos] == '"' && !*reason)
+            *reason = "quote inside an unquoted field";
         p->out[p->outn++] = p->buf[p->pos++];
     }
 }
 
-static int end_field(parser *p) {
+static int end_field(parser *p)
+{
     p->out[p->outn++] = '\0';
     return sizevec_push(&p->fields, p->outn);
 }
 
 /* Parses one record (the caller has checked that the line is not empty). */
-static int read_record(parser *p) {
+static int read_record(parser *p)
+{
     const char *reason = NULL;
-    if (sizevec_push(&p->firsts, p->fields.n - 1) || sizevec_push(&p->lines, p->line)) return -1;
+    if (sizevec_push(&p->firsts, p->fields.n - 1) || sizevec_push(&p->lines, p->line))
+        return -1;
     for (;;) {
         read_field(p, &reason);
-        if (end_field(p)) return -1;
+        if (end_field(p))
+            return -1;
         if (p->pos < p->len && p->buf[p->pos] == ',') {
             p->pos++;
             continue;
@@ -146,17 +166,19 @@ static int read_record(parser *p) {
     return ptrvec_push(&p->errors, reason);
 }
 
-se_status se_csv_parse(se_csv *csv, const char *buf, size_t len) {
+se_status se_csv_parse(se_csv *csv, const char *buf, size_t len)
+{
     memset(csv, 0, sizeof *csv);
     parser p = {.buf = buf, .len = len, .line = 1};
-    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
-        (unsigned char)buf[2] == 0xBF)
+    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
         p.pos = 3;
     /* Each field's bytes are at most its source bytes, plus one NUL per field, and
      * there are at most len + 1 fields. */
-    if (len > (SIZE_MAX - 2) / 2) return SE_ENOMEM;
+    if (len > (SIZE_MAX - 2) / 2)
+        return SE_ENOMEM;
     p.out = malloc(2 * len + 2);
-    if (!p.out || sizevec_push(&p.fields, 0)) goto nomem;
+    if (!p.out || sizevec_push(&p.fields, 0))
+        goto nomem;
     while (p.pos < p.len) {
         size_t nl = newline_at(&p, p.pos);
         if (nl) { /* an empty line is not a record */
@@ -164,9 +186,11 @@ se_status se_csv_parse(se_csv *csv, const char *buf, size_t len) {
             p.line++;
             continue;
         }
-        if (read_record(&p)) goto nomem;
+        if (read_record(&p))
+            goto nomem;
     }
-    if (sizevec_push(&p.firsts, p.fields.n - 1)) goto nomem;
+    if (sizevec_push(&p.firsts, p.fields.n - 1))
+        goto nomem;
     csv->text = p.out;
     csv->field_start = p.fields.v;
     csv->record_first = p.firsts.v;
@@ -184,11 +208,13 @@ nomem:
     return SE_ENOMEM;
 }
 
-se_status se_read_file(const char *path, char **buf, size_t *len) {
+se_status se_read_file(const char *path, char **buf, size_t *len)
+{
     *buf = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
-    if (!f) return SE_EIO;
+    if (!f)
+        return SE_EIO;
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap);
     if (!b) {
@@ -208,7 +234,8 @@ se_status se_read_file(const char *path, char **buf, size_t *len) {
         }
         size_t got = fread(b + n, 1, cap - n - 1, f);
         n += got;
-        if (got == 0) break;
+        if (got == 0)
+            break;
     }
     int failed = ferror(f);
     fclose(f);
@@ -222,7 +249,8 @@ se_status se_read_file(const char *path, char **buf, size_t *len) {
     return SE_OK;
 }
 
-se_status se_csv_read_file(se_csv *csv, const char *path, se_csv_error *err) {
+se_status se_csv_read_file(se_csv *csv, const char *path, se_csv_error *err)
+{
     memset(csv, 0, sizeof *csv);
     char *buf;
     size_t len;
@@ -232,8 +260,7 @@ se_status se_csv_read_file(se_csv *csv, const char *path, se_csv_error *err) {
         free(buf);
     }
     if (st != SE_OK && err) {
-        snprintf(err->message, sizeof err->message, "%s: %s", path,
-                 st == SE_EIO ? strerror(errno) : se_status_str(st));
+        snprintf(err->message, sizeof err->message, "%s: %s", path, st == SE_EIO ? strerror(errno) : se_status_str(st));
     }
     return st;
 }

@@ -28,10 +28,10 @@
 #include "status.h"
 
 typedef struct se_csv {
-    char *text;           /* field bytes, each followed by a NUL */
-    size_t *field_start;  /* offset of each field in text; nfields_total + 1 entries */
-    size_t *record_first; /* index of each record's first field; nrecords + 1 entries */
-    size_t *record_line;  /* 1-based line where each record starts */
+    char *text;                /* field bytes, each followed by a NUL */
+    size_t *field_start;       /* offset of each field in text; nfields_total + 1 entries */
+    size_t *record_first;      /* index of each record's first field; nrecords + 1 entries */
+    size_t *record_line;       /* 1-based line where each record starts */
     const char **record_error; /* NULL, or why the record is malformed (static string) */
     size_t nrecords;
     size_t nfields_total;
@@ -47,7 +47,8 @@ se_status se_csv_parse(se_csv *csv, const char *buf, size_t len);
 se_status se_csv_read_file(se_csv *csv, const char *path, se_csv_error *err);
 void se_csv_free(se_csv *csv);
 
-static inline size_t se_csv_nfields(const se_csv *csv, size_t record) {
+static inline size_t se_csv_nfields(const se_csv *csv, size_t record)
+{
     return csv->record_first[record + 1] - csv->record_first[record];
 }
 /* The field's bytes (NUL-terminated; may also contain NUL bytes, see len). */

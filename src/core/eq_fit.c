@@ -32,7 +32,7 @@ static const int band_of[NP] = {0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4};
 static const int coord_of[NP] = {0, 1, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1};
 
 typedef struct fit_ctx {
-    int n, m;              /* grid points; residuals (2n with the penalty, else n) */
+    int n, m; /* grid points; residuals (2n with the penalty, else n) */
     double fs;
     const double *freqs, *target, *phi;
     double lo[NP], hi[NP]; /* bounds in fit coordinates */
@@ -40,10 +40,7 @@ typedef struct fit_ctx {
     double *r, *r_try, *J; /* residuals [m], Jacobian [m x NP] row-major */
 } fit_ctx;
 
-size_t se_fit_work_size(int n)
-{
-    return n > 0 ? (size_t)SE_FIT_WORK_PER_POINT * (size_t)n : 0;
-}
+size_t se_fit_work_size(int n) { return n > 0 ? (size_t)SE_FIT_WORK_PER_POINT * (size_t)n : 0; }
 
 static void set_bounds(fit_ctx *ctx, const se_fit_opts *opts)
 {
@@ -63,8 +60,10 @@ static void set_bounds(fit_ctx *ctx, const se_fit_opts *opts)
             lo = SE_FIT_QMIN;
             hi = SE_FIT_QMAX;
         }
-        if (coord_of[i] == 1 && hi > fcap) hi = fcap;
-        if (coord_of[i] == 1 && lo > hi) lo = hi;  /* a low rate: the whole range is above the cap */
+        if (coord_of[i] == 1 && hi > fcap)
+            hi = fcap;
+        if (coord_of[i] == 1 && lo > hi)
+            lo = hi; /* a low rate: the whole range is above the cap */
         ctx->lo[i] = coord_of[i] == 0 ? lo : log(lo);
         ctx->hi[i] = coord_of[i] == 0 ? hi : log(hi);
     }
@@ -79,8 +78,10 @@ static void to_params(const double *x, double *p)
 static void project(const fit_ctx *ctx, double *x)
 {
     for (int i = 0; i < NP; i++) {
-        if (!(x[i] >= ctx->lo[i])) x[i] = ctx->lo[i];   /* also catches NaN */
-        if (x[i] > ctx->hi[i]) x[i] = ctx->hi[i];
+        if (!(x[i] >= ctx->lo[i]))
+            x[i] = ctx->lo[i]; /* also catches NaN */
+        if (x[i] > ctx->hi[i])
+            x[i] = ctx->hi[i];
     }
 }
 
@@ -115,7 +116,8 @@ static void eval_point(const se_fit_band b[NB], double phi, grid_point *pt, int 
         double ratio = num / den;
         all *= ratio;
         pt->boosting[k] = ratio > 1.0;
-        if (ratio > 1.0) pos *= ratio;
+        if (ratio > 1.0)
+            pos *= ratio;
         if (with_grad)
             for (int c = 0; c < 3; c++)
                 pt->g[k][c] = 10.0 / M_LN10 * (dn[c] / num - dd[c] / den);
@@ -170,9 +172,11 @@ static int cholesky_solve(double A[NP][NP], const double *b, double *d)
     for (int i = 0; i < NP; i++) {
         for (int j = 0; j <= i; j++) {
             double s = A[i][j];
-            for (int k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+            for (int k = 0; k < j; k++)
+                s -= L[i][k] * L[j][k];
             if (i == j) {
-                if (!(s > 0.0)) return 0;
+                if (!(s > 0.0))
+                    return 0;
                 L[i][i] = sqrt(s);
             } else {
                 L[i][j] = s / L[j][j];
@@ -182,12 +186,14 @@ static int cholesky_solve(double A[NP][NP], const double *b, double *d)
     double y[NP];
     for (int i = 0; i < NP; i++) {
         double s = b[i];
-        for (int k = 0; k < i; k++) s -= L[i][k] * y[k];
+        for (int k = 0; k < i; k++)
+            s -= L[i][k] * y[k];
         y[i] = s / L[i][i];
     }
     for (int i = NP - 1; i >= 0; i--) {
         double s = y[i];
-        for (int k = i + 1; k < NP; k++) s -= L[k][i] * d[k];
+        for (int k = i + 1; k < NP; k++)
+            s -= L[k][i] * d[k];
         d[i] = s / L[i][i];
     }
     return 1;
@@ -200,11 +206,12 @@ static void normal_equations(const fit_ctx *ctx, double JtJ[NP][NP], double g[NP
     memset(g, 0, sizeof(double) * NP);
     for (int i = 0; i < ctx->m; i++) {
         if (i >= ctx->n && ctx->r[i] == 0.0)
-            continue;  /* an inactive penalty row */
+            continue; /* an inactive penalty row */
         const double *row = &ctx->J[(size_t)i * NP];
         for (int a = 0; a < NP; a++) {
             g[a] -= row[a] * ctx->r[i];
-            for (int b = 0; b < NP; b++) JtJ[a][b] += row[a] * row[b];  /* full rows vectorise */
+            for (int b = 0; b < NP; b++)
+                JtJ[a][b] += row[a] * row[b]; /* full rows vectorise */
         }
     }
 }
@@ -228,10 +235,12 @@ static double levmar(fit_ctx *ctx, double *x, int max_iter, int *iters)
                     A[a][b] = A[b][a] = JtJ[a][b] + (a == b ? lambda * (JtJ[a][a] + 1e-9) : 0.0);
             if (!cholesky_solve(A, g, d)) {
                 lambda *= 10.0;
-                if (lambda >= 1e12) break;
+                if (lambda >= 1e12)
+                    break;
                 continue;
             }
-            for (int a = 0; a < NP; a++) xt[a] = x[a] + d[a];
+            for (int a = 0; a < NP; a++)
+                xt[a] = x[a] + d[a];
             project(ctx, xt);
             double c = evaluate(ctx, xt, ctx->r_try, NULL);
             if (c < cost) {
@@ -239,11 +248,13 @@ static double levmar(fit_ctx *ctx, double *x, int max_iter, int *iters)
                 memcpy(x, xt, sizeof xt);
                 cost = c;
                 lambda = lambda / 3.0 > 1e-9 ? lambda / 3.0 : 1e-9;
-                if (gain < STALL * cost + 1e-12) done = 1;  /* relative progress stalled */
+                if (gain < STALL * cost + 1e-12)
+                    done = 1; /* relative progress stalled */
                 break;
             }
             lambda *= 4.0;
-            if (lambda >= 1e12) break;
+            if (lambda >= 1e12)
+                break;
         }
     }
     *iters += it;
@@ -255,7 +266,8 @@ static double target_near(const fit_ctx *ctx, double f)
 {
     int best = 0;
     for (int i = 1; i < ctx->n; i++)
-        if (fabs(log(ctx->freqs[i] / f)) < fabs(log(ctx->freqs[best] / f))) best = i;
+        if (fabs(log(ctx->freqs[i] / f)) < fabs(log(ctx->freqs[best] / f)))
+            best = i;
     return ctx->target[best];
 }
 
@@ -263,8 +275,10 @@ static void initial_guess(const fit_ctx *ctx, const double start[4], double *x)
 {
     double flo = ctx->freqs[0], fhi = ctx->freqs[0];
     for (int i = 1; i < ctx->n; i++) {
-        if (ctx->freqs[i] < flo) flo = ctx->freqs[i];
-        if (ctx->freqs[i] > fhi) fhi = ctx->freqs[i];
+        if (ctx->freqs[i] < flo)
+            flo = ctx->freqs[i];
+        if (ctx->freqs[i] > fhi)
+            fhi = ctx->freqs[i];
     }
     double ls = target_near(ctx, flo), hs = target_near(ctx, fhi);
     x[0] = ls;
@@ -279,8 +293,8 @@ static void initial_guess(const fit_ctx *ctx, const double start[4], double *x)
     project(ctx, x);
 }
 
-static se_status check_args(const double *freqs, const double *target_db, int n, double fs,
-                            const se_fit_opts *opts, const double *work)
+static se_status check_args(const double *freqs, const double *target_db, int n, double fs, const se_fit_opts *opts,
+                            const double *work)
 {
     if (n < 1 || n > SE_FIT_MAX_POINTS || !(fs > 0.0) || !isfinite(fs) || !opts || !work)
         return SE_EARG;
@@ -292,8 +306,8 @@ static se_status check_args(const double *freqs, const double *target_db, int n,
     return SE_OK;
 }
 
-se_status se_fit_safe(const double *freqs, const double *target_db, int n, double fs,
-                      const se_fit_opts *opts, double *work, double params[13], se_fit_report *report)
+se_status se_fit_safe(const double *freqs, const double *target_db, int n, double fs, const se_fit_opts *opts,
+                      double *work, double params[13], se_fit_report *report)
 {
     se_status st = check_args(freqs, target_db, n, fs, opts, work);
     if (st != SE_OK)
@@ -310,9 +324,10 @@ se_status se_fit_safe(const double *freqs, const double *target_db, int n, doubl
     ctx.J = ctx.r_try + 2 * (size_t)n;
     for (int i = 0; i < n; i++)
         phi[i] = se_biquad_phi(2.0 * M_PI * freqs[i] / fs);
-    static const double starts[][4] = {  /* three peak centres and a Q */
-        {200, 1000, 5000, 1.0}, {100, 500, 2500, 0.7}, {400, 2000, 8000, 1.5}, {80, 1500, 6000, 0.5},
-        {60, 250, 1000, 2.0}, {1000, 3000, 10000, 2.0}, {150, 700, 3500, 0.4}, {50, 3000, 12000, 1.0},
+    static const double starts[][4] = {
+        /* three peak centres and a Q */
+        {200, 1000, 5000, 1.0}, {100, 500, 2500, 0.7},    {400, 2000, 8000, 1.5}, {80, 1500, 6000, 0.5},
+        {60, 250, 1000, 2.0},   {1000, 3000, 10000, 2.0}, {150, 700, 3500, 0.4},  {50, 3000, 12000, 1.0},
     };
     double best_cost = INFINITY, best_x[NP] = {0};
     int best_it = 0;
@@ -332,7 +347,8 @@ se_status se_fit_safe(const double *freqs, const double *target_db, int n, doubl
     evaluate(&ctx, best_x, ctx.r, NULL);
     double mx = 0.0, ss = 0.0;
     for (int i = 0; i < n; i++) {
-        if (fabs(ctx.r[i]) > mx) mx = fabs(ctx.r[i]);
+        if (fabs(ctx.r[i]) > mx)
+            mx = fabs(ctx.r[i]);
         ss += ctx.r[i] * ctx.r[i];
     }
     to_params(best_x, params);
@@ -360,7 +376,8 @@ se_status se_fit_cancel_db(const double params[13], const double *freqs, int n, 
             return SE_EARG;
         grid_point pt;
         eval_point(b, se_biquad_phi(2.0 * M_PI * freqs[i] / fs), &pt, 0);
-        if (pt.cancel > mx) mx = pt.cancel;
+        if (pt.cancel > mx)
+            mx = pt.cancel;
     }
     *max_cancel = mx;
     return SE_OK;

@@ -39,7 +39,7 @@
 /* The unconstrained box (SE_FIT_WIDE): gains +-24 dB, every frequency 20 Hz-20 kHz. */
 #define SE_FIT_WIDE_GAIN_MAX 24.0
 #define SE_FIT_FMIN 20.0
-#define SE_FIT_FMAX 20000.0   /* every upper frequency bound is also capped at 0.45 * fs */
+#define SE_FIT_FMAX 20000.0 /* every upper frequency bound is also capped at 0.45 * fs */
 #define SE_FIT_QMIN 0.1
 #define SE_FIT_QMAX 10.0
 #define SE_FIT_MAX_POINTS 100000
@@ -49,14 +49,14 @@
 extern const double SE_FIT_SAFE_LO[13], SE_FIT_SAFE_HI[13];
 
 typedef enum se_fit_bounds {
-    SE_FIT_SAFE_RANGES,  /* SE_FIT_SAFE_LO / HI */
-    SE_FIT_WIDE,         /* the fitter before ranges were imposed (for comparisons) */
+    SE_FIT_SAFE_RANGES, /* SE_FIT_SAFE_LO / HI */
+    SE_FIT_WIDE,        /* the fitter before ranges were imposed (for comparisons) */
 } se_fit_bounds;
 
 typedef struct se_fit_opts {
     se_fit_bounds bounds;
-    double cancel_weight;    /* 0 turns the penalty off */
-    double cancel_free_db;   /* cancelled gain up to this many dB costs nothing */
+    double cancel_weight;  /* 0 turns the penalty off */
+    double cancel_free_db; /* cancelled gain up to this many dB costs nothing */
 } se_fit_opts;
 
 /* SAFE ranges and the cancellation penalty (the values are explained in eq_fit.c). */
@@ -65,10 +65,10 @@ extern const se_fit_opts se_fit_defaults;
 extern const se_fit_opts se_fit_unconstrained;
 
 typedef struct se_fit_report {
-    double max_err_db;   /* max over the grid of |response - target| */
+    double max_err_db; /* max over the grid of |response - target| */
     double rms_err_db;
-    double cancel_db;    /* max over the grid of cancel(f): gain the bands spend cancelling */
-    int iterations;      /* LM iterations of the best start */
+    double cancel_db; /* max over the grid of cancel(f): gain the bands spend cancelling */
+    int iterations;   /* LM iterations of the best start */
 } se_fit_report;
 
 /* Doubles of scratch per grid point, and for a grid of n points. */
@@ -80,8 +80,8 @@ size_t se_fit_work_size(int n);
  * the column order of filterbank.h, each inside the bounds of opts. SE_EARG for a bad
  * argument (nothing written); SE_EINTR if an interrupt was requested (interrupt.h) before
  * the fit ended. */
-se_status se_fit_safe(const double *freqs, const double *target_db, int n, double fs,
-                      const se_fit_opts *opts, double *work, double params[13], se_fit_report *report);
+se_status se_fit_safe(const double *freqs, const double *target_db, int n, double fs, const se_fit_opts *opts,
+                      double *work, double params[13], se_fit_report *report);
 
 /* cancel(f) of the header for a setting (max over the n frequencies). */
 se_status se_fit_cancel_db(const double params[13], const double *freqs, int n, double fs, double *max_cancel);

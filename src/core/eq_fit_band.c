@@ -33,11 +33,15 @@ static void low_shelf(cookbook *k, double A, double cw, double al)
     double r = sqrt(A), kk = 2.0 * r * al, dk_dA = al / r;
     double u0 = (A + 1.0) - (A - 1.0) * cw + kk, u1 = (A - 1.0) - (A + 1.0) * cw;
     double u2 = (A + 1.0) - (A - 1.0) * cw - kk;
-    double c[6] = {A * u0, 2.0 * A * u1, A * u2,
-                   (A + 1.0) + (A - 1.0) * cw + kk, -2.0 * ((A - 1.0) + (A + 1.0) * cw),
+    double c[6] = {A * u0,
+                   2.0 * A * u1,
+                   A * u2,
+                   (A + 1.0) + (A - 1.0) * cw + kk,
+                   -2.0 * ((A - 1.0) + (A + 1.0) * cw),
                    (A + 1.0) + (A - 1.0) * cw - kk};
-    double dA[6] = {u0 + A * (1.0 - cw + dk_dA), 2.0 * u1 + 2.0 * A * (1.0 - cw), u2 + A * (1.0 - cw - dk_dA),
-                    1.0 + cw + dk_dA, -2.0 * (1.0 + cw), 1.0 + cw - dk_dA};
+    double dA[6] = {u0 + A * (1.0 - cw + dk_dA), 2.0 * u1 + 2.0 * A * (1.0 - cw),
+                    u2 + A * (1.0 - cw - dk_dA), 1.0 + cw + dk_dA,
+                    -2.0 * (1.0 + cw),           1.0 + cw - dk_dA};
     double dcw[6] = {-A * (A - 1.0), -2.0 * A * (A + 1.0), -A * (A - 1.0), A - 1.0, -2.0 * (A + 1.0), A - 1.0};
     double dal[6] = {2.0 * A * r, 0.0, -2.0 * A * r, 2.0 * r, 0.0, -2.0 * r};
     fill(k, c, dA, dcw, dal);
@@ -48,29 +52,39 @@ static void high_shelf(cookbook *k, double A, double cw, double al)
     double r = sqrt(A), kk = 2.0 * r * al, dk_dA = al / r;
     double u0 = (A + 1.0) + (A - 1.0) * cw + kk, u1 = (A - 1.0) + (A + 1.0) * cw;
     double u2 = (A + 1.0) + (A - 1.0) * cw - kk;
-    double c[6] = {A * u0, -2.0 * A * u1, A * u2,
-                   (A + 1.0) - (A - 1.0) * cw + kk, 2.0 * ((A - 1.0) - (A + 1.0) * cw),
+    double c[6] = {A * u0,
+                   -2.0 * A * u1,
+                   A * u2,
+                   (A + 1.0) - (A - 1.0) * cw + kk,
+                   2.0 * ((A - 1.0) - (A + 1.0) * cw),
                    (A + 1.0) - (A - 1.0) * cw - kk};
-    double dA[6] = {u0 + A * (1.0 + cw + dk_dA), -2.0 * u1 - 2.0 * A * (1.0 + cw), u2 + A * (1.0 + cw - dk_dA),
-                    1.0 - cw + dk_dA, 2.0 * (1.0 - cw), 1.0 - cw - dk_dA};
+    double dA[6] = {u0 + A * (1.0 + cw + dk_dA),
+                    -2.0 * u1 - 2.0 * A * (1.0 + cw),
+                    u2 + A * (1.0 + cw - dk_dA),
+                    1.0 - cw + dk_dA,
+                    2.0 * (1.0 - cw),
+                    1.0 - cw - dk_dA};
     double dcw[6] = {A * (A - 1.0), -2.0 * A * (A + 1.0), A * (A - 1.0), -(A - 1.0), -2.0 * (A + 1.0), -(A - 1.0)};
     double dal[6] = {2.0 * A * r, 0.0, -2.0 * A * r, 2.0 * r, 0.0, -2.0 * r};
     fill(k, c, dA, dcw, dal);
 }
 
-se_status se_fit_band_design(se_fit_band *b, se_biquad_kind kind, double fs, double freq,
-                             double gain_db, double q)
+se_status se_fit_band_design(se_fit_band *b, se_biquad_kind kind, double fs, double freq, double gain_db, double q)
 {
-    if (!isfinite(fs) || !isfinite(freq) || !isfinite(gain_db) || !isfinite(q) || fs <= 0.0
-        || freq <= 0.0 || freq >= 0.5 * fs || q <= 0.0)
+    if (!isfinite(fs) || !isfinite(freq) || !isfinite(gain_db) || !isfinite(q) || fs <= 0.0 || freq <= 0.0 ||
+        freq >= 0.5 * fs || q <= 0.0)
         return SE_EARG;
     double A = pow(10.0, gain_db / 40.0), w0 = 2.0 * M_PI * freq / fs;
     double cw = cos(w0), sw = sin(w0), al = sw / (2.0 * q);
     cookbook k;
-    if (kind == SE_BQ_PEAK) peak(&k, A, cw, al);
-    else if (kind == SE_BQ_LOWSHELF) low_shelf(&k, A, cw, al);
-    else if (kind == SE_BQ_HIGHSHELF) high_shelf(&k, A, cw, al);
-    else return SE_EARG;
+    if (kind == SE_BQ_PEAK)
+        peak(&k, A, cw, al);
+    else if (kind == SE_BQ_LOWSHELF)
+        low_shelf(&k, A, cw, al);
+    else if (kind == SE_BQ_HIGHSHELF)
+        high_shelf(&k, A, cw, al);
+    else
+        return SE_EARG;
     /* Chain rule to the fitter's coordinates: dA/dgain = A ln10 / 40; w0 is proportional
      * to f, so d/d(ln f) of cw is -sw w0 and of alpha cw w0 / (2Q); d alpha / d(ln Q) = -alpha. */
     double dA_dg = A * M_LN10 / 40.0, dcw_df = -sw * w0, dal_df = cw * w0 / (2.0 * q), dal_dq = -al;

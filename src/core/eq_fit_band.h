@@ -23,19 +23,18 @@
  * (S = (c0+c1+c2)^2, T = 4 (c0 c1 + 4 c0 c2 + c1 c2), U = 16 c0 c2), so that a frequency
  * costs a few multiplications; the derivatives of S, T, U are kept the same way. */
 typedef struct se_fit_band {
-    double poly[2][3];       /* [num, den][S, T, U] */
-    double dpoly[3][2][3];   /* d poly / d (gain dB, ln f, ln Q); the Q row is zero for shelves */
+    double poly[2][3];     /* [num, den][S, T, U] */
+    double dpoly[3][2][3]; /* d poly / d (gain dB, ln f, ln Q); the Q row is zero for shelves */
 } se_fit_band;
 
 /* kind is SE_BQ_PEAK, SE_BQ_LOWSHELF or SE_BQ_HIGHSHELF; SE_EARG for anything else or for
  * parameters se_biquad_design would refuse. */
-se_status se_fit_band_design(se_fit_band *b, se_biquad_kind kind, double fs, double freq,
-                             double gain_db, double q);
+se_status se_fit_band_design(se_fit_band *b, se_biquad_kind kind, double fs, double freq, double gain_db, double q);
 
 /* num and den of |H|^2 at phi = sin^2(w/2) (each floored at 1e-300, which only a degenerate
  * band reaches); with dnum/dden != NULL also their derivatives in the three coordinates. */
-static inline void se_fit_band_eval(const se_fit_band *b, double phi, double *num, double *den,
-                                    double dnum[3], double dden[3])
+static inline void se_fit_band_eval(const se_fit_band *b, double phi, double *num, double *den, double dnum[3],
+                                    double dden[3])
 {
     double p2 = phi * phi;
     double n = b->poly[0][0] - b->poly[0][1] * phi + b->poly[0][2] * p2;
@@ -44,7 +43,7 @@ static inline void se_fit_band_eval(const se_fit_band *b, double phi, double *nu
     *den = d > 1e-300 ? d : 1e-300;
     if (dnum)
         for (int c = 0; c < 3; c++) {
-            const double (*dp)[3] = b->dpoly[c];
+            const double(*dp)[3] = b->dpoly[c];
             dnum[c] = dp[0][0] - dp[0][1] * phi + dp[0][2] * p2;
             dden[c] = dp[1][0] - dp[1][1] * phi + dp[1][2] * p2;
         }

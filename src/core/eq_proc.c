@@ -13,33 +13,35 @@ struct se_eq_proc {
     int64_t smooth_frames;
     bool makeup;
     double cur[SE_FB_MAX_BIQUADS], from[SE_FB_MAX_BIQUADS], to[SE_FB_MAX_BIQUADS];
-    int64_t ramp_len, ramp_pos;   /* ramp_pos == ramp_len: not ramping */
-    double gain, gain_from, gain_to;  /* linear make-up gain */
-    bool pending;                 /* new parameters wait for the next tick */
+    int64_t ramp_len, ramp_pos;      /* ramp_pos == ramp_len: not ramping */
+    double gain, gain_from, gain_to; /* linear make-up gain */
+    bool pending;                    /* new parameters wait for the next tick */
     se_cascade casc;
-    int64_t pos;                  /* frames processed */
+    int64_t pos; /* frames processed */
     double peak;
-    double *state;                /* [channels][casc.n][2] */
-    int64_t bad_frame;            /* first non-finite output of the last run, -1 if none */
+    double *state;     /* [channels][casc.n][2] */
+    int64_t bad_frame; /* first non-finite output of the last run, -1 if none */
     int bad_channel;
 };
 
 /* Whether parameter i of kind is interpolated in log (frequencies and Qs). */
 static bool is_log(se_fb_kind kind, int i)
 {
-    if (kind != SE_FB_SAFE) return false;
+    if (kind != SE_FB_SAFE)
+        return false;
     return !(i == 0 || i == 2 || i == 5 || i == 8 || i == 11);
 }
 
 static double makeup_gain(const se_eq_proc *p, const se_cascade *c)
 {
-    if (!p->makeup) return 1.0;
+    if (!p->makeup)
+        return 1.0;
     double mx = se_cascade_max_db(c, p->fs);
     return mx > 0.0 ? pow(10.0, -mx / 20.0) : 1.0;
 }
 
-se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params, double fs,
-                         int channels, int64_t smooth_frames, bool makeup, se_fb_error *err)
+se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params, double fs, int channels,
+                         int64_t smooth_frames, bool makeup, se_fb_error *err)
 {
     *out = NULL;
     if (channels < 1 || smooth_frames < 0) {
@@ -51,7 +53,8 @@ se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params
         return SE_EARG;
     }
     se_eq_proc *p = calloc(1, sizeof *p);
-    if (!p) return SE_ENOMEM;
+    if (!p)
+        return SE_ENOMEM;
     p->kind = kind;
     p->np = se_fb_nparams(kind);
     p->channels = channels;
@@ -77,7 +80,8 @@ se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params
 
 void se_eq_proc_free(se_eq_proc *p)
 {
-    if (!p) return;
+    if (!p)
+        return;
     free(p->state);
     free(p);
 }
@@ -88,7 +92,8 @@ se_status se_eq_proc_set(se_eq_proc *p, const double *params, se_fb_error *err)
     se_cascade c;
     memcpy(checked, params, sizeof(double) * p->np);
     se_status st = se_fb_design(&c, p->kind, checked, p->fs, false, err);
-    if (st != SE_OK) return st;
+    if (st != SE_OK)
+        return st;
     memcpy(p->from, p->cur, sizeof(double) * p->np);
     memcpy(p->to, checked, sizeof(double) * p->np);
     p->gain_from = p->gain;
@@ -108,12 +113,13 @@ static void tick(se_eq_proc *p)
     if (p->ramp_pos < p->ramp_len) {
         p->ramp_pos += SE_EQ_TICK;
         double t = p->ramp_pos >= p->ramp_len ? 1.0 : (double)p->ramp_pos / (double)p->ramp_len;
-        if (t >= 1.0) p->ramp_pos = p->ramp_len;
+        if (t >= 1.0)
+            p->ramp_pos = p->ramp_len;
         for (int i = 0; i < p->np; i++)
-            p->cur[i] = is_log(p->kind, i)
-                ? exp(log(p->from[i]) + t * (log(p->to[i]) - log(p->from[i])))
-                : p->from[i] + t * (p->to[i] - p->from[i]);
-        if (t >= 1.0) memcpy(p->cur, p->to, sizeof(double) * p->np);
+            p->cur[i] = is_log(p->kind, i) ? exp(log(p->from[i]) + t * (log(p->to[i]) - log(p->from[i])))
+                                           : p->from[i] + t * (p->to[i] - p->from[i]);
+        if (t >= 1.0)
+            memcpy(p->cur, p->to, sizeof(double) * p->np);
         se_fb_error err;
         /* from and to were both checked; the interpolation stays between them. */
         se_fb_design(&p->casc, p->kind, p->cur, p->fs, false, &err);
@@ -122,7 +128,8 @@ static void tick(se_eq_proc *p)
     /* Decaying state in silence would end up in denormals, which are very slow. */
     int64_t ns = (int64_t)p->channels * p->casc.n * 2;
     for (int64_t i = 0; i < ns; i++)
-        if (fabs(p->state[i]) < 1e-200) p->state[i] = 0.0;
+        if (fabs(p->state[i]) < 1e-200)
+            p->state[i] = 0.0;
 }
 
 /* Filters frames (< one tick) of all channels through the cascade. */
@@ -141,29 +148,32 @@ static void run_span(se_eq_proc *p, float *x, int64_t frames, int64_t fstride, i
                 s[2 * k + 1] = bq[k].b2 * v - bq[k].a2 * y;
                 v = y;
             }
-            float out = (float)(v * g);  /* the peak is of what is written */
-            if (!isfinite(out) && (p->bad_frame < 0 || p->pos + f < p->bad_frame ||
-                                   (p->pos + f == p->bad_frame && c < p->bad_channel))) {
+            float out = (float)(v * g); /* the peak is of what is written */
+            if (!isfinite(out) &&
+                (p->bad_frame < 0 || p->pos + f < p->bad_frame || (p->pos + f == p->bad_frame && c < p->bad_channel))) {
                 p->bad_frame = p->pos + f;
                 p->bad_channel = c;
             }
-            if (isnan(out) || fabsf(out) > peak) peak = fabsf(out);  /* NaN then stays: NaN > x is false */
+            if (isnan(out) || fabsf(out) > peak)
+                peak = fabsf(out); /* NaN then stays: NaN > x is false */
             x[f * fstride + c * cstride] = out;
         }
     }
     p->peak = peak;
 }
 
-se_status se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride,
-                                 int64_t channel_stride)
+se_status se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride, int64_t channel_stride)
 {
     p->bad_frame = -1;
     int64_t done = 0;
     while (done < frames) {
-        if (done > 0 && done % SE_INTERRUPT_STRIDE == 0 && se_interrupt_pending()) return SE_EINTR;
-        if (p->pos % SE_EQ_TICK == 0) tick(p);
+        if (done > 0 && done % SE_INTERRUPT_STRIDE == 0 && se_interrupt_pending())
+            return SE_EINTR;
+        if (p->pos % SE_EQ_TICK == 0)
+            tick(p);
         int64_t n = SE_EQ_TICK - p->pos % SE_EQ_TICK;
-        if (n > frames - done) n = frames - done;
+        if (n > frames - done)
+            n = frames - done;
         run_span(p, x + done * frame_stride, n, frame_stride, channel_stride);
         done += n;
         p->pos += n;

@@ -44,8 +44,8 @@ typedef struct se_eq_proc se_eq_proc;
 /* params: se_fb_nparams(kind) values, checked like se_fb_design (no clamping here:
  * clamp before if needed). smooth_frames 0 switches parameters at the next tick. On
  * SE_EARG err says what was wrong (channels < 1 and smooth_frames < 0 included). */
-se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params, double fs,
-                         int channels, int64_t smooth_frames, bool makeup, se_fb_error *err);
+se_status se_eq_proc_new(se_eq_proc **out, se_fb_kind kind, const double *params, double fs, int channels,
+                         int64_t smooth_frames, bool makeup, se_fb_error *err);
 void se_eq_proc_free(se_eq_proc *p);
 
 /* New target parameters (checked; on error nothing changes). */
@@ -55,16 +55,15 @@ se_status se_eq_proc_set(se_eq_proc *p, const double *params, se_fb_error *err);
 se_status se_eq_proc_run(se_eq_proc *p, float *x, int64_t frames);
 /* Same for any layout: sample (f, c) is x[f * frame_stride + c * channel_stride]
  * (planar audio: frame_stride 1, channel_stride = frames of a channel buffer). */
-se_status se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride,
-                                 int64_t channel_stride);
+se_status se_eq_proc_run_strided(se_eq_proc *p, float *x, int64_t frames, int64_t frame_stride, int64_t channel_stride);
 /* Where the last SE_ERANGE came from: frame counted from the start of the stream, channel
  * 0-based. */
 void se_eq_proc_bad_sample(const se_eq_proc *p, int64_t *frame, int *channel);
 /* Clears the filter state and the peak (e.g. before a new file); parameters stay. */
 void se_eq_proc_reset(se_eq_proc *p);
 
-double se_eq_proc_peak(const se_eq_proc *p);        /* largest |output sample| so far */
-double se_eq_proc_makeup_db(const se_eq_proc *p);   /* current make-up gain in dB (<= 0) */
-int64_t se_eq_proc_position(const se_eq_proc *p);   /* frames processed */
+double se_eq_proc_peak(const se_eq_proc *p);      /* largest |output sample| so far */
+double se_eq_proc_makeup_db(const se_eq_proc *p); /* current make-up gain in dB (<= 0) */
+int64_t se_eq_proc_position(const se_eq_proc *p); /* frames processed */
 
 #endif

@@ -6,41 +6,39 @@
 #include "interrupt.h"
 
 const double se_g40_freqs[SE_G40_NBANDS] = {
-    20, 50, 83, 120, 161, 208, 259, 318, 383, 455, 537, 628, 729, 843, 971, 1114, 1273, 1452,
-    1652, 1875, 2126, 2406, 2719, 3070, 3462, 3901, 4392, 4941, 5556, 6244, 7014, 7875, 8839,
-    9917, 11124, 12474, 13984, 15675, 17566, 19682,
+    20,   50,   83,   120,  161,  208,  259,   318,   383,   455,   537,   628,   729,  843,
+    971,  1114, 1273, 1452, 1652, 1875, 2126,  2406,  2719,  3070,  3462,  3901,  4392, 4941,
+    5556, 6244, 7014, 7875, 8839, 9917, 11124, 12474, 13984, 15675, 17566, 19682,
 };
 
 typedef enum { P_GAIN, P_FREQ, P_Q } param_role;
 
 /* Role and band name of each SAFE parameter, in column order. */
-static const struct { param_role role; const char *band; } safe_layout[SE_SAFE_NPARAMS] = {
-    {P_GAIN, "low shelf"}, {P_FREQ, "low shelf"},
-    {P_GAIN, "peak 1"}, {P_FREQ, "peak 1"}, {P_Q, "peak 1"},
-    {P_GAIN, "peak 2"}, {P_FREQ, "peak 2"}, {P_Q, "peak 2"},
-    {P_GAIN, "peak 3"}, {P_FREQ, "peak 3"}, {P_Q, "peak 3"},
-    {P_GAIN, "high shelf"}, {P_FREQ, "high shelf"},
+static const struct {
+    param_role role;
+    const char *band;
+} safe_layout[SE_SAFE_NPARAMS] = {
+    {P_GAIN, "low shelf"}, {P_FREQ, "low shelf"},  {P_GAIN, "peak 1"},     {P_FREQ, "peak 1"}, {P_Q, "peak 1"},
+    {P_GAIN, "peak 2"},    {P_FREQ, "peak 2"},     {P_Q, "peak 2"},        {P_GAIN, "peak 3"}, {P_FREQ, "peak 3"},
+    {P_Q, "peak 3"},       {P_GAIN, "high shelf"}, {P_FREQ, "high shelf"},
 };
 
 static const char *role_name[] = {"gain", "frequency", "Q"};
 
 se_status se_fb_kind_from_name(const char *name, se_fb_kind *kind)
 {
-    if (strcmp(name, "safe") == 0) *kind = SE_FB_SAFE;
-    else if (strcmp(name, "graphic40") == 0) *kind = SE_FB_GRAPHIC40;
-    else return SE_EARG;
+    if (strcmp(name, "safe") == 0)
+        *kind = SE_FB_SAFE;
+    else if (strcmp(name, "graphic40") == 0)
+        *kind = SE_FB_GRAPHIC40;
+    else
+        return SE_EARG;
     return SE_OK;
 }
 
-int se_fb_nparams(se_fb_kind kind)
-{
-    return kind == SE_FB_SAFE ? SE_SAFE_NPARAMS : SE_G40_NBANDS;
-}
+int se_fb_nparams(se_fb_kind kind) { return kind == SE_FB_SAFE ? SE_SAFE_NPARAMS : SE_G40_NBANDS; }
 
-static double clampd(double v, double lo, double hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
+static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* Checks or clamps one value; fills err and returns false when it is unusable. */
 static bool check_value(double *v, param_role role, double fs, bool clamp, se_fb_error *err)
@@ -52,9 +50,12 @@ static bool check_value(double *v, param_role role, double fs, bool clamp, se_fb
         return false;
     }
     if (clamp) {
-        if (role == P_GAIN) *v = clampd(*v, -SE_FB_CLAMP_GAIN, SE_FB_CLAMP_GAIN);
-        else if (role == P_FREQ) *v = clampd(*v, SE_FB_CLAMP_FMIN, SE_FB_CLAMP_FMAX_NYQ * nyq);
-        else *v = clampd(*v, SE_FB_CLAMP_QMIN, SE_FB_CLAMP_QMAX);
+        if (role == P_GAIN)
+            *v = clampd(*v, -SE_FB_CLAMP_GAIN, SE_FB_CLAMP_GAIN);
+        else if (role == P_FREQ)
+            *v = clampd(*v, SE_FB_CLAMP_FMIN, SE_FB_CLAMP_FMAX_NYQ * nyq);
+        else
+            *v = clampd(*v, SE_FB_CLAMP_QMIN, SE_FB_CLAMP_QMAX);
         return true;
     }
     if (role == P_FREQ && *v <= 0.0) {
@@ -102,8 +103,7 @@ static se_status design_failed(se_fb_error *err, int index, const char *band, do
     return SE_EARG;
 }
 
-se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs, bool clamp,
-                       se_fb_error *err)
+se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs, bool clamp, se_fb_error *err)
 {
     if (!(fs > 0.0) || !(fs <= SE_FB_MAX_FS)) {
         err->index = -1;
@@ -174,14 +174,14 @@ double se_cascade_max_db(const se_cascade *c, double fs)
     for (int i = 0; i < NGRID; i++) {
         float f = (float)exp(lo + (hi - lo) * i / (NGRID - 1)), db;
         se_cascade_db(c, fs, &f, 1, &db);
-        if (db > best) best = db;
+        if (db > best)
+            best = db;
     }
     return best;
 }
 
-se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, const float *freqs,
-                         int64_t nfreq, double fs, bool clamp, double *cos_buf, float *out,
-                         int64_t *bad_row, se_fb_error *err)
+se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, const float *freqs, int64_t nfreq,
+                         double fs, bool clamp, double *cos_buf, float *out, int64_t *bad_row, se_fb_error *err)
 {
     int np = se_fb_nparams(kind);
     double *phi = cos_buf;
@@ -223,8 +223,10 @@ void se_audealize_gains(const double *curve, double amount, double *gains_db)
 {
     double lo = curve[0], hi = curve[0];
     for (int i = 1; i < SE_G40_NBANDS; i++) {
-        if (curve[i] < lo) lo = curve[i];
-        if (curve[i] > hi) hi = curve[i];
+        if (curve[i] < lo)
+            lo = curve[i];
+        if (curve[i] > hi)
+            hi = curve[i];
     }
     for (int i = 0; i < SE_G40_NBANDS; i++) {
         double unit = hi > lo ? 2.0 * (curve[i] - lo) / (hi - lo) - 1.0 : 0.0;

@@ -56,11 +56,11 @@ typedef struct se_cascade {
 
 /* What was wrong with a parameter vector (all strings static). */
 typedef struct se_fb_error {
-    int index;           /* 0-based parameter index */
-    const char *band;    /* "low shelf", "peak 2", "band 17 (843 Hz)" ... */
-    const char *param;   /* "gain", "frequency", "Q" */
+    int index;         /* 0-based parameter index */
+    const char *band;  /* "low shelf", "peak 2", "band 17 (843 Hz)" ... */
+    const char *param; /* "gain", "frequency", "Q" */
     double value;
-    const char *reason;  /* "is not finite", "must be below Nyquist" ... */
+    const char *reason; /* "is not finite", "must be below Nyquist" ... */
 } se_fb_error;
 
 /* Audealize's 40 centre frequencies in Hz. */
@@ -72,8 +72,7 @@ int se_fb_nparams(se_fb_kind kind);
 /* Checks params (or clamps them in place when clamp is true); SE_EARG with err filled. */
 se_status se_fb_check(se_fb_kind kind, double *params, double fs, bool clamp, se_fb_error *err);
 /* Checks (see above) then designs the cascade. params is modified only in clamp mode. */
-se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs, bool clamp,
-                       se_fb_error *err);
+se_status se_fb_design(se_cascade *c, se_fb_kind kind, double *params, double fs, bool clamp, se_fb_error *err);
 
 /* Response in dB of the cascade at nfreq frequencies (Hz); out[i] float. */
 void se_cascade_db(const se_cascade *c, double fs, const float *freqs, int64_t nfreq, float *out);
@@ -86,9 +85,8 @@ double se_cascade_max_db(const se_cascade *c, double fs);
  * cos_buf needs nfreq doubles (caller-owned scratch, so the core keeps no state).
  * On a bad row, *bad_row is its 0-based index and err says why. SE_EINTR if an interrupt was
  * requested (interrupt.h). */
-se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, const float *freqs,
-                         int64_t nfreq, double fs, bool clamp, double *cos_buf, float *out,
-                         int64_t *bad_row, se_fb_error *err);
+se_status se_fb_response(se_fb_kind kind, const float *params, int64_t batch, const float *freqs, int64_t nfreq,
+                         double fs, bool clamp, double *cos_buf, float *out, int64_t *bad_row, se_fb_error *err);
 
 /* Audealize's mapping of a 40-value word curve to gains in dB: min-max normalise to
  * [-1, 1], then multiply by 5 * amount. A flat curve (max == min) maps to 0 dB. Gains past

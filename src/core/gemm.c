@@ -13,8 +13,8 @@ static int leading(int64_t stride, int64_t row_length)
     return (int)(stride > least ? stride : least);
 }
 
-void se_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t ars, int64_t acs,
-             const float *b, int64_t ldb, se_gemm_b blayout, float beta, float *c, int64_t crs, int64_t ccs)
+void se_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t ars, int64_t acs, const float *b,
+             int64_t ldb, se_gemm_b blayout, float beta, float *c, int64_t crs, int64_t ccs)
 {
     if (m <= 0 || n <= 0)
         return;

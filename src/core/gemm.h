@@ -24,7 +24,7 @@ typedef enum se_gemm_b { SE_GEMM_B_ROWS, SE_GEMM_B_COLS } se_gemm_b;
  * must be 1 (BLAS layouts); sizes must fit an int. beta == 0 does not read C (it may hold
  * anything). C must not overlap A or B. Sizes and strides are not checked here: callers
  * (the bindings, nn_blocks.c, nn_kernels.c) pass views they have checked. */
-void se_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t ars, int64_t acs,
-             const float *b, int64_t ldb, se_gemm_b blayout, float beta, float *c, int64_t crs, int64_t ccs);
+void se_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t ars, int64_t acs, const float *b,
+             int64_t ldb, se_gemm_b blayout, float beta, float *c, int64_t crs, int64_t ccs);
 
 #endif

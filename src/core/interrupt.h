@@ -26,7 +26,7 @@
  * load, so this keeps it far below 0.1 % while a Ctrl-C is answered within milliseconds. */
 #define SE_INTERRUPT_STRIDE 65536
 
-void se_interrupt_request(void);  /* async-signal-safe: only stores to the flag */
+void se_interrupt_request(void); /* async-signal-safe: only stores to the flag */
 void se_interrupt_clear(void);
 bool se_interrupt_pending(void);
 

@@ -50,7 +50,7 @@ se_status se_eigh(double *A, double *w, int64_t n)
     dsyevd_("V", "U", &nn, A, &nn, w, &wq, &lwork, &iq, &liwork, &info, 1, 1);
     if (info != 0)
         return SE_EARG;
-    if (!(wq >= 1.0 && wq <= (double)INT_MAX))  /* MAX_N keeps it far below */
+    if (!(wq >= 1.0 && wq <= (double)INT_MAX)) /* MAX_N keeps it far below */
         return SE_ERANGE;
     lwork = (int)wq;
     liwork = iq;

@@ -12,7 +12,8 @@
 
 /* Whether to stop before row i of a loop doing d units of work per row: polls the interrupt
  * flag about every SE_INTERRUPT_STRIDE units. */
-static bool interrupted_at(int64_t i, int64_t d) {
+static bool interrupted_at(int64_t i, int64_t d)
+{
     int64_t rows = SE_INTERRUPT_STRIDE / (d > 0 ? d : 1);
     return i % (rows > 0 ? rows : 1) == 0 && se_interrupt_pending();
 }
@@ -22,15 +23,18 @@ static bool blas_sizes(int64_t n, int64_t d) { return n <= INT_MAX && d <= INT_M
 
 /* Rows per block of the pairwise distance matrix (a block of rows x n doubles): up to
  * 256, fewer when n is large so that a block stays near 32 MB. */
-static int64_t block_rows(int64_t n) {
+static int64_t block_rows(int64_t n)
+{
     int64_t rows = ((int64_t)1 << 22) / (n > 0 ? n : 1);
     return rows < 1 ? 1 : (rows > 256 ? 256 : rows);
 }
 
 /* X as doubles, optionally L2-normalised per row (for cosine), and squared row norms. */
-static double *to_double(const float *X, int64_t n, int64_t d, int normalise, double *sq) {
+static double *to_double(const float *X, int64_t n, int64_t d, int normalise, double *sq)
+{
     double *out = malloc((size_t)(n * d) * sizeof *out);
-    if (!out) return NULL;
+    if (!out)
+        return NULL;
     for (int64_t i = 0; i < n; i++) {
         double s = 0;
         for (int64_t j = 0; j < d; j++) {
@@ -41,7 +45,8 @@ static double *to_double(const float *X, int64_t n, int64_t d, int normalise, do
         if (normalise && s > 0) {
             /* sklearn.preprocessing.normalize: a zero row stays zero. */
             double inv = 1.0 / sqrt(s);
-            for (int64_t j = 0; j < d; j++) out[i * d + j] *= inv;
+            for (int64_t j = 0; j < d; j++)
+                out[i * d + j] *= inv;
             s = 1.0;
         }
         sq[i] = s;
@@ -50,11 +55,11 @@ static double *to_double(const float *X, int64_t n, int64_t d, int normalise, do
 }
 
 /* out[bi x nb] = distances between rows i0..i0+bi-1 of A and all rows of B. */
-static void distance_block(const double *A, const double *sqA, int64_t i0, int64_t bi,
-                           const double *B, const double *sqB, int64_t nb, int64_t d,
-                           se_distance metric, double *out) {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)bi, (int)nb, (int)d, 1.0, A + i0 * d,
-                (int)d, B, (int)d, 0.0, out, (int)nb);
+static void distance_block(const double *A, const double *sqA, int64_t i0, int64_t bi, const double *B,
+                           const double *sqB, int64_t nb, int64_t d, se_distance metric, double *out)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)bi, (int)nb, (int)d, 1.0, A + i0 * d, (int)d, B, (int)d,
+                0.0, out, (int)nb);
     for (int64_t r = 0; r < bi; r++) {
         double *row = out + r * nb;
         if (metric == SE_DIST_COSINE) {
@@ -72,11 +77,15 @@ static void distance_block(const double *A, const double *sqA, int64_t i0, int64
     }
 }
 
-static se_status check_labels(int64_t n, const int *labels, int k, int64_t *count) {
-    if (k < 2 || k > n - 1) return SE_EARG;
-    for (int c = 0; c < k; c++) count[c] = 0;
+static se_status check_labels(int64_t n, const int *labels, int k, int64_t *count)
+{
+    if (k < 2 || k > n - 1)
+        return SE_EARG;
+    for (int c = 0; c < k; c++)
+        count[c] = 0;
     for (int64_t i = 0; i < n; i++) {
-        if (labels[i] < 0 || labels[i] >= k) return SE_EARG;
+        if (labels[i] < 0 || labels[i] >= k)
+            return SE_EARG;
         count[labels[i]]++;
     }
     return SE_OK;
@@ -84,15 +93,16 @@ static se_status check_labels(int64_t n, const int *labels, int k, int64_t *coun
 
 /* Row kernels of the cluster metrics. A row's squared distance is summed in 8 lanes (j mod
  * 8) combined in one fixed order, in every version, so AVX2 and plain C give the same bits. */
-static void add_row_c(double *c, const float *x, int64_t d) {
-    for (int64_t j = 0; j < d; j++) c[j] += x[j];
+static void add_row_c(double *c, const float *x, int64_t d)
+{
+    for (int64_t j = 0; j < d; j++)
+        c[j] += x[j];
 }
 
-static double lanes_total(const double *s) {
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
+static double lanes_total(const double *s) { return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); }
 
-static double sqdist_c(const float *x, const double *c, int64_t d) {
+static double sqdist_c(const float *x, const double *c, int64_t d)
+{
     double s[8] = {0};
     int64_t j = 0;
     for (; j + 8 <= d; j += 8)
@@ -101,7 +111,8 @@ static double sqdist_c(const float *x, const double *c, int64_t d) {
             s[l] += v * v;
         }
     double total = lanes_total(s);
-    for (; j < d; j++) total += (x[j] - c[j]) * (x[j] - c[j]);
+    for (; j < d; j++)
+        total += (x[j] - c[j]) * (x[j] - c[j]);
     return total;
 }
 
@@ -110,14 +121,17 @@ static double sqdist_c(const float *x, const double *c, int64_t d) {
 #include "simd.h"
 #define METRICS_X86 1
 
-__attribute__((target("avx2"))) static void add_row_avx2(double *c, const float *x, int64_t d) {
+__attribute__((target("avx2"))) static void add_row_avx2(double *c, const float *x, int64_t d)
+{
     int64_t j = 0;
     for (; j + 4 <= d; j += 4)
         _mm256_storeu_pd(c + j, _mm256_add_pd(_mm256_loadu_pd(c + j), _mm256_cvtps_pd(_mm_loadu_ps(x + j))));
-    for (; j < d; j++) c[j] += x[j];
+    for (; j < d; j++)
+        c[j] += x[j];
 }
 
-__attribute__((target("avx2"))) static double sqdist_avx2(const float *x, const double *c, int64_t d) {
+__attribute__((target("avx2"))) static double sqdist_avx2(const float *x, const double *c, int64_t d)
+{
     __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
     int64_t j = 0;
     for (; j + 8 <= d; j += 8) {
@@ -130,7 +144,8 @@ __attribute__((target("avx2"))) static double sqdist_avx2(const float *x, const 
     _mm256_storeu_pd(s, s0);
     _mm256_storeu_pd(s + 4, s1);
     double total = lanes_total(s);
-    for (; j < d; j++) total += (x[j] - c[j]) * (x[j] - c[j]);
+    for (; j < d; j++)
+        total += (x[j] - c[j]) * (x[j] - c[j]);
     return total;
 }
 #endif
@@ -140,35 +155,43 @@ typedef struct row_kernels {
     double (*sqdist)(const float *, const double *, int64_t);
 } row_kernels;
 
-static row_kernels row_kernels_now(void) {
+static row_kernels row_kernels_now(void)
+{
 #ifdef METRICS_X86
-    if (se_simd_level() != SE_SIMD_C) return (row_kernels){add_row_avx2, sqdist_avx2};
+    if (se_simd_level() != SE_SIMD_C)
+        return (row_kernels){add_row_avx2, sqdist_avx2};
 #endif
     return (row_kernels){add_row_c, sqdist_c};
 }
 
 /* Cluster means in double: centroids [k x d]. */
-static void centroids_of(const float *X, int64_t n, int64_t d, const int *labels, int k,
-                         const int64_t *count, double *centroids) {
+static void centroids_of(const float *X, int64_t n, int64_t d, const int *labels, int k, const int64_t *count,
+                         double *centroids)
+{
     row_kernels rk = row_kernels_now();
     memset(centroids, 0, (size_t)(k * d) * sizeof *centroids);
-    for (int64_t i = 0; i < n; i++) rk.add_row(centroids + labels[i] * d, X + i * d, d);
+    for (int64_t i = 0; i < n; i++)
+        rk.add_row(centroids + labels[i] * d, X + i * d, d);
     for (int c = 0; c < k; c++)
         for (int64_t j = 0; j < d; j++)
-            if (count[c] > 0) centroids[c * d + j] /= (double)count[c];
+            if (count[c] > 0)
+                centroids[c * d + j] /= (double)count[c];
 }
 
 static double sqdist_fd(const float *x, const double *c, int64_t d) { return row_kernels_now().sqdist(x, c, d); }
 
-se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k,
-                            double *score) {
-    if (n < 3 || d < 1) return SE_EARG;
+se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score)
+{
+    if (n < 3 || d < 1)
+        return SE_EARG;
     int64_t *count = malloc((size_t)k * sizeof *count);
-    double *cent = malloc((size_t)(k * d) * sizeof *cent);  /* k < n: k * d < n * d */
+    double *cent = malloc((size_t)(k * d) * sizeof *cent); /* k < n: k * d < n * d */
     double *intra = calloc((size_t)k, sizeof *intra);
     se_status st = SE_ENOMEM;
-    if (!count || !cent || !intra) goto done;
-    if ((st = check_labels(n, labels, k, count)) != SE_OK) goto done;
+    if (!count || !cent || !intra)
+        goto done;
+    if ((st = check_labels(n, labels, k, count)) != SE_OK)
+        goto done;
     centroids_of(X, n, d, labels, k, count, cent);
     for (int64_t i = 0; i < n; i++) {
         if (interrupted_at(i, d)) {
@@ -179,8 +202,10 @@ se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *lab
     }
     int intra_zero = 1, cent_zero = 1;
     for (int c = 0; c < k; c++) {
-        if (count[c] > 0) intra[c] /= (double)count[c];
-        if (fabs(intra[c]) > 1e-8) intra_zero = 0;
+        if (count[c] > 0)
+            intra[c] /= (double)count[c];
+        if (fabs(intra[c]) > 1e-8)
+            intra_zero = 0;
     }
     double total = 0;
     for (int a = 0; a < k; a++) {
@@ -190,17 +215,21 @@ se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *lab
         }
         double worst = 0;
         for (int b = 0; b < k; b++) {
-            if (a == b) continue;
+            if (a == b)
+                continue;
             double s = 0;
             for (int64_t j = 0; j < d; j++) {
                 double v = cent[a * d + j] - cent[b * d + j];
                 s += v * v;
             }
             double m = sqrt(s);
-            if (m > 1e-8) cent_zero = 0;
-            if (m == 0) continue; /* sklearn: a zero distance counts as infinite */
+            if (m > 1e-8)
+                cent_zero = 0;
+            if (m == 0)
+                continue; /* sklearn: a zero distance counts as infinite */
             double r = (intra[a] + intra[b]) / m;
-            if (r > worst) worst = r;
+            if (r > worst)
+                worst = r;
         }
         total += worst;
     }
@@ -213,19 +242,24 @@ done:
     return st;
 }
 
-se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k,
-                               double *score) {
-    if (n < 3 || d < 1) return SE_EARG;
+se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score)
+{
+    if (n < 3 || d < 1)
+        return SE_EARG;
     int64_t *count = malloc((size_t)k * sizeof *count);
     double *cent = malloc((size_t)(k * d) * sizeof *cent);
     double *mean = calloc((size_t)d, sizeof *mean);
     se_status st = SE_ENOMEM;
-    if (!count || !cent || !mean) goto done;
-    if ((st = check_labels(n, labels, k, count)) != SE_OK) goto done;
+    if (!count || !cent || !mean)
+        goto done;
+    if ((st = check_labels(n, labels, k, count)) != SE_OK)
+        goto done;
     centroids_of(X, n, d, labels, k, count, cent);
     for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < d; j++) mean[j] += X[i * d + j];
-    for (int64_t j = 0; j < d; j++) mean[j] /= (double)n;
+        for (int64_t j = 0; j < d; j++)
+            mean[j] += X[i * d + j];
+    for (int64_t j = 0; j < d; j++)
+        mean[j] /= (double)n;
     double extra = 0, intra = 0;
     for (int c = 0; c < k; c++) {
         double s = 0;
@@ -252,8 +286,10 @@ done:
 }
 
 /* Inserts (dist, label) into the sorted top-knn list (ties keep the earlier row). */
-static void topk_insert(double *dist, int *lab, int *filled, int knn, double dv, int lv) {
-    if (*filled == knn && dv >= dist[knn - 1]) return;
+static void topk_insert(double *dist, int *lab, int *filled, int knn, double dv, int lv)
+{
+    if (*filled == knn && dv >= dist[knn - 1])
+        return;
     int pos = *filled < knn ? (*filled)++ : knn - 1;
     while (pos > 0 && dist[pos - 1] > dv) {
         dist[pos] = dist[pos - 1];
@@ -264,15 +300,20 @@ static void topk_insert(double *dist, int *lab, int *filled, int knn, double dv,
     lab[pos] = lv;
 }
 
-se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_labels, int nclasses,
-                         const float *test, int64_t ntest, int64_t d, int knn, int leave_one_out,
-                         int *pred) {
-    if (knn < 1 || nclasses < 1 || d < 1 || ntest < 1) return SE_EARG;
-    if (knn > ntrain - (leave_one_out ? 1 : 0)) return SE_EARG;
-    if (!blas_sizes(ntrain, d) || !blas_sizes(ntest, d)) return SE_ERANGE;
-    if (leave_one_out && ntest != ntrain) return SE_EARG;
+se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_labels, int nclasses, const float *test,
+                         int64_t ntest, int64_t d, int knn, int leave_one_out, int *pred)
+{
+    if (knn < 1 || nclasses < 1 || d < 1 || ntest < 1)
+        return SE_EARG;
+    if (knn > ntrain - (leave_one_out ? 1 : 0))
+        return SE_EARG;
+    if (!blas_sizes(ntrain, d) || !blas_sizes(ntest, d))
+        return SE_ERANGE;
+    if (leave_one_out && ntest != ntrain)
+        return SE_EARG;
     for (int64_t i = 0; i < ntrain; i++)
-        if (train_labels[i] < 0 || train_labels[i] >= nclasses) return SE_EARG;
+        if (train_labels[i] < 0 || train_labels[i] >= nclasses)
+            return SE_EARG;
     double *sqa = malloc((size_t)ntest * sizeof *sqa), *sqb = malloc((size_t)ntrain * sizeof *sqb);
     const int64_t rows = block_rows(ntrain);
     double *block = malloc((size_t)(rows * ntrain) * sizeof *block);
@@ -280,8 +321,10 @@ se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_la
     int *lab = malloc((size_t)knn * sizeof *lab), *votes = malloc((size_t)nclasses * sizeof *votes);
     double *A = NULL, *B = NULL;
     se_status st = SE_ENOMEM;
-    if (!sqa || !sqb || !block || !dist || !lab || !votes) goto done;
-    if (!(A = to_double(test, ntest, d, 0, sqa)) || !(B = to_double(train, ntrain, d, 0, sqb))) goto done;
+    if (!sqa || !sqb || !block || !dist || !lab || !votes)
+        goto done;
+    if (!(A = to_double(test, ntest, d, 0, sqa)) || !(B = to_double(train, ntrain, d, 0, sqb)))
+        goto done;
     for (int64_t i0 = 0; i0 < ntest; i0 += rows) {
         if (se_interrupt_pending()) {
             st = SE_EINTR;
@@ -292,14 +335,17 @@ se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_la
         for (int64_t r = 0; r < bi; r++) {
             int filled = 0;
             for (int64_t j = 0; j < ntrain; j++) {
-                if (leave_one_out && j == i0 + r) continue;
+                if (leave_one_out && j == i0 + r)
+                    continue;
                 topk_insert(dist, lab, &filled, knn, block[r * ntrain + j], train_labels[j]);
             }
             memset(votes, 0, (size_t)nclasses * sizeof *votes);
-            for (int q = 0; q < filled; q++) votes[lab[q]]++;
+            for (int q = 0; q < filled; q++)
+                votes[lab[q]]++;
             int best = 0;
             for (int c = 1; c < nclasses; c++)
-                if (votes[c] > votes[best]) best = c;
+                if (votes[c] > votes[best])
+                    best = c;
             pred[i0 + r] = best;
         }
     }
@@ -316,27 +362,35 @@ done:
     return st;
 }
 
-se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *components,
-                 double *variance, float *mean, float *projected) {
-    if (n < 2 || d < 1 || ncomp < 1 || ncomp > d) return SE_EARG;
-    if (d > SE_PCA_MAX_DIM || n > INT_MAX) return SE_ERANGE;
+se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *components, double *variance, float *mean,
+                 float *projected)
+{
+    if (n < 2 || d < 1 || ncomp < 1 || ncomp > d)
+        return SE_EARG;
+    if (d > SE_PCA_MAX_DIM || n > INT_MAX)
+        return SE_ERANGE;
     double *mu = calloc((size_t)d, sizeof *mu);
     double *Xc = malloc((size_t)(n * d) * sizeof *Xc);
     double *C = malloc((size_t)(d * d) * sizeof *C);
     double *w = malloc((size_t)d * sizeof *w);
     se_status st = SE_ENOMEM;
-    if (!mu || !Xc || !C || !w) goto done;
+    if (!mu || !Xc || !C || !w)
+        goto done;
     for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < d; j++) mu[j] += X[i * d + j];
-    for (int64_t j = 0; j < d; j++) mu[j] /= (double)n;
+        for (int64_t j = 0; j < d; j++)
+            mu[j] += X[i * d + j];
+    for (int64_t j = 0; j < d; j++)
+        mu[j] /= (double)n;
     for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < d; j++) Xc[i * d + j] = X[i * d + j] - mu[j];
+        for (int64_t j = 0; j < d; j++)
+            Xc[i * d + j] = X[i * d + j] - mu[j];
     /* C = Xc^T Xc / (n - 1), full matrix (dsyevd reads the upper triangle in column-major,
      * which is the lower one here: the matrix is symmetric, either is fine). Summed over
      * slices of about 2^30 multiply-adds so that an interrupt is seen between them; a
      * usual size (n d^2 below that) is one dgemm. */
     int64_t slice = ((int64_t)1 << 30) / (d * d);
-    if (slice < 1) slice = 1;
+    if (slice < 1)
+        slice = 1;
     for (int64_t r0 = 0; r0 < n; r0 += slice) {
         if (r0 > 0 && se_interrupt_pending()) {
             st = SE_EINTR;
@@ -354,9 +408,11 @@ se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *compone
         const double *v = C + (d - 1 - c) * d;
         int64_t arg = 0;
         for (int64_t j = 1; j < d; j++)
-            if (fabs(v[j]) > fabs(v[arg])) arg = j;
+            if (fabs(v[j]) > fabs(v[arg]))
+                arg = j;
         double sign = v[arg] < 0 ? -1.0 : 1.0;
-        for (int64_t j = 0; j < d; j++) components[c * d + j] = (float)(sign * v[j]);
+        for (int64_t j = 0; j < d; j++)
+            components[c * d + j] = (float)(sign * v[j]);
         variance[c] = w[d - 1 - c] > 0 ? w[d - 1 - c] : 0.0;
         if (projected) {
             for (int64_t i = 0; i < n; i++) {
@@ -365,12 +421,14 @@ se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *compone
                     goto done;
                 }
                 double s = 0;
-                for (int64_t j = 0; j < d; j++) s += Xc[i * d + j] * sign * v[j];
+                for (int64_t j = 0; j < d; j++)
+                    s += Xc[i * d + j] * sign * v[j];
                 projected[i * ncomp + c] = (float)s;
             }
         }
     }
-    for (int64_t j = 0; j < d; j++) mean[j] = (float)mu[j];
+    for (int64_t j = 0; j < d; j++)
+        mean[j] = (float)mu[j];
     st = SE_OK;
 done:
     free(mu);

@@ -35,25 +35,22 @@ typedef enum se_distance { SE_DIST_EUCLIDEAN, SE_DIST_COSINE } se_distance;
 
 /* threads: how many threads share the rows (silhouette.c); the result is the same for every
  * count. */
-se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k,
-                        se_distance metric, int threads, double *score);
-se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k,
-                            double *score);
-se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k,
-                               double *score);
+se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
+                        double *score);
+se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score);
+se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score);
 
 /* For each test row, the majority label among its knn nearest train rows (euclidean;
  * a tie in votes goes to the smallest label). With leave_one_out, test must be train
  * (ntest == ntrain) and row i does not vote for itself. pred has ntest entries. */
-se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_labels, int nclasses,
-                         const float *test, int64_t ntest, int64_t d, int knn, int leave_one_out,
-                         int *pred);
+se_status se_knn_predict(const float *train, int64_t ntrain, const int *train_labels, int nclasses, const float *test,
+                         int64_t ntest, int64_t d, int knn, int leave_one_out, int *pred);
 
 /* Principal components through LAPACK dsyevd on the covariance matrix.
  * components [ncomp x d] (unit rows, the largest-magnitude entry of each made
  * positive), variance [ncomp] (eigenvalues, divisor n - 1), mean [d],
  * projected [n x ncomp] (may be NULL). Needs n >= 2 and 1 <= ncomp <= d. */
-se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *components,
-                 double *variance, float *mean, float *projected);
+se_status se_pca(const float *X, int64_t n, int64_t d, int ncomp, float *components, double *variance, float *mean,
+                 float *projected);
 
 #endif

@@ -22,13 +22,13 @@
 #include "status.h"
 
 /* K [n x m] (doubles): k(x_i, y_j). SE_EARG unless bandwidth > 0 and finite. */
-se_status se_gaussian_kernel(const float *X, int64_t n, const float *Y, int64_t m, int64_t d,
-                             double bandwidth, double *K);
+se_status se_gaussian_kernel(const float *X, int64_t n, const float *Y, int64_t m, int64_t d, double bandwidth,
+                             double *K);
 
 /* MMD^2 between X [n x d] and Y [m x d]; unbiased needs n >= 2 and m >= 2, biased
  * n >= 1 and m >= 1. SE_EARG otherwise or when bandwidth is not positive and finite. */
-se_status se_mmd2(const float *X, int64_t n, const float *Y, int64_t m, int64_t d, double bandwidth,
-                  int unbiased, double *out);
+se_status se_mmd2(const float *X, int64_t n, const float *Y, int64_t m, int64_t d, double bandwidth, int unbiased,
+                  double *out);
 
 /* Median of |z_i - z_j| over the n (n - 1) / 2 pairs i < j of Z [n x d] (n >= 2);
  * SE_ENOMEM if the pair list cannot be allocated. */

@@ -36,7 +36,7 @@
 #include "nn_kernels.h"
 #include "status.h"
 
-#define SE_MODEL_MAX_DEPTH 64        /* nesting of graph nodes */
+#define SE_MODEL_MAX_DEPTH 64 /* nesting of graph nodes */
 #define SE_MODEL_MAX_NODES 100000
 #define SE_MODEL_MAX_TERMS 10000
 #define SE_MODEL_MAX_BATCH (1 << 24)
@@ -44,31 +44,36 @@
 #define SE_MODEL_CURVE_POINTS 40
 
 typedef enum se_node_kind {
-    SE_NODE_LINEAR, SE_NODE_ACT, SE_NODE_LAYERNORM, SE_NODE_BATCHNORM,
-    SE_NODE_PASS,        /* Identity, Dropout and Reparameterize (evaluation mode) */
-    SE_NODE_NARROW, SE_NODE_COLSCALE, SE_NODE_SEQUENTIAL, SE_NODE_CONCAT, SE_NODE_RESIDUAL,
+    SE_NODE_LINEAR,
+    SE_NODE_ACT,
+    SE_NODE_LAYERNORM,
+    SE_NODE_BATCHNORM,
+    SE_NODE_PASS, /* Identity, Dropout and Reparameterize (evaluation mode) */
+    SE_NODE_NARROW,
+    SE_NODE_COLSCALE,
+    SE_NODE_SEQUENTIAL,
+    SE_NODE_CONCAT,
+    SE_NODE_RESIDUAL,
 } se_node_kind;
 
 /* One node of the graph. Tensors are offsets (in floats) into se_model.weights, -1 if absent. */
 typedef struct se_node {
     se_node_kind kind;
-    int in, out;          /* features per row */
-    int64_t scratch;      /* floats of scratch per row, beyond the output the caller gives */
-    int child, nchild;    /* children: se_model.kids[child .. child + nchild) */
-    se_act act;           /* SE_NODE_ACT */
-    float param;          /* LeakyReLU slope, Softplus beta */
-    float eps;            /* LayerNorm */
-    int offset;           /* Narrow: first column, 0-based */
-    int64_t w, b;         /* Linear weight [out x in] and bias; LayerNorm / BatchNorm gamma, beta;
+    int in, out;       /* features per row */
+    int64_t scratch;   /* floats of scratch per row, beyond the output the caller gives */
+    int child, nchild; /* children: se_model.kids[child .. child + nchild) */
+    se_act act;        /* SE_NODE_ACT */
+    float param;       /* LeakyReLU slope, Softplus beta */
+    float eps;         /* LayerNorm */
+    int offset;        /* Narrow: first column, 0-based */
+    int64_t w, b;      /* Linear weight [out x in] and bias; LayerNorm / BatchNorm gamma, beta;
                            * ColumnScale scales then shifts (w) */
-    int64_t mean, var;    /* BatchNorm running statistics */
+    int64_t mean, var; /* BatchNorm running statistics */
 } se_node;
 
 typedef enum se_entry { SE_ENTRY_ENCODE, SE_ENTRY_DECODE, SE_ENTRY_FORWARD, SE_ENTRY_COUNT } se_entry;
 
-typedef enum se_rep_kind {
-    SE_REP_NONE, SE_REP_SAFE13, SE_REP_FLOWEQ13, SE_REP_CURVE40, SE_REP_GRAPHIC40
-} se_rep_kind;
+typedef enum se_rep_kind { SE_REP_NONE, SE_REP_SAFE13, SE_REP_FLOWEQ13, SE_REP_CURVE40, SE_REP_GRAPHIC40 } se_rep_kind;
 
 typedef struct se_model {
     se_node *nodes;
@@ -76,18 +81,18 @@ typedef struct se_model {
     int *kids;
     float *weights;
     int64_t nweights;
-    int entry[SE_ENTRY_COUNT];   /* root node of each entry point, -1 if the graph has none */
+    int entry[SE_ENTRY_COUNT]; /* root node of each entry point, -1 if the graph has none */
     /* the representation (semeq.experiment.representations) */
     se_rep_kind rep;
     double gain_scale, lo[SE_MODEL_SAFE_PARAMS], hi[SE_MODEL_SAFE_PARAMS];
-    double freq_offset;          /* safe13: frequencies are log(f + freq_offset) (the seed's v2: 1) */
-    int standardised;            /* graphic40: columns were z-scored with these (the seed's) */
+    double freq_offset; /* safe13: frequencies are log(f + freq_offset) (the seed's v2: 1) */
+    int standardised;   /* graphic40: columns were z-scored with these (the seed's) */
     double column_mean[SE_MODEL_CURVE_POINTS], column_std[SE_MODEL_CURVE_POINTS];
     /* the vocabulary: terms (NUL-terminated, in the file's order) and their centroids */
     int nterms;
     char **terms;
-    float *centroids;            /* [nterms x latent] */
-    int latent;                  /* encode output = decode input; 0 if neither entry exists */
+    float *centroids; /* [nterms x latent] */
+    int latent;       /* encode output = decode input; 0 if neither entry exists */
 } se_model;
 
 /* What a model is built from: tensors (little-endian float32, possibly unaligned) and the
@@ -101,7 +106,7 @@ typedef struct se_model_tensor {
 } se_model_tensor;
 
 typedef struct se_model_source {
-    const char *name;                       /* for messages: the file name */
+    const char *name; /* for messages: the file name */
     const se_model_tensor *tensors;
     size_t ntensors;
     const char *const *meta_keys, *const *meta_values;
@@ -126,10 +131,10 @@ typedef struct se_graph_build {
     int entry[SE_ENTRY_COUNT];
     /* tensors referenced by the nodes, in order of first use, with their offsets in the
      * weights block; then the values that come from the graph itself (ColumnScale scales and shifts) */
-    size_t *used;                /* indices into src->tensors */
+    size_t *used; /* indices into src->tensors */
     int64_t *used_offset;
     size_t nused, cap_used;
-    int64_t ntensor_floats;      /* floats of the used tensors */
+    int64_t ntensor_floats; /* floats of the used tensors */
     double *consts;
     int64_t nconsts, cap_consts;
     int cap_nodes, cap_kids;
@@ -156,17 +161,17 @@ se_status se_model_run(const se_model *m, se_entry e, const float *x, int64_t ro
 
 /* ---- model_eq.c ---- */
 typedef struct se_model_eq {
-    int kind;                    /* 1 SAFE (13 parameters), 2 graphic40 (40 gains in dB) */
+    int kind; /* 1 SAFE (13 parameters), 2 graphic40 (40 gains in dB) */
     int nparams;
     float params[SE_MODEL_CURVE_POINTS];
-    float fit_error_db;          /* curve40: the fit's max |error| over the 40 points; else -1 */
+    float fit_error_db; /* curve40: the fit's max |error| over the 40 points; else -1 */
 } se_model_eq;
 
 /* Bytes of scratch for se_model_eq_for_code (doubles and floats, aligned for both). */
 size_t se_model_eq_scratch_bytes(const se_model *m);
 /* The EQ setting of latent code z with every gain scaled by intensity (semantic:eq_for). */
-se_status se_model_eq_for_code(const se_model *m, const float *z, double intensity, se_model_eq *eq,
-                               void *scratch, size_t scratch_bytes);
+se_status se_model_eq_for_code(const se_model *m, const float *z, double intensity, se_model_eq *eq, void *scratch,
+                               size_t scratch_bytes);
 /* z = (1 - amount) * centroid(from) + amount * centroid(to) (semantic:interpolate; the weights
  * are rounded to float as the Lua tensor arithmetic does). */
 se_status se_model_interpolate(const se_model *m, int from, int to, double amount, float *z);

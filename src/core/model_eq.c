@@ -70,20 +70,23 @@ static se_status curve40(const float *x, double *work, double *p, float *fit_err
     se_fit_report rep;
     se_status st = se_fit_safe(freqs, target, SE_MODEL_CURVE_POINTS, 44100.0, &se_fit_defaults,
                                work + 2 * SE_MODEL_CURVE_POINTS, q, &rep);
-    for (int j = 0; st == SE_OK && j < SE_MODEL_SAFE_PARAMS; j++) p[j] = (float)q[j];
+    for (int j = 0; st == SE_OK && j < SE_MODEL_SAFE_PARAMS; j++)
+        p[j] = (float)q[j];
     *fit_error = (float)rep.max_err_db;
     return st;
 }
 
 static void graphic40(const se_model *m, float *x, double intensity, float *gains)
 {
-    if (m->standardised)  /* back from the seed's column z-scores to the curve */
+    if (m->standardised) /* back from the seed's column z-scores to the curve */
         for (int j = 0; j < SE_MODEL_CURVE_POINTS; j++)
             x[j] = (float)(x[j] * m->column_std[j] + m->column_mean[j]);
     double lo = x[0], hi = x[0];
     for (int j = 1; j < SE_MODEL_CURVE_POINTS; j++) {
-        if (x[j] < lo) lo = x[j];
-        if (x[j] > hi) hi = x[j];
+        if (x[j] < lo)
+            lo = x[j];
+        if (x[j] > hi)
+            hi = x[j];
     }
     double span = hi - lo;
     for (int j = 0; j < SE_MODEL_CURVE_POINTS; j++) {
@@ -101,8 +104,8 @@ static se_status finite_params(const se_model_eq *eq)
     return SE_OK;
 }
 
-se_status se_model_eq_for_code(const se_model *m, const float *z, double intensity, se_model_eq *eq,
-                               void *scratch, size_t scratch_bytes)
+se_status se_model_eq_for_code(const se_model *m, const float *z, double intensity, se_model_eq *eq, void *scratch,
+                               size_t scratch_bytes)
 {
     if (m->rep == SE_REP_NONE || m->entry[SE_ENTRY_DECODE] < 0)
         return SE_EUNSUPPORTED;
@@ -121,7 +124,7 @@ se_status se_model_eq_for_code(const se_model *m, const float *z, double intensi
         return st;
     for (int j = 0; j < se_model_entry_out(m, SE_ENTRY_DECODE); j++)
         if (!isfinite(x[j]))
-            return SE_EARG;   /* a code so extreme that the decoder overflows: no setting to give */
+            return SE_EARG; /* a code so extreme that the decoder overflows: no setting to give */
     memset(eq, 0, sizeof *eq);
     eq->fit_error_db = -1.0f;
     if (m->rep == SE_REP_GRAPHIC40) {
@@ -131,15 +134,20 @@ se_status se_model_eq_for_code(const se_model *m, const float *z, double intensi
         return finite_params(eq);
     }
     double p[SE_MODEL_SAFE_PARAMS];
-    if (m->rep == SE_REP_SAFE13) safe13(m, x, p);
-    else if (m->rep == SE_REP_FLOWEQ13) floweq13(x, p);
-    else st = curve40(x, work, p, &eq->fit_error_db);
+    if (m->rep == SE_REP_SAFE13)
+        safe13(m, x, p);
+    else if (m->rep == SE_REP_FLOWEQ13)
+        floweq13(x, p);
+    else
+        st = curve40(x, work, p, &eq->fit_error_db);
     if (st != SE_OK)
         return st;
-    for (int k = 0; k < 5; k++) p[GAIN_COLUMNS[k]] *= intensity;
+    for (int k = 0; k < 5; k++)
+        p[GAIN_COLUMNS[k]] *= intensity;
     eq->kind = 1;
     eq->nparams = SE_MODEL_SAFE_PARAMS;
-    for (int j = 0; j < SE_MODEL_SAFE_PARAMS; j++) eq->params[j] = (float)p[j];
+    for (int j = 0; j < SE_MODEL_SAFE_PARAMS; j++)
+        eq->params[j] = (float)p[j];
     return finite_params(eq);
 }
 

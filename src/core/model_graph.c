@@ -47,7 +47,8 @@ static int grow(void **p, int64_t *cap, int64_t need, size_t elem)
     if (need <= *cap)
         return 1;
     int64_t n = *cap ? *cap * 2 : 16;
-    while (n < need) n *= 2;
+    while (n < need)
+        n *= 2;
     void *q = realloc(*p, (size_t)n * elem);
     if (!q)
         return 0;
@@ -78,8 +79,8 @@ static const cJSON *field(const cJSON *j, const char *key) { return cJSON_GetObj
 static se_status get_int(parse_ctx *c, const cJSON *j, const char *key, int lo, const char *path, int *out)
 {
     const cJSON *v = field(j, key);
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo) || v->valuedouble > 2147483647.0
-        || floor(v->valuedouble) != v->valuedouble)
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo) || v->valuedouble > 2147483647.0 ||
+        floor(v->valuedouble) != v->valuedouble)
         return fail(c, SE_EFORMAT, path, "'%s' must be an integer >= %d", key, lo);
     *out = (int)v->valuedouble;
     return SE_OK;
@@ -108,7 +109,8 @@ static void shape_str(int ndim, const int64_t *shape, char *buf, size_t len)
     at += (size_t)snprintf(buf, len, "[");
     for (int d = 0; d < ndim && at < len; d++)
         at += (size_t)snprintf(buf + at, len - at, d ? "x%lld" : "%lld", (long long)shape[d]);
-    if (at < len) snprintf(buf + at, len - at, "]");
+    if (at < len)
+        snprintf(buf + at, len - at, "]");
 }
 
 /* The tensor named by j[key] must exist with the given shape (ndim 1 or 2); registers it
@@ -125,7 +127,8 @@ static se_status use_tensor(parse_ctx *c, const cJSON *j, const char *key, int n
     const se_model_tensor *st = &c->src->tensors[t];
     int64_t want[2] = {d0, d1};
     int same = st->ndim == ndim;
-    for (int d = 0; same && d < ndim; d++) same = st->shape[d] == want[d];
+    for (int d = 0; same && d < ndim; d++)
+        same = st->shape[d] == want[d];
     if (!same) {
         char got[64], exp[64];
         shape_str(st->ndim, st->shape, got, sizeof got);
@@ -139,11 +142,11 @@ static se_status use_tensor(parse_ctx *c, const cJSON *j, const char *key, int n
             return SE_OK;
         }
     int64_t cap = (int64_t)g->cap_used, cap2 = cap;
-    if (!grow((void **)&g->used, &cap, (int64_t)g->nused + 1, sizeof *g->used)
-        || !grow((void **)&g->used_offset, &cap2, (int64_t)g->nused + 1, sizeof *g->used_offset))
+    if (!grow((void **)&g->used, &cap, (int64_t)g->nused + 1, sizeof *g->used) ||
+        !grow((void **)&g->used_offset, &cap2, (int64_t)g->nused + 1, sizeof *g->used_offset))
         return oom(c);
     g->cap_used = (size_t)(cap < cap2 ? cap : cap2);
-    int64_t numel = d0 * (ndim == 2 ? d1 : 1);  /* both come from the file's own shape: no overflow */
+    int64_t numel = d0 * (ndim == 2 ? d1 : 1); /* both come from the file's own shape: no overflow */
     g->used[g->nused] = (size_t)t;
     g->used_offset[g->nused++] = *offset = g->ntensor_floats;
     g->ntensor_floats += numel;
@@ -152,7 +155,7 @@ static se_status use_tensor(parse_ctx *c, const cJSON *j, const char *key, int n
 
 /* ---------------------------------------------------------------- input width of an entry */
 
-enum { WIDTH_PASS = -1, WIDTH_FREE = -2 };  /* keeps the width / changes it without fixing it */
+enum { WIDTH_PASS = -1, WIDTH_FREE = -2 }; /* keeps the width / changes it without fixing it */
 
 static int required_width(const cJSON *j, int depth);
 
@@ -162,8 +165,10 @@ static int required_of_siblings(const cJSON *const *kids, int n, int depth)
     int free_seen = 0;
     for (int i = 0; i < n; i++) {
         int r = required_width(kids[i], depth + 1);
-        if (r >= 0) return r;
-        if (r == WIDTH_FREE) free_seen = 1;
+        if (r >= 0)
+            return r;
+        if (r == WIDTH_FREE)
+            free_seen = 1;
     }
     return free_seen ? WIDTH_FREE : WIDTH_PASS;
 }
@@ -176,12 +181,13 @@ static int required_width(const cJSON *j, int depth)
     if (depth > SE_MODEL_MAX_DEPTH || !cJSON_IsString(t))
         return WIDTH_FREE;
     const char *type = t->valuestring;
-    const char *key = strcmp(type, "Linear") == 0 ? "input"
-                    : strcmp(type, "LayerNorm") == 0 || strcmp(type, "BatchNorm") == 0 ? "size" : NULL;
+    const char *key = strcmp(type, "Linear") == 0                          ? "input"
+        : strcmp(type, "LayerNorm") == 0 || strcmp(type, "BatchNorm") == 0 ? "size"
+                                                                           : NULL;
     if (key) {
         const cJSON *v = field(j, key);
         return cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble <= 2147483647.0 ? (int)v->valuedouble
-                                                                                         : WIDTH_FREE;
+                                                                                          : WIDTH_FREE;
     }
     if (strcmp(type, "ColumnScale") == 0) {
         const cJSON *s = field(j, "scales");
@@ -191,24 +197,27 @@ static int required_width(const cJSON *j, int depth)
         const cJSON *ch = field(j, "children");
         for (const cJSON *k = cJSON_IsArray(ch) ? ch->child : NULL; k; k = k->next) {
             int r = required_width(k, depth + 1);
-            if (r != WIDTH_PASS) return r;
+            if (r != WIDTH_PASS)
+                return r;
         }
         return WIDTH_PASS;
     }
     if (strcmp(type, "Concat") == 0) {
         const cJSON *ch = field(j, "children"), *kids[64];
         int n = 0;
-        for (const cJSON *k = cJSON_IsArray(ch) ? ch->child : NULL; k && n < 64; k = k->next) kids[n++] = k;
+        for (const cJSON *k = cJSON_IsArray(ch) ? ch->child : NULL; k && n < 64; k = k->next)
+            kids[n++] = k;
         return required_of_siblings(kids, n, depth);
     }
     if (strcmp(type, "Residual") == 0) {
         const cJSON *kids[2] = {field(j, "block"), field(j, "skip")};
         return required_of_siblings(kids, kids[1] ? 2 : 1, depth);
     }
-    static const char *const keeping[] = {"ReLU", "LeakyReLU", "GELU", "Tanh", "Sigmoid", "Softplus", "Identity",
-                                          "Dropout", "Reparameterize"};
+    static const char *const keeping[] = {"ReLU",     "LeakyReLU", "GELU",    "Tanh",          "Sigmoid",
+                                          "Softplus", "Identity",  "Dropout", "Reparameterize"};
     for (size_t i = 0; i < sizeof keeping / sizeof keeping[0]; i++)
-        if (strcmp(type, keeping[i]) == 0) return WIDTH_PASS;
+        if (strcmp(type, keeping[i]) == 0)
+            return WIDTH_PASS;
     return WIDTH_FREE;
 }
 
@@ -220,8 +229,10 @@ static se_status node_linear(parse_ctx *c, const cJSON *j, se_node *n, const cha
 {
     int input = 0, output = 0;
     se_status st = get_int(c, j, "input", 1, path, &input);
-    if (st == SE_OK) st = get_int(c, j, "output", 1, path, &output);
-    if (st != SE_OK) return st;
+    if (st == SE_OK)
+        st = get_int(c, j, "output", 1, path, &output);
+    if (st != SE_OK)
+        return st;
     if (input != n->in)
         return fail(c, SE_EFORMAT, path, "takes %d inputs but receives %d", input, n->in);
     n->out = output;
@@ -236,18 +247,23 @@ static se_status node_norm(parse_ctx *c, const cJSON *j, se_node *n, int batch, 
     int size = 0;
     double eps = 0.0;
     se_status st = get_int(c, j, "size", 1, path, &size);
-    if (st == SE_OK) st = get_number(c, j, "eps", path, &eps);
-    if (st != SE_OK) return st;
+    if (st == SE_OK)
+        st = get_number(c, j, "eps", path, &eps);
+    if (st != SE_OK)
+        return st;
     if (size != n->in)
         return fail(c, SE_EFORMAT, path, "normalises %d features but receives %d", size, n->in);
     if (!(eps > 0.0) || eps > 1e30)
         return fail(c, SE_EFORMAT, path, "'eps' must be a positive number");
     n->eps = (float)eps;
-    n->scratch = batch ? 0 : 2;  /* LayerNorm: per-row mean and 1/std (se_layernorm_forward) */
+    n->scratch = batch ? 0 : 2; /* LayerNorm: per-row mean and 1/std (se_layernorm_forward) */
     st = use_tensor(c, j, "weight", 1, size, 0, path, &n->w);
-    if (st == SE_OK) st = use_tensor(c, j, "bias", 1, size, 0, path, &n->b);
-    if (st == SE_OK && batch) st = use_tensor(c, j, "running_mean", 1, size, 0, path, &n->mean);
-    if (st == SE_OK && batch) st = use_tensor(c, j, "running_var", 1, size, 0, path, &n->var);
+    if (st == SE_OK)
+        st = use_tensor(c, j, "bias", 1, size, 0, path, &n->b);
+    if (st == SE_OK && batch)
+        st = use_tensor(c, j, "running_mean", 1, size, 0, path, &n->mean);
+    if (st == SE_OK && batch)
+        st = use_tensor(c, j, "running_var", 1, size, 0, path, &n->var);
     return st;
 }
 
@@ -255,12 +271,15 @@ static se_status node_narrow(parse_ctx *c, const cJSON *j, se_node *n, const cha
 {
     int dim = 0, offset = 0, length = 0;
     se_status st = get_int(c, j, "dim", 1, path, &dim);
-    if (st == SE_OK) st = get_int(c, j, "offset", 1, path, &offset);
-    if (st == SE_OK) st = get_int(c, j, "length", 1, path, &length);
-    if (st != SE_OK) return st;
+    if (st == SE_OK)
+        st = get_int(c, j, "offset", 1, path, &offset);
+    if (st == SE_OK)
+        st = get_int(c, j, "length", 1, path, &length);
+    if (st != SE_OK)
+        return st;
     if (dim != 2)
         return fail(c, SE_EFORMAT, path, "'dim' must be 2 (the features of [batch x features])");
-    if (offset - 1 > n->in - length)   /* offset + length - 1 > in, without overflow */
+    if (offset - 1 > n->in - length) /* offset + length - 1 > in, without overflow */
         return fail(c, SE_EFORMAT, path, "takes columns %d..%lld of %d", offset, (long long)offset + length - 1, n->in);
     n->offset = offset - 1;
     n->out = length;
@@ -276,11 +295,12 @@ static se_status node_colscale(parse_ctx *c, const cJSON *j, se_node *n, const c
     se_graph_build *g = c->g;
     if (!grow((void **)&g->consts, &g->cap_consts, g->nconsts + 2 * (int64_t)n->in, sizeof *g->consts))
         return oom(c);
-    n->w = g->nconsts;  /* an offset among the constants until se_graph_floats places them */
+    n->w = g->nconsts; /* an offset among the constants until se_graph_floats places them */
     for (int k = 0; k < 2; k++) {
         const cJSON *s = lists[k];
         if (!s && k == 1) {
-            for (int i = 0; i < n->in; i++) g->consts[g->nconsts++] = 0.0;
+            for (int i = 0; i < n->in; i++)
+                g->consts[g->nconsts++] = 0.0;
             continue;
         }
         if (!cJSON_IsArray(s) || cJSON_GetArraySize(s) != n->in)
@@ -296,38 +316,49 @@ static se_status node_colscale(parse_ctx *c, const cJSON *j, se_node *n, const c
 
 static se_status node_act(parse_ctx *c, const cJSON *j, se_node *n, const char *type, const char *path)
 {
-    static const struct { const char *name; se_act act; } acts[] = {
+    static const struct {
+        const char *name;
+        se_act act;
+    } acts[] = {
         {"ReLU", SE_ACT_RELU}, {"LeakyReLU", SE_ACT_LEAKY_RELU}, {"GELU", SE_ACT_GELU},
-        {"Tanh", SE_ACT_TANH}, {"Sigmoid", SE_ACT_SIGMOID}, {"Softplus", SE_ACT_SOFTPLUS},
+        {"Tanh", SE_ACT_TANH}, {"Sigmoid", SE_ACT_SIGMOID},      {"Softplus", SE_ACT_SOFTPLUS},
     };
     for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
-        if (strcmp(type, acts[i].name) == 0) n->act = acts[i].act;
+        if (strcmp(type, acts[i].name) == 0)
+            n->act = acts[i].act;
     double param = 0.0;
     se_status st = SE_OK;
-    if (n->act == SE_ACT_LEAKY_RELU) st = get_number(c, j, "slope", path, &param);
+    if (n->act == SE_ACT_LEAKY_RELU)
+        st = get_number(c, j, "slope", path, &param);
     if (n->act == SE_ACT_SOFTPLUS) {
         st = get_number(c, j, "beta", path, &param);
-        if (st == SE_OK && !(param > 0.0)) return fail(c, SE_EFORMAT, path, "'beta' must be positive");
+        if (st == SE_OK && !(param > 0.0))
+            return fail(c, SE_EFORMAT, path, "'beta' must be positive");
     }
-    if (fabs(param) > 3.4e38) return fail(c, SE_EFORMAT, path, "parameter out of float range");
+    if (fabs(param) > 3.4e38)
+        return fail(c, SE_EFORMAT, path, "parameter out of float range");
     n->param = (float)param;
     return st;
 }
 
 /* Parses the children (a JSON array, or nodes given one by one) into consecutive kids. */
-static se_status node_children(parse_ctx *c, int self, const cJSON *const *kids, int nk, int in, int chain,
-                               int depth, const char *path, const char *const *names)
+static se_status node_children(parse_ctx *c, int self, const cJSON *const *kids, int nk, int in, int chain, int depth,
+                               const char *path, const char *const *names)
 {
     int *idx = malloc(sizeof(int) * (size_t)(nk ? nk : 1));
-    if (!idx) return oom(c);
+    if (!idx)
+        return oom(c);
     se_status st = SE_OK;
     int width = in;
     char sub[256];
     for (int i = 0; i < nk && st == SE_OK; i++) {
-        if (names) snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", names[i]);
-        else snprintf(sub, sizeof sub, "%s.children[%d]", path, i);
+        if (names)
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", names[i]);
+        else
+            snprintf(sub, sizeof sub, "%s.children[%d]", path, i);
         st = parse_node(c, kids[i], chain ? width : in, depth + 1, sub, &idx[i]);
-        if (st == SE_OK) width = c->g->nodes[idx[i]].out;
+        if (st == SE_OK)
+            width = c->g->nodes[idx[i]].out;
     }
     se_graph_build *g = c->g;
     int64_t cap = g->cap_kids;
@@ -337,7 +368,8 @@ static se_status node_children(parse_ctx *c, int self, const cJSON *const *kids,
         g->cap_kids = (int)cap;
         g->nodes[self].child = g->nkids;
         g->nodes[self].nchild = nk;
-        if (nk > 0) memcpy(g->kids + g->nkids, idx, sizeof(int) * (size_t)nk);
+        if (nk > 0)
+            memcpy(g->kids + g->nkids, idx, sizeof(int) * (size_t)nk);
         g->nkids += nk;
     }
     free(idx);
@@ -350,12 +382,13 @@ static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static se_status finish_container(parse_ctx *c, int self, const char *path)
 {
     se_node *n = &c->g->nodes[self];
-    const int *k = n->nchild ? c->g->kids + n->child : NULL;  /* no kids at all: kids is NULL */
+    const int *k = n->nchild ? c->g->kids + n->child : NULL; /* no kids at all: kids is NULL */
     const se_node *nodes = c->g->nodes;
     int64_t child_scratch = 0, widest = 0, total = 0;
     for (int i = 0; i < n->nchild; i++) {
         child_scratch = max64(child_scratch, nodes[k[i]].scratch);
-        if (n->kind != SE_NODE_SEQUENTIAL || i < n->nchild - 1) widest = max64(widest, nodes[k[i]].out);
+        if (n->kind != SE_NODE_SEQUENTIAL || i < n->nchild - 1)
+            widest = max64(widest, nodes[k[i]].out);
         total += nodes[k[i]].out;
     }
     if (n->kind == SE_NODE_SEQUENTIAL) {
@@ -363,11 +396,13 @@ static se_status finish_container(parse_ctx *c, int self, const char *path)
         n->out = n->nchild ? nodes[k[n->nchild - 1]].out : n->in;
         n->scratch = (n->nchild > 2 ? 2 : n->nchild > 1 ? 1 : 0) * widest + child_scratch;
     } else if (n->kind == SE_NODE_CONCAT) {
-        if (n->nchild == 0) return fail(c, SE_EFORMAT, path, "a Concat needs children");
-        if (total > 2147483647) return fail(c, SE_EFORMAT, path, "output too wide");
+        if (n->nchild == 0)
+            return fail(c, SE_EFORMAT, path, "a Concat needs children");
+        if (total > 2147483647)
+            return fail(c, SE_EFORMAT, path, "output too wide");
         n->out = (int)total;
-        n->scratch = widest + child_scratch;   /* each child's output, then copied into its columns */
-    } else {  /* Residual: block into the output, skip into scratch */
+        n->scratch = widest + child_scratch; /* each child's output, then copied into its columns */
+    } else {                                 /* Residual: block into the output, skip into scratch */
         if (nodes[k[0]].out != nodes[k[1]].out)
             return fail(c, SE_EFORMAT, path, "block gives %d features, skip %d", nodes[k[0]].out, nodes[k[1]].out);
         n->out = nodes[k[0]].out;
@@ -377,8 +412,8 @@ static se_status finish_container(parse_ctx *c, int self, const char *path)
 }
 
 /* path names the node for its children's paths, where (path and type) for its own messages. */
-static se_status node_container(parse_ctx *c, const cJSON *j, int self, const char *type, int depth,
-                                const char *path, const char *where)
+static se_status node_container(parse_ctx *c, const cJSON *j, int self, const char *type, int depth, const char *path,
+                                const char *where)
 {
     if (strcmp(type, "Residual") == 0) {
         const cJSON *kids[2] = {field(j, "block"), field(j, "skip")};
@@ -392,8 +427,10 @@ static se_status node_container(parse_ctx *c, const cJSON *j, int self, const ch
     if (!chain) {
         int dim;
         se_status st = get_int(c, j, "dim", 1, where, &dim);
-        if (st != SE_OK) return st;
-        if (dim != 2) return fail(c, SE_EFORMAT, where, "'dim' must be 2 (the features of [batch x features])");
+        if (st != SE_OK)
+            return st;
+        if (dim != 2)
+            return fail(c, SE_EFORMAT, where, "'dim' must be 2 (the features of [batch x features])");
     }
     const cJSON *ch = field(j, "children");
     /* Lua's JSON writes an empty list as {} */
@@ -401,9 +438,11 @@ static se_status node_container(parse_ctx *c, const cJSON *j, int self, const ch
         return fail(c, SE_EFORMAT, where, "'children' must be a list of nodes");
     int nk = cJSON_IsArray(ch) ? cJSON_GetArraySize(ch) : 0;
     const cJSON **kids = malloc(sizeof *kids * (size_t)(nk ? nk : 1));
-    if (!kids) return oom(c);
+    if (!kids)
+        return oom(c);
     int i = 0;
-    for (const cJSON *k = cJSON_IsArray(ch) ? ch->child : NULL; k; k = k->next) kids[i++] = k;
+    for (const cJSON *k = cJSON_IsArray(ch) ? ch->child : NULL; k; k = k->next)
+        kids[i++] = k;
     se_status st = node_children(c, self, kids, nk, c->g->nodes[self].in, chain, depth, path, NULL);
     free(kids);
     return st == SE_OK ? finish_container(c, self, where) : st;
@@ -417,17 +456,32 @@ static se_status parse_node(parse_ctx *c, const cJSON *j, int in, int depth, con
     if (!cJSON_IsObject(j) || !cJSON_IsString(t))
         return fail(c, SE_EFORMAT, path, "a node must be an object with a 'type'");
     const char *type = t->valuestring;
-    static const struct { const char *name; se_node_kind kind; } kinds[] = {
-        {"Linear", SE_NODE_LINEAR}, {"ReLU", SE_NODE_ACT}, {"LeakyReLU", SE_NODE_ACT}, {"GELU", SE_NODE_ACT},
-        {"Tanh", SE_NODE_ACT}, {"Sigmoid", SE_NODE_ACT}, {"Softplus", SE_NODE_ACT},
-        {"LayerNorm", SE_NODE_LAYERNORM}, {"BatchNorm", SE_NODE_BATCHNORM}, {"Identity", SE_NODE_PASS},
-        {"Dropout", SE_NODE_PASS}, {"Reparameterize", SE_NODE_PASS}, {"Narrow", SE_NODE_NARROW},
-        {"ColumnScale", SE_NODE_COLSCALE}, {"Sequential", SE_NODE_SEQUENTIAL}, {"Concat", SE_NODE_CONCAT},
+    static const struct {
+        const char *name;
+        se_node_kind kind;
+    } kinds[] = {
+        {"Linear", SE_NODE_LINEAR},
+        {"ReLU", SE_NODE_ACT},
+        {"LeakyReLU", SE_NODE_ACT},
+        {"GELU", SE_NODE_ACT},
+        {"Tanh", SE_NODE_ACT},
+        {"Sigmoid", SE_NODE_ACT},
+        {"Softplus", SE_NODE_ACT},
+        {"LayerNorm", SE_NODE_LAYERNORM},
+        {"BatchNorm", SE_NODE_BATCHNORM},
+        {"Identity", SE_NODE_PASS},
+        {"Dropout", SE_NODE_PASS},
+        {"Reparameterize", SE_NODE_PASS},
+        {"Narrow", SE_NODE_NARROW},
+        {"ColumnScale", SE_NODE_COLSCALE},
+        {"Sequential", SE_NODE_SEQUENTIAL},
+        {"Concat", SE_NODE_CONCAT},
         {"Residual", SE_NODE_RESIDUAL},
     };
     int k = -1;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(type, kinds[i].name) == 0) k = (int)i;
+        if (strcmp(type, kinds[i].name) == 0)
+            k = (int)i;
     if (k < 0)
         return fail(c, SE_EFORMAT, path, "unknown node type '%.40s'", type);
     int self = new_node(c, kinds[k].kind, in);
@@ -436,7 +490,7 @@ static se_status parse_node(parse_ctx *c, const cJSON *j, int in, int depth, con
     *index = self;
     char where[300];
     snprintf(where, sizeof where, "%s (%s)", path, type);
-    se_node *n = &c->g->nodes[self];  /* valid until the next new_node */
+    se_node *n = &c->g->nodes[self]; /* valid until the next new_node */
     switch (kinds[k].kind) {
     case SE_NODE_LINEAR: return node_linear(c, j, n, where);
     case SE_NODE_ACT: return node_act(c, j, n, type, where);
@@ -454,7 +508,8 @@ static se_status parse_node(parse_ctx *c, const cJSON *j, int in, int depth, con
 se_status se_graph_parse(const se_model_source *src, const char *json, se_graph_build *g, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
-    for (int e = 0; e < SE_ENTRY_COUNT; e++) g->entry[e] = -1;
+    for (int e = 0; e < SE_ENTRY_COUNT; e++)
+        g->entry[e] = -1;
     parse_ctx c = {src, g, err, errlen};
     cJSON *root = cJSON_Parse(json);
     if (!root)
@@ -469,12 +524,14 @@ se_status se_graph_parse(const se_model_source *src, const char *json, se_graph_
     int found = 0;
     for (int e = 0; e < SE_ENTRY_COUNT && st == SE_OK; e++) {
         const cJSON *node = field(root, names[e]);
-        if (!node) continue;
+        if (!node)
+            continue;
         found = 1;
         int in = required_width(node, 0);
         if (in < 0)
-            st = fail(&c, SE_EFORMAT, names[e], "no layer fixes the input width (a Linear, LayerNorm, BatchNorm or "
-                                                "ColumnScale before any Narrow)");
+            st = fail(&c, SE_EFORMAT, names[e],
+                      "no layer fixes the input width (a Linear, LayerNorm, BatchNorm or "
+                      "ColumnScale before any Narrow)");
         else
             st = parse_node(&c, node, in, 0, names[e], &g->entry[e]);
     }
@@ -482,7 +539,7 @@ se_status se_graph_parse(const se_model_source *src, const char *json, se_graph_
         st = fail(&c, SE_EFORMAT, "", "has no 'encode', 'decode' or 'forward' entry");
     for (int i = 0; st == SE_OK && i < g->nnodes; i++)
         if (g->nodes[i].kind == SE_NODE_COLSCALE)
-            g->nodes[i].w += g->ntensor_floats;   /* the constants follow the tensors */
+            g->nodes[i].w += g->ntensor_floats; /* the constants follow the tensors */
     cJSON_Delete(root);
     if (st != SE_OK)
         se_graph_build_free(g);
@@ -498,10 +555,11 @@ se_status se_graph_fill(const se_model_source *src, const se_graph_build *g, flo
     for (size_t i = 0; i < g->nused; i++) {
         const se_model_tensor *t = &src->tensors[g->used[i]];
         int64_t n = 1;
-        for (int d = 0; d < t->ndim; d++) n *= t->shape[d];
+        for (int d = 0; d < t->ndim; d++)
+            n *= t->shape[d];
         const unsigned char *p = t->data;
         float *dst = weights + g->used_offset[i];
-        for (int64_t k = 0; k < n; k++, p += 4) {   /* little-endian, possibly unaligned */
+        for (int64_t k = 0; k < n; k++, p += 4) { /* little-endian, possibly unaligned */
             uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
             memcpy(&dst[k], &u, 4);
         }
@@ -519,5 +577,6 @@ void se_graph_build_free(se_graph_build *g)
     free(g->used_offset);
     free(g->consts);
     memset(g, 0, sizeof *g);
-    for (int e = 0; e < SE_ENTRY_COUNT; e++) g->entry[e] = -1;
+    for (int e = 0; e < SE_ENTRY_COUNT; e++)
+        g->entry[e] = -1;
 }

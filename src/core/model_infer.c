@@ -23,8 +23,8 @@ static void linear(const se_model *m, const se_node *n, const float *x, int64_t 
     if (rows == 1)
         cblas_sgemv(CblasRowMajor, CblasNoTrans, n->out, n->in, 1.0f, w, n->in, x, 1, beta, y, 1);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, n->out, n->in, 1.0f, x, n->in, w, n->in,
-                    beta, y, n->out);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, n->out, n->in, 1.0f, x, n->in, w, n->in, beta,
+                    y, n->out);
 }
 
 /* BatchNorm in evaluation mode, as se_batchnorm_forward computes it with train = 0. */
@@ -59,7 +59,8 @@ static void sequential(const se_model *m, const se_node *n, const float *x, int6
     const int *k = m->kids + n->child;
     int64_t widest = 0;
     for (int i = 0; i < n->nchild - 1; i++)
-        if (m->nodes[k[i]].out > widest) widest = m->nodes[k[i]].out;
+        if (m->nodes[k[i]].out > widest)
+            widest = m->nodes[k[i]].out;
     float *buf[2] = {scratch, scratch + rows * widest};
     float *child_scratch = scratch + (n->nchild > 2 ? 2 : n->nchild > 1 ? 1 : 0) * rows * widest;
     const float *cur = x;
@@ -75,7 +76,8 @@ static void concat(const se_model *m, const se_node *n, const float *x, int64_t 
     const int *k = m->kids + n->child;
     int64_t widest = 0;
     for (int i = 0; i < n->nchild; i++)
-        if (m->nodes[k[i]].out > widest) widest = m->nodes[k[i]].out;
+        if (m->nodes[k[i]].out > widest)
+            widest = m->nodes[k[i]].out;
     float *part = scratch, *child_scratch = scratch + rows * widest;
     int at = 0;
     for (int i = 0; i < n->nchild; i++) {
@@ -94,7 +96,8 @@ static void residual(const se_model *m, const se_node *n, const float *x, int64_
     float *skip = scratch, *child_scratch = scratch + count;
     run_node(m, k[0], x, rows, y, child_scratch);
     run_node(m, k[1], x, rows, skip, child_scratch);
-    for (int64_t i = 0; i < count; i++) y[i] += skip[i];
+    for (int64_t i = 0; i < count; i++)
+        y[i] += skip[i];
     se_act_forward(SE_ACT_RELU, y, y, count, 0.0f);
 }
 
@@ -112,9 +115,10 @@ static void run_node(const se_model *m, int index, const float *x, int64_t rows,
     case SE_NODE_PASS: memcpy(y, x, sizeof(float) * (size_t)count); break;
     case SE_NODE_NARROW: copy_columns(x, n->in, n->offset, n->out, rows, y, n->out, 0); break;
     case SE_NODE_COLSCALE: {
-        const float *s = m->weights + n->w, *b = s + n->in;  /* scales, then shifts */
+        const float *s = m->weights + n->w, *b = s + n->in; /* scales, then shifts */
         for (int64_t r = 0; r < rows; r++)
-            for (int c = 0; c < n->in; c++) y[r * n->in + c] = x[r * n->in + c] * s[c] + b[c];
+            for (int c = 0; c < n->in; c++)
+                y[r * n->in + c] = x[r * n->in + c] * s[c] + b[c];
         break;
     }
     case SE_NODE_SEQUENTIAL: sequential(m, n, x, rows, y, scratch); break;

@@ -30,7 +30,8 @@ static se_status fail(char *err, size_t errlen, se_status st, const char *fmt, .
 static se_status one_line(se_status st, char *err, size_t errlen)
 {
     for (size_t i = 0; st != SE_OK && err && i < errlen && err[i]; i++)
-        if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f) err[i] = '?';
+        if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+            err[i] = '?';
     return st;
 }
 
@@ -46,8 +47,8 @@ void se_model_free(se_model *m)
 {
     if (!m)
         return;
-    free(m->nodes);   /* one block with kids and weights */
-    free(m->terms);   /* one block with the centroids and the words */
+    free(m->nodes); /* one block with kids and weights */
+    free(m->terms); /* one block with the centroids and the words */
     free(m);
 }
 
@@ -58,7 +59,8 @@ static se_status check_finite(const se_model_source *src, char *err, size_t errl
     for (size_t i = 0; i < src->ntensors; i++) {
         const se_model_tensor *t = &src->tensors[i];
         int64_t n = 1;
-        for (int d = 0; d < t->ndim; d++) n *= t->shape[d];
+        for (int d = 0; d < t->ndim; d++)
+            n *= t->shape[d];
         const unsigned char *p = t->data;
         for (int64_t k = 0; k < n; k++, p += 4) {
             /* exponent bits all ones: inf or NaN (byte order of safetensors: little-endian) */
@@ -88,9 +90,9 @@ static se_status check_representation(const se_model_source *src, const se_model
     int size = m->rep == SE_REP_SAFE13 || m->rep == SE_REP_FLOWEQ13 ? SE_MODEL_SAFE_PARAMS : SE_MODEL_CURVE_POINTS;
     int enc = m->entry[SE_ENTRY_ENCODE], dec = m->entry[SE_ENTRY_DECODE];
     if ((dec >= 0 && m->nodes[dec].out != size) || (enc >= 0 && m->nodes[enc].in != size))
-        return fail(err, errlen, SE_EFORMAT, "%s: metadata 'representation': its settings have %d values, the graph %s %d",
-                    src->name, size, dec >= 0 ? "decodes" : "encodes",
-                    dec >= 0 ? m->nodes[dec].out : m->nodes[enc].in);
+        return fail(err, errlen, SE_EFORMAT,
+                    "%s: metadata 'representation': its settings have %d values, the graph %s %d", src->name, size,
+                    dec >= 0 ? "decodes" : "encodes", dec >= 0 ? m->nodes[dec].out : m->nodes[enc].in);
     return SE_OK;
 }
 
@@ -109,7 +111,8 @@ static se_status place_graph(const se_model_source *src, se_graph_build *g, se_m
     m->kids = (int *)(block + nodes);
     m->weights = (float *)(block + nodes + kids + pad);
     memcpy(m->nodes, g->nodes, nodes);
-    if (kids) memcpy(m->kids, g->kids, kids);
+    if (kids)
+        memcpy(m->kids, g->kids, kids);
     m->nnodes = g->nnodes;
     m->nweights = nfloats;
     memcpy(m->entry, g->entry, sizeof m->entry);
@@ -133,7 +136,8 @@ static se_status build(const se_model_source *src, se_model **out, char *err, si
     if (!graph)
         return fail(err, errlen, SE_EFORMAT,
                     "%s: no inference graph (metadata 'graph'): the file was saved before semeq wrote one; "
-                    "re-save it with: semeq scripts/resave_model.lua FILE", src->name);
+                    "re-save it with: semeq scripts/resave_model.lua FILE",
+                    src->name);
     se_graph_build g;
     st = se_graph_parse(src, graph, &g, err, errlen);
     if (st != SE_OK)
@@ -145,9 +149,12 @@ static se_status build(const se_model_source *src, se_model **out, char *err, si
     }
     st = place_graph(src, &g, m, err, errlen);
     se_graph_build_free(&g);
-    if (st == SE_OK) st = check_sizes(src, m, err, errlen);
-    if (st == SE_OK) st = se_model_read_semantics(src, m, err, errlen);
-    if (st == SE_OK) st = check_representation(src, m, err, errlen);
+    if (st == SE_OK)
+        st = check_sizes(src, m, err, errlen);
+    if (st == SE_OK)
+        st = se_model_read_semantics(src, m, err, errlen);
+    if (st == SE_OK)
+        st = check_representation(src, m, err, errlen);
     if (st != SE_OK) {
         se_model_free(m);
         return st;
@@ -156,8 +163,7 @@ static se_status build(const se_model_source *src, se_model **out, char *err, si
     return SE_OK;
 }
 
-se_status se_model_load_memory(const void *data, size_t len, const char *name, se_model **out, char *err,
-                               size_t errlen)
+se_status se_model_load_memory(const void *data, size_t len, const char *name, se_model **out, char *err, size_t errlen)
 {
     *out = NULL;
     se_st_file f;
@@ -176,8 +182,8 @@ se_status se_model_load_memory(const void *data, size_t len, const char *name, s
         t[i].shape = f.tensors[i].shape;
         t[i].data = f.data + f.tensors[i].begin;
     }
-    se_model_source src = {name, t, f.ntensors, (const char *const *)f.meta_keys,
-                           (const char *const *)f.meta_values, f.nmeta};
+    se_model_source src = {name,   t, f.ntensors, (const char *const *)f.meta_keys, (const char *const *)f.meta_values,
+                           f.nmeta};
     st = se_model_build(&src, out, err, errlen);
     free(t);
     se_safetensors_free(&f);

@@ -26,12 +26,18 @@ static se_status fail(const se_model_source *src, char *err, size_t errlen, cons
 
 static const char *json_type(const cJSON *v)
 {
-    if (!v) return "missing";
-    if (cJSON_IsNull(v)) return "null";
-    if (cJSON_IsBool(v)) return "a boolean";
-    if (cJSON_IsNumber(v)) return "a number";
-    if (cJSON_IsString(v)) return "a string";
-    if (cJSON_IsArray(v)) return "a list";
+    if (!v)
+        return "missing";
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsBool(v))
+        return "a boolean";
+    if (cJSON_IsNumber(v))
+        return "a number";
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsArray(v))
+        return "a list";
     return "an object";
 }
 
@@ -75,7 +81,7 @@ static se_status read_normaliser(const se_model_source *src, const cJSON *n, se_
     if (!cJSON_IsObject(n))
         return fail(src, err, errlen, key, "'normaliser' is %s, expected an object", json_type(n));
     const cJSON *gs = cJSON_GetObjectItemCaseSensitive(n, "gain_scale");
-    m->gain_scale = 12.0;  /* older files have no entry (representations.lua's default) */
+    m->gain_scale = 12.0; /* older files have no entry (representations.lua's default) */
     if (gs) {
         if (!cJSON_IsNumber(gs) || !isfinite(gs->valuedouble) || !(gs->valuedouble > 0.0) || gs->valuedouble > 1e6)
             return fail(src, err, errlen, key, "normaliser 'gain_scale' must be a positive number");
@@ -107,13 +113,19 @@ static se_status read_representation(const se_model_source *src, se_model *m, ch
     cJSON *j = parse_json(src, err, errlen, "representation", &st);
     if (!j)
         return st;
-    static const struct { const char *name; se_rep_kind kind; } kinds[] = {
-        {"safe13", SE_REP_SAFE13}, {"floweq13", SE_REP_FLOWEQ13}, {"curve40", SE_REP_CURVE40},
+    static const struct {
+        const char *name;
+        se_rep_kind kind;
+    } kinds[] = {
+        {"safe13", SE_REP_SAFE13},
+        {"floweq13", SE_REP_FLOWEQ13},
+        {"curve40", SE_REP_CURVE40},
         {"graphic40", SE_REP_GRAPHIC40},
     };
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kind");
     for (size_t i = 0; cJSON_IsString(k) && i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(k->valuestring, kinds[i].name) == 0) m->rep = kinds[i].kind;
+        if (strcmp(k->valuestring, kinds[i].name) == 0)
+            m->rep = kinds[i].kind;
     if (m->rep == SE_REP_NONE)
         st = fail(src, err, errlen, "representation", "'kind' must be safe13, floweq13, curve40 or graphic40");
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "normaliser");
@@ -160,7 +172,8 @@ static se_status read_vocabulary(const se_model_source *src, se_model *m, char *
     cJSON *t = parse_json(src, err, errlen, "terms", &st);
     if (!t)
         return st == SE_OK && se_model_meta(src, "centroids")
-                   ? fail(src, err, errlen, "terms", "missing (the file has centroids)") : st;
+            ? fail(src, err, errlen, "terms", "missing (the file has centroids)")
+            : st;
     cJSON *c = parse_json(src, err, errlen, "centroids", &st);
     size_t chars = 0;
     if (st == SE_OK && !c)

@@ -33,23 +33,34 @@ int64_t se_residual_param_count(int64_t in, int64_t out) { return layout_of(in, 
 /* The scratch: what the forward keeps for the backward, then the backward's own buffers.
  * Every [rows x out] buffer is contiguous. */
 typedef struct residual_work {
-    float *h1;      /* Linear1's output (LN1's input) */
-    float *a1;      /* ReLU(LN1(h1)) */
-    float *mask;    /* Dropout's mask */
-    float *d1;      /* Dropout's output (Linear2's input) */
-    float *h2;      /* Linear2's output (LN2's input) */
-    float *sum;     /* LN2(h2) + skip(x) (the last ReLU's input) */
-    float *mean1, *rstd1, *mean2, *rstd2;  /* [rows] */
-    float *g1, *g2, *g3;  /* backward: [rows x out] each */
-    float *gxs;     /* backward: the skip's input gradient [rows x in] */
+    float *h1;                            /* Linear1's output (LN1's input) */
+    float *a1;                            /* ReLU(LN1(h1)) */
+    float *mask;                          /* Dropout's mask */
+    float *d1;                            /* Dropout's output (Linear2's input) */
+    float *h2;                            /* Linear2's output (LN2's input) */
+    float *sum;                           /* LN2(h2) + skip(x) (the last ReLU's input) */
+    float *mean1, *rstd1, *mean2, *rstd2; /* [rows] */
+    float *g1, *g2, *g3;                  /* backward: [rows x out] each */
+    float *gxs;                           /* backward: the skip's input gradient [rows x in] */
 } residual_work;
 
 static residual_work work_of(float *w, int64_t rows, int64_t in, int64_t out)
 {
     int64_t ro = rows * out;
-    residual_work k = {w, w + ro, w + 2 * ro, w + 3 * ro, w + 4 * ro, w + 5 * ro,
-                       w + 6 * ro, w + 6 * ro + rows, w + 6 * ro + 2 * rows, w + 6 * ro + 3 * rows,
-                       w + 6 * ro + 4 * rows, w + 7 * ro + 4 * rows, w + 8 * ro + 4 * rows, w + 9 * ro + 4 * rows};
+    residual_work k = {w,
+                       w + ro,
+                       w + 2 * ro,
+                       w + 3 * ro,
+                       w + 4 * ro,
+                       w + 5 * ro,
+                       w + 6 * ro,
+                       w + 6 * ro + rows,
+                       w + 6 * ro + 2 * rows,
+                       w + 6 * ro + 3 * rows,
+                       w + 6 * ro + 4 * rows,
+                       w + 7 * ro + 4 * rows,
+                       w + 8 * ro + 4 * rows,
+                       w + 9 * ro + 4 * rows};
     (void)in;
     return k;
 }

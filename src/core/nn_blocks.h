@@ -26,9 +26,9 @@
 
 typedef struct se_residual {
     int64_t rows, in, out;
-    float eps;      /* LayerNorm's */
-    float p;        /* Dropout's probability */
-    bool train;     /* Dropout active (training and p > 0) */
+    float eps;  /* LayerNorm's */
+    float p;    /* Dropout's probability */
+    bool train; /* Dropout active (training and p > 0) */
 } se_residual;
 
 /* Floats of parameters of a block from in to out features (the skip is a Linear when in != out). */

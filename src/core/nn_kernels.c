@@ -59,8 +59,7 @@ void se_act_forward(se_act kind, float *y, const float *x, int64_t n, float para
     }
 }
 
-void se_act_backward(se_act kind, float *gx, const float *x, const float *y, const float *gy,
-                     int64_t n, float param)
+void se_act_backward(se_act kind, float *gx, const float *x, const float *y, const float *gy, int64_t n, float param)
 {
     switch (kind) {
     case SE_ACT_RELU:
@@ -141,8 +140,7 @@ void se_seed_heads_forward(float *y, float *a, const float *x, int64_t rows, int
     }
 }
 
-void se_seed_heads_backward(float *gu, const float *gy, const float *a, int64_t rows, int64_t cols,
-                            int64_t units)
+void se_seed_heads_backward(float *gu, const float *gy, const float *a, int64_t rows, int64_t cols, int64_t units)
 {
     for (int64_t r = 0; r < rows; r++) {
         const float *ar = a + r * units, *gyr = gy + r * cols;
@@ -163,12 +161,11 @@ void se_seed_heads_backward(float *gu, const float *gy, const float *a, int64_t 
  * by the AVX2 loops below and by the plain ones alike, so both give the same bits; the
  * elementwise parts are the same float operations in the same order (no fused
  * multiply-add). Two passes for the variance: one-pass variance loses too much. */
-static double lanes8(const double *s)
-{
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
+static double lanes8(const double *s) { return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); }
 
-typedef struct ln_sums { double a, b; } ln_sums;
+typedef struct ln_sums {
+    double a, b;
+} ln_sums;
 
 /* sum x and sum (x - m)^2 over a row (m: the mean, from the first). */
 static double ln_sum_c(const float *x, int64_t n)
@@ -228,8 +225,8 @@ static ln_sums ln_back_sums_c(float *ggamma, float *gbeta, const float *gy, cons
     return t;
 }
 
-static void ln_back_gx_c(float *gx, const float *gy, const float *x, const float *gamma, int64_t n, float m,
-                         float rs, float mg, float mgx)
+static void ln_back_gx_c(float *gx, const float *gy, const float *x, const float *gamma, int64_t n, float m, float rs,
+                         float mg, float mgx)
 {
     for (int64_t c = 0; c < n; c++) {
         float xhat = (x[c] - m) * rs;
@@ -285,14 +282,15 @@ AVX2 static void ln_apply_avx2(float *y, const float *x, int64_t n, float m, flo
     __m256 mv = _mm256_set1_ps(m), rv = _mm256_set1_ps(rs);
     int64_t c = 0;
     for (; c + 8 <= n; c += 8) {
-        __m256 v = _mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + c), mv), rv), _mm256_loadu_ps(gamma + c));
+        __m256 v =
+            _mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + c), mv), rv), _mm256_loadu_ps(gamma + c));
         _mm256_storeu_ps(y + c, _mm256_add_ps(v, _mm256_loadu_ps(beta + c)));
     }
     ln_apply_c(y + c, x + c, n - c, m, rs, gamma + c, beta + c);
 }
 
-AVX2 static ln_sums ln_back_sums_avx2(float *ggamma, float *gbeta, const float *gy, const float *x,
-                                      const float *gamma, int64_t n, float m, float rs)
+AVX2 static ln_sums ln_back_sums_avx2(float *ggamma, float *gbeta, const float *gy, const float *x, const float *gamma,
+                                      int64_t n, float m, float rs)
 {
     __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd(), b0 = _mm256_setzero_pd(), b1 = _mm256_setzero_pd();
     __m256 mv = _mm256_set1_ps(m), rv = _mm256_set1_ps(rs);
@@ -324,8 +322,8 @@ AVX2 static ln_sums ln_back_sums_avx2(float *ggamma, float *gbeta, const float *
     return t;
 }
 
-AVX2 static void ln_back_gx_avx2(float *gx, const float *gy, const float *x, const float *gamma, int64_t n,
-                                 float m, float rs, float mg, float mgx)
+AVX2 static void ln_back_gx_avx2(float *gx, const float *gy, const float *x, const float *gamma, int64_t n, float m,
+                                 float rs, float mg, float mgx)
 {
     __m256 mv = _mm256_set1_ps(m), rv = _mm256_set1_ps(rs), mgv = _mm256_set1_ps(mg), mgxv = _mm256_set1_ps(mgx);
     int64_t c = 0;
@@ -348,8 +346,8 @@ static bool ln_vector(void)
 #endif
 }
 
-void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma,
-                          const float *beta, int64_t rows, int64_t cols, float eps)
+void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma, const float *beta,
+                          int64_t rows, int64_t cols, float eps)
 {
     bool vec = ln_vector();
     for (int64_t r = 0; r < rows; r++) {
@@ -379,9 +377,8 @@ void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, co
     (void)vec;
 }
 
-void se_layernorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x,
-                           const float *mean, const float *rstd, const float *gamma, int64_t rows,
-                           int64_t cols)
+void se_layernorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x, const float *mean,
+                           const float *rstd, const float *gamma, int64_t rows, int64_t cols)
 {
     bool vec = ln_vector();
     for (int64_t r = 0; r < rows; r++) {
@@ -411,9 +408,9 @@ void se_layernorm_backward(float *gx, float *ggamma, float *gbeta, const float *
 
 /* ---------------------------------------------------------------- BatchNorm */
 
-void se_batchnorm_forward(float *y, float *mean, float *rstd, float *run_mean, float *run_var,
-                          const float *x, const float *gamma, const float *beta, int64_t rows,
-                          int64_t cols, float eps, float momentum, int train)
+void se_batchnorm_forward(float *y, float *mean, float *rstd, float *run_mean, float *run_var, const float *x,
+                          const float *gamma, const float *beta, int64_t rows, int64_t cols, float eps, float momentum,
+                          int train)
 {
     for (int64_t c = 0; c < cols; c++) {
         double m, v;
@@ -441,9 +438,8 @@ void se_batchnorm_forward(float *y, float *mean, float *rstd, float *run_mean, f
     }
 }
 
-void se_batchnorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x,
-                           const float *mean, const float *rstd, const float *gamma, int64_t rows,
-                           int64_t cols, int train)
+void se_batchnorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x, const float *mean,
+                           const float *rstd, const float *gamma, int64_t rows, int64_t cols, int train)
 {
     for (int64_t c = 0; c < cols; c++) {
         float m = mean[c], rs = rstd[c];
@@ -473,7 +469,7 @@ void se_batchnorm_backward(float *gx, float *ggamma, float *gbeta, const float *
 void se_dropout_forward(float *y, float *mask, const float *x, int64_t n, float p, se_rng *rng)
 {
     float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
-    uint64_t s[4] = {rng->s[0], rng->s[1], rng->s[2], rng->s[3]};  /* se_rng_uniform, inlined */
+    uint64_t s[4] = {rng->s[0], rng->s[1], rng->s[2], rng->s[3]}; /* se_rng_uniform, inlined */
     for (int64_t i = 0; i < n; i++) {
         double u = (double)(se_rng_step(s) >> 40) * 0x1.0p-24;
         mask[i] = u < p ? 0.0f : keep;
@@ -532,8 +528,8 @@ double se_smooth_l1_loss(const float *x, const float *t, float *grad, int64_t n,
 
 /* ---------------------------------------------------------------- cross entropy */
 
-se_status se_cross_entropy(const float *logits, const int64_t *labels, const float *weight,
-                           float *grad, int64_t rows, int64_t classes, double *loss)
+se_status se_cross_entropy(const float *logits, const int64_t *labels, const float *weight, float *grad, int64_t rows,
+                           int64_t classes, double *loss)
 {
     double wsum = 0.0, s = 0.0;
     for (int64_t r = 0; r < rows; r++) {
@@ -603,10 +599,12 @@ static double anchor_loss(float *si, const int64_t *labels, int64_t i, int64_t r
 {
     double zsum = 0.0;
     for (int64_t j = 0; j < rows; j++)
-        if (j != i || self_in_denominator) zsum += exp((double)si[j] - mx);
+        if (j != i || self_in_denominator)
+            zsum += exp((double)si[j] - mx);
     double lse = mx + log(zsum), li = 0.0;
     for (int64_t j = 0; j < rows; j++)
-        if (j != i && labels[j] == labels[i]) li -= si[j] - lse;
+        if (j != i && labels[j] == labels[i])
+            li -= si[j] - lse;
     for (int64_t j = 0; j < rows; j++) {
         double pos = j != i && labels[j] == labels[i] ? 1.0 / (double)npos : 0.0;
         si[j] = j == i ? 0.0f : (float)(k * (exp((double)si[j] - lse) - pos));
@@ -630,18 +628,22 @@ static double seed_as_coded(float *sim, const int64_t *labels, int64_t n, int64_
     for (int64_t i = 0; i < n; i++) {
         float *si = sim + i * n;
         float mx = -INFINITY;
-        for (int64_t a = 0; a < n; a++) mx = si[a] > mx ? si[a] : mx;
+        for (int64_t a = 0; a < n; a++)
+            mx = si[a] > mx ? si[a] : mx;
         double all = 0.0, others = 0.0, pos = 0.0, e_eps = eps * exp(-(double)mx);
         int valid = 0;
         for (int64_t a = 0; a < n; a++) {
             double e = exp((double)si[a] - mx);
             all += e;
-            if (a != i) others += e;
-            if (a != i && labels[a] == labels[i]) pos += e, valid = 1;
+            if (a != i)
+                others += e;
+            if (a != i && labels[a] == labels[i])
+                pos += e, valid = 1;
         }
-        double rest = (double)(anchors - valid);  /* anchors j != i: all_ij = R_i */
+        double rest = (double)(anchors - valid); /* anchors j != i: all_ij = R_i */
         total += rest * (mx + log(all + e_eps)) + valid * (mx + log(others + e_eps));
-        if (valid) total -= (double)n * (mx + log(pos + e_eps));
+        if (valid)
+            total -= (double)n * (mx + log(pos + e_eps));
         double c = rest / (all + e_eps) + valid / (others + e_eps);
         for (int64_t a = 0; a < n; a++) {
             double e = exp((double)si[a] - mx);
@@ -652,14 +654,14 @@ static double seed_as_coded(float *sim, const int64_t *labels, int64_t n, int64_
     return k * total;
 }
 
-se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows,
-                         int64_t dim, float tau, float scale, se_contrastive_form form, double *loss)
+se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows, int64_t dim,
+                         float tau, float scale, se_contrastive_form form, double *loss)
 {
     if (!(tau > 0.0f) || form < SE_CONTRASTIVE_SUPCON_OUT || form > SE_CONTRASTIVE_SEED_V2)
         return SE_EARG;
-    float *sim = work;                       /* [rows x rows]: s_ij, then d loss / d s_ij */
-    float *norm = work + rows * rows;        /* [rows]: |z_i| */
-    float *zn = norm + rows;                 /* [rows x dim]: z_i / |z_i| */
+    float *sim = work;                /* [rows x rows]: s_ij, then d loss / d s_ij */
+    float *norm = work + rows * rows; /* [rows]: |z_i| */
+    float *zn = norm + rows;          /* [rows x dim]: z_i / |z_i| */
     for (int64_t i = 0; i < rows; i++) {
         double s = 0.0;
         for (int64_t d = 0; d < dim; d++)
@@ -670,7 +672,7 @@ se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, flo
             zn[i * dim + d] = z[i * dim + d] / norm[i];
     }
     for (int64_t i = 0; i < rows; i++) {
-        if (se_interrupt_pending())  /* rows x rows x dim in all: poll once per row */
+        if (se_interrupt_pending()) /* rows x rows x dim in all: poll once per row */
             return SE_EINTR;
         /* s_ij = s_ji: the same products summed in the same order, computed once. */
         for (int64_t j = i; j < rows; j++)
@@ -696,11 +698,14 @@ se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, flo
             int64_t npos = 0;
             float mx = -INFINITY;
             for (int64_t j = 0; j < rows; j++) {
-                if (j != i) npos += labels[j] == labels[i];
-                if (j != i || self) mx = si[j] > mx ? si[j] : mx;
+                if (j != i)
+                    npos += labels[j] == labels[i];
+                if (j != i || self)
+                    mx = si[j] > mx ? si[j] : mx;
             }
             if (npos == 0) {
-                for (int64_t j = 0; j < rows; j++) si[j] = 0.0f;
+                for (int64_t j = 0; j < rows; j++)
+                    si[j] = 0.0f;
                 continue;
             }
             total += anchor_loss(si, labels, i, rows, npos, mx, self, k);
@@ -729,8 +734,8 @@ se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, flo
 
 /* ---------------------------------------------------------------- Gaussian VAE */
 
-double se_kl_normal(const float *mu, const float *logvar, float *gmu, float *glogvar, int64_t rows,
-                    int64_t dim, float beta)
+double se_kl_normal(const float *mu, const float *logvar, float *gmu, float *glogvar, int64_t rows, int64_t dim,
+                    float beta)
 {
     double s = 0.0;
     int64_t n = rows * dim;
@@ -746,8 +751,7 @@ double se_kl_normal(const float *mu, const float *logvar, float *gmu, float *glo
     return rows > 0 ? beta * s / (double)rows : 0.0;
 }
 
-void se_reparam_forward(float *z, float *eps, const float *mu, const float *logvar, int64_t n,
-                        se_rng *rng)
+void se_reparam_forward(float *z, float *eps, const float *mu, const float *logvar, int64_t n, se_rng *rng)
 {
     for (int64_t i = 0; i < n; i++) {
         eps[i] = (float)se_rng_normal(rng);
@@ -755,8 +759,7 @@ void se_reparam_forward(float *z, float *eps, const float *mu, const float *logv
     }
 }
 
-void se_reparam_backward(float *gmu, float *glogvar, const float *gz, const float *eps,
-                         const float *logvar, int64_t n)
+void se_reparam_backward(float *gmu, float *glogvar, const float *gz, const float *eps, const float *logvar, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) {
         gmu[i] = gz[i];

@@ -25,13 +25,17 @@
 
 /* ---- activations: y = f(x) elementwise; param is LeakyReLU's slope or Softplus's beta ---- */
 typedef enum se_act {
-    SE_ACT_RELU, SE_ACT_LEAKY_RELU, SE_ACT_GELU, SE_ACT_TANH, SE_ACT_SIGMOID, SE_ACT_SOFTPLUS
+    SE_ACT_RELU,
+    SE_ACT_LEAKY_RELU,
+    SE_ACT_GELU,
+    SE_ACT_TANH,
+    SE_ACT_SIGMOID,
+    SE_ACT_SOFTPLUS
 } se_act;
 
 void se_act_forward(se_act kind, float *y, const float *x, int64_t n, float param);
 /* gx = f'(x) * gy; uses y = f(x) where that is cheaper (tanh, sigmoid). gx may alias gy. */
-void se_act_backward(se_act kind, float *gx, const float *x, const float *y, const float *gy,
-                     int64_t n, float param);
+void se_act_backward(se_act kind, float *gx, const float *x, const float *y, const float *gy, int64_t n, float param);
 
 /* ---- small helpers for Linear ---- */
 /* Every row of y [rows x cols] = b [cols]. */
@@ -51,25 +55,22 @@ void se_mul(float *out, const float *a, const float *b, int64_t n);
 void se_seed_heads_forward(float *y, float *a, const float *x, int64_t rows, int64_t cols, int64_t units);
 /* gu [rows x units] = d loss / d pre-activations from gy [rows x cols] and the saved
  * activations a. */
-void se_seed_heads_backward(float *gu, const float *gy, const float *a, int64_t rows, int64_t cols,
-                            int64_t units);
+void se_seed_heads_backward(float *gu, const float *gy, const float *a, int64_t rows, int64_t cols, int64_t units);
 
 /* ---- LayerNorm over the last dim of [rows x cols]; saves mean and 1/std per row ---- */
-void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma,
-                          const float *beta, int64_t rows, int64_t cols, float eps);
-void se_layernorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x,
-                           const float *mean, const float *rstd, const float *gamma, int64_t rows,
-                           int64_t cols);
+void se_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma, const float *beta,
+                          int64_t rows, int64_t cols, float eps);
+void se_layernorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x, const float *mean,
+                           const float *rstd, const float *gamma, int64_t rows, int64_t cols);
 
 /* ---- BatchNorm over the batch dim of [rows x cols] (PyTorch's BatchNorm1d) ----
  * Training: batch statistics (biased variance), running stats updated with momentum using
  * the unbiased variance. Evaluation: running statistics. mean/rstd [cols] are saved for backward. */
-void se_batchnorm_forward(float *y, float *mean, float *rstd, float *run_mean, float *run_var,
-                          const float *x, const float *gamma, const float *beta, int64_t rows,
-                          int64_t cols, float eps, float momentum, int train);
-void se_batchnorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x,
-                           const float *mean, const float *rstd, const float *gamma, int64_t rows,
-                           int64_t cols, int train);
+void se_batchnorm_forward(float *y, float *mean, float *rstd, float *run_mean, float *run_var, const float *x,
+                          const float *gamma, const float *beta, int64_t rows, int64_t cols, float eps, float momentum,
+                          int train);
+void se_batchnorm_backward(float *gx, float *ggamma, float *gbeta, const float *gy, const float *x, const float *mean,
+                           const float *rstd, const float *gamma, int64_t rows, int64_t cols, int train);
 
 /* ---- Dropout: mask[i] = 0 with probability p, else 1/(1-p); y = x * mask ---- */
 void se_dropout_forward(float *y, float *mask, const float *x, int64_t n, float p, se_rng *rng);
@@ -83,8 +84,8 @@ double se_smooth_l1_loss(const float *x, const float *t, float *grad, int64_t n,
 /* ---- cross entropy on logits [rows x classes], labels 0-based; optional class weights:
  * loss = sum_i w[y_i] * -log softmax(x_i)[y_i] / sum_i w[y_i] (PyTorch's weighted mean).
  * SE_EARG if a label is out of range or the weights sum to zero. ---- */
-se_status se_cross_entropy(const float *logits, const int64_t *labels, const float *weight,
-                           float *grad, int64_t rows, int64_t classes, double *loss);
+se_status se_cross_entropy(const float *logits, const int64_t *labels, const float *weight, float *grad, int64_t rows,
+                           int64_t classes, double *loss);
 
 /* ---- contrastive losses over labels ----
  * z [rows x dim] is L2-normalised inside; s_ij = <z_i, z_j> / tau; P(i) the other rows with
@@ -103,23 +104,23 @@ se_status se_cross_entropy(const float *logits, const int64_t *labels, const flo
  * Returns SE_EARG if tau <= 0 or the form is unknown, SE_EINTR if an interrupt was requested
  * (interrupt.h; the work is O(rows^2 dim)). */
 typedef enum se_contrastive_form {
-    SE_CONTRASTIVE_SUPCON_OUT, SE_CONTRASTIVE_SEED, SE_CONTRASTIVE_SEED_V2
+    SE_CONTRASTIVE_SUPCON_OUT,
+    SE_CONTRASTIVE_SEED,
+    SE_CONTRASTIVE_SEED_V2
 } se_contrastive_form;
-se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows,
-                         int64_t dim, float tau, float scale, se_contrastive_form form, double *loss);
+se_status se_supcon_loss(const float *z, const int64_t *labels, float *grad, float *work, int64_t rows, int64_t dim,
+                         float tau, float scale, se_contrastive_form form, double *loss);
 /* Floats of scratch that se_supcon_loss needs (rows^2 + rows + rows dim), or -1 when that
  * is more than SE_MAX_NUMEL (or overflows int64). */
 int64_t se_supcon_work_size(int64_t rows, int64_t dim);
 
 /* ---- Gaussian VAE pieces; mu, logvar [rows x dim] ----
  * KL(N(mu, exp(logvar)) || N(0, I)) summed over dims, mean over rows, times beta. */
-double se_kl_normal(const float *mu, const float *logvar, float *gmu, float *glogvar, int64_t rows,
-                    int64_t dim, float beta);
+double se_kl_normal(const float *mu, const float *logvar, float *gmu, float *glogvar, int64_t rows, int64_t dim,
+                    float beta);
 /* z = mu + exp(logvar / 2) * eps with eps ~ N(0, 1) drawn from rng (saved for backward). */
-void se_reparam_forward(float *z, float *eps, const float *mu, const float *logvar, int64_t n,
-                        se_rng *rng);
+void se_reparam_forward(float *z, float *eps, const float *mu, const float *logvar, int64_t n, se_rng *rng);
 /* gmu = gz, glogvar = gz * eps * exp(logvar / 2) / 2 (both overwritten). */
-void se_reparam_backward(float *gmu, float *glogvar, const float *gz, const float *eps,
-                         const float *logvar, int64_t n);
+void se_reparam_backward(float *gmu, float *glogvar, const float *gz, const float *eps, const float *logvar, int64_t n);
 
 #endif

@@ -22,9 +22,8 @@ void se_sgd_step(float *p, const float *g, float *buf, int64_t n, const se_sgd_c
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define SE_HAVE_AVX2_ADAM 1
-__attribute__((target("avx2"))) static int64_t adam_avx2(float *p, const float *g, float *m, float *v,
-                                                         int64_t n, const se_adam_config *c,
-                                                         float step_size, float rbc2)
+__attribute__((target("avx2"))) static int64_t adam_avx2(float *p, const float *g, float *m, float *v, int64_t n,
+                                                         const se_adam_config *c, float step_size, float rbc2)
 {
     const __m256 b1 = _mm256_set1_ps(c->beta1), b2 = _mm256_set1_ps(c->beta2);
     const __m256 ob1 = _mm256_set1_ps(1.0f - c->beta1), ob2 = _mm256_set1_ps(1.0f - c->beta2);
@@ -38,8 +37,7 @@ __attribute__((target("avx2"))) static int64_t adam_avx2(float *p, const float *
         else
             gi = _mm256_add_ps(gi, _mm256_mul_ps(wd, pi));
         __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(ob1, gi));
-        __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)),
-                                  _mm256_mul_ps(_mm256_mul_ps(ob2, gi), gi));
+        __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(ob2, gi), gi));
         __m256 den = _mm256_add_ps(_mm256_mul_ps(_mm256_sqrt_ps(vi), rb), eps);
         pi = _mm256_sub_ps(pi, _mm256_div_ps(_mm256_mul_ps(ss, mi), den));
         _mm256_storeu_ps(m + i, mi);
@@ -55,15 +53,16 @@ __attribute__((target("avx2"))) static int64_t adam_avx2(float *p, const float *
  * early time. The step runs with subnormals flushed to zero (MXCSR FTZ and DAZ, restored
  * after): a moment below 1.2e-38 counts as 0, which moves no weight by more than eps allows. */
 #if defined(__x86_64__) && defined(__GNUC__)
-#define FLUSH_BEGIN unsigned csr_saved = _mm_getcsr(); _mm_setcsr(csr_saved | 0x8040u);
+#define FLUSH_BEGIN                                                                                                    \
+    unsigned csr_saved = _mm_getcsr();                                                                                 \
+    _mm_setcsr(csr_saved | 0x8040u);
 #define FLUSH_END _mm_setcsr(csr_saved);
 #else
 #define FLUSH_BEGIN
 #define FLUSH_END
 #endif
 
-void se_adam_step(float *p, const float *g, float *m, float *v, int64_t n, const se_adam_config *c,
-                  int64_t step)
+void se_adam_step(float *p, const float *g, float *m, float *v, int64_t n, const se_adam_config *c, int64_t step)
 {
     FLUSH_BEGIN
     /* Bias corrections folded into the step size as in PyTorch's non-fused Adam. */

@@ -30,8 +30,7 @@ typedef struct se_adam_config {
     bool decoupled; /* false: Adam's L2 (decay added to the gradient); true: AdamW */
 } se_adam_config;
 
-void se_adam_step(float *p, const float *g, float *m, float *v, int64_t n, const se_adam_config *c,
-                  int64_t step);
+void se_adam_step(float *p, const float *g, float *m, float *v, int64_t n, const se_adam_config *c, int64_t step);
 
 /* Euclidean norm of g, in double. */
 double se_l2norm(const float *g, int64_t n);

@@ -20,10 +20,7 @@ void se_rng_seed(se_rng *rng, uint64_t seed)
 
 uint64_t se_rng_next(se_rng *rng) { return se_rng_step(rng->s); }
 
-double se_rng_uniform(se_rng *rng)
-{
-    return (double)(se_rng_next(rng) >> 40) * 0x1.0p-24;
-}
+double se_rng_uniform(se_rng *rng) { return (double)(se_rng_next(rng) >> 40) * 0x1.0p-24; }
 
 double se_rng_normal(se_rng *rng)
 {

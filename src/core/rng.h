@@ -12,7 +12,7 @@
 
 typedef struct se_rng {
     uint64_t s[4];
-    double spare_normal;  /* second Box-Muller value, valid when has_spare */
+    double spare_normal; /* second Box-Muller value, valid when has_spare */
     int has_spare;
 } se_rng;
 

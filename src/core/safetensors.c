@@ -90,8 +90,8 @@ static se_status parse_entry(const cJSON *e, se_st_tensor *t, const se_st_file *
     if (!cJSON_IsString(dtype))
         return fail(SE_EFORMAT, err, errlen, "byte 8: tensor '%s' has no dtype", name);
     if (strcmp(dtype->valuestring, "F32") != 0)
-        return fail(SE_EFORMAT, err, errlen, "byte 8: tensor '%s' has dtype %s (only F32 is supported)",
-                    name, dtype->valuestring);
+        return fail(SE_EFORMAT, err, errlen, "byte 8: tensor '%s' has dtype %s (only F32 is supported)", name,
+                    dtype->valuestring);
     if (!cJSON_IsArray(shape) || cJSON_GetArraySize(shape) > SE_ST_MAX_DIM)
         return fail(SE_EFORMAT, err, errlen, "byte 8: tensor '%s' has a bad shape", name);
     uint64_t numel = 1;
@@ -110,14 +110,12 @@ static se_status parse_entry(const cJSON *e, se_st_tensor *t, const se_st_file *
     if (begin > end || end > f->data_len)
         return fail(SE_EFORMAT, err, errlen,
                     "byte %llu: tensor '%s' data_offsets [%llu, %llu] lie outside the %llu data bytes",
-                    (unsigned long long)(f->data_start + (begin < f->data_len ? begin : f->data_len)),
-                    name, (unsigned long long)begin, (unsigned long long)end,
-                    (unsigned long long)f->data_len);
+                    (unsigned long long)(f->data_start + (begin < f->data_len ? begin : f->data_len)), name,
+                    (unsigned long long)begin, (unsigned long long)end, (unsigned long long)f->data_len);
     if (numel == UINT64_MAX || end - begin != numel * 4)
-        return fail(SE_EFORMAT, err, errlen,
-                    "byte %llu: tensor '%s' has %llu bytes but its shape needs %llu",
-                    (unsigned long long)(f->data_start + begin), name,
-                    (unsigned long long)(end - begin), (unsigned long long)(numel * 4));
+        return fail(SE_EFORMAT, err, errlen, "byte %llu: tensor '%s' has %llu bytes but its shape needs %llu",
+                    (unsigned long long)(f->data_start + begin), name, (unsigned long long)(end - begin),
+                    (unsigned long long)(numel * 4));
     t->begin = begin;
     t->end = end;
     t->name = dupstr(name);
@@ -188,8 +186,7 @@ se_status se_safetensors_parse(const uint8_t *buf, size_t len, se_st_file *out, 
 {
     memset(out, 0, sizeof *out);
     if (len < 8)
-        return fail(SE_EFORMAT, err, errlen, "byte 0: file has %zu bytes, less than the 8-byte header length",
-                    len);
+        return fail(SE_EFORMAT, err, errlen, "byte 0: file has %zu bytes, less than the 8-byte header length", len);
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--)
         hlen = (hlen << 8) | buf[i];
@@ -241,8 +238,8 @@ static int64_t numel_of(const se_st_entry *e)
 }
 
 /* The JSON header text (unpadded), or NULL when out of memory / a name is reused. */
-static char *build_header(const se_st_entry *t, size_t n, const char *const *keys,
-                          const char *const *vals, size_t nmeta)
+static char *build_header(const se_st_entry *t, size_t n, const char *const *keys, const char *const *vals,
+                          size_t nmeta)
 {
     cJSON *root = cJSON_CreateObject();
     if (!root)
@@ -263,7 +260,7 @@ static char *build_header(const se_st_entry *t, size_t n, const char *const *key
             ok = cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t[i].shape[d]));
         uint64_t bytes = (uint64_t)numel_of(&t[i]) * 4;
         ok = ok && cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)at)) &&
-             cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(at + bytes)));
+            cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(at + bytes)));
         at += bytes;
     }
     char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
@@ -291,9 +288,8 @@ static int write_le_floats(FILE *fp, const float *x, int64_t n)
     return 1;
 }
 
-se_status se_safetensors_write(const char *path, const se_st_entry *tensors, size_t n,
-                               const char *const *meta_keys, const char *const *meta_values,
-                               size_t nmeta, char *err, size_t errlen)
+se_status se_safetensors_write(const char *path, const se_st_entry *tensors, size_t n, const char *const *meta_keys,
+                               const char *const *meta_values, size_t nmeta, char *err, size_t errlen)
 {
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)

@@ -62,9 +62,8 @@ typedef struct se_st_entry {
 
 /* Writes the tensors and the metadata map (nmeta key/value pairs) to path through a temporary
  * file in the same directory that is renamed over path on success. */
-se_status se_safetensors_write(const char *path, const se_st_entry *tensors, size_t n,
-                               const char *const *meta_keys, const char *const *meta_values,
-                               size_t nmeta, char *err, size_t errlen);
+se_status se_safetensors_write(const char *path, const se_st_entry *tensors, size_t n, const char *const *meta_keys,
+                               const char *const *meta_values, size_t nmeta, char *err, size_t errlen);
 
 /* Reads a whole file into a malloc'd buffer (the caller frees it). */
 se_status se_safetensors_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);

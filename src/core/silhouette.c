@@ -32,21 +32,21 @@
 #include "interrupt.h"
 #include "simd.h"
 
-#define MR 8    /* rows of a block: the widest kernel's tile height */
-#define CH 512  /* columns of a distance tile: MR x CH floats = 16 KB */
-#define PAD 32  /* the transposed points are padded to a multiple of the widest tile */
+#define MR 8   /* rows of a block: the widest kernel's tile height */
+#define CH 512 /* columns of a distance tile: MR x CH floats = 16 KB */
+#define PAD 32 /* the transposed points are padded to a multiple of the widest tile */
 
 /* What every thread reads: the points ordered by cluster, row-major and transposed. */
 typedef struct sil_data {
-    const float *Y;     /* [n x d], ordered by cluster (unit rows for cosine) */
-    const float *YT;    /* [d x npad], zero beyond n */
-    const double *Yd, *YTd;  /* cosine: the unit rows in double, the same two layouts */
-    const bool *zero;   /* cosine: [n], rows that are zero (at distance 1 from all others) */
+    const float *Y;         /* [n x d], ordered by cluster (unit rows for cosine) */
+    const float *YT;        /* [d x npad], zero beyond n */
+    const double *Yd, *YTd; /* cosine: the unit rows in double, the same two layouts */
+    const bool *zero;       /* cosine: [n], rows that are zero (at distance 1 from all others) */
     int64_t n, npad, d;
     int k;
-    const int64_t *start;  /* [k + 1]: cluster c is Y rows start[c] .. start[c + 1] - 1 */
+    const int64_t *start; /* [k + 1]: cluster c is Y rows start[c] .. start[c + 1] - 1 */
     bool cosine;
-    double *score;      /* [n]: s(i) of ordered row i */
+    double *score; /* [n]: s(i) of ordered row i */
 } sil_data;
 
 /* D[r][j] for r < MR, j < CH: the Euclidean distance between x row r and YT column j0 + j
@@ -100,8 +100,8 @@ static double run_sum_c(const float *p, int64_t len)
 #define SIL_X86 1
 
 /* MR rows x 32 columns per step: 16 accumulators, each broadcast feeding two. */
-__attribute__((target("avx512f"))) static void tile_avx512(const float *x, const sil_data *s, int64_t j0,
-                                                            int64_t nj, float *D)
+__attribute__((target("avx512f"))) static void tile_avx512(const float *x, const sil_data *s, int64_t j0, int64_t nj,
+                                                           float *D)
 {
     const __m512 zero = _mm512_setzero_ps();
     for (int64_t j = 0; j < nj; j += 32) {
@@ -146,8 +146,8 @@ __attribute__((target("avx512f"))) static double run_sum_avx512(const float *p, 
 }
 
 /* AVX2: 4 of the MR rows at a time x 16 columns (8 accumulators of 16 registers). */
-__attribute__((target("avx2,fma"))) static void tile_avx2(const float *x, const sil_data *s, int64_t j0,
-                                                           int64_t nj, float *D)
+__attribute__((target("avx2,fma"))) static void tile_avx2(const float *x, const sil_data *s, int64_t j0, int64_t nj,
+                                                          float *D)
 {
     const __m256 zero = _mm256_setzero_ps();
     for (int half = 0; half < MR; half += 4)
@@ -214,10 +214,10 @@ static sil_kernel choose(void)
 
 typedef struct sil_job {
     const sil_data *s;
-    int64_t lo, hi;       /* ordered rows of this thread */
-    float *x;             /* [MR x d] */
-    float *D;             /* [MR x CH] */
-    double *sums;         /* [MR x k] */
+    int64_t lo, hi; /* ordered rows of this thread */
+    float *x;       /* [MR x d] */
+    float *D;       /* [MR x CH] */
+    double *sums;   /* [MR x k] */
     se_status status;
 } sil_job;
 
@@ -226,7 +226,7 @@ static double score_of(const sil_data *s, const double *sums, int li)
 {
     int64_t own = s->start[li + 1] - s->start[li];
     if (own < 2)
-        return 0.0;  /* a sample alone in its cluster scores 0 */
+        return 0.0; /* a sample alone in its cluster scores 0 */
     double a = sums[li] / (double)(own - 1), b = INFINITY;
     for (int c = 0; c < s->k; c++) {
         int64_t count = s->start[c + 1] - s->start[c];
@@ -301,7 +301,7 @@ static void order_points(const float *X, const int *labels, sil_data *s, float *
                          bool *zero)
 {
     int64_t n = s->n, d = s->d, npad = s->npad;
-    int64_t *next = (int64_t *)s->start + s->k + 1;  /* k more slots: each cluster's next row */
+    int64_t *next = (int64_t *)s->start + s->k + 1; /* k more slots: each cluster's next row */
     for (int c = 0; c < s->k; c++)
         next[c] = s->start[c];
     for (int64_t i = 0; i < n; i++) {
@@ -321,8 +321,8 @@ static void order_points(const float *X, const int *labels, sil_data *s, float *
     }
 }
 
-se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric,
-                        int threads, double *score)
+se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
+                        double *score)
 {
     if (n < 3 || d < 1 || k < 2 || k > n - 1)
         return SE_EARG;
@@ -357,8 +357,18 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
         start[labels[i] + 1]++;
     for (int c = 0; c < k; c++)
         start[c + 1] += start[c];
-    sil_data s = {.Y = cosine ? NULL : Y, .YT = cosine ? NULL : YT, .Yd = cosine ? Y : NULL, .YTd = cosine ? YT : NULL,
-                  .zero = zero, .n = n, .npad = npad, .d = d, .k = k, .start = start, .cosine = cosine, .score = sc};
+    sil_data s = {.Y = cosine ? NULL : Y,
+                  .YT = cosine ? NULL : YT,
+                  .Yd = cosine ? Y : NULL,
+                  .YTd = cosine ? YT : NULL,
+                  .zero = zero,
+                  .n = n,
+                  .npad = npad,
+                  .d = d,
+                  .k = k,
+                  .start = start,
+                  .cosine = cosine,
+                  .score = sc};
     order_points(X, labels, &s, Y, YT, s.Yd ? Y : NULL, s.YTd ? YT : NULL, zero);
     /* Contiguous shares of whole blocks, the same number (+-1) each. */
     for (int t = 0; t < threads; t++) {
@@ -367,7 +377,7 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
         jobs[t].hi = t == threads - 1 ? n : blocks * (t + 1) / threads * MR;
         jobs[t].status = SE_ENOMEM;
     }
-    int started = 1;  /* jobs 1 .. started - 1 run on their own threads */
+    int started = 1; /* jobs 1 .. started - 1 run on their own threads */
     while (started < threads && pthread_create(&tid[started], NULL, sil_rows, &jobs[started]) == 0)
         started++;
     /* This thread takes job 0 and the share of any thread that could not start. */

@@ -14,11 +14,11 @@ struct se_snd {
     SNDFILE *sf;
     SF_INFO info;
     bool writer;
-    char *path;      /* final name */
-    char *tmp_path;  /* writers only */
-    int64_t pos;       /* readers: frames read so far */
-    bool cut;          /* readers: the header declares more data than the file holds */
-    int64_t declared;  /* readers: frames the header declares, when known (-1: unknown) */
+    char *path;       /* final name */
+    char *tmp_path;   /* writers only */
+    int64_t pos;      /* readers: frames read so far */
+    bool cut;         /* readers: the header declares more data than the file holds */
+    int64_t declared; /* readers: frames the header declares, when known (-1: unknown) */
     se_snd_nonfinite nonfinite_mode;
     int64_t nonfinite; /* readers: non-finite samples replaced by 0 so far */
     int64_t written;   /* writers: frames handed to libsndfile */
@@ -28,11 +28,14 @@ struct se_snd {
 static int64_t frame_bytes(const SF_INFO *i)
 {
     switch (i->format & SF_FORMAT_SUBMASK) {
-    case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: case SF_FORMAT_ULAW: case SF_FORMAT_ALAW:
-        return i->channels;
+    case SF_FORMAT_PCM_S8:
+    case SF_FORMAT_PCM_U8:
+    case SF_FORMAT_ULAW:
+    case SF_FORMAT_ALAW: return i->channels;
     case SF_FORMAT_PCM_16: return 2 * (int64_t)i->channels;
     case SF_FORMAT_PCM_24: return 3 * (int64_t)i->channels;
-    case SF_FORMAT_PCM_32: case SF_FORMAT_FLOAT: return 4 * (int64_t)i->channels;
+    case SF_FORMAT_PCM_32:
+    case SF_FORMAT_FLOAT: return 4 * (int64_t)i->channels;
     case SF_FORMAT_DOUBLE: return 8 * (int64_t)i->channels;
     default: return 0;
     }
@@ -56,11 +59,13 @@ static bool ogg_without_end(const SF_INFO *i)
 /* Whether a log line "<key> : <claimed> (should be <actual>)" sizes the audio data. */
 static bool is_data_key(const char *line, const char *colon)
 {
-    while (*line == ' ') line++;
+    while (*line == ' ')
+        line++;
     size_t n = (size_t)(colon - line);
-    while (n > 0 && line[n - 1] == ' ') n--;
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
     return (n == 4 && strncmp(line, "data", 4) == 0) || (n == 9 && strncmp(line, "Data Size", 9) == 0) ||
-           (n == 4 && strncmp(line, "SSND", 4) == 0);
+        (n == 4 && strncmp(line, "SSND", 4) == 0);
 }
 
 /* libsndfile shortens info.frames to the data that is in the file and only notes the
@@ -106,7 +111,8 @@ static void find_cut(SNDFILE *sf, const SF_INFO *i, bool *cut, int64_t *declared
             }
         }
         const char *f = line;
-        while (*f == ' ') f++;
+        while (*f == ' ')
+            f++;
         if (colon && (strncmp(f, "frames ", 7) == 0 || strncmp(f, "Frames ", 7) == 0) &&
             sscanf(colon, ": %lld", &n) == 1)
             header_frames = n;
@@ -114,7 +120,7 @@ static void find_cut(SNDFILE *sf, const SF_INFO *i, bool *cut, int64_t *declared
             *cut = true;
         line = eol ? eol + 1 : line + strlen(line);
     }
-    bool packets = (i->format & SF_FORMAT_SUBMASK) == SF_FORMAT_IMA_ADPCM;  /* AIFC's ima4 COMM counts packets */
+    bool packets = (i->format & SF_FORMAT_SUBMASK) == SF_FORMAT_IMA_ADPCM; /* AIFC's ima4 COMM counts packets */
     if (header_frames > i->frames && !packets) {
         *cut = true;
         *declared = header_frames;
@@ -130,7 +136,8 @@ static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);
-    if (d) memcpy(d, s, n);
+    if (d)
+        memcpy(d, s, n);
     return d;
 }
 
@@ -157,9 +164,11 @@ static void open_failure(const char *path, int e, char msg[SE_SND_MSG])
         why = "cannot be decoded";
     int n = (int)strlen(why);
     if (n > 0 && why[n - 1] == '.')
-        n--;  /* "Format not recognised." ends the sentence before the remedy */
-    snprintf(msg, SE_SND_MSG, "%s: %.*s (damaged, or not a sound format libsndfile reads: check that it plays, "
-             "or convert it to WAV or FLAC)", path, n, why);
+        n--; /* "Format not recognised." ends the sentence before the remedy */
+    snprintf(msg, SE_SND_MSG,
+             "%s: %.*s (damaged, or not a sound format libsndfile reads: check that it plays, "
+             "or convert it to WAV or FLAC)",
+             path, n, why);
 }
 
 se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG])
@@ -207,8 +216,13 @@ static bool check_finite(se_snd *s, float *buf, int64_t n, char msg[SE_SND_MSG])
             continue;
         }
         int64_t frame = s->pos + k / ch;
-        snprintf(msg, SE_SND_MSG, "%s: sample %s at frame %lld (%.3f s), channel %d: the input has "
-                 "non-finite samples", s->path, isnan(buf[k]) ? "nan" : buf[k] > 0 ? "inf" : "-inf",
+        snprintf(msg, SE_SND_MSG,
+                 "%s: sample %s at frame %lld (%.3f s), channel %d: the input has "
+                 "non-finite samples",
+                 s->path,
+                 isnan(buf[k])    ? "nan"
+                     : buf[k] > 0 ? "inf"
+                                  : "-inf",
                  (long long)frame, (double)frame / (s->info.samplerate > 0 ? s->info.samplerate : 1),
                  (int)(k % ch) + 1);
         return false;
@@ -221,12 +235,14 @@ se_status se_snd_read(se_snd *s, float *buf, int64_t frames, int64_t *got, char 
     sf_count_t n = sf_readf_float(s->sf, buf, frames);
     *got = n;
     if (n < frames && sf_error(s->sf) != SF_ERR_NO_ERROR) {
-        if (exact_length(&s->info) && s->pos + n < s->info.frames)  /* FLAC cut: "lost sync" */
+        if (exact_length(&s->info) && s->pos + n < s->info.frames) /* FLAC cut: "lost sync" */
             snprintf(msg, SE_SND_MSG, "%s: damaged or truncated at frame %lld of %lld: %s", s->path,
                      (long long)(s->pos + n), (long long)s->info.frames, sf_strerror(s->sf));
         else
-            snprintf(msg, SE_SND_MSG, "%s: cannot be decoded at frame %lld (%s): the file is damaged; check that "
-                     "it plays, or convert it to WAV or FLAC", s->path, (long long)(s->pos + n), sf_strerror(s->sf));
+            snprintf(msg, SE_SND_MSG,
+                     "%s: cannot be decoded at frame %lld (%s): the file is damaged; check that "
+                     "it plays, or convert it to WAV or FLAC",
+                     s->path, (long long)(s->pos + n), sf_strerror(s->sf));
         return SE_EFORMAT;
     }
     if (!check_finite(s, buf, n, msg))
@@ -252,8 +268,8 @@ se_status se_snd_read(se_snd *s, float *buf, int64_t frames, int64_t *got, char 
         return SE_EFORMAT;
     }
     if (n < frames && ogg_without_end(&s->info)) {
-        snprintf(msg, SE_SND_MSG, "%s: truncated: %lld frames, the Ogg stream ends without its last page",
-                 s->path, (long long)s->pos);
+        snprintf(msg, SE_SND_MSG, "%s: truncated: %lld frames, the Ogg stream ends without its last page", s->path,
+                 (long long)s->pos);
         return SE_EFORMAT;
     }
     return SE_OK;
@@ -281,14 +297,18 @@ bool se_snd_format_ok(int format, int channels, int samplerate)
 int se_snd_major_from_ext(const char *path)
 {
     const char *dot = strrchr(path, '.');
-    if (!dot || strchr(dot, '/')) return 0;
-    static const struct { const char *ext; int major; } table[] = {
-        {".wav", SF_FORMAT_WAV}, {".flac", SF_FORMAT_FLAC}, {".aiff", SF_FORMAT_AIFF},
-        {".aif", SF_FORMAT_AIFF}, {".ogg", SF_FORMAT_OGG}, {".au", SF_FORMAT_AU},
-        {".caf", SF_FORMAT_CAF}, {".w64", SF_FORMAT_W64},
+    if (!dot || strchr(dot, '/'))
+        return 0;
+    static const struct {
+        const char *ext;
+        int major;
+    } table[] = {
+        {".wav", SF_FORMAT_WAV}, {".flac", SF_FORMAT_FLAC}, {".aiff", SF_FORMAT_AIFF}, {".aif", SF_FORMAT_AIFF},
+        {".ogg", SF_FORMAT_OGG}, {".au", SF_FORMAT_AU},     {".caf", SF_FORMAT_CAF},   {".w64", SF_FORMAT_W64},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcasecmp(dot, table[i].ext) == 0) return table[i].major;
+        if (strcasecmp(dot, table[i].ext) == 0)
+            return table[i].major;
     return 0;
 }
 
@@ -305,31 +325,32 @@ int se_snd_output_format(int major, int input_format, int channels, int samplera
     int sub = input_format & SF_FORMAT_SUBMASK;
     if (lossy(sub) && (input_format & SF_FORMAT_TYPEMASK) != major)
         sub = SF_FORMAT_PCM_16;
-    if (se_snd_format_ok(major | sub, channels, samplerate)) return major | sub;
+    if (se_snd_format_ok(major | sub, channels, samplerate))
+        return major | sub;
     if (major == SF_FORMAT_OGG && se_snd_format_ok(major | SF_FORMAT_VORBIS, channels, samplerate))
         return major | SF_FORMAT_VORBIS;
     /* Float or double into a format without them: keep as much resolution as possible. */
-    bool wide = sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE || sub == SF_FORMAT_PCM_32
-             || sub == SF_FORMAT_PCM_24;
+    bool wide = sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE || sub == SF_FORMAT_PCM_32 || sub == SF_FORMAT_PCM_24;
     int try_sub[] = {wide ? SF_FORMAT_PCM_24 : SF_FORMAT_PCM_16, SF_FORMAT_PCM_16, SF_FORMAT_PCM_24};
     for (size_t i = 0; i < sizeof try_sub / sizeof try_sub[0]; i++)
-        if (se_snd_format_ok(major | try_sub[i], channels, samplerate)) return major | try_sub[i];
+        if (se_snd_format_ok(major | try_sub[i], channels, samplerate))
+            return major | try_sub[i];
     return 0;
 }
 
-se_status se_snd_create(se_snd **out, const char *path, int samplerate, int channels, int format,
-                        char msg[SE_SND_MSG])
+se_status se_snd_create(se_snd **out, const char *path, int samplerate, int channels, int format, char msg[SE_SND_MSG])
 {
     *out = NULL;
     if (!se_snd_format_ok(format, channels, samplerate)) {
-        snprintf(msg, SE_SND_MSG, "%s: libsndfile cannot write format 0x%06x with %d channels at %d Hz",
-                 path, format, channels, samplerate);
+        snprintf(msg, SE_SND_MSG, "%s: libsndfile cannot write format 0x%06x with %d channels at %d Hz", path, format,
+                 channels, samplerate);
         return SE_EARG;
     }
     se_snd *s = calloc(1, sizeof *s);
     size_t n = strlen(path);
     if (!s || !(s->path = dup_str(path)) || !(s->tmp_path = malloc(n + 12))) {
-        if (s) snd_free(s);
+        if (s)
+            snd_free(s);
         snprintf(msg, SE_SND_MSG, "%s: out of memory", path);
         return SE_ENOMEM;
     }
@@ -340,7 +361,7 @@ se_status se_snd_create(se_snd **out, const char *path, int samplerate, int chan
         snd_free(s);
         return SE_EIO;
     }
-    fchmod(fd, 0644);  /* mkstemp makes 0600; an output is an ordinary file */
+    fchmod(fd, 0644); /* mkstemp makes 0600; an output is an ordinary file */
     s->writer = true;
     s->info.samplerate = samplerate;
     s->info.channels = channels;
@@ -377,8 +398,13 @@ se_status se_snd_write(se_snd *s, const float *buf, int64_t frames, char msg[SE_
     int ch = s->info.channels;
     for (int64_t k = 0; k < frames * ch; k++)
         if (!isfinite(buf[k])) {
-            snprintf(msg, SE_SND_MSG, "%s: sample %s at frame %lld of the block, channel %d: refusing to "
-                     "write a non-finite sample", s->path, isnan(buf[k]) ? "nan" : buf[k] > 0 ? "inf" : "-inf",
+            snprintf(msg, SE_SND_MSG,
+                     "%s: sample %s at frame %lld of the block, channel %d: refusing to "
+                     "write a non-finite sample",
+                     s->path,
+                     isnan(buf[k])    ? "nan"
+                         : buf[k] > 0 ? "inf"
+                                      : "-inf",
                      (long long)(k / ch), (int)(k % ch) + 1);
             return SE_EARG;
         }
@@ -404,8 +430,8 @@ static se_status verify_written(const se_snd *s, char msg[SE_SND_MSG])
     SF_INFO i = {0};
     SNDFILE *sf = sf_open(s->tmp_path, SFM_READ, &i);
     if (!sf) {
-        snprintf(msg, SE_SND_MSG, "%s: the written file does not read back (%s); the disk may be full",
-                 s->path, sf_strerror(NULL));
+        snprintf(msg, SE_SND_MSG, "%s: the written file does not read back (%s); the disk may be full", s->path,
+                 sf_strerror(NULL));
         return SE_EIO;
     }
     se_status st = SE_OK;
@@ -413,12 +439,14 @@ static se_status verify_written(const se_snd *s, char msg[SE_SND_MSG])
     if (!last) {
         snprintf(msg, SE_SND_MSG, "%s: out of memory", s->path);
         st = SE_ENOMEM;
-    } else if (i.frames < s->written) {  /* more is fine: libsndfile pads tiny AIFF float files */
-        snprintf(msg, SE_SND_MSG, "%s: the written file holds %lld of the %lld frames written; the disk may "
-                 "be full", s->path, (long long)i.frames, (long long)s->written);
+    } else if (i.frames < s->written) { /* more is fine: libsndfile pads tiny AIFF float files */
+        snprintf(msg, SE_SND_MSG,
+                 "%s: the written file holds %lld of the %lld frames written; the disk may "
+                 "be full",
+                 s->path, (long long)i.frames, (long long)s->written);
         st = SE_EIO;
-    } else if (s->written > 0 && (sf_seek(sf, s->written - 1, SEEK_SET) != s->written - 1 ||
-                                  sf_readf_float(sf, last, 1) != 1)) {
+    } else if (s->written > 0 &&
+               (sf_seek(sf, s->written - 1, SEEK_SET) != s->written - 1 || sf_readf_float(sf, last, 1) != 1)) {
         snprintf(msg, SE_SND_MSG, "%s: the last frame written does not read back; the disk may be full", s->path);
         st = SE_EIO;
     }
@@ -434,8 +462,7 @@ se_status se_snd_close(se_snd *s, bool commit, char msg[SE_SND_MSG])
     int rc = s->sf ? sf_close(s->sf) : 0;
     if (rc != 0 && s->writer && commit) {
         int e = errno;
-        snprintf(msg, SE_SND_MSG, "%s: finishing the file failed: %s", s->path,
-                 e ? strerror(e) : sf_error_number(rc));
+        snprintf(msg, SE_SND_MSG, "%s: finishing the file failed: %s", s->path, e ? strerror(e) : sf_error_number(rc));
         st = SE_EIO;
     }
     s->sf = NULL;
@@ -444,8 +471,7 @@ se_status se_snd_close(se_snd *s, bool commit, char msg[SE_SND_MSG])
     if (s->writer) {
         if (st == SE_OK && commit) {
             if (rename(s->tmp_path, s->path) != 0) {
-                snprintf(msg, SE_SND_MSG, "%s: cannot rename %s into place: %s", s->path,
-                         s->tmp_path, strerror(errno));
+                snprintf(msg, SE_SND_MSG, "%s: cannot rename %s into place: %s", s->path, s->tmp_path, strerror(errno));
                 st = SE_EIO;
                 unlink(s->tmp_path);
             }

@@ -42,8 +42,8 @@ typedef struct se_snd se_snd;
 
 /* What a reader does with a NaN or Inf sample. */
 typedef enum se_snd_nonfinite {
-    SE_SND_NONFINITE_ERROR = 0,  /* the read fails, naming the file, frame and channel (default) */
-    SE_SND_NONFINITE_ZERO,       /* the sample becomes 0 and is counted (se_snd_nonfinite_count) */
+    SE_SND_NONFINITE_ERROR = 0, /* the read fails, naming the file, frame and channel (default) */
+    SE_SND_NONFINITE_ZERO,      /* the sample becomes 0 and is counted (se_snd_nonfinite_count) */
 } se_snd_nonfinite;
 
 /* Largest block a caller should read at once, in samples (8 MB of floats; 2^20 stereo
@@ -55,7 +55,7 @@ typedef struct se_snd_info {
     int64_t frames;
     int samplerate;
     int channels;
-    int format;       /* libsndfile SF_FORMAT_* (major | subtype) */
+    int format; /* libsndfile SF_FORMAT_* (major | subtype) */
 } se_snd_info;
 
 se_status se_snd_open(se_snd **out, const char *path, char msg[SE_SND_MSG]);
@@ -66,7 +66,7 @@ se_snd_info se_snd_get_info(const se_snd *s);
  * non-finite sample fails with "<path>: sample nan at frame F (T s), channel C: ...". */
 se_status se_snd_read(se_snd *s, float *buf, int64_t frames, int64_t *got, char msg[SE_SND_MSG]);
 void se_snd_set_nonfinite(se_snd *s, se_snd_nonfinite mode);
-int64_t se_snd_nonfinite_count(const se_snd *s);  /* samples replaced by 0 so far */
+int64_t se_snd_nonfinite_count(const se_snd *s); /* samples replaced by 0 so far */
 /* Frames left to read when the length is known exactly, else -1: a block need not be larger. */
 int64_t se_snd_remaining(const se_snd *s);
 /* SE_SND_MAX_BLOCK_SAMPLES in frames of this file (at least 1). */
@@ -74,8 +74,7 @@ int64_t se_snd_max_block(const se_snd *s);
 
 /* format: SF_FORMAT_* major | subtype; SE_EARG (with a message) if libsndfile cannot
  * write that combination. Floats beyond [-1, 1] are clipped when writing integer PCM. */
-se_status se_snd_create(se_snd **out, const char *path, int samplerate, int channels, int format,
-                        char msg[SE_SND_MSG]);
+se_status se_snd_create(se_snd **out, const char *path, int samplerate, int channels, int format, char msg[SE_SND_MSG]);
 /* SE_EARG, writing nothing, when a sample is NaN or Inf (the message names frame and channel). */
 se_status se_snd_write(se_snd *s, const float *buf, int64_t frames, char msg[SE_SND_MSG]);
 /* Closes and frees s. For a writer, commit renames the temporary file to the final

@@ -7,14 +7,14 @@
 
 typedef enum se_status {
     SE_OK = 0,
-    SE_ENOMEM,   /* an allocation failed */
-    SE_ESHAPE,   /* sizes of the operands do not fit the operation */
-    SE_EARG,     /* an argument is out of its domain (negative size, bad dim, NaN, ...) */
-    SE_EIO,      /* reading or writing a file failed */
-    SE_EFORMAT,  /* a file or buffer is malformed */
+    SE_ENOMEM,       /* an allocation failed */
+    SE_ESHAPE,       /* sizes of the operands do not fit the operation */
+    SE_EARG,         /* an argument is out of its domain (negative size, bad dim, NaN, ...) */
+    SE_EIO,          /* reading or writing a file failed */
+    SE_EFORMAT,      /* a file or buffer is malformed */
     SE_EUNSUPPORTED, /* the object cannot do this (a model without a decoder asked for EQ settings) */
-    SE_ERANGE,   /* a size, count or value is beyond what can be represented or materialised */
-    SE_EINTR,    /* a long computation stopped because an interrupt was requested (interrupt.h) */
+    SE_ERANGE,       /* a size, count or value is beyond what can be represented or materialised */
+    SE_EINTR,        /* a long computation stopped because an interrupt was requested (interrupt.h) */
 } se_status;
 
 /* A short, static, human-readable description ("out of memory", ...). */

@@ -13,7 +13,7 @@ uint64_t se_storage_allocated(void) { return atomic_load_explicit(&storage_bytes
 uint64_t se_storage_live(void)
 {
     return atomic_load_explicit(&storage_bytes, memory_order_relaxed) -
-           atomic_load_explicit(&storage_freed, memory_order_relaxed);
+        atomic_load_explicit(&storage_freed, memory_order_relaxed);
 }
 
 se_status se_shape_numel(int ndim, const int64_t *size, int64_t *numel)
@@ -27,7 +27,7 @@ se_status se_shape_numel(int ndim, const int64_t *size, int64_t *numel)
     for (int d = 0; d < ndim; d++) {
         if (__builtin_mul_overflow(extent, size[d] > 0 ? size[d] : 1, &extent) || extent > SE_MAX_NUMEL)
             return SE_ERANGE;
-        n *= size[d];  /* n <= extent: cannot overflow */
+        n *= size[d]; /* n <= extent: cannot overflow */
     }
     *numel = n;
     return SE_OK;
@@ -40,7 +40,7 @@ static bool header_fits(const se_tensor *t)
     int64_t numel;
     if (!t->storage || se_shape_numel(t->ndim, t->size, &numel) != SE_OK || t->offset < 0)
         return false;
-    if (numel == 0)  /* an empty view reads nothing; its offset may sit at the end */
+    if (numel == 0) /* an empty view reads nothing; its offset may sit at the end */
         return t->offset <= t->storage->length;
     int64_t lo = t->offset, hi = t->offset;
     for (int d = 0; d < t->ndim; d++) {
@@ -98,10 +98,7 @@ se_status se_tensor_init(se_tensor *t, int ndim, const int64_t *size)
     return SE_OK;
 }
 
-se_status se_tensor_init_like(se_tensor *t, const se_tensor *like)
-{
-    return se_tensor_init(t, like->ndim, like->size);
-}
+se_status se_tensor_init_like(se_tensor *t, const se_tensor *like) { return se_tensor_init(t, like->ndim, like->size); }
 
 void se_tensor_share(se_tensor *dst, const se_tensor *src)
 {
@@ -153,7 +150,7 @@ int64_t se_tensor_numel(const se_tensor *t)
 bool se_tensor_is_contiguous(const se_tensor *t)
 {
     if (se_tensor_numel(t) == 0)
-        return true;  /* nothing to lay out ([3x0] has strides {1, 1}, which the loop rejected) */
+        return true; /* nothing to lay out ([3x0] has strides {1, 1}, which the loop rejected) */
     int64_t expected = 1;
     for (int d = t->ndim - 1; d >= 0; d--) {
         if (t->size[d] != 1 && t->stride[d] != expected)
@@ -194,8 +191,7 @@ int64_t se_tensor_offset_of(const se_tensor *t, const int64_t *index)
 se_status se_tensor_narrow(se_tensor *t, int dim, int64_t start, int64_t length)
 {
     /* Written so that nothing can overflow: start + length is never formed. */
-    if (dim < 0 || dim >= t->ndim || start < 0 || length < 0 || start > t->size[dim] ||
-        length > t->size[dim] - start)
+    if (dim < 0 || dim >= t->ndim || start < 0 || length < 0 || start > t->size[dim] || length > t->size[dim] - start)
         return SE_EARG;
     se_tensor v = *t;
     int64_t step;
@@ -251,7 +247,7 @@ se_status se_tensor_view(se_tensor *t, int ndim, const int64_t *size)
         } else if (size[d] < 0) {
             return SE_EARG;
         } else if (__builtin_mul_overflow(known, size[d], &known)) {
-            return SE_ERANGE;  /* a wrapped product could equal numel by accident */
+            return SE_ERANGE; /* a wrapped product could equal numel by accident */
         }
     }
     if (infer >= 0) {
@@ -326,5 +322,5 @@ se_status se_tensor_expand(se_tensor *t, int ndim, const int64_t *size)
     v.ndim = ndim;
     memcpy(v.size, nsize, (size_t)ndim * sizeof *nsize);
     memcpy(v.stride, nstride, (size_t)ndim * sizeof *nstride);
-    return commit_view(t, &v, SE_ERANGE);  /* [1] expanded to 2^62 would be a view past any walk */
+    return commit_view(t, &v, SE_ERANGE); /* [1] expanded to 2^62 would be a view past any walk */
 }

@@ -45,14 +45,14 @@
 
 typedef struct se_storage {
     float *data;
-    int64_t length;  /* number of floats */
+    int64_t length; /* number of floats */
     long refs;
 } se_storage;
 
 typedef struct se_tensor {
-    se_storage *storage;  /* NULL: released / empty header */
-    int64_t offset;       /* in floats, from storage->data */
-    int ndim;             /* 0 is a scalar with one element */
+    se_storage *storage; /* NULL: released / empty header */
+    int64_t offset;      /* in floats, from storage->data */
+    int ndim;            /* 0 is a scalar with one element */
     int64_t size[SE_MAX_DIM];
     int64_t stride[SE_MAX_DIM];
 } se_tensor;
@@ -61,17 +61,17 @@ typedef struct se_tensor {
 /* Element count of a shape, checked: SE_EARG for ndim outside 0..SE_MAX_DIM or a negative
  * size, SE_ERANGE when its extent (see SE_MAX_NUMEL) is beyond SE_MAX_NUMEL. */
 se_status se_shape_numel(int ndim, const int64_t *size, int64_t *numel);
-se_status se_tensor_init(se_tensor *t, int ndim, const int64_t *size);  /* zeroed, contiguous */
-se_status se_tensor_init_like(se_tensor *t, const se_tensor *like);     /* same shape, zeroed */
-void se_tensor_share(se_tensor *dst, const se_tensor *src);             /* dst = new header, +1 ref */
-void se_tensor_release(se_tensor *t);                                   /* -1 ref; idempotent */
+se_status se_tensor_init(se_tensor *t, int ndim, const int64_t *size); /* zeroed, contiguous */
+se_status se_tensor_init_like(se_tensor *t, const se_tensor *like);    /* same shape, zeroed */
+void se_tensor_share(se_tensor *dst, const se_tensor *src);            /* dst = new header, +1 ref */
+void se_tensor_release(se_tensor *t);                                  /* -1 ref; idempotent */
 /* Bytes of storage se_tensor_init has allocated in this process so far (all threads; a
  * counter that only grows), and of the storage not yet freed. A host with a garbage
  * collector that does not see this memory (Lua) paces its collections by them:
  * src/lua/lse.c. */
 uint64_t se_storage_allocated(void);
 uint64_t se_storage_live(void);
-se_status se_tensor_clone(se_tensor *dst, const se_tensor *src);        /* contiguous deep copy */
+se_status se_tensor_clone(se_tensor *dst, const se_tensor *src); /* contiguous deep copy */
 /* dst = src if src is contiguous (shared), otherwise a contiguous copy. */
 se_status se_tensor_contiguous(se_tensor *dst, const se_tensor *src);
 
@@ -87,7 +87,7 @@ int64_t se_tensor_offset_of(const se_tensor *t, const int64_t *index);
 /* ---- views: change the header in place, share the storage (tensor.c) ----
  * On failure the header is left as it was. */
 se_status se_tensor_narrow(se_tensor *t, int dim, int64_t start, int64_t length);
-se_status se_tensor_select(se_tensor *t, int dim, int64_t index);  /* drops dim */
+se_status se_tensor_select(se_tensor *t, int dim, int64_t index); /* drops dim */
 se_status se_tensor_transpose(se_tensor *t, int dim0, int dim1);
 /* New sizes with the same numel; one size may be -1. Needs a contiguous tensor. */
 se_status se_tensor_view(se_tensor *t, int ndim, const int64_t *size);
@@ -108,8 +108,23 @@ se_status se_tensor_normal(se_tensor *t, se_rng *rng, double mean, double sd);
 /* ---- elementwise (tensor_math.c); out may alias an input of the same shape ---- */
 typedef enum se_binary_op { SE_ADD, SE_SUB, SE_MUL, SE_DIV, SE_POW, SE_MAXIMUM, SE_MINIMUM } se_binary_op;
 typedef enum se_unary_op {
-    SE_NEG, SE_EXP, SE_LOG, SE_SQRT, SE_TANH, SE_ABS, SE_SIGMOID, SE_RELU, SE_SIGN, SE_SQUARE,
-    SE_FLOOR, SE_CEIL, SE_RECIPROCAL, SE_SIN, SE_COS, SE_LOG1P, SE_EXPM1
+    SE_NEG,
+    SE_EXP,
+    SE_LOG,
+    SE_SQRT,
+    SE_TANH,
+    SE_ABS,
+    SE_SIGMOID,
+    SE_RELU,
+    SE_SIGN,
+    SE_SQUARE,
+    SE_FLOOR,
+    SE_CEIL,
+    SE_RECIPROCAL,
+    SE_SIN,
+    SE_COS,
+    SE_LOG1P,
+    SE_EXPM1
 } se_unary_op;
 
 /* Shape that a and b broadcast to (numpy rules); SE_ESHAPE if they do not, SE_ERANGE if
@@ -126,7 +141,17 @@ se_status se_tensor_axpy(se_tensor *out, float alpha, const se_tensor *a);
 /* ---- reductions (tensor_reduce.c) ---- */
 /* Index of the first NaN or infinity of x[0 .. n), or -1 if every element is finite. */
 int64_t se_first_nonfinite(const float *x, int64_t n);
-typedef enum se_reduce_op { SE_SUM, SE_MEAN, SE_MAX, SE_MIN, SE_ARGMAX, SE_ARGMIN, SE_VAR, SE_STD, SE_NORM } se_reduce_op;
+typedef enum se_reduce_op {
+    SE_SUM,
+    SE_MEAN,
+    SE_MAX,
+    SE_MIN,
+    SE_ARGMAX,
+    SE_ARGMIN,
+    SE_VAR,
+    SE_STD,
+    SE_NORM
+} se_reduce_op;
 /* Over all elements, in double, into *result; for ARGMAX/ARGMIN the 0-based flat index.
  * var/std use the unbiased (n - 1) estimator like torch.var. */
 se_status se_tensor_reduce_all(const se_tensor *t, se_reduce_op op, double *result);

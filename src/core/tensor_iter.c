@@ -51,8 +51,7 @@ se_status se_iter_init(se_iter *it, int ndim, const int64_t *size, int nops, con
 }
 
 /* One inner row, cut into pieces with an interrupt poll before each. */
-static se_status run_row(int64_t n, float *const *start, const int64_t *stride, int nops, se_row_fn fn,
-                         void *ctx)
+static se_status run_row(int64_t n, float *const *start, const int64_t *stride, int nops, se_row_fn fn, void *ctx)
 {
     float *ptr[SE_ITER_MAX_OPS];
     for (int i = 0; i < nops; i++)

@@ -13,7 +13,7 @@
 
 typedef struct se_iter {
     int nops;
-    int ndim;                                   /* after merging; the last dim is the inner row */
+    int ndim; /* after merging; the last dim is the inner row */
     int64_t size[SE_MAX_DIM];
     int64_t stride[SE_ITER_MAX_OPS][SE_MAX_DIM];
     float *base[SE_ITER_MAX_OPS];

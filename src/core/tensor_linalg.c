@@ -34,8 +34,8 @@ static bool blas_layout(const se_tensor *t, CBLAS_TRANSPOSE *trans, int *ld)
 }
 
 /* An operand BLAS can read: the view itself or a contiguous copy in tmp. */
-static se_status blas_operand(const se_tensor *t, se_tensor *tmp, const se_tensor **use,
-                              CBLAS_TRANSPOSE *trans, int *ld)
+static se_status blas_operand(const se_tensor *t, se_tensor *tmp, const se_tensor **use, CBLAS_TRANSPOSE *trans,
+                              int *ld)
 {
     if (blas_layout(t, trans, ld)) {
         *use = t;
@@ -52,7 +52,7 @@ static se_status blas_operand(const se_tensor *t, se_tensor *tmp, const se_tenso
 /* Rows of a and out per sgemm call: all of them unless m x n x k is large. */
 static int64_t gemm_slice_rows(int64_t m, int64_t n, int64_t k)
 {
-    int64_t per_row = n * (k > 0 ? k : 1);  /* <= INT_MAX^2: no overflow */
+    int64_t per_row = n * (k > 0 ? k : 1); /* <= INT_MAX^2: no overflow */
     int64_t rows = SE_GEMM_SLICE_WORK / per_row;
     return rows < 1 ? 1 : rows > m ? m : rows;
 }
@@ -68,7 +68,7 @@ static se_status gemm_sliced(const se_tensor *a, CBLAS_TRANSPOSE transa, int lda
         if (r0 > 0 && se_interrupt_pending())
             return SE_EINTR;
         int64_t rows = m - r0 < step ? m - r0 : step;
-        se_tensor as = *a, cs = *c;  /* headers only */
+        se_tensor as = *a, cs = *c; /* headers only */
         if (se_tensor_narrow(&as, 0, r0, rows) != SE_OK || se_tensor_narrow(&cs, 0, r0, rows) != SE_OK)
             return SE_ESHAPE;
         /* k == 0 leaves c = beta * c, which sgemm does. lda/ldb >= 1 holds by layout. */
@@ -80,12 +80,12 @@ static se_status gemm_sliced(const se_tensor *a, CBLAS_TRANSPOSE transa, int lda
 
 se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tensor *a, const se_tensor *b)
 {
-    if (a->ndim != 2 || b->ndim != 2 || out->ndim != 2 || a->size[1] != b->size[0] ||
-        out->size[0] != a->size[0] || out->size[1] != b->size[1])
+    if (a->ndim != 2 || b->ndim != 2 || out->ndim != 2 || a->size[1] != b->size[0] || out->size[0] != a->size[0] ||
+        out->size[1] != b->size[1])
         return SE_ESHAPE;
     int64_t m = a->size[0], n = b->size[1], k = a->size[1];
     if (m > INT_MAX || n > INT_MAX || k > INT_MAX)
-        return SE_ERANGE;  /* BLAS takes int sizes: a cast would wrap */
+        return SE_ERANGE; /* BLAS takes int sizes: a cast would wrap */
     if (m == 0 || n == 0)
         return SE_OK;
     se_tensor ta = {0}, tb = {0}, tc = {0};
@@ -107,8 +107,8 @@ se_status se_tensor_addmm(se_tensor *out, float beta, float alpha, const se_tens
     if (st == SE_OK && m == 1 && direct && k > 0 && inc_a > 0 && inc_a <= INT_MAX) {
         CBLAS_TRANSPOSE op = transb == CblasNoTrans ? CblasTrans : CblasNoTrans;
         int rows = transb == CblasNoTrans ? (int)k : (int)n, cols = transb == CblasNoTrans ? (int)n : (int)k;
-        cblas_sgemv(CblasRowMajor, op, rows, cols, alpha, se_tensor_data(ub), ldb,
-                    se_tensor_data(ua), (int)inc_a, beta, se_tensor_data(out), 1);
+        cblas_sgemv(CblasRowMajor, op, rows, cols, alpha, se_tensor_data(ub), ldb, se_tensor_data(ua), (int)inc_a, beta,
+                    se_tensor_data(out), 1);
     } else if (st == SE_OK) {
         st = gemm_sliced(ua, transa, lda, ub, transb, ldb, direct ? out : &tc, ldc, alpha, beta);
         if (st == SE_OK && !direct)
@@ -134,7 +134,7 @@ se_status se_tensor_cat(se_tensor *out, const se_tensor *const *parts, int n, in
                 return SE_ESHAPE;
         if (at + p->size[dim] > out->size[dim])
             return SE_ESHAPE;
-        se_tensor slot = *out;  /* header only: out keeps the reference */
+        se_tensor slot = *out; /* header only: out keeps the reference */
         se_tensor_narrow(&slot, dim, at, p->size[dim]);
         se_status st = se_tensor_copy(&slot, p);
         if (st != SE_OK)
@@ -155,7 +155,7 @@ se_status se_tensor_index_select(se_tensor *out, const se_tensor *src, const int
         if (index[i] < 0 || index[i] >= src->size[0])
             return SE_EARG;
     for (int64_t i = 0; i < n; i++) {
-        se_tensor from = *src, to = *out;  /* headers only */
+        se_tensor from = *src, to = *out; /* headers only */
         se_tensor_select(&from, 0, index[i]);
         se_tensor_select(&to, 0, i);
         se_status st = se_tensor_copy(&to, &from);

@@ -60,8 +60,7 @@ static void random_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
 {
     random_ctx *r = ctx;
     for (int64_t i = 0; i < n; i++) {
-        double x = r->normal ? r->a + r->b * se_rng_normal(r->rng)
-                             : r->a + (r->b - r->a) * se_rng_uniform(r->rng);
+        double x = r->normal ? r->a + r->b * se_rng_normal(r->rng) : r->a + (r->b - r->a) * se_rng_uniform(r->rng);
         p[0][i * s[0]] = (float)x;
     }
 }
@@ -99,7 +98,7 @@ se_status se_tensor_broadcast_shape(const se_tensor *a, const se_tensor *b, int 
         size[d] = sa == 1 ? sb : sa;
     }
     *ndim = n;
-    int64_t numel;  /* [2^30 x 1] and [1 x 2^30] are fine views, their product is not */
+    int64_t numel; /* [2^30 x 1] and [1 x 2^30] are fine views, their product is not */
     return se_shape_numel(n, size, &numel);
 }
 
@@ -118,10 +117,10 @@ static inline float binary_apply(se_binary_op op, float x, float y)
 }
 
 /* One loop per operator so that the switch is taken once per row, not per element. */
-#define BINARY_LOOP(EXPR)                                                  \
-    for (int64_t i = 0; i < n; i++) {                                      \
-        float x = a[i * sa], y = b[i * sb];                                \
-        o[i * so] = (EXPR);                                                \
+#define BINARY_LOOP(EXPR)                                                                                              \
+    for (int64_t i = 0; i < n; i++) {                                                                                  \
+        float x = a[i * sa], y = b[i * sb];                                                                            \
+        o[i * so] = (EXPR);                                                                                            \
     }
 
 static void binary_row(int64_t n, float *const *p, const int64_t *s, void *ctx)

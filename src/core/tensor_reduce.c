@@ -21,10 +21,7 @@ static void reducer_init(reducer *r)
     r->best_index = -1;
 }
 
-static bool is_extremum(se_reduce_op op)
-{
-    return op == SE_MAX || op == SE_MIN || op == SE_ARGMAX || op == SE_ARGMIN;
-}
+static bool is_extremum(se_reduce_op op) { return op == SE_MAX || op == SE_MIN || op == SE_ARGMAX || op == SE_ARGMIN; }
 
 /* Whether x replaces the current best. NaN wins and then stays, as in torch. */
 static bool replaces_best(const reducer *r, se_reduce_op op, double x)
@@ -96,8 +93,8 @@ se_status se_tensor_reduce_all(const se_tensor *t, se_reduce_op op, double *resu
 
 typedef struct dim_ctx {
     se_reduce_op op;
-    int64_t length, stride;  /* of the reduced dim in the input */
-    int64_t work;            /* elements read since the last interrupt poll */
+    int64_t length, stride; /* of the reduced dim in the input */
+    int64_t work;           /* elements read since the last interrupt poll */
 } dim_ctx;
 
 static void dim_row(int64_t n, float *const *p, const int64_t *s, void *ctx)
@@ -130,7 +127,7 @@ se_status se_tensor_reduce_dim(se_tensor *out, const se_tensor *t, int dim, se_r
             return SE_ESHAPE;
     /* Walk the output; the input is seen through a view with the reduced dim cut to
      * its first element, and the kernel walks that dim itself. */
-    se_tensor first = *t;  /* header copy only for iteration; no reference taken */
+    se_tensor first = *t; /* header copy only for iteration; no reference taken */
     dim_ctx c = {op, t->size[dim], t->stride[dim], 0};
     if (c.length == 0) {
         reducer empty;

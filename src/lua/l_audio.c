@@ -43,40 +43,57 @@
 #define AUDIO_FILE "semeq.audio.File"
 
 typedef struct file_ud {
-    se_snd *snd;  /* NULL while closed */
+    se_snd *snd; /* NULL while closed */
 } file_ud;
 
-static const struct { const char *name; int code; } majors[] = {
-    {"wav", SF_FORMAT_WAV}, {"flac", SF_FORMAT_FLAC}, {"aiff", SF_FORMAT_AIFF}, {"ogg", SF_FORMAT_OGG},
-    {"au", SF_FORMAT_AU}, {"caf", SF_FORMAT_CAF}, {"w64", SF_FORMAT_W64}, {"raw", SF_FORMAT_RAW},
+static const struct {
+    const char *name;
+    int code;
+} majors[] = {
+    {"wav", SF_FORMAT_WAV},     {"flac", SF_FORMAT_FLAC}, {"aiff", SF_FORMAT_AIFF}, {"ogg", SF_FORMAT_OGG},
+    {"au", SF_FORMAT_AU},       {"caf", SF_FORMAT_CAF},   {"w64", SF_FORMAT_W64},   {"raw", SF_FORMAT_RAW},
     {"wavex", SF_FORMAT_WAVEX}, {"mp3", 0x230000},
 };
-static const struct { const char *name; int code; } subtypes[] = {
-    {"pcm_s8", SF_FORMAT_PCM_S8}, {"pcm_16", SF_FORMAT_PCM_16}, {"pcm_24", SF_FORMAT_PCM_24},
-    {"pcm_32", SF_FORMAT_PCM_32}, {"pcm_u8", SF_FORMAT_PCM_U8}, {"float", SF_FORMAT_FLOAT},
-    {"double", SF_FORMAT_DOUBLE}, {"ulaw", SF_FORMAT_ULAW}, {"alaw", SF_FORMAT_ALAW},
-    {"vorbis", SF_FORMAT_VORBIS}, {"opus", 0x0064}, {"mpeg_layer_iii", 0x0082},
+static const struct {
+    const char *name;
+    int code;
+} subtypes[] = {
+    {"pcm_s8", SF_FORMAT_PCM_S8},
+    {"pcm_16", SF_FORMAT_PCM_16},
+    {"pcm_24", SF_FORMAT_PCM_24},
+    {"pcm_32", SF_FORMAT_PCM_32},
+    {"pcm_u8", SF_FORMAT_PCM_U8},
+    {"float", SF_FORMAT_FLOAT},
+    {"double", SF_FORMAT_DOUBLE},
+    {"ulaw", SF_FORMAT_ULAW},
+    {"alaw", SF_FORMAT_ALAW},
+    {"vorbis", SF_FORMAT_VORBIS},
+    {"opus", 0x0064},
+    {"mpeg_layer_iii", 0x0082},
 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *major_name(int code)
 {
     for (size_t i = 0; i < COUNT(majors); i++)
-        if (majors[i].code == (code & SF_FORMAT_TYPEMASK)) return majors[i].name;
+        if (majors[i].code == (code & SF_FORMAT_TYPEMASK))
+            return majors[i].name;
     return "other";
 }
 
 static const char *subtype_name(int code)
 {
     for (size_t i = 0; i < COUNT(subtypes); i++)
-        if (subtypes[i].code == (code & SF_FORMAT_SUBMASK)) return subtypes[i].name;
+        if (subtypes[i].code == (code & SF_FORMAT_SUBMASK))
+            return subtypes[i].name;
     return "other";
 }
 
 static file_ud *check_open(lua_State *L, int arg)
 {
     file_ud *u = luaL_checkudata(L, arg, AUDIO_FILE);
-    if (!u->snd) luaL_argerror(L, arg, "attempt to use a closed sound file");
+    if (!u->snd)
+        luaL_argerror(L, arg, "attempt to use a closed sound file");
     return u;
 }
 
@@ -92,25 +109,34 @@ static file_ud *new_handle(lua_State *L)
 static void push_info(lua_State *L, se_snd_info i)
 {
     lua_createtable(L, 0, 6);
-    lua_pushinteger(L, i.frames); lua_setfield(L, -2, "frames");
-    lua_pushinteger(L, i.samplerate); lua_setfield(L, -2, "samplerate");
-    lua_pushinteger(L, i.channels); lua_setfield(L, -2, "channels");
-    lua_pushstring(L, major_name(i.format)); lua_setfield(L, -2, "format");
-    lua_pushstring(L, subtype_name(i.format)); lua_setfield(L, -2, "subtype");
-    lua_pushinteger(L, i.format); lua_setfield(L, -2, "format_code");
+    lua_pushinteger(L, i.frames);
+    lua_setfield(L, -2, "frames");
+    lua_pushinteger(L, i.samplerate);
+    lua_setfield(L, -2, "samplerate");
+    lua_pushinteger(L, i.channels);
+    lua_setfield(L, -2, "channels");
+    lua_pushstring(L, major_name(i.format));
+    lua_setfield(L, -2, "format");
+    lua_pushstring(L, subtype_name(i.format));
+    lua_setfield(L, -2, "subtype");
+    lua_pushinteger(L, i.format);
+    lua_setfield(L, -2, "format_code");
 }
 
 /* The nonfinite option of the table at arg (absent: an error on NaN/Inf). */
 static se_snd_nonfinite check_nonfinite(lua_State *L, int arg)
 {
-    if (lua_isnoneornil(L, arg)) return SE_SND_NONFINITE_ERROR;
+    if (lua_isnoneornil(L, arg))
+        return SE_SND_NONFINITE_ERROR;
     luaL_checktype(L, arg, LUA_TTABLE);
     lua_getfield(L, arg, "nonfinite");
     const char *mode = lua_tostring(L, -1);
     bool absent = lua_isnil(L, -1);
     lua_pop(L, 1);
-    if (absent || (mode && strcmp(mode, "error") == 0)) return SE_SND_NONFINITE_ERROR;
-    if (mode && strcmp(mode, "zero") == 0) return SE_SND_NONFINITE_ZERO;
+    if (absent || (mode && strcmp(mode, "error") == 0))
+        return SE_SND_NONFINITE_ERROR;
+    if (mode && strcmp(mode, "zero") == 0)
+        return SE_SND_NONFINITE_ZERO;
     return luaL_argerror(L, arg, "option 'nonfinite' must be \"error\" or \"zero\"");
 }
 
@@ -121,8 +147,10 @@ static int l_open(lua_State *L)
     file_ud *u = new_handle(L);
     char msg[SE_SND_MSG];
     se_status st = se_snd_open(&u->snd, path, msg);
-    if (st == SE_ENOMEM) return lse_error(L, st, "audio.open: %s", path);
-    if (st != SE_OK) return lse_fail(L, "%s", msg);
+    if (st == SE_ENOMEM)
+        return lse_error(L, st, "audio.open: %s", path);
+    if (st != SE_OK)
+        return lse_fail(L, "%s", msg);
     se_snd_set_nonfinite(u->snd, mode);
     return 1;
 }
@@ -146,7 +174,8 @@ static int f_read(lua_State *L)
 {
     lua_settop(L, 3);
     file_ud *u = check_open(L, 1);
-    if (se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for writing");
+    if (se_snd_is_writer(u->snd))
+        luaL_argerror(L, 1, "sound file is open for writing");
     int64_t n = lse_checksize(L, 2);
     luaL_argcheck(L, n >= 1, 2, "block size must be >= 1");
     se_snd_info info = se_snd_get_info(u->snd);
@@ -155,17 +184,20 @@ static int f_read(lua_State *L)
         if (into->ndim != 2 || into->size[1] != info.channels || into->size[0] < 1 || !se_tensor_is_contiguous(into)) {
             char shape[64];
             se_tensor_shape_str(into, shape, sizeof shape);
-            luaL_argerror(L, 3, lua_pushfstring(L, "expected a contiguous [frames x %d] tensor, got %s", info.channels,
-                                                shape));
+            luaL_argerror(
+                L, 3, lua_pushfstring(L, "expected a contiguous [frames x %d] tensor, got %s", info.channels, shape));
         }
-        if (n > into->size[0]) n = into->size[0];
+        if (n > into->size[0])
+            n = into->size[0];
     }
     /* Never more than the file still holds, nor more than 2^21 samples: a block of 1e9
      * frames on a half-second file allocated gigabytes. At least 1, so that the read at the
      * end still happens (it is the one that reports a cut file). */
     int64_t left = se_snd_remaining(u->snd), most = se_snd_max_block(u->snd);
-    if (n > most) n = most;
-    if (left >= 0 && n > left) n = left > 0 ? left : 1;
+    if (n > most)
+        n = most;
+    if (left >= 0 && n > left)
+        n = left > 0 ? left : 1;
     se_tensor *t = into;
     if (!into) {
         int64_t size[2] = {n, info.channels};
@@ -174,17 +206,20 @@ static int f_read(lua_State *L)
     int64_t got;
     char msg[SE_SND_MSG];
     se_status st = se_snd_read(u->snd, se_tensor_data(t), n, &got, msg);
-    if (st != SE_OK) return lse_fail(L, "%s", msg);
+    if (st != SE_OK)
+        return lse_fail(L, "%s", msg);
     if (got == 0) {
         lua_pushnil(L);
         return 1;
     }
     if (into && got == into->size[0]) {
-        lua_pushvalue(L, 3);  /* the whole buffer: no new header */
+        lua_pushvalue(L, 3); /* the whole buffer: no new header */
         return 1;
     }
-    if (into) t = lse_pushview(L, into);
-    if (got < t->size[0]) se_tensor_narrow(t, 0, 0, got);
+    if (into)
+        t = lse_pushview(L, into);
+    if (got < t->size[0])
+        se_tensor_narrow(t, 0, 0, got);
     return 1;
 }
 
@@ -192,26 +227,30 @@ static int f_read(lua_State *L)
 static const char *shape_error(lua_State *L, const se_tensor *x, int channels)
 {
     int64_t ch = x->ndim == 2 ? x->size[1] : 1;
-    if (x->ndim >= 1 && x->ndim <= 2 && ch == channels) return NULL;
+    if (x->ndim >= 1 && x->ndim <= 2 && ch == channels)
+        return NULL;
     char s1[64];
-    return lua_pushfstring(L, "expected [frames x %d] audio, got %s", channels,
-                           se_tensor_shape_str(x, s1, sizeof s1));
+    return lua_pushfstring(L, "expected [frames x %d] audio, got %s", channels, se_tensor_shape_str(x, s1, sizeof s1));
 }
 
 static int f_write(lua_State *L)
 {
     file_ud *u = check_open(L, 1);
-    if (!se_snd_is_writer(u->snd)) luaL_argerror(L, 1, "sound file is open for reading");
+    if (!se_snd_is_writer(u->snd))
+        luaL_argerror(L, 1, "sound file is open for reading");
     se_tensor *x = lse_checktensor(L, 2);
     char msg[SE_SND_MSG];
     const char *bad = shape_error(L, x, se_snd_get_info(u->snd).channels);
-    if (bad) luaL_argerror(L, 2, bad);
+    if (bad)
+        luaL_argerror(L, 2, bad);
     if (!se_tensor_is_contiguous(x)) {
         x = lse_pushempty(L);
-        if (se_tensor_contiguous(x, lse_checktensor(L, 2)) != SE_OK) lse_error(L, SE_ENOMEM, "writer:write");
+        if (se_tensor_contiguous(x, lse_checktensor(L, 2)) != SE_OK)
+            lse_error(L, SE_ENOMEM, "writer:write");
     }
     se_status st = se_snd_write(u->snd, se_tensor_data(x), x->size[0], msg);
-    if (st != SE_OK) return lse_fail(L, "%s", msg);
+    if (st != SE_OK)
+        return lse_fail(L, "%s", msg);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -220,15 +259,16 @@ static int f_write(lua_State *L)
 static int close_handle(lua_State *L, bool commit)
 {
     file_ud *u = luaL_checkudata(L, 1, AUDIO_FILE);
-    if (!u->snd) {  /* idempotent */
+    if (!u->snd) { /* idempotent */
         lua_pushboolean(L, 1);
         return 1;
     }
     se_snd *s = u->snd;
-    u->snd = NULL;  /* closed before anything can raise */
+    u->snd = NULL; /* closed before anything can raise */
     char msg[SE_SND_MSG];
     se_status st = se_snd_close(s, commit, msg);
-    if (st != SE_OK && commit) return lse_fail(L, "%s", msg);
+    if (st != SE_OK && commit)
+        return lse_fail(L, "%s", msg);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -241,9 +281,11 @@ static int f_release(lua_State *L) { return close_handle(L, false); }
 static int f_tostring(lua_State *L)
 {
     file_ud *u = luaL_checkudata(L, 1, AUDIO_FILE);
-    if (!u->snd) lua_pushliteral(L, "semeq.audio.File (closed)");
-    else lua_pushfstring(L, "semeq.audio.File (%s, %s)", se_snd_path(u->snd),
-                         se_snd_is_writer(u->snd) ? "writing" : "reading");
+    if (!u->snd)
+        lua_pushliteral(L, "semeq.audio.File (closed)");
+    else
+        lua_pushfstring(L, "semeq.audio.File (%s, %s)", se_snd_path(u->snd),
+                        se_snd_is_writer(u->snd) ? "writing" : "reading");
     return 1;
 }
 
@@ -252,7 +294,8 @@ static int lookup(lua_State *L, int arg, const char *key, bool major)
     lua_getfield(L, arg, key);
     const char *name = lua_tostring(L, -1);
     lua_pop(L, 1);
-    if (!name) return -1;
+    if (!name)
+        return -1;
     size_t n = major ? COUNT(majors) : COUNT(subtypes);
     for (size_t i = 0; i < n; i++)
         if (strcmp(name, major ? majors[i].name : subtypes[i].name) == 0)
@@ -267,7 +310,8 @@ static int opt_int(lua_State *L, int arg, const char *key, int def)
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
     bool nil = lua_isnil(L, -1);
     lua_pop(L, 1);
-    if (nil) return def;
+    if (nil)
+        return def;
     if (!isnum || v < 1 || v > 10000000)
         luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a positive integer", key));
     return (int)v;
@@ -278,10 +322,13 @@ static int opt_int(lua_State *L, int arg, const char *key, int def)
 static int choose_format(lua_State *L, const char *path, int arg, int sr, int ch)
 {
     int major = lookup(L, arg, "format", true);
-    if (major < 0) major = se_snd_major_from_ext(path);
-    if (major <= 0) return 0;
+    if (major < 0)
+        major = se_snd_major_from_ext(path);
+    if (major <= 0)
+        return 0;
     int sub = lookup(L, arg, "subtype", false);
-    if (sub >= 0) return major | sub;
+    if (sub >= 0)
+        return major | sub;
     int like = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
     if (lua_getfield(L, arg, "like") == LUA_TTABLE) {
         lua_getfield(L, -1, "format_code");
@@ -307,17 +354,21 @@ static file_ud *create_at(lua_State *L, int pi, int oi)
     lua_pop(L, 1);
     sr = opt_int(L, oi, "samplerate", sr);
     ch = opt_int(L, oi, "channels", ch > 0 ? ch : 1);
-    if (sr < 0) luaL_argerror(L, oi, "samplerate is required");
+    if (sr < 0)
+        luaL_argerror(L, oi, "samplerate is required");
     int fmt = choose_format(L, path, oi, sr, ch);
     if (!fmt) {
-        lse_fail(L, "%s: cannot tell the sound format from the file name; end it in .wav, .flac, .aiff, .au, "
-                    ".caf or .w64", path);
+        lse_fail(L,
+                 "%s: cannot tell the sound format from the file name; end it in .wav, .flac, .aiff, .au, "
+                 ".caf or .w64",
+                 path);
         return NULL;
     }
     file_ud *u = new_handle(L);
     char msg[SE_SND_MSG];
     se_status st = se_snd_create(&u->snd, path, sr, ch, fmt, msg);
-    if (st == SE_ENOMEM) lse_error(L, st, "audio.create: %s", path);
+    if (st == SE_ENOMEM)
+        lse_error(L, st, "audio.create: %s", path);
     if (st != SE_OK) {
         lse_fail(L, "%s", msg);
         return NULL;
@@ -325,10 +376,7 @@ static file_ud *create_at(lua_State *L, int pi, int oi)
     return u;
 }
 
-static int l_create(lua_State *L)
-{
-    return create_at(L, 1, 2) ? 1 : 2;
-}
+static int l_create(lua_State *L) { return create_at(L, 1, 2) ? 1 : 2; }
 
 /* Samples audio.read reads at once at most (64 GB of floats); beyond, stream with audio.open. */
 #define READ_ALL_MAX_SAMPLES ((int64_t)1 << 34)
@@ -341,41 +389,48 @@ static int l_read(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     se_snd_nonfinite mode = check_nonfinite(L, 2);
     lua_settop(L, 1);
-    file_ud *u = new_handle(L);  /* 2 */
+    file_ud *u = new_handle(L); /* 2 */
     char msg[SE_SND_MSG];
     se_status st = se_snd_open(&u->snd, path, msg);
-    if (st == SE_ENOMEM) return lse_error(L, st, "audio.read: %s", path);
-    if (st != SE_OK) return lse_fail(L, "%s", msg);
+    if (st == SE_ENOMEM)
+        return lse_error(L, st, "audio.read: %s", path);
+    if (st != SE_OK)
+        return lse_fail(L, "%s", msg);
     se_snd_set_nonfinite(u->snd, mode);
     se_snd_info info = se_snd_get_info(u->snd);
-    int64_t ch = info.channels, known = se_snd_remaining(u->snd);  /* -1: length unknown */
+    int64_t ch = info.channels, known = se_snd_remaining(u->snd); /* -1: length unknown */
     int64_t most = se_snd_max_block(u->snd);
     int64_t cap = known >= 0 && known < most ? known : most, total = 0;
-    if (cap < 1) cap = 1;
+    if (cap < 1)
+        cap = 1;
     int64_t size[2] = {cap, ch};
-    se_tensor *t = lse_newtensor(L, 2, size);  /* 3 */
+    se_tensor *t = lse_newtensor(L, 2, size); /* 3 */
     for (;;) {
         int64_t want = cap - total, got;
         st = se_snd_read(u->snd, se_tensor_data(t) + total * ch, want, &got, msg);
-        if (st == SE_ENOMEM) return lse_error(L, st, "audio.read: %s", path);
-        if (st != SE_OK) return lse_fail(L, "%s", msg);
+        if (st == SE_ENOMEM)
+            return lse_error(L, st, "audio.read: %s", path);
+        if (st != SE_OK)
+            return lse_fail(L, "%s", msg);
         total += got;
-        if (got < want || total == known) break;  /* the end, or all the header declares */
+        if (got < want || total == known)
+            break; /* the end, or all the header declares */
         if (2 * cap * ch > READ_ALL_MAX_SAMPLES)
             return lse_fail(L, "%s: too long to read at once; use audio.open", path);
         int64_t rest = se_snd_remaining(u->snd);
         int64_t grown = rest >= 0 && rest < cap ? cap + (rest > 0 ? rest : 1) : 2 * cap;
         size[0] = grown;
-        se_tensor *bigger = lse_newtensor(L, 2, size);  /* 4 */
+        se_tensor *bigger = lse_newtensor(L, 2, size); /* 4 */
         memcpy(se_tensor_data(bigger), se_tensor_data(t), sizeof(float) * (size_t)(total * ch));
-        se_tensor_release(t);  /* now, not at the next collection */
+        se_tensor_release(t); /* now, not at the next collection */
         lua_replace(L, 3);
         t = bigger;
         cap = grown;
     }
-    if (total < cap) se_tensor_narrow(t, 0, 0, total);
+    if (total < cap)
+        se_tensor_narrow(t, 0, 0, total);
     info.frames = total;
-    push_info(L, info);  /* 4 */
+    push_info(L, info); /* 4 */
     lua_pushvalue(L, 2);
     lua_pushcfunction(L, f_release);
     lua_insert(L, -2);
@@ -398,11 +453,12 @@ static int l_write(lua_State *L)
         lua_setfield(L, 3, "channels");
     }
     lua_settop(L, 3);
-    file_ud *u = create_at(L, 1, 3);  /* 4 */
-    if (!u) return 2;
+    file_ud *u = create_at(L, 1, 3); /* 4 */
+    if (!u)
+        return 2;
     /* Checked here, not only in f_write: an error raised inside the pcall below has no
      * function name ("bad argument #2 to '?'"). */
-    const char *bad = shape_error(L, x, se_snd_get_info(u->snd).channels);  /* 5 */
+    const char *bad = shape_error(L, x, se_snd_get_info(u->snd).channels); /* 5 */
     if (bad) {
         lua_pushcfunction(L, f_abort);
         lua_pushvalue(L, 4);
@@ -415,7 +471,7 @@ static int l_write(lua_State *L)
     lua_pushvalue(L, 2);
     int raised = lua_pcall(L, 2, 2, 0) != LUA_OK;
     if (raised || lua_isnil(L, -2)) {
-        lua_pushcfunction(L, f_abort);  /* remove the temporary file now, not at some gc */
+        lua_pushcfunction(L, f_abort); /* remove the temporary file now, not at some gc */
         lua_pushvalue(L, 4);
         lua_call(L, 1, 0);
         return raised ? lua_error(L) : 2;
@@ -428,9 +484,8 @@ static int l_write(lua_State *L)
 }
 
 static const luaL_Reg file_methods[] = {
-    {"info", f_info}, {"read", f_read}, {"nonfinite", f_nonfinite}, {"write", f_write}, {"close", f_close},
-    {"abort", f_abort},
-    {NULL, NULL},
+    {"info", f_info},   {"read", f_read}, {"nonfinite", f_nonfinite}, {"write", f_write}, {"close", f_close},
+    {"abort", f_abort}, {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {

@@ -114,13 +114,14 @@ static se_status call_once(timed *t, const char *what, long i)
 
 static int l_time_runtime(lua_State *L)
 {
-    static timed t;   /* large buffers off the stack; one Lua state times at a time */
+    static timed t; /* large buffers off the stack; one Lua state times at a time */
     t.m = lse_checkruntime(L, 1, &t.scratch, &t.bytes);
     const char *what = luaL_checkstring(L, 2);
     lua_Integer calls = luaL_checkinteger(L, 3);
     static const char *const whats[] = {"encode_decode", "term_to_eq", "blend_to_eq", "decode"};
     int known = 0;
-    for (size_t i = 0; i < sizeof whats / sizeof whats[0]; i++) known |= strcmp(what, whats[i]) == 0;
+    for (size_t i = 0; i < sizeof whats / sizeof whats[0]; i++)
+        known |= strcmp(what, whats[i]) == 0;
     luaL_argcheck(L, known, 2, "expected encode_decode, term_to_eq, blend_to_eq or decode");
     luaL_argcheck(L, calls >= 1 && calls <= 10000000, 3, "calls must be in 1..1e7");
     if (t.m->latent > 4096 || se_model_entry_out(t.m, SE_ENTRY_DECODE) > 4096)
@@ -134,7 +135,8 @@ static int l_time_runtime(lua_State *L)
         return luaL_error(L, "time_runtime: %s needs a model with terms", what);
     }
     for (long i = 0; i < 200; i++)
-        if (call_once(&t, what, i) != SE_OK) return luaL_error(L, "time_runtime: %s failed", what);
+        if (call_once(&t, what, i) != SE_OK)
+            return luaL_error(L, "time_runtime: %s failed", what);
     lua_createtable(L, (int)calls, 0);
     for (lua_Integer i = 1; i <= calls; i++) {
         double t0 = now_us();
@@ -148,14 +150,15 @@ static int l_time_runtime(lua_State *L)
 /* 12 independent chains of fused multiply-adds (more than latency x ports), `iters` times. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define FMA_CHAINS(T, SET1, FMA, ADD, REDUCE)                                              \
-    T acc[12], a = SET1(1.0000001f), b = SET1(-1e-7f);                                    \
-    for (int i = 0; i < 12; i++) acc[i] = SET1((float)i);                                  \
-    for (long it = 0; it < iters; it++) {                                                  \
-        _Pragma("GCC unroll 12")                                                           \
-        for (int i = 0; i < 12; i++) acc[i] = FMA(acc[i], a, b);                           \
-    }                                                                                      \
-    for (int i = 1; i < 12; i++) acc[0] = ADD(acc[0], acc[i]);                             \
+#define FMA_CHAINS(T, SET1, FMA, ADD, REDUCE)                                                                          \
+    T acc[12], a = SET1(1.0000001f), b = SET1(-1e-7f);                                                                 \
+    for (int i = 0; i < 12; i++)                                                                                       \
+        acc[i] = SET1((float)i);                                                                                       \
+    for (long it = 0; it < iters; it++) {                                                                              \
+        _Pragma("GCC unroll 12") for (int i = 0; i < 12; i++) acc[i] = FMA(acc[i], a, b);                              \
+    }                                                                                                                  \
+    for (int i = 1; i < 12; i++)                                                                                       \
+        acc[0] = ADD(acc[0], acc[i]);                                                                                  \
     return REDUCE(acc[0]);
 
 __attribute__((target("avx512f"))) static float fma512(long iters)
@@ -163,7 +166,12 @@ __attribute__((target("avx512f"))) static float fma512(long iters)
     FMA_CHAINS(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_reduce_add_ps)
 }
 
-static float first8(__m256 v) { float f[8]; memcpy(f, &v, sizeof f); return f[0]; }
+static float first8(__m256 v)
+{
+    float f[8];
+    memcpy(f, &v, sizeof f);
+    return f[0];
+}
 __attribute__((target("avx2,fma"))) static float fma256(long iters)
 {
     FMA_CHAINS(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, first8)
@@ -173,10 +181,12 @@ __attribute__((target("avx2,fma"))) static float fma256(long iters)
 static float fma_plain(long iters)
 {
     float acc[12], a = 1.0000001f, b = -1e-7f;
-    for (int i = 0; i < 12; i++) acc[i] = (float)i;
+    for (int i = 0; i < 12; i++)
+        acc[i] = (float)i;
     for (long it = 0; it < iters; it++) {
 #pragma GCC unroll 12
-        for (int i = 0; i < 12; i++) acc[i] = acc[i] * a + b;
+        for (int i = 0; i < 12; i++)
+            acc[i] = acc[i] * a + b;
     }
     return acc[0] + acc[11];
 }
@@ -185,8 +195,14 @@ static float fma_plain(long iters)
 static float fma_loop(se_simd level, long iters, double *flop)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (level == SE_SIMD_AVX512) { *flop = 12.0 * 16 * 2; return fma512(iters); }
-    if (level == SE_SIMD_AVX2) { *flop = 12.0 * 8 * 2; return fma256(iters); }
+    if (level == SE_SIMD_AVX512) {
+        *flop = 12.0 * 16 * 2;
+        return fma512(iters);
+    }
+    if (level == SE_SIMD_AVX2) {
+        *flop = 12.0 * 8 * 2;
+        return fma256(iters);
+    }
 #endif
     *flop = 12.0 * 2;
     return fma_plain(iters);
@@ -197,7 +213,7 @@ static int l_fma_peak(lua_State *L)
     double seconds = luaL_optnumber(L, 1, 0.3), flop, best = 0.0;
     luaL_argcheck(L, seconds > 0.0 && seconds <= 60.0, 1, "seconds must be in (0, 60]");
     se_simd level = se_simd_level();
-    volatile float sink = fma_loop(level, 100000, &flop);  /* warm up the vector units */
+    volatile float sink = fma_loop(level, 100000, &flop); /* warm up the vector units */
     for (int round = 0; round < 3; round++) {
         long iters = 1000000, total = 0;
         double t0 = now_us(), t;
@@ -206,7 +222,8 @@ static int l_fma_peak(lua_State *L)
             total += iters;
             t = now_us() - t0;
         } while (t < seconds * 1e6 / 3.0);
-        if (flop * (double)total / t / 1e3 > best) best = flop * (double)total / t / 1e3;
+        if (flop * (double)total / t / 1e3 > best)
+            best = flop * (double)total / t / 1e3;
     }
     (void)sink;
     lua_pushnumber(L, best);
@@ -226,7 +243,8 @@ static int l_gemm_gflops(lua_State *L)
     luaL_argcheck(L, seconds > 0.0 && seconds <= 60.0, 4, "seconds must be in (0, 60]");
     size_t floats = (size_t)(m * k + n * k + m * n + m * n + m * k + n * k);
     float *buf = lua_newuserdatauv(L, floats * sizeof(float), 0);
-    for (size_t i = 0; i < floats; i++) buf[i] = (float)((i * 2654435761u) % 1000) * 1e-3f - 0.5f;
+    for (size_t i = 0; i < floats; i++)
+        buf[i] = (float)((i * 2654435761u) % 1000) * 1e-3f - 0.5f;
     float *x = buf, *w = x + m * k, *y = w + n * k, *gy = y + m * n, *gx = gy + m * n, *gw = gx + m * k;
     long calls = 0;
     double t0 = now_us(), t;
@@ -252,7 +270,7 @@ static int l_spawn(lua_State *L)
     char **argv = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *argv, 0);
     for (int i = 0; i < n; i++) {
         lua_rawgeti(L, 1, i + 1);
-        argv[i] = (char *)luaL_checkstring(L, -1);  /* the table keeps the strings alive */
+        argv[i] = (char *)luaL_checkstring(L, -1); /* the table keeps the strings alive */
         lua_pop(L, 1);
     }
     argv[n] = NULL;
@@ -266,11 +284,12 @@ static int l_spawn(lua_State *L)
     pid_t pid;
     int err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    if (err != 0) return luaL_error(L, "spawn: cannot start %s: %s", argv[0], strerror(err));
+    if (err != 0)
+        return luaL_error(L, "spawn: cannot start %s: %s", argv[0], strerror(err));
     int status;
     struct rusage ru;
     while (wait4(pid, &status, 0, &ru) < 0)
-        ;  /* EINTR: wait again */
+        ; /* EINTR: wait again */
     double wall = (now_us() - t0) * 1e-6;
     lua_createtable(L, 0, 6);
     lua_pushinteger(L, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));

@@ -30,22 +30,27 @@ typedef struct box {
     char *buf;
 } box;
 
-static int box_gc(lua_State *L) {
+static int box_gc(lua_State *L)
+{
     box *b = luaL_checkudata(L, 1, BOX);
-    if (b->release) b->release(b);
+    if (b->release)
+        b->release(b);
     b->release = NULL;
     return 0;
 }
 
-static void box_release(box *b) {
+static void box_release(box *b)
+{
     se_csv_free(&b->csv);
-    if (b->json) cJSON_Delete(b->json);
+    if (b->json)
+        cJSON_Delete(b->json);
     free(b->buf);
     b->json = NULL;
     b->buf = NULL;
 }
 
-static box *push_box(lua_State *L) {
+static box *push_box(lua_State *L)
+{
     box *b = lua_newuserdatauv(L, sizeof *b, 0);
     memset(b, 0, sizeof *b);
     if (luaL_newmetatable(L, BOX)) {
@@ -61,19 +66,24 @@ static box *push_box(lua_State *L) {
 
 /* Reads path into the box's buffer; on failure pushes nil and "path: reason" and
  * returns 0. */
-static int read_into_box(lua_State *L, box *b, const char *path, size_t *len) {
+static int read_into_box(lua_State *L, box *b, const char *path, size_t *len)
+{
     se_status st = se_read_file(path, &b->buf, len);
-    if (st == SE_OK) return 1;
+    if (st == SE_OK)
+        return 1;
     lse_fail(L, "%s: %s", path, st == SE_EIO ? strerror(errno) : se_status_str(st));
     return 0;
 }
 
-static int l_read_csv(lua_State *L) {
+static int l_read_csv(lua_State *L)
+{
     const char *path = luaL_checkstring(L, 1);
     box *b = push_box(L);
     size_t len;
-    if (!read_into_box(L, b, path, &len)) return 2;
-    if (se_csv_parse(&b->csv, b->buf, len) != SE_OK) return luaL_error(L, "read_csv: %s: out of memory", path);
+    if (!read_into_box(L, b, path, &len))
+        return 2;
+    if (se_csv_parse(&b->csv, b->buf, len) != SE_OK)
+        return luaL_error(L, "read_csv: %s: out of memory", path);
     const se_csv *c = &b->csv;
     lua_createtable(L, (int)c->nrecords, 0); /* rows */
     lua_createtable(L, (int)c->nrecords, 0); /* lines */
@@ -99,25 +109,31 @@ static int l_read_csv(lua_State *L) {
 }
 
 /* Line (1-based) and byte offset (0-based) of position p in buf. */
-static void locate(const char *buf, const char *p, lua_Integer *line, lua_Integer *offset) {
+static void locate(const char *buf, const char *p, lua_Integer *line, lua_Integer *offset)
+{
     *line = 1;
     for (const char *q = buf; q < p; q++)
-        if (*q == '\n') (*line)++;
+        if (*q == '\n')
+            (*line)++;
     *offset = (lua_Integer)(p - buf);
 }
 
 /* Parses buf[0..len) into b->json or returns the position of the first bad byte. */
-static const char *parse_json(box *b, const char *buf, size_t len) {
-    if (b->json) cJSON_Delete(b->json);
+static const char *parse_json(box *b, const char *buf, size_t len)
+{
+    if (b->json)
+        cJSON_Delete(b->json);
     b->json = NULL;
     return lse_json_parse(buf, len, &b->json);
 }
 
-static int l_read_json(lua_State *L) {
+static int l_read_json(lua_State *L)
+{
     const char *path = luaL_checkstring(L, 1);
     box *b = push_box(L);
     size_t len;
-    if (!read_into_box(L, b, path, &len)) return 2;
+    if (!read_into_box(L, b, path, &len))
+        return 2;
     const char *bad = parse_json(b, b->buf, len);
     if (bad) {
         lua_Integer line, offset;
@@ -128,11 +144,13 @@ static int l_read_json(lua_State *L) {
     return 1;
 }
 
-static int l_read_jsonl(lua_State *L) {
+static int l_read_jsonl(lua_State *L)
+{
     const char *path = luaL_checkstring(L, 1);
     box *b = push_box(L);
     size_t len;
-    if (!read_into_box(L, b, path, &len)) return 2;
+    if (!read_into_box(L, b, path, &len))
+        return 2;
     lua_newtable(L);
     lua_Integer n = 0, line = 0;
     const char *p = b->buf, *end = b->buf + len;
@@ -141,7 +159,8 @@ static int l_read_jsonl(lua_State *L) {
         const char *stop = nl ? nl : end;
         line++;
         const char *q = p;
-        while (q < stop && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+        while (q < stop && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
         if (q < stop) { /* skip blank lines */
             lua_createtable(L, 0, 2);
             lua_pushinteger(L, line);
@@ -170,7 +189,8 @@ static const luaL_Reg functions[] = {
     {NULL, NULL},
 };
 
-int luaopen_semeq_data_core(lua_State *L) {
+int luaopen_semeq_data_core(lua_State *L)
+{
     luaL_newlib(L, functions);
     return 1;
 }

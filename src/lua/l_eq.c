@@ -78,7 +78,8 @@ static se_fb_kind check_kind(lua_State *L, int arg)
 
 static double opt_number(lua_State *L, int arg, const char *key, double def)
 {
-    if (lua_isnoneornil(L, arg)) return def;
+    if (lua_isnoneornil(L, arg))
+        return def;
     luaL_checktype(L, arg, LUA_TTABLE);
     lua_getfield(L, arg, key);
     double v = def;
@@ -93,7 +94,8 @@ static double opt_number(lua_State *L, int arg, const char *key, double def)
 
 static bool opt_bool(lua_State *L, int arg, const char *key)
 {
-    if (lua_isnoneornil(L, arg)) return false;
+    if (lua_isnoneornil(L, arg))
+        return false;
     luaL_checktype(L, arg, LUA_TTABLE);
     lua_getfield(L, arg, key);
     bool v = lua_toboolean(L, -1);
@@ -113,21 +115,24 @@ static double check_fs(lua_State *L, int arg)
 static const char *push_fb_problem(lua_State *L, se_fb_kind kind, int64_t row, const se_fb_error *e, double fs)
 {
     char where[64] = "", band[64], nyq[64] = "";
-    if (row >= 0) snprintf(where, sizeof where, "row %lld: ", (long long)row + 1);
+    if (row >= 0)
+        snprintf(where, sizeof where, "row %lld: ", (long long)row + 1);
     if (kind == SE_FB_GRAPHIC40 && e->index >= 0 && strcmp(e->band, "band") == 0)
         snprintf(band, sizeof band, "band %d (%g Hz)", e->index + 1, se_g40_freqs[e->index]);
     else
         snprintf(band, sizeof band, "%s", e->band);
-    if (strcmp(e->reason, "must be below Nyquist") == 0) snprintf(nyq, sizeof nyq, " (%g Hz)", fs / 2);
+    if (strcmp(e->reason, "must be below Nyquist") == 0)
+        snprintf(nyq, sizeof nyq, " (%g Hz)", fs / 2);
     char value[32];
-    if (isnan(e->value)) snprintf(value, sizeof value, "nan");
-    else snprintf(value, sizeof value, "%g", e->value);
+    if (isnan(e->value))
+        snprintf(value, sizeof value, "nan");
+    else
+        snprintf(value, sizeof value, "%g", e->value);
     return lua_pushfstring(L, "%s%s %s = %s %s%s", where, band, e->param, value, e->reason, nyq);
 }
 
 /* Raises the problem described by e, prefixed by the function's name. */
-static int fb_error(lua_State *L, const char *fn, se_fb_kind kind, int64_t row, const se_fb_error *e,
-                    double fs)
+static int fb_error(lua_State *L, const char *fn, se_fb_kind kind, int64_t row, const se_fb_error *e, double fs)
 {
     return lse_error(L, SE_EARG, "%s: %s", fn, push_fb_problem(L, kind, row, e, fs));
 }
@@ -142,7 +147,8 @@ static int l_g40_freqs(lua_State *L)
 {
     int64_t n = SE_G40_NBANDS;
     float *d = se_tensor_data(lse_newtensor(L, 1, &n));
-    for (int i = 0; i < SE_G40_NBANDS; i++) d[i] = (float)se_g40_freqs[i];
+    for (int i = 0; i < SE_G40_NBANDS; i++)
+        d[i] = (float)se_g40_freqs[i];
     return 1;
 }
 
@@ -173,10 +179,12 @@ static int l_response(lua_State *L)
     se_tensor *f = push_contiguous(L, 3);
     char s1[64];
     if (f->ndim != 1)
-        luaL_argerror(L, 3, lua_pushfstring(L, "frequencies must be 1-d, got %s", se_tensor_shape_str(f, s1, sizeof s1)));
+        luaL_argerror(L, 3,
+                      lua_pushfstring(L, "frequencies must be 1-d, got %s", se_tensor_shape_str(f, s1, sizeof s1)));
     if ((p->ndim != 1 && p->ndim != 2) || p->size[p->ndim - 1] != np)
-        luaL_argerror(L, 2, lua_pushfstring(L, "%s needs [batch x %d] or [%d] parameters, got %s",
-                                            lua_tostring(L, 1), np, np, se_tensor_shape_str(p, s1, sizeof s1)));
+        luaL_argerror(L, 2,
+                      lua_pushfstring(L, "%s needs [batch x %d] or [%d] parameters, got %s", lua_tostring(L, 1), np, np,
+                                      se_tensor_shape_str(p, s1, sizeof s1)));
     int64_t batch = p->ndim == 2 ? p->size[0] : 1, nfreq = f->size[0];
     int64_t osize[2] = {batch, nfreq};
     se_tensor *out = p->ndim == 2 ? lse_newtensor(L, 2, osize) : lse_newtensor(L, 1, &nfreq);
@@ -199,14 +207,19 @@ static void check_biquad(lua_State *L, se_biquad *bq)
     se_biquad_kind kind;
     const char *name = luaL_checkstring(L, 1);
     if (se_biquad_kind_from_name(name, &kind) != SE_OK)
-        luaL_argerror(L, 1, lua_pushfstring(L, "unknown biquad kind '%s' (peak, lowshelf, highshelf, "
-                                               "lowpass, highpass, bandpass, notch)", name));
+        luaL_argerror(L, 1,
+                      lua_pushfstring(L,
+                                      "unknown biquad kind '%s' (peak, lowshelf, highshelf, "
+                                      "lowpass, highpass, bandpass, notch)",
+                                      name));
     luaL_checktype(L, 2, LUA_TTABLE);
     double fs = check_fs(L, 2), freq = opt_number(L, 2, "freq", NAN);
     double gain = opt_number(L, 2, "gain", 0.0), q = opt_number(L, 2, "q", SE_SHELF_Q);
     if (se_biquad_design(bq, kind, fs, freq, gain, q) != SE_OK)
-        lse_error(L, SE_EARG, "eq.biquad: %s needs |gain| <= 60 dB, 0 < freq < fs/2 and q > 0, and finite "
-                              "coefficients (got freq=%f gain=%f q=%f fs=%f)", name, freq, gain, q, fs);
+        lse_error(L, SE_EARG,
+                  "eq.biquad: %s needs |gain| <= 60 dB, 0 < freq < fs/2 and q > 0, and finite "
+                  "coefficients (got freq=%f gain=%f q=%f fs=%f)",
+                  name, freq, gain, q, fs);
 }
 
 static int l_biquad(lua_State *L)
@@ -214,11 +227,16 @@ static int l_biquad(lua_State *L)
     se_biquad bq;
     check_biquad(L, &bq);
     lua_createtable(L, 0, 5);
-    lua_pushnumber(L, bq.b0); lua_setfield(L, -2, "b0");
-    lua_pushnumber(L, bq.b1); lua_setfield(L, -2, "b1");
-    lua_pushnumber(L, bq.b2); lua_setfield(L, -2, "b2");
-    lua_pushnumber(L, bq.a1); lua_setfield(L, -2, "a1");
-    lua_pushnumber(L, bq.a2); lua_setfield(L, -2, "a2");
+    lua_pushnumber(L, bq.b0);
+    lua_setfield(L, -2, "b0");
+    lua_pushnumber(L, bq.b1);
+    lua_setfield(L, -2, "b1");
+    lua_pushnumber(L, bq.b2);
+    lua_setfield(L, -2, "b2");
+    lua_pushnumber(L, bq.a1);
+    lua_setfield(L, -2, "a1");
+    lua_pushnumber(L, bq.a2);
+    lua_setfield(L, -2, "a2");
     return 1;
 }
 
@@ -231,7 +249,7 @@ static int l_biquad_response(lua_State *L)
     if (f->ndim != 1)
         luaL_argerror(L, 3, "frequencies must be 1-d");
     const float *fd = se_tensor_data(f);
-    for (int64_t i = 0; i < f->size[0]; i++)  /* a NaN frequency gave a NaN response */
+    for (int64_t i = 0; i < f->size[0]; i++) /* a NaN frequency gave a NaN response */
         if (!(fd[i] >= 0.0f) || !isfinite(fd[i]))
             lse_error(L, SE_EARG, "eq.biquad_response: frequency %I = %f must be a finite number >= 0",
                       (lua_Integer)i + 1, (double)fd[i]);
@@ -247,29 +265,33 @@ static int l_audealize_gains(lua_State *L)
     double amount = luaL_checknumber(L, 2);
     char s1[64];
     if ((c->ndim != 1 && c->ndim != 2) || c->size[c->ndim - 1] != SE_G40_NBANDS)
-        luaL_argerror(L, 1, lua_pushfstring(L, "curve must be [40] or [batch x 40], got %s",
-                                            se_tensor_shape_str(c, s1, sizeof s1)));
+        luaL_argerror(
+            L, 1,
+            lua_pushfstring(L, "curve must be [40] or [batch x 40], got %s", se_tensor_shape_str(c, s1, sizeof s1)));
     /* The mapping clamps and normalises: NaN would come out as zeros or NaN gains. */
     if (!isfinite(amount))
         luaL_argerror(L, 2, lua_pushfstring(L, "amount must be finite, got %f", amount));
     /* The gains span +-5 amount dB: past the +-60 dB a filter accepts, refuse it here, once,
      * rather than as a filter error for some band later. */
     if (5.0 * fabs(amount) > SE_BIQUAD_MAX_GAIN_DB)
-        luaL_argerror(L, 2, lua_pushfstring(L, "amount %f gives gains of +-%f dB, beyond +-60 dB (|amount| <= 12)",
-                                            amount, 5.0 * fabs(amount)));
+        luaL_argerror(L, 2,
+                      lua_pushfstring(L, "amount %f gives gains of +-%f dB, beyond +-60 dB (|amount| <= 12)", amount,
+                                      5.0 * fabs(amount)));
     for (int64_t i = 0; i < se_tensor_numel(c); i++)
         if (!isfinite(se_tensor_data(c)[i]))
-            lse_error(L, SE_EARG, "eq.audealize_gains: curve value %I (band %I) = %f is not finite",
-                      (lua_Integer)i + 1, (lua_Integer)(i % SE_G40_NBANDS) + 1, (double)se_tensor_data(c)[i]);
+            lse_error(L, SE_EARG, "eq.audealize_gains: curve value %I (band %I) = %f is not finite", (lua_Integer)i + 1,
+                      (lua_Integer)(i % SE_G40_NBANDS) + 1, (double)se_tensor_data(c)[i]);
     se_tensor *out = lse_newtensor_like(L, c);
     int64_t rows = c->ndim == 2 ? c->size[0] : 1;
     const float *src = se_tensor_data(c);
     float *dst = se_tensor_data(out);
     for (int64_t r = 0; r < rows; r++) {
         double in[SE_G40_NBANDS], g[SE_G40_NBANDS];
-        for (int i = 0; i < SE_G40_NBANDS; i++) in[i] = src[r * SE_G40_NBANDS + i];
+        for (int i = 0; i < SE_G40_NBANDS; i++)
+            in[i] = src[r * SE_G40_NBANDS + i];
         se_audealize_gains(in, amount, g);
-        for (int i = 0; i < SE_G40_NBANDS; i++) dst[r * SE_G40_NBANDS + i] = (float)g[i];
+        for (int i = 0; i < SE_G40_NBANDS; i++)
+            dst[r * SE_G40_NBANDS + i] = (float)g[i];
     }
     return 1;
 }
@@ -302,7 +324,8 @@ static int l_fit_safe(lua_State *L)
     se_tensor *t = push_contiguous(L, 1);
     se_tensor *f = push_contiguous(L, 2);
     if (t->ndim != 1 || f->ndim != 1 || t->size[0] != f->size[0] || t->size[0] < 1 || t->size[0] > SE_FIT_MAX_POINTS)
-        lse_error(L, SE_ESHAPE, "eq.fit_safe: target and freqs must be 1-d of the same length (1..%d)", SE_FIT_MAX_POINTS);
+        lse_error(L, SE_ESHAPE, "eq.fit_safe: target and freqs must be 1-d of the same length (1..%d)",
+                  SE_FIT_MAX_POINTS);
     int n = (int)t->size[0];
     double *buf = lua_newuserdatauv(L, sizeof(double) * (2 * (size_t)n + se_fit_work_size(n)), 0);
     for (int i = 0; i < n; i++) {
@@ -319,7 +342,8 @@ static int l_fit_safe(lua_State *L)
     lse_check(L, st, "eq.fit_safe");
     int64_t np = SE_SAFE_NPARAMS;
     float *d = se_tensor_data(lse_newtensor(L, 1, &np));
-    for (int i = 0; i < SE_SAFE_NPARAMS; i++) d[i] = (float)params[i];
+    for (int i = 0; i < SE_SAFE_NPARAMS; i++)
+        d[i] = (float)params[i];
     lua_pushnumber(L, rep.max_err_db);
     lua_pushnumber(L, rep.rms_err_db);
     lua_pushnumber(L, rep.cancel_db);
@@ -329,25 +353,29 @@ static int l_fit_safe(lua_State *L)
 static int l_band_energies(lua_State *L)
 {
     lua_settop(L, 3);
-    double fs = check_fs(L, 3), q = opt_number(L, 3, "q", 1.41421356237309504880), skipv = opt_number(L, 3, "skip", 0.0);
+    double fs = check_fs(L, 3), q = opt_number(L, 3, "q", 1.41421356237309504880),
+           skipv = opt_number(L, 3, "skip", 0.0);
     se_tensor *x = push_contiguous(L, 1);
     se_tensor *f = push_contiguous(L, 2);
     char s1[64];
     if (x->ndim != 1 || x->size[0] < 1)
-        luaL_argerror(L, 1, lua_pushfstring(L, "signal must be a non-empty 1-d tensor, got %s",
-                                            se_tensor_shape_str(x, s1, sizeof s1)));
+        luaL_argerror(
+            L, 1,
+            lua_pushfstring(L, "signal must be a non-empty 1-d tensor, got %s", se_tensor_shape_str(x, s1, sizeof s1)));
     if (f->ndim != 1 || f->size[0] > 1024)
         luaL_argerror(L, 2, "frequencies must be a 1-d tensor of at most 1024 values");
     int64_t n = x->size[0];
     if (!(skipv >= 0.0 && skipv < (double)n) || skipv != floor(skipv))
         luaL_argerror(L, 3, lua_pushfstring(L, "skip must be an integer in [0, %I), got %f", (lua_Integer)n, skipv));
-    if (!(q > 0.0) || !isfinite(q)) luaL_argerror(L, 3, "q must be a positive number");
+    if (!(q > 0.0) || !isfinite(q))
+        luaL_argerror(L, 3, "q must be a positive number");
     int nb = (int)f->size[0];
     double *freqs = lua_newuserdatauv(L, sizeof(double) * (size_t)(nb > 0 ? nb : 1), 0);
     for (int b = 0; b < nb; b++) {
         freqs[b] = se_tensor_data(f)[b];
         if (!(freqs[b] > 0.0 && freqs[b] < fs / 2))
-            luaL_argerror(L, 2, lua_pushfstring(L, "frequency %d = %f must be in (0, fs/2 = %f)", b + 1, freqs[b], fs / 2));
+            luaL_argerror(L, 2,
+                          lua_pushfstring(L, "frequency %d = %f must be in (0, fs/2 = %f)", b + 1, freqs[b], fs / 2));
     }
     float *scratch = lua_newuserdatauv(L, sizeof(float) * (size_t)n, 0);
     double *e = lua_newuserdatauv(L, sizeof(double) * (size_t)(nb > 0 ? nb : 1), 0);
@@ -355,14 +383,15 @@ static int l_band_energies(lua_State *L)
         return lse_error(L, SE_EARG, "eq.band_energies: bad arguments");
     int64_t size = nb;
     float *out = se_tensor_data(lse_newtensor(L, 1, &size));
-    for (int b = 0; b < nb; b++) out[b] = (float)e[b];
+    for (int b = 0; b < nb; b++)
+        out[b] = (float)e[b];
     return 1;
 }
 
 /* ---- filter objects ---- */
 
 typedef struct filter_ud {
-    se_eq_proc *proc;  /* NULL until created, and after __gc */
+    se_eq_proc *proc; /* NULL until created, and after __gc */
     se_fb_kind kind;
     double fs;
     bool clamp;
@@ -375,8 +404,10 @@ static void read_params(lua_State *L, int arg, const filter_ud *u, double *p, co
     int np = se_fb_nparams(u->kind);
     se_tensor *t = push_contiguous(L, arg);
     if (se_tensor_numel(t) != np)
-        luaL_argerror(L, arg, lua_pushfstring(L, "expected %d parameters, got %I", np, (lua_Integer)se_tensor_numel(t)));
-    for (int i = 0; i < np; i++) p[i] = se_tensor_data(t)[i];
+        luaL_argerror(L, arg,
+                      lua_pushfstring(L, "expected %d parameters, got %I", np, (lua_Integer)se_tensor_numel(t)));
+    for (int i = 0; i < np; i++)
+        p[i] = se_tensor_data(t)[i];
     lua_pop(L, 1);
     se_fb_error e;
     if (se_fb_check(u->kind, p, u->fs, u->clamp, &e) != SE_OK)
@@ -396,7 +427,8 @@ static int l_check(lua_State *L)
     if (se_tensor_numel(t) != np)
         luaL_argerror(L, 2, lua_pushfstring(L, "expected %d parameters, got %I", np, (lua_Integer)se_tensor_numel(t)));
     double p[SE_FB_MAX_BIQUADS];
-    for (int i = 0; i < np; i++) p[i] = se_tensor_data(t)[i];
+    for (int i = 0; i < np; i++)
+        p[i] = se_tensor_data(t)[i];
     se_fb_error e;
     if (se_fb_check(kind, p, fs, opt_bool(L, 3, "clamp"), &e) == SE_OK) {
         lua_pushboolean(L, 1);
@@ -410,13 +442,14 @@ static int l_check(lua_State *L)
 static filter_ud *check_filter(lua_State *L)
 {
     filter_ud *u = luaL_checkudata(L, 1, EQ_FILTER);
-    if (!u->proc) luaL_argerror(L, 1, "filter has been freed");
+    if (!u->proc)
+        luaL_argerror(L, 1, "filter has been freed");
     return u;
 }
 
 static int l_new(lua_State *L)
 {
-    lua_settop(L, 3);  /* the userdata goes above the options, even when they are absent */
+    lua_settop(L, 3); /* the userdata goes above the options, even when they are absent */
     se_fb_kind kind = check_kind(L, 1);
     double fs = check_fs(L, 3);
     double ch = opt_number(L, 3, "channels", 1), smooth_ms = opt_number(L, 3, "smooth_ms", 0);
@@ -425,7 +458,7 @@ static int l_new(lua_State *L)
     if (!(smooth_ms >= 0 && smooth_ms <= 60000))
         luaL_argerror(L, 3, "smooth_ms must be in [0, 60000]");
     filter_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
-    memset(u, 0, sizeof *u);  /* closed state first */
+    memset(u, 0, sizeof *u); /* closed state first */
     luaL_setmetatable(L, EQ_FILTER);
     u->kind = kind;
     u->fs = fs;
@@ -437,8 +470,10 @@ static int l_new(lua_State *L)
     /* smooth_ms <= 60000 and fs <= 1e7: at most 6e8 frames, so the rounding cannot overflow */
     se_status st = se_eq_proc_new(&u->proc, kind, p, fs, u->channels, (int64_t)llround(smooth_ms * fs / 1000.0),
                                   opt_bool(L, 3, "makeup"), &e);
-    if (st == SE_EARG) return fb_error(L, "eq.new", kind, -1, &e, fs);
-    if (st != SE_OK) return lse_error(L, st, "eq.new");
+    if (st == SE_EARG)
+        return fb_error(L, "eq.new", kind, -1, &e, fs);
+    if (st != SE_OK)
+        return lse_error(L, st, "eq.new");
     return 1;
 }
 
@@ -449,8 +484,9 @@ static int f_process(lua_State *L)
     char s1[64];
     int64_t ch = x->ndim == 2 ? x->size[1] : 1;
     if (x->ndim < 1 || x->ndim > 2 || ch != u->channels)
-        luaL_argerror(L, 2, lua_pushfstring(L, "expected [frames x %d] audio, got %s", u->channels,
-                                            se_tensor_shape_str(x, s1, sizeof s1)));
+        luaL_argerror(L, 2,
+                      lua_pushfstring(L, "expected [frames x %d] audio, got %s", u->channels,
+                                      se_tensor_shape_str(x, s1, sizeof s1)));
     /* Any strided view works (planar audio as x:t() of a [channels x frames] tensor);
      * a broadcast view (stride 0) would alias samples. */
     int64_t fstride = x->stride[0], cstride = x->ndim == 2 ? x->stride[1] : 1;
@@ -462,8 +498,9 @@ static int f_process(lua_State *L)
         int64_t frame;
         int channel;
         se_eq_proc_bad_sample(u->proc, &frame, &channel);
-        return lse_fail(L, "the output at frame %I (row %I of the block), channel %d is not finite (NaN or "
-                           "infinity): a NaN or Inf input sample, or one too large for the gain",
+        return lse_fail(L,
+                        "the output at frame %I (row %I of the block), channel %d is not finite (NaN or "
+                        "infinity): a NaN or Inf input sample, or one too large for the gain",
                         (lua_Integer)frame, (lua_Integer)(frame - start) + 1, channel + 1);
     }
     lse_check(L, st, "filter:process");
@@ -482,10 +519,26 @@ static int f_set(lua_State *L)
     return 0;
 }
 
-static int f_peak(lua_State *L) { lua_pushnumber(L, se_eq_proc_peak(check_filter(L)->proc)); return 1; }
-static int f_makeup_db(lua_State *L) { lua_pushnumber(L, se_eq_proc_makeup_db(check_filter(L)->proc)); return 1; }
-static int f_position(lua_State *L) { lua_pushinteger(L, se_eq_proc_position(check_filter(L)->proc)); return 1; }
-static int f_reset(lua_State *L) { se_eq_proc_reset(check_filter(L)->proc); return 0; }
+static int f_peak(lua_State *L)
+{
+    lua_pushnumber(L, se_eq_proc_peak(check_filter(L)->proc));
+    return 1;
+}
+static int f_makeup_db(lua_State *L)
+{
+    lua_pushnumber(L, se_eq_proc_makeup_db(check_filter(L)->proc));
+    return 1;
+}
+static int f_position(lua_State *L)
+{
+    lua_pushinteger(L, se_eq_proc_position(check_filter(L)->proc));
+    return 1;
+}
+static int f_reset(lua_State *L)
+{
+    se_eq_proc_reset(check_filter(L)->proc);
+    return 0;
+}
 
 static int f_gc(lua_State *L)
 {
@@ -498,20 +551,27 @@ static int f_gc(lua_State *L)
 static int f_tostring(lua_State *L)
 {
     filter_ud *u = luaL_checkudata(L, 1, EQ_FILTER);
-    lua_pushfstring(L, "semeq.eq.Filter(%s, %d ch, %f Hz)%s", u->kind == SE_FB_SAFE ? "safe" : "graphic40",
-                    u->channels, u->fs, u->proc ? "" : " (freed)");
+    lua_pushfstring(L, "semeq.eq.Filter(%s, %d ch, %f Hz)%s", u->kind == SE_FB_SAFE ? "safe" : "graphic40", u->channels,
+                    u->fs, u->proc ? "" : " (freed)");
     return 1;
 }
 
 static const luaL_Reg filter_methods[] = {
-    {"process", f_process}, {"set", f_set}, {"peak", f_peak}, {"makeup_db", f_makeup_db},
+    {"process", f_process},   {"set", f_set},     {"peak", f_peak}, {"makeup_db", f_makeup_db},
     {"position", f_position}, {"reset", f_reset}, {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {
-    {"nparams", l_nparams}, {"g40_freqs", l_g40_freqs}, {"log_grid", l_log_grid},
-    {"response", l_response}, {"biquad", l_biquad}, {"biquad_response", l_biquad_response},
-    {"audealize_gains", l_audealize_gains}, {"fit_safe", l_fit_safe}, {"check", l_check}, {"new", l_new},
+    {"nparams", l_nparams},
+    {"g40_freqs", l_g40_freqs},
+    {"log_grid", l_log_grid},
+    {"response", l_response},
+    {"biquad", l_biquad},
+    {"biquad_response", l_biquad_response},
+    {"audealize_gains", l_audealize_gains},
+    {"fit_safe", l_fit_safe},
+    {"check", l_check},
+    {"new", l_new},
     {"band_energies", l_band_energies},
     {NULL, NULL},
 };

@@ -14,12 +14,18 @@
 
 static const char *kind_of(const struct stat *st)
 {
-    if (S_ISREG(st->st_mode)) return "file";
-    if (S_ISDIR(st->st_mode)) return "directory";
-    if (S_ISFIFO(st->st_mode)) return "pipe (FIFO)";
-    if (S_ISSOCK(st->st_mode)) return "socket";
-    if (S_ISCHR(st->st_mode)) return "character device";
-    if (S_ISBLK(st->st_mode)) return "block device";
+    if (S_ISREG(st->st_mode))
+        return "file";
+    if (S_ISDIR(st->st_mode))
+        return "directory";
+    if (S_ISFIFO(st->st_mode))
+        return "pipe (FIFO)";
+    if (S_ISSOCK(st->st_mode))
+        return "socket";
+    if (S_ISCHR(st->st_mode))
+        return "character device";
+    if (S_ISBLK(st->st_mode))
+        return "block device";
     return "missing";
 }
 

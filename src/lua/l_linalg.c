@@ -26,8 +26,9 @@ static double *square_doubles(lua_State *L, int arg, int64_t *n)
     se_tensor *A = lse_checktensor(L, arg);
     if (A->ndim != 2 || A->size[0] != A->size[1] || A->size[0] < 1) {
         char buf[64];
-        luaL_argerror(L, arg, lua_pushfstring(L, "expected a square [n x n] matrix, got %s",
-                                              se_tensor_shape_str(A, buf, sizeof buf)));
+        luaL_argerror(
+            L, arg,
+            lua_pushfstring(L, "expected a square [n x n] matrix, got %s", se_tensor_shape_str(A, buf, sizeof buf)));
     }
     *n = A->size[0];
     double *out = lua_newuserdatauv(L, (size_t)(*n * *n) * sizeof *out, 0);
@@ -45,8 +46,9 @@ static int l_solve_spd(lua_State *L)
     int64_t k = B->ndim == 2 ? B->size[1] : 1;
     if (B->ndim < 1 || B->ndim > 2 || B->size[0] != n) {
         char buf[64];
-        luaL_argerror(L, 2, lua_pushfstring(L, "expected [%I x k] or [%I] right-hand sides, got %s", (lua_Integer)n,
-                                            (lua_Integer)n, se_tensor_shape_str(B, buf, sizeof buf)));
+        luaL_argerror(L, 2,
+                      lua_pushfstring(L, "expected [%I x k] or [%I] right-hand sides, got %s", (lua_Integer)n,
+                                      (lua_Integer)n, se_tensor_shape_str(B, buf, sizeof buf)));
     }
     double *X = lua_newuserdatauv(L, (size_t)(n * k) * sizeof *X, 0);
     for (int64_t i = 0; i < n; i++)

@@ -39,9 +39,9 @@ static void check_numel(lua_State *L, int arg, const se_tensor *t, int64_t n)
 {
     if (t && se_tensor_numel(t) != n) {
         char buf[64];
-        luaL_argerror(L, arg, lua_pushfstring(L, "expected %I elements, got %I %s", (lua_Integer)n,
-                                              (lua_Integer)se_tensor_numel(t),
-                                              se_tensor_shape_str(t, buf, sizeof buf)));
+        luaL_argerror(L, arg,
+                      lua_pushfstring(L, "expected %I elements, got %I %s", (lua_Integer)n,
+                                      (lua_Integer)se_tensor_numel(t), se_tensor_shape_str(t, buf, sizeof buf)));
     }
 }
 
@@ -49,8 +49,9 @@ static void check_matrix(lua_State *L, int arg, const se_tensor *t, int64_t rows
 {
     if (t->ndim != 2 || (rows >= 0 && t->size[0] != rows) || (cols >= 0 && t->size[1] != cols)) {
         char buf[64];
-        luaL_argerror(L, arg, lua_pushfstring(L, "expected a [%Ix%I] matrix, got %s", (lua_Integer)rows,
-                                              (lua_Integer)cols, se_tensor_shape_str(t, buf, sizeof buf)));
+        luaL_argerror(L, arg,
+                      lua_pushfstring(L, "expected a [%Ix%I] matrix, got %s", (lua_Integer)rows, (lua_Integer)cols,
+                                      se_tensor_shape_str(t, buf, sizeof buf)));
     }
 }
 
@@ -447,8 +448,8 @@ static int regression(lua_State *L, pointwise_loss fn, const char *name)
     luaL_argcheck(L, beta > 0.0f, 4, "beta must be positive");
     if (!se_tensor_same_shape(x, t)) {
         char a[64], b[64];
-        return luaL_error(L, "%s: size mismatch, input %s vs target %s", name,
-                          se_tensor_shape_str(x, a, sizeof a), se_tensor_shape_str(t, b, sizeof b));
+        return luaL_error(L, "%s: size mismatch, input %s vs target %s", name, se_tensor_shape_str(x, a, sizeof a),
+                          se_tensor_shape_str(t, b, sizeof b));
     }
     int64_t n = se_tensor_numel(x);
     check_numel(L, 3, g, n);
@@ -470,10 +471,11 @@ static int64_t *labels_of(lua_State *L, int arg, int64_t n, int64_t classes)
     for (int64_t i = 0; i < n; i++) {
         float v = ld[i];
         if (v != floorf(v) || v < 1.0f || (classes > 0 && v > (float)classes))
-            luaL_argerror(L, arg, classes > 0 ? lua_pushfstring(L, "label %f at row %I is not a class in 1..%I",
-                                                                  (lua_Number)v, (lua_Integer)(i + 1), (lua_Integer)classes)
-                                              : lua_pushfstring(L, "label %f at row %I is not a positive integer",
-                                                                (lua_Number)v, (lua_Integer)(i + 1)));
+            luaL_argerror(L, arg,
+                          classes > 0 ? lua_pushfstring(L, "label %f at row %I is not a class in 1..%I", (lua_Number)v,
+                                                        (lua_Integer)(i + 1), (lua_Integer)classes)
+                                      : lua_pushfstring(L, "label %f at row %I is not a positive integer",
+                                                        (lua_Number)v, (lua_Integer)(i + 1)));
         out[i] = (int64_t)v - 1;
     }
     return out;
@@ -509,12 +511,14 @@ static int l_supcon(lua_State *L)
     luaL_argcheck(L, tau > 0.0f, 3, "temperature must be positive");
     float *gd = optdata(L, 5, &g);
     check_numel(L, 5, g, rows * dim);
-    int64_t nwork = se_supcon_work_size(rows, dim);  /* rows^2 wrapped around for rows near 2^32 */
+    int64_t nwork = se_supcon_work_size(rows, dim); /* rows^2 wrapped around for rows near 2^32 */
     if (nwork < 0)
-        return luaL_argerror(L, 1, lua_pushfstring(L, "%I rows need a %I x %I similarity matrix, "
-                                                      "more than 2^40 elements", (lua_Integer)rows,
-                                                   (lua_Integer)rows, (lua_Integer)rows));
-    static const char *const forms[] = {"out", "seed", "seed_v2", NULL};  /* se_contrastive_form's order */
+        return luaL_argerror(L, 1,
+                             lua_pushfstring(L,
+                                             "%I rows need a %I x %I similarity matrix, "
+                                             "more than 2^40 elements",
+                                             (lua_Integer)rows, (lua_Integer)rows, (lua_Integer)rows));
+    static const char *const forms[] = {"out", "seed", "seed_v2", NULL}; /* se_contrastive_form's order */
     se_contrastive_form form = (se_contrastive_form)luaL_checkoption(L, 6, "out", forms);
     int64_t *labels = labels_of(L, 2, rows, 0);
     float *work = lua_newuserdatauv(L, (size_t)nwork * sizeof(float) + 1, 0);

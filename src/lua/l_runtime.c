@@ -28,8 +28,8 @@
 #define RUNTIME "semeq.Runtime"
 
 typedef struct runtime_ud {
-    se_model *m;        /* NULL once closed */
-    void *scratch;      /* for one row and for eq_for (malloc'd with the model) */
+    se_model *m;   /* NULL once closed */
+    void *scratch; /* for one row and for eq_for (malloc'd with the model) */
     size_t scratch_bytes;
 } runtime_ud;
 
@@ -46,14 +46,16 @@ static int rt_close(lua_State *L)
 static runtime_ud *check_rt(lua_State *L)
 {
     runtime_ud *u = luaL_checkudata(L, 1, RUNTIME);
-    if (!u->m) luaL_argerror(L, 1, "the runtime has been closed");
+    if (!u->m)
+        luaL_argerror(L, 1, "the runtime has been closed");
     return u;
 }
 
 const se_model *lse_checkruntime(lua_State *L, int arg, void **scratch, size_t *scratch_bytes)
 {
     runtime_ud *u = luaL_checkudata(L, arg, RUNTIME);
-    if (!u->m) luaL_argerror(L, arg, "the runtime has been closed");
+    if (!u->m)
+        luaL_argerror(L, arg, "the runtime has been closed");
     *scratch = u->scratch;
     *scratch_bytes = u->scratch_bytes;
     return u->m;
@@ -73,7 +75,8 @@ static size_t row_scratch_bytes(const se_model *m)
     size_t need = se_model_eq_scratch_bytes(m);
     for (int e = 0; e < SE_ENTRY_COUNT; e++) {
         int64_t f = se_model_entry_scratch(m, (se_entry)e, 1);
-        if (f > 0 && (size_t)f * sizeof(float) > need) need = (size_t)f * sizeof(float);
+        if (f > 0 && (size_t)f * sizeof(float) > need)
+            need = (size_t)f * sizeof(float);
     }
     return need ? need : sizeof(double);
 }
@@ -89,7 +92,8 @@ static int finish_load(lua_State *L, runtime_ud *u, se_status st, se_model *m, c
     u->m = m;
     u->scratch_bytes = row_scratch_bytes(m);
     u->scratch = malloc(u->scratch_bytes);
-    if (!u->scratch) return luaL_error(L, "runtime: out of memory");
+    if (!u->scratch)
+        return luaL_error(L, "runtime: out of memory");
     return 1;
 }
 
@@ -128,7 +132,7 @@ static int l_build(lua_State *L)
         lua_geti(L, 1, i);
         if (lua_type(L, -1) != LUA_TSTRING)
             return luaL_argerror(L, 1, lua_pushfstring(L, "name %I is not a string", i));
-        t[i - 1].name = lua_tostring(L, -1);   /* kept alive by table 1 */
+        t[i - 1].name = lua_tostring(L, -1); /* kept alive by table 1 */
         lua_pop(L, 1);
         lua_geti(L, 2, i);
         se_tensor *x = lse_totensor(L, -1);
@@ -137,7 +141,7 @@ static int l_build(lua_State *L)
         lua_pop(L, 1);
         t[i - 1].ndim = x->ndim;
         t[i - 1].shape = x->size;
-        t[i - 1].data = se_tensor_data(x);    /* float32 in host order: little-endian hosts */
+        t[i - 1].data = se_tensor_data(x); /* float32 in host order: little-endian hosts */
     }
     size_t k = 0;
     for (lua_pushnil(L); lua_next(L, 3); lua_pop(L, 1), k++) {
@@ -160,7 +164,8 @@ static int run_entry(lua_State *L, se_entry e, const char *fn)
     runtime_ud *u = check_rt(L);
     const se_model *m = u->m;
     static const char *const entries[SE_ENTRY_COUNT] = {"encode", "decode", "forward"};
-    if (m->entry[e] < 0) return luaL_error(L, "%s: this model has no %s entry", fn, entries[e]);
+    if (m->entry[e] < 0)
+        return luaL_error(L, "%s: this model has no %s entry", fn, entries[e]);
     se_tensor *x = lse_checktensor(L, 2);
     int in = se_model_entry_in(m, e), out = se_model_entry_out(m, e);
     int one = x->ndim == 1;
@@ -172,19 +177,23 @@ static int run_entry(lua_State *L, se_entry e, const char *fn)
     }
     if (!se_tensor_is_contiguous(x)) {
         se_tensor *c = lse_pushempty(L);
-        if (se_tensor_contiguous(c, x) != SE_OK) return lse_error(L, SE_ENOMEM, "%s", fn);
+        if (se_tensor_contiguous(c, x) != SE_OK)
+            return lse_error(L, SE_ENOMEM, "%s", fn);
         x = c;
     }
     int64_t size[2] = {rows, out};
     se_tensor *y = one ? lse_newtensor(L, 1, &size[1]) : lse_newtensor(L, 2, size);
     int64_t floats = se_model_entry_scratch(m, e, rows);
     float *scratch = u->scratch;
-    if (floats < 0) return luaL_error(L, "%s: batch too large", fn);
+    if (floats < 0)
+        return luaL_error(L, "%s: batch too large", fn);
     if ((size_t)floats * sizeof(float) > u->scratch_bytes)
-        scratch = lua_newuserdatauv(L, (size_t)floats * sizeof(float), 0);  /* a batch: Lua-owned scratch */
+        scratch = lua_newuserdatauv(L, (size_t)floats * sizeof(float), 0); /* a batch: Lua-owned scratch */
     se_status st = se_model_run(m, e, se_tensor_data(x), rows, se_tensor_data(y), scratch);
-    if (st != SE_OK) return lse_error(L, st, "%s", fn);
-    if (scratch != u->scratch) lua_pop(L, 1);
+    if (st != SE_OK)
+        return lse_error(L, st, "%s", fn);
+    if (scratch != u->scratch)
+        lua_pop(L, 1);
     return 1;
 }
 
@@ -213,15 +222,19 @@ static int rt_eq_for(lua_State *L)
                           (int)se_tensor_numel(z));
     if (!se_tensor_is_contiguous(z)) {
         se_tensor *c = lse_pushempty(L);
-        if (se_tensor_contiguous(c, z) != SE_OK) return lse_error(L, SE_ENOMEM, "runtime:eq_for");
+        if (se_tensor_contiguous(c, z) != SE_OK)
+            return lse_error(L, SE_ENOMEM, "runtime:eq_for");
         z = c;
     }
     se_model_eq eq;
     se_status st = se_model_eq_for_code(u->m, se_tensor_data(z), intensity, &eq, u->scratch, u->scratch_bytes);
     if (st == SE_EUNSUPPORTED)
-        return luaL_error(L, "runtime:eq_for: the model has no %s", u->m->rep == SE_REP_NONE ? "representation" : "decoder");
-    if (st == SE_EARG) return luaL_error(L, "runtime:eq_for: the code holds a non-finite value");
-    if (st != SE_OK) return lse_error(L, st, "runtime:eq_for");
+        return luaL_error(L, "runtime:eq_for: the model has no %s",
+                          u->m->rep == SE_REP_NONE ? "representation" : "decoder");
+    if (st == SE_EARG)
+        return luaL_error(L, "runtime:eq_for: the code holds a non-finite value");
+    if (st != SE_OK)
+        return lse_error(L, st, "runtime:eq_for");
     lua_createtable(L, 0, 3);
     lua_pushstring(L, eq.kind == 1 ? "safe" : "graphic40");
     lua_setfield(L, -2, "kind");
@@ -238,7 +251,8 @@ static int term_index(lua_State *L, const se_model *m, int arg)
 {
     const char *name = luaL_checkstring(L, arg);
     for (int i = 0; i < m->nterms; i++)
-        if (strcmp(m->terms[i], name) == 0) return i;
+        if (strcmp(m->terms[i], name) == 0)
+            return i;
     return luaL_argerror(L, arg, lua_pushfstring(L, "unknown term '%s'", name));
 }
 
@@ -266,31 +280,55 @@ static int rt_terms(lua_State *L)
     return 1;
 }
 
-static int rt_latent_size(lua_State *L) { lua_pushinteger(L, check_rt(L)->m->latent); return 1; }
-static int rt_input_size(lua_State *L) { lua_pushinteger(L, se_model_entry_in(check_rt(L)->m, SE_ENTRY_ENCODE)); return 1; }
-static int rt_output_size(lua_State *L) { lua_pushinteger(L, se_model_entry_out(check_rt(L)->m, SE_ENTRY_DECODE)); return 1; }
+static int rt_latent_size(lua_State *L)
+{
+    lua_pushinteger(L, check_rt(L)->m->latent);
+    return 1;
+}
+static int rt_input_size(lua_State *L)
+{
+    lua_pushinteger(L, se_model_entry_in(check_rt(L)->m, SE_ENTRY_ENCODE));
+    return 1;
+}
+static int rt_output_size(lua_State *L)
+{
+    lua_pushinteger(L, se_model_entry_out(check_rt(L)->m, SE_ENTRY_DECODE));
+    return 1;
+}
 
 static int rt_representation(lua_State *L)
 {
     static const char *const names[] = {NULL, "safe13", "floweq13", "curve40", "graphic40"};
     runtime_ud *u = check_rt(L);
-    if (u->m->rep == SE_REP_NONE) lua_pushnil(L);
-    else lua_pushstring(L, names[u->m->rep]);
+    if (u->m->rep == SE_REP_NONE)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, names[u->m->rep]);
     return 1;
 }
 
 static int rt_tostring(lua_State *L)
 {
     runtime_ud *u = luaL_checkudata(L, 1, RUNTIME);
-    if (!u->m) lua_pushstring(L, "semeq.Runtime (closed)");
-    else lua_pushfstring(L, "semeq.Runtime (latent %d, %d terms)", u->m->latent, u->m->nterms);
+    if (!u->m)
+        lua_pushstring(L, "semeq.Runtime (closed)");
+    else
+        lua_pushfstring(L, "semeq.Runtime (latent %d, %d terms)", u->m->latent, u->m->nterms);
     return 1;
 }
 
 static const luaL_Reg model_methods[] = {
-    {"encode", rt_encode}, {"decode", rt_decode}, {"forward", rt_forward}, {"eq_for", rt_eq_for}, {"interpolate", rt_interpolate},
-    {"terms", rt_terms}, {"latent_size", rt_latent_size}, {"input_size", rt_input_size},
-    {"output_size", rt_output_size}, {"representation", rt_representation}, {"close", rt_close},
+    {"encode", rt_encode},
+    {"decode", rt_decode},
+    {"forward", rt_forward},
+    {"eq_for", rt_eq_for},
+    {"interpolate", rt_interpolate},
+    {"terms", rt_terms},
+    {"latent_size", rt_latent_size},
+    {"input_size", rt_input_size},
+    {"output_size", rt_output_size},
+    {"representation", rt_representation},
+    {"close", rt_close},
     {NULL, NULL},
 };
 

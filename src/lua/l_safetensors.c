@@ -61,8 +61,8 @@ static int l_save(lua_State *L)
         lua_geti(L, 3, i);
         se_tensor *t = lse_totensor(L, -1);
         if (!t || !se_tensor_is_contiguous(t))
-            return luaL_argerror(L, 3, lua_pushfstring(L, "tensor %I ('%s') is not a contiguous tensor",
-                                                       i, e[i - 1].name));
+            return luaL_argerror(L, 3,
+                                 lua_pushfstring(L, "tensor %I ('%s') is not a contiguous tensor", i, e[i - 1].name));
         lua_pop(L, 1);
         e[i - 1].ndim = t->ndim;
         e[i - 1].shape = t->size;

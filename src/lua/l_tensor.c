@@ -30,7 +30,7 @@ static int check_size_list(lua_State *L, int arg, int last, int64_t *size, bool 
 {
     bool table = lua_type(L, arg) == LUA_TTABLE;
     lua_Unsigned len = table ? lua_rawlen(L, arg) : (lua_Unsigned)(last - arg + 1);
-    int n = len > SE_MAX_DIM ? SE_MAX_DIM + 1 : (int)len;  /* compared before the cast */
+    int n = len > SE_MAX_DIM ? SE_MAX_DIM + 1 : (int)len; /* compared before the cast */
     if (n > SE_MAX_DIM)
         luaL_argerror(L, table ? arg : arg + SE_MAX_DIM, "too many dimensions");
     for (int i = 0; i < n; i++) {
@@ -54,9 +54,9 @@ static int check_size_list(lua_State *L, int arg, int last, int64_t *size, bool 
     int64_t numel;
     for (int i = 1; !shape && i <= n; i++)
         if (se_shape_numel(i, size, &numel) == SE_ERANGE)
-            luaL_argerror(L, table ? arg : arg + i - 1,
-                          lua_pushfstring(L, "sizes give more than 2^40 elements: size %d is %I", i,
-                                          (lua_Integer)size[i - 1]));
+            luaL_argerror(
+                L, table ? arg : arg + i - 1,
+                lua_pushfstring(L, "sizes give more than 2^40 elements: size %d is %I", i, (lua_Integer)size[i - 1]));
     return n;
 }
 
@@ -82,7 +82,7 @@ static int t_new(lua_State *L)
 {
     if (lua_type(L, 1) == LUA_TTABLE || lse_totensor(L, 1)) {
         se_tensor *src = lse_pushtensor_arg(L, 1);
-        if (lse_totensor(L, 1)) {  /* T.new(tensor) is a copy, as torch.Tensor(t) is not: be explicit */
+        if (lse_totensor(L, 1)) { /* T.new(tensor) is a copy, as torch.Tensor(t) is not: be explicit */
             se_tensor *t = lse_newtensor_like(L, src);
             lse_check(L, se_tensor_copy(t, src), "new");
         }
@@ -172,8 +172,11 @@ static int t_randperm(lua_State *L)
     int64_t n = lse_checksize(L, 1);
     /* Past 2^24 consecutive integers are not all floats: the permutation would repeat some. */
     if (n > (1 << 24))
-        luaL_argerror(L, 1, lua_pushfstring(L, "n = %I is more than 2^24, the largest index a float holds "
-                                                "exactly", (lua_Integer)n));
+        luaL_argerror(L, 1,
+                      lua_pushfstring(L,
+                                      "n = %I is more than 2^24, the largest index a float holds "
+                                      "exactly",
+                                      (lua_Integer)n));
     se_tensor *t = lse_newtensor(L, 1, &n);
     float *p = se_tensor_data(t);
     se_rng *rng = lse_rng(L);
@@ -272,7 +275,7 @@ static int size_tostring(lua_State *L)
         if (i > 1)
             luaL_addchar(&b, 'x');
         lua_rawgeti(L, 1, (lua_Integer)i);
-        luaL_addvalue(&b);  /* numbers are converted by luaL_addvalue */
+        luaL_addvalue(&b); /* numbers are converted by luaL_addvalue */
     }
     luaL_pushresult(&b);
     return 1;
@@ -350,8 +353,8 @@ static int m_type(lua_State *L)
     }
     const char *want = luaL_checkstring(L, 2);
     if (strcmp(want, LSE_TENSOR) != 0 && strcmp(want, "torch.FloatTensor") != 0)
-        return luaL_argerror(L, 2, lua_pushfstring(L, "semeq tensors are float32 only (" LSE_TENSOR "), got '%s'",
-                                                   want));
+        return luaL_argerror(L, 2,
+                             lua_pushfstring(L, "semeq tensors are float32 only (" LSE_TENSOR "), got '%s'", want));
     lua_settop(L, 1);
     return 1;
 }
@@ -486,12 +489,12 @@ static int m_narrow(lua_State *L)
     lua_Integer start = luaL_checkinteger(L, 3), len = luaL_checkinteger(L, 4);
     /* start - 1 + len is never formed: with huge values it would wrap and pass. */
     if (start < 1 || len < 0 || start - 1 > t->size[dim] || len > t->size[dim] - (start - 1)) {
-        lua_Integer last, before;  /* len - 1 overflows too, for len = mininteger (found by fuzz_tensor) */
+        lua_Integer last, before; /* len - 1 overflows too, for len = mininteger (found by fuzz_tensor) */
         if (__builtin_sub_overflow(len, 1, &before) || __builtin_add_overflow(start, before, &last))
-            return luaL_error(L, "narrow: range of %I elements from %I out of bounds for dimension %d of size %I",
-                              len, start, dim + 1, (lua_Integer)t->size[dim]);
-        return luaL_error(L, "narrow: range %I..%I out of bounds for dimension %d of size %I",
-                          start, last, dim + 1, (lua_Integer)t->size[dim]);
+            return luaL_error(L, "narrow: range of %I elements from %I out of bounds for dimension %d of size %I", len,
+                              start, dim + 1, (lua_Integer)t->size[dim]);
+        return luaL_error(L, "narrow: range %I..%I out of bounds for dimension %d of size %I", start, last, dim + 1,
+                          (lua_Integer)t->size[dim]);
     }
     se_tensor *v = lse_pushview(L, t);
     lse_check(L, se_tensor_narrow(v, dim, start - 1, len), "narrow");
@@ -506,8 +509,8 @@ static int m_select(lua_State *L)
     if (i < 0)
         i += t->size[dim] + 1;
     if (i < 1 || i > t->size[dim])
-        return luaL_error(L, "select: index %I out of bounds for dimension %d of size %I",
-                          luaL_checkinteger(L, 3), dim + 1, (lua_Integer)t->size[dim]);
+        return luaL_error(L, "select: index %I out of bounds for dimension %d of size %I", luaL_checkinteger(L, 3),
+                          dim + 1, (lua_Integer)t->size[dim]);
     se_tensor *v = lse_pushview(L, t);
     lse_check(L, se_tensor_select(v, dim, i - 1), "select");
     return 1;
@@ -671,7 +674,7 @@ static int m_index(lua_State *L)
         return 1;
     }
     lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));  /* the methods table */
+    lua_rawget(L, lua_upvalueindex(1)); /* the methods table */
     return 1;
 }
 
@@ -681,7 +684,7 @@ static int m_newindex(lua_State *L)
     if (!lua_isinteger(L, 2))
         return luaL_error(L, "semeq.Tensor: cannot set field '%s'", luaL_tolstring(L, 2, NULL));
     int64_t i = check_index(L, t, lua_tointeger(L, 2));
-    se_tensor slot = *t;  /* header only; t keeps the reference */
+    se_tensor slot = *t; /* header only; t keeps the reference */
     lse_check(L, se_tensor_select(&slot, 0, i), "index assignment");
     if (lua_type(L, 3) == LUA_TNUMBER) {
         lse_check(L, se_tensor_fill(&slot, (float)lua_tonumber(L, 3)), "index assignment");
@@ -714,11 +717,11 @@ static int binary_result(lua_State *L, int ia, int ib, se_binary_op op)
         int64_t size[SE_MAX_DIM];
         se_status st = se_tensor_broadcast_shape(a, b, &ndim, size);
         if (st == SE_ERANGE)
-            return luaL_error(L, "%s: %s and %s broadcast to more than 2^40 elements", binary_names[op],
-                              shape_of(L, a), shape_of(L, b));
+            return luaL_error(L, "%s: %s and %s broadcast to more than 2^40 elements", binary_names[op], shape_of(L, a),
+                              shape_of(L, b));
         if (st != SE_OK)
-            return luaL_error(L, "%s: size mismatch, %s and %s do not broadcast", binary_names[op],
-                              shape_of(L, a), shape_of(L, b));
+            return luaL_error(L, "%s: size mismatch, %s and %s do not broadcast", binary_names[op], shape_of(L, a),
+                              shape_of(L, b));
         lse_check(L, se_tensor_binary(lse_newtensor(L, ndim, size), a, b, op), binary_names[op]);
         return 1;
     }
@@ -764,8 +767,8 @@ static int binary_inplace(lua_State *L)
         st = se_tensor_binary(t, t, x, op);
     }
     if (st == SE_ESHAPE)
-        return luaL_error(L, "%s_: size mismatch, cannot broadcast %s to %s", binary_names[op],
-                          shape_of(L, x), shape_of(L, t));
+        return luaL_error(L, "%s_: size mismatch, cannot broadcast %s to %s", binary_names[op], shape_of(L, x),
+                          shape_of(L, t));
     lse_check(L, st, binary_names[op]);
     lua_settop(L, 1);
     return 1;
@@ -785,8 +788,8 @@ static int mm_unm(lua_State *L)
 }
 
 static const char *const unary_names[] = {
-    "neg", "exp", "log", "sqrt", "tanh", "abs", "sigmoid", "relu", "sign", "square",
-    "floor", "ceil", "reciprocal", "sin", "cos", "log1p", "expm1",
+    "neg",    "exp",   "log",  "sqrt",       "tanh", "abs", "sigmoid", "relu",  "sign",
+    "square", "floor", "ceil", "reciprocal", "sin",  "cos", "log1p",   "expm1",
 };
 
 static int unary_method(lua_State *L)
@@ -847,10 +850,10 @@ static int reduce_method(lua_State *L)
     se_tensor *out = lse_newtensor(L, t->ndim, size);
     lse_check(L, se_tensor_reduce_dim(out, t, dim, op), reduce_names[op]);
     if (arg)
-        se_tensor_binary_scalar(out, out, 1.0f, SE_ADD, false);  /* 1-based indices */
+        se_tensor_binary_scalar(out, out, 1.0f, SE_ADD, false); /* 1-based indices */
     if (!keepdim)
         se_tensor_squeeze(out, dim);
-    if (op == SE_MAX || op == SE_MIN) {  /* values, indices as in torch */
+    if (op == SE_MAX || op == SE_MIN) { /* values, indices as in torch */
         se_tensor *idx = lse_newtensor(L, t->ndim, size);
         lse_check(L, se_tensor_reduce_dim(idx, t, dim, op == SE_MAX ? SE_ARGMAX : SE_ARGMIN), reduce_names[op]);
         se_tensor_binary_scalar(idx, idx, 1.0f, SE_ADD, false);
@@ -876,7 +879,7 @@ static int t_mm(lua_State *L)
     check_matrix(L, "mm", b, 2);
     if (a->size[1] != b->size[0])
         return luaL_error(L, "mm: size mismatch, %s @ %s", shape_of(L, a), shape_of(L, b));
-    if (a->size[0] > INT_MAX || a->size[1] > INT_MAX || b->size[1] > INT_MAX)  /* before allocating */
+    if (a->size[0] > INT_MAX || a->size[1] > INT_MAX || b->size[1] > INT_MAX) /* before allocating */
         return luaL_error(L, "mm: %s @ %s has a size beyond BLAS's 2^31 - 1", shape_of(L, a), shape_of(L, b));
     int64_t size[2] = {a->size[0], b->size[1]};
     se_tensor *out = lse_newtensor(L, 2, size);
@@ -908,7 +911,7 @@ static int m_addmm(lua_State *L)
 
 static int t_cat(lua_State *L)
 {
-    lua_settop(L, 2);  /* the scratch list below must not be taken for the dim argument */
+    lua_settop(L, 2); /* the scratch list below must not be taken for the dim argument */
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Unsigned len = lua_rawlen(L, 1);
     if (len == 0)
@@ -923,7 +926,7 @@ static int t_cat(lua_State *L)
         parts[i] = lse_totensor(L, -1);
         if (!parts[i] || !parts[i]->storage)
             return luaL_argerror(L, 1, lua_pushfstring(L, "element %d is not a tensor", i + 1));
-        lua_pop(L, 1);  /* the list keeps it alive */
+        lua_pop(L, 1); /* the list keeps it alive */
     }
     const se_tensor *first = parts[0];
     int dim = lua_isnoneornil(L, 2) ? 0 : lse_checkdim(L, 2, first);
@@ -935,8 +938,8 @@ static int t_cat(lua_State *L)
         for (int d = 0; fits && d < first->ndim; d++)
             fits = d == dim || parts[i]->size[d] == first->size[d];
         if (!fits)
-            return luaL_error(L, "cat: size mismatch, %s and %s along dimension %d",
-                              shape_of(L, first), shape_of(L, parts[i]), dim + 1);
+            return luaL_error(L, "cat: size mismatch, %s and %s along dimension %d", shape_of(L, first),
+                              shape_of(L, parts[i]), dim + 1);
         if (__builtin_add_overflow(size[dim], parts[i]->size[dim], &size[dim]) || size[dim] > SE_MAX_NUMEL)
             return luaL_error(L, "cat: the %d tensors have more than 2^40 elements along dimension %d", n, dim + 1);
     }
@@ -958,7 +961,8 @@ static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t row,
     *n = t ? t->size[0] : (int64_t)lua_rawlen(L, arg);
     int64_t rows_ok;
     if (__builtin_mul_overflow(*n, row > 0 ? row : 1, &rows_ok) || rows_ok > SE_MAX_NUMEL)
-        luaL_argerror(L, arg, lua_pushfstring(L, "%I indices give a result of more than 2^40 elements", (lua_Integer)*n));
+        luaL_argerror(L, arg,
+                      lua_pushfstring(L, "%I indices give a result of more than 2^40 elements", (lua_Integer)*n));
     int64_t *idx = lua_newuserdatauv(L, (size_t)(*n > 0 ? *n : 1) * sizeof *idx, 0);
     for (int64_t i = 0; i < *n; i++) {
         double v;
@@ -968,17 +972,20 @@ static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t row,
             /* A string or boolean is not silently read as 0: name what was there. */
             int type = lua_rawgeti(L, arg, (lua_Integer)i + 1);
             if (type == LUA_TSTRING)
-                luaL_argerror(L, arg, lua_pushfstring(L, "index '%s' at position %I is not a number",
-                                                      lua_tostring(L, -1), (lua_Integer)i + 1));
+                luaL_argerror(L, arg,
+                              lua_pushfstring(L, "index '%s' at position %I is not a number", lua_tostring(L, -1),
+                                              (lua_Integer)i + 1));
             if (type != LUA_TNUMBER)
-                luaL_argerror(L, arg, lua_pushfstring(L, "index at position %I is a %s, not a number",
-                                                      (lua_Integer)i + 1, lua_typename(L, type)));
+                luaL_argerror(L, arg,
+                              lua_pushfstring(L, "index at position %I is a %s, not a number", (lua_Integer)i + 1,
+                                              lua_typename(L, type)));
             v = lua_tonumber(L, -1);
             lua_pop(L, 1);
         }
         if (v != floor(v) || v < 1 || v > (double)limit)
-            luaL_argerror(L, arg, lua_pushfstring(L, "index %f at position %I out of range 1..%I",
-                                                  v, (lua_Integer)i + 1, (lua_Integer)limit));
+            luaL_argerror(L, arg,
+                          lua_pushfstring(L, "index %f at position %I out of range 1..%I", v, (lua_Integer)i + 1,
+                                          (lua_Integer)limit));
         idx[i] = (int64_t)v - 1;
     }
     return idx;
@@ -986,13 +993,14 @@ static int64_t *check_indices(lua_State *L, int arg, int64_t limit, int64_t row,
 
 static int m_index_select(lua_State *L)
 {
-    lua_settop(L, 4);  /* the optional output stays at 4, scratch goes above */
+    lua_settop(L, 4); /* the optional output stays at 4, scratch goes above */
     se_tensor *t = lse_checktensor(L, 1);
     luaL_argcheck(L, lua_isnil(L, 4) || lse_totensor(L, 4), 4, "semeq.Tensor expected");
     int dim = lse_checkdim(L, 2, t);
-    int64_t n, row = 1;  /* extent of one gathered slice */
+    int64_t n, row = 1; /* extent of one gathered slice */
     for (int d = 0; d < t->ndim; d++)
-        if (d != dim) row *= t->size[d] > 0 ? t->size[d] : 1;
+        if (d != dim)
+            row *= t->size[d] > 0 ? t->size[d] : 1;
     int64_t *idx = check_indices(L, 3, t->size[dim], row, &n);
     /* Gather along dim 0 of a transposed view, then transpose the result back. */
     se_tensor src = *t;
@@ -1058,39 +1066,70 @@ static int m_gc(lua_State *L)
 /* ---- registration ---- */
 
 static const luaL_Reg tensor_methods[] = {
-    {"size", m_size}, {"dim", m_dim}, {"numel", m_numel}, {"isContiguous", m_is_contiguous},
+    {"size", m_size},
+    {"dim", m_dim},
+    {"numel", m_numel},
+    {"isContiguous", m_is_contiguous},
     /* Torch7's names for the same answers, which its users type first */
-    {"nElement", m_numel}, {"nDimension", m_dim}, {"stride", m_stride}, {"type", m_type},
+    {"nElement", m_numel},
+    {"nDimension", m_dim},
+    {"stride", m_stride},
+    {"type", m_type},
     {"isSameSizeAs", m_is_same_size_as},
-    {"item", m_item}, {"totable", m_totable},
-    {"narrow", m_narrow}, {"select", m_select}, {"transpose", m_transpose}, {"t", m_t},
-    {"view", m_view}, {"reshape", m_reshape}, {"unsqueeze", m_unsqueeze}, {"squeeze", m_squeeze},
+    {"item", m_item},
+    {"totable", m_totable},
+    {"narrow", m_narrow},
+    {"select", m_select},
+    {"transpose", m_transpose},
+    {"t", m_t},
+    {"view", m_view},
+    {"reshape", m_reshape},
+    {"unsqueeze", m_unsqueeze},
+    {"squeeze", m_squeeze},
     {"expand", m_expand},
-    {"contiguous", m_contiguous}, {"clone", m_clone}, {"copy", m_copy}, {"fill", m_fill}, {"zero", m_zero},
-    {"clamp", m_clamp}, {"clamp_", m_clamp_},
-    {"mm", t_mm}, {"addmm", m_addmm}, {"index_select", m_index_select},
+    {"contiguous", m_contiguous},
+    {"clone", m_clone},
+    {"copy", m_copy},
+    {"fill", m_fill},
+    {"zero", m_zero},
+    {"clamp", m_clamp},
+    {"clamp_", m_clamp_},
+    {"mm", t_mm},
+    {"addmm", m_addmm},
+    {"index_select", m_index_select},
     {NULL, NULL},
 };
 
 static const luaL_Reg tensor_metamethods[] = {
-    {"__tostring", m_tostring}, {"__len", m_len}, {"__newindex", m_newindex},
-    {"__add", mm_add}, {"__sub", mm_sub}, {"__mul", mm_mul}, {"__div", mm_div}, {"__pow", mm_pow},
-    {"__unm", mm_unm}, {"__gc", m_gc}, {"__close", m_gc},
-    {NULL, NULL},
+    {"__tostring", m_tostring}, {"__len", m_len},  {"__newindex", m_newindex}, {"__add", mm_add},
+    {"__sub", mm_sub},          {"__mul", mm_mul}, {"__div", mm_div},          {"__pow", mm_pow},
+    {"__unm", mm_unm},          {"__gc", m_gc},    {"__close", m_gc},          {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {
-    {"new", t_new}, {"zeros", t_zeros}, {"ones", t_ones}, {"full", t_full}, {"arange", t_arange},
-    {"rand", t_rand}, {"randn", t_randn}, {"randperm", t_randperm}, {"randint", t_randint},
+    {"new", t_new},
+    {"zeros", t_zeros},
+    {"ones", t_ones},
+    {"full", t_full},
+    {"arange", t_arange},
+    {"rand", t_rand},
+    {"randn", t_randn},
+    {"randperm", t_randperm},
+    {"randint", t_randint},
     {"manualSeed", t_manual_seed},
-    {"setNumThreads", t_set_num_threads}, {"getNumThreads", t_get_num_threads},
-    {"rngState", t_rng_state}, {"setRngState", t_set_rng_state},
-    {"isTensor", t_is_tensor}, {"mm", t_mm}, {"cat", t_cat}, {"allclose", t_allclose},
+    {"setNumThreads", t_set_num_threads},
+    {"getNumThreads", t_get_num_threads},
+    {"rngState", t_rng_state},
+    {"setRngState", t_set_rng_state},
+    {"isTensor", t_is_tensor},
+    {"mm", t_mm},
+    {"cat", t_cat},
+    {"allclose", t_allclose},
     {NULL, NULL},
 };
 
-static void add_op_closures(lua_State *L, const char *const *names, int count, lua_CFunction fn,
-                            const char *suffix, int inplace)
+static void add_op_closures(lua_State *L, const char *const *names, int count, lua_CFunction fn, const char *suffix,
+                            int inplace)
 {
     char name[32];
     for (int op = 0; op < count; op++) {
@@ -1108,9 +1147,9 @@ void lse_tensor_metatable(lua_State *L)
 {
     size_metatable(L);
     if (!luaL_newmetatable(L, LSE_TENSOR))
-        return;  /* already installed; it stays on the stack for the caller */
+        return; /* already installed; it stays on the stack for the caller */
     luaL_setfuncs(L, tensor_metamethods, 0);
-    lua_newtable(L);  /* methods */
+    lua_newtable(L); /* methods */
     luaL_setfuncs(L, tensor_methods, 0);
     add_op_closures(L, binary_names, COUNT(binary_names), binary_method, "", 0);
     add_op_closures(L, binary_names, COUNT(binary_names), binary_inplace, "_", 1);
@@ -1118,7 +1157,7 @@ void lse_tensor_metatable(lua_State *L)
     add_op_closures(L, unary_names, COUNT(unary_names), unary_method, "_", 1);
     add_op_closures(L, reduce_names, COUNT(reduce_names), reduce_method, "", 0);
     lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "methods");  /* reachable for extension by Lua modules */
+    lua_setfield(L, -3, "methods"); /* reachable for extension by Lua modules */
     lua_pushcclosure(L, m_index, 1);
     lua_setfield(L, -2, "__index");
     lua_pushliteral(L, LSE_TENSOR);

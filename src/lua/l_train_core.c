@@ -12,8 +12,9 @@ static float *flat(lua_State *L, int arg, int64_t n)
     if (!se_tensor_is_contiguous(t))
         luaL_argerror(L, arg, "tensor must be contiguous");
     if (n >= 0 && se_tensor_numel(t) != n)
-        luaL_argerror(L, arg, lua_pushfstring(L, "expected %I elements, got %I", (lua_Integer)n,
-                                              (lua_Integer)se_tensor_numel(t)));
+        luaL_argerror(
+            L, arg,
+            lua_pushfstring(L, "expected %I elements, got %I", (lua_Integer)n, (lua_Integer)se_tensor_numel(t)));
     return se_tensor_data(t);
 }
 

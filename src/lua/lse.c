@@ -9,10 +9,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-se_tensor *lse_totensor(lua_State *L, int idx)
-{
-    return luaL_testudata(L, idx, LSE_TENSOR);
-}
+se_tensor *lse_totensor(lua_State *L, int idx) { return luaL_testudata(L, idx, LSE_TENSOR); }
 
 se_tensor *lse_checktensor(lua_State *L, int arg)
 {
@@ -35,7 +32,7 @@ se_tensor *lse_checktensor(lua_State *L, int arg)
 
 static void pace_collector(lua_State *L)
 {
-    static _Atomic uint64_t mark, live_after;  /* allocated and live at the last collection */
+    static _Atomic uint64_t mark, live_after; /* allocated and live at the last collection */
     uint64_t now = se_storage_allocated(), last = atomic_load_explicit(&mark, memory_order_relaxed);
     uint64_t budget = atomic_load_explicit(&live_after, memory_order_relaxed);
     if (now - last < (budget > STORAGE_MIN ? budget : STORAGE_MIN))
@@ -49,7 +46,7 @@ se_tensor *lse_pushempty(lua_State *L)
 {
     pace_collector(L);
     se_tensor *t = lua_newuserdatauv(L, sizeof *t, 0);
-    memset(t, 0, sizeof *t);  /* closed state first: __gc sees nothing to free */
+    memset(t, 0, sizeof *t); /* closed state first: __gc sees nothing to free */
     lse_tensor_metatable(L);
     lua_setmetatable(L, -2);
     return t;
@@ -83,10 +80,7 @@ se_tensor *lse_newtensor(lua_State *L, int ndim, const int64_t *size)
     return t;
 }
 
-se_tensor *lse_newtensor_like(lua_State *L, const se_tensor *like)
-{
-    return lse_newtensor(L, like->ndim, like->size);
-}
+se_tensor *lse_newtensor_like(lua_State *L, const se_tensor *like) { return lse_newtensor(L, like->ndim, like->size); }
 
 se_tensor *lse_pushview(lua_State *L, const se_tensor *src)
 {
@@ -98,7 +92,7 @@ se_tensor *lse_pushview(lua_State *L, const se_tensor *src)
 int lse_error(lua_State *L, se_status status, const char *fmt, ...)
 {
     if (status == SE_EINTR)
-        se_interrupt_clear();  /* delivered now: see interrupt.h */
+        se_interrupt_clear(); /* delivered now: see interrupt.h */
     va_list ap;
     va_start(ap, fmt);
     luaL_where(L, 1);
@@ -107,7 +101,7 @@ int lse_error(lua_State *L, se_status status, const char *fmt, ...)
     if (status == SE_ENOMEM)
         lua_pushstring(L, ": out of memory");
     else if (status == SE_EINTR)
-        lua_pushstring(L, ": interrupted!");  /* the interpreter's word for a Ctrl-C, which scripts look for */
+        lua_pushstring(L, ": interrupted!"); /* the interpreter's word for a Ctrl-C, which scripts look for */
     else
         lua_pushliteral(L, "");
     lua_concat(L, 3);
@@ -148,8 +142,9 @@ int lse_checkdim(lua_State *L, int arg, const se_tensor *t)
     if (d < 0)
         d += n + 1;
     if (d < 1 || d > n)
-        luaL_argerror(L, arg, lua_pushfstring(L, "dimension %I out of range for a %d-d tensor",
-                                              luaL_checkinteger(L, arg), t->ndim));
+        luaL_argerror(
+            L, arg,
+            lua_pushfstring(L, "dimension %I out of range for a %d-d tensor", luaL_checkinteger(L, arg), t->ndim));
     return (int)(d - 1);
 }
 
@@ -181,8 +176,7 @@ static void table_fill(lua_State *L, int arg, int depth, int ndim, const int64_t
 {
     if (depth == ndim) {
         if (!lua_isnumber(L, -1))
-            luaL_argerror(L, arg, lua_pushfstring(L, "expected a number in the table, got %s",
-                                                  luaL_typename(L, -1)));
+            luaL_argerror(L, arg, lua_pushfstring(L, "expected a number in the table, got %s", luaL_typename(L, -1)));
         *(*out)++ = (float)lua_tonumber(L, -1);
         return;
     }
@@ -222,12 +216,12 @@ se_rng *lse_rng(lua_State *L)
     if (lua_getfield(L, LUA_REGISTRYINDEX, RNG_KEY) != LUA_TUSERDATA) {
         lua_pop(L, 1);
         se_rng *rng = lua_newuserdatauv(L, sizeof *rng, 0);
-        memset(rng, 0, sizeof *rng);  /* padding too: the state is saved as bytes */
-        se_rng_seed(rng, 0);  /* documented default seed: runs are reproducible by default */
+        memset(rng, 0, sizeof *rng); /* padding too: the state is saved as bytes */
+        se_rng_seed(rng, 0);         /* documented default seed: runs are reproducible by default */
         lua_setfield(L, LUA_REGISTRYINDEX, RNG_KEY);
         return rng;
     }
     se_rng *rng = lua_touserdata(L, -1);
-    lua_pop(L, 1);  /* the registry keeps it alive */
+    lua_pop(L, 1); /* the registry keeps it alive */
     return rng;
 }

@@ -52,9 +52,10 @@ void lse_check(lua_State *L, se_status st, const char *fn);
 int lse_fail(lua_State *L, const char *fmt, ...);
 
 /* Argument helpers that raise argument errors naming the argument. */
-int64_t lse_checksize(lua_State *L, int arg);             /* integer >= 0 */
-int lse_checkdim(lua_State *L, int arg, const se_tensor *t); /* 1-based Lua dim (negative counts from the end) -> 0-based */
-float lse_checkfinite(lua_State *L, int arg);            /* a finite number */
+int64_t lse_checksize(lua_State *L, int arg); /* integer >= 0 */
+int lse_checkdim(lua_State *L, int arg,
+                 const se_tensor *t);         /* 1-based Lua dim (negative counts from the end) -> 0-based */
+float lse_checkfinite(lua_State *L, int arg); /* a finite number */
 
 /* Tensor from the Lua value at arg: a tensor, or a nested table of numbers (made into a
  * new tensor). Pushes that tensor on the stack (Lua owns it) and returns it; raises an

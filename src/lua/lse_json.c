@@ -109,8 +109,7 @@ static cJSON *new_item(lua_State *L, int idx, const char *fn)
     case LUA_TBOOLEAN: return cJSON_CreateBool(lua_toboolean(L, idx));
     case LUA_TNUMBER: return cJSON_CreateNumber(lua_tonumber(L, idx));
     case LUA_TSTRING: return cJSON_CreateString(lua_tostring(L, idx));
-    case LUA_TTABLE:
-        return is_sequence(L, idx) && lua_rawlen(L, idx) > 0 ? cJSON_CreateArray() : cJSON_CreateObject();
+    case LUA_TTABLE: return is_sequence(L, idx) && lua_rawlen(L, idx) > 0 ? cJSON_CreateArray() : cJSON_CreateObject();
     case LUA_TLIGHTUSERDATA:
         if (!lua_touserdata(L, idx))
             return cJSON_CreateNull();

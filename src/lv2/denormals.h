@@ -30,7 +30,7 @@ static inline semeq_lv2_fpmode semeq_lv2_flush_denormals(void)
 }
 static inline void semeq_lv2_restore_fpmode(semeq_lv2_fpmode old) { __asm__ __volatile__("msr fpcr, %0" : : "r"(old)); }
 #else
-typedef int semeq_lv2_fpmode;   /* no known control register: the core's own flushing only */
+typedef int semeq_lv2_fpmode; /* no known control register: the core's own flushing only */
 static inline semeq_lv2_fpmode semeq_lv2_flush_denormals(void) { return 0; }
 static inline void semeq_lv2_restore_fpmode(semeq_lv2_fpmode old) { (void)old; }
 #endif

@@ -48,27 +48,27 @@
 
 typedef struct semeq_lv2_ramp {
     float value, target, step;
-    int64_t left;          /* samples to go; 0: value == target */
+    int64_t left; /* samples to go; 0: value == target */
 } semeq_lv2_ramp;
 
 typedef struct semeq_lv2_path {
     se_eq_proc *proc;
-    semeq_eq eq;           /* its setting */
+    semeq_eq eq; /* its setting */
 } semeq_lv2_path;
 
 typedef struct semeq_lv2_dsp {
     int channels;
     double fs;
     int64_t fade_frames;
-    semeq_lv2_path path[2][2];   /* [kind][slot], kind as se_fb_kind */
-    semeq_lv2_path *heard;       /* the EQ heard (the one fading out during a crossfade) */
-    semeq_lv2_path *coming;      /* the EQ fading in, NULL when not crossfading */
-    semeq_lv2_ramp fade;         /* 0: heard, 1: coming */
+    semeq_lv2_path path[2][2]; /* [kind][slot], kind as se_fb_kind */
+    semeq_lv2_path *heard;     /* the EQ heard (the one fading out during a crossfade) */
+    semeq_lv2_path *coming;    /* the EQ fading in, NULL when not crossfading */
+    semeq_lv2_ramp fade;       /* 0: heard, 1: coming */
     bool has_waiting;
-    semeq_eq waiting;            /* the next setting, after the crossfade under way */
+    semeq_eq waiting; /* the next setting, after the crossfade under way */
     semeq_lv2_ramp mix, gain;
-    uint64_t silenced_chunks;    /* chunks written as silence after a non-finite output */
-    float *history, *preroll;    /* ring of the last history_len dry frames; its copy */
+    uint64_t silenced_chunks; /* chunks written as silence after a non-finite output */
+    float *history, *preroll; /* ring of the last history_len dry frames; its copy */
     int64_t history_len, history_fill, history_pos;
     float dry[SEMEQ_LV2_CHUNK * SEMEQ_LV2_MAX_CHANNELS];
     float wet[SEMEQ_LV2_CHUNK * SEMEQ_LV2_MAX_CHANNELS];

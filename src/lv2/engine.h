@@ -17,7 +17,7 @@
 
 /* What the controls ask the model for. */
 typedef struct semeq_lv2_controls {
-    int32_t from, to;        /* term indices of the engine's vocabulary */
+    int32_t from, to; /* term indices of the engine's vocabulary */
     float amount, intensity;
 } semeq_lv2_controls;
 
@@ -28,14 +28,13 @@ typedef struct semeq_lv2_engine {
     int nterms;
     void *scratch[2];
     size_t scratch_size;
-    bool is_default;          /* the bundle's own model: state stores no path for it */
-    char path[];              /* the file it was loaded from */
+    bool is_default; /* the bundle's own model: state stores no path for it */
+    char path[];     /* the file it was loaded from */
 } semeq_lv2_engine;
 
 /* Loads path; on failure *out is NULL and err holds one line naming the file. A model the
  * plug-in cannot use (no vocabulary, no decoder, no EQ representation) is refused. */
-semeq_status semeq_lv2_engine_load(const char *path, bool is_default, semeq_lv2_engine **out, char *err,
-                                   size_t errlen);
+semeq_status semeq_lv2_engine_load(const char *path, bool is_default, semeq_lv2_engine **out, char *err, size_t errlen);
 void semeq_lv2_engine_free(semeq_lv2_engine *e);
 
 /* The controls as this engine can answer them: raw port values rounded and clamped to

@@ -44,18 +44,22 @@ static bool gets_model(const semeq_lv2 *p, const LV2_Atom_Object *obj)
     const LV2_Atom *property = NULL;
     lv2_atom_object_get(obj, p->uris.patch_property, &property, 0);
     return !property ||
-           (property->type == p->uris.atom_URID && ((const LV2_Atom_URID *)property)->body == p->uris.model);
+        (property->type == p->uris.atom_URID && ((const LV2_Atom_URID *)property)->body == p->uris.model);
 }
 
 void semeq_lv2_read_patch(semeq_lv2 *p)
 {
-    if (!p->control_in) return;
-    LV2_ATOM_SEQUENCE_FOREACH (p->control_in, ev) {
-        if (!lv2_atom_forge_is_object_type(&p->forge, ev->body.type)) continue;
+    if (!p->control_in)
+        return;
+    LV2_ATOM_SEQUENCE_FOREACH(p->control_in, ev)
+    {
+        if (!lv2_atom_forge_is_object_type(&p->forge, ev->body.type))
+            continue;
         const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
         if (obj->body.otype == p->uris.patch_Set) {
             const char *path = set_model_path(p, obj);
-            if (path) semeq_lv2_request_load(p, path);
+            if (path)
+                semeq_lv2_request_load(p, path);
         } else if (obj->body.otype == p->uris.patch_Get && gets_model(p, obj)) {
             p->notify_model = true;
         }
@@ -65,22 +69,23 @@ void semeq_lv2_read_patch(semeq_lv2 *p)
 void semeq_lv2_write_notify(semeq_lv2 *p)
 {
     /* The host sets the size of an output sequence to its capacity before run(). */
-    if (!p->notify || p->notify->atom.size < sizeof(LV2_Atom_Sequence)) return;
+    if (!p->notify || p->notify->atom.size < sizeof(LV2_Atom_Sequence))
+        return;
     LV2_Atom_Forge *f = &p->forge;
     lv2_atom_forge_set_buffer(f, (uint8_t *)p->notify, p->notify->atom.size);
     LV2_Atom_Forge_Frame seq, obj;
     lv2_atom_forge_sequence_head(f, &seq, 0);
     const char *path = p->engine->path;
     size_t room = p->notify->atom.size - sizeof(LV2_Atom_Sequence);
-    if (p->notify_model && room >= 128 + strlen(path)) {   /* never a message cut short */
+    if (p->notify_model && room >= 128 + strlen(path)) { /* never a message cut short */
         bool ok = lv2_atom_forge_frame_time(f, 0) && lv2_atom_forge_object(f, &obj, 0, p->uris.patch_Set);
         if (ok) {
             ok = lv2_atom_forge_key(f, p->uris.patch_property) && lv2_atom_forge_urid(f, p->uris.model) &&
-                 lv2_atom_forge_key(f, p->uris.patch_value) &&
-                 lv2_atom_forge_path(f, path, (uint32_t)strlen(path));
+                lv2_atom_forge_key(f, p->uris.patch_value) && lv2_atom_forge_path(f, path, (uint32_t)strlen(path));
             lv2_atom_forge_pop(f, &obj);
         }
-        if (ok) p->notify_model = false;
+        if (ok)
+            p->notify_model = false;
     }
     lv2_atom_forge_pop(f, &seq);
 }

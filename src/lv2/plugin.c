@@ -36,7 +36,7 @@
 
 static float port_value(const float *port)
 {
-    return port ? *port : NAN;   /* NaN: the default (semeq_lv2_engine_controls) */
+    return port ? *port : NAN; /* NaN: the default (semeq_lv2_engine_controls) */
 }
 
 semeq_lv2_controls semeq_lv2_read_controls(const semeq_lv2 *p, const semeq_lv2_engine *e)
@@ -47,14 +47,17 @@ semeq_lv2_controls semeq_lv2_read_controls(const semeq_lv2 *p, const semeq_lv2_e
 
 void semeq_lv2_apply_eq(semeq_lv2 *p, const semeq_eq *eq)
 {
-    if (semeq_lv2_dsp_set_eq(&p->dsp, eq)) p->eq = *eq;
+    if (semeq_lv2_dsp_set_eq(&p->dsp, eq))
+        p->eq = *eq;
 }
 
 uint32_t semeq_lv2_adopt(semeq_lv2 *p, semeq_lv2_engine *e)
 {
     for (int i = 0; i < SEMEQ_LV2_MAX_ENGINES; i++) {
-        if (p->engines[i].id) continue;
-        if (++p->next_id == 0) p->next_id = 1;
+        if (p->engines[i].id)
+            continue;
+        if (++p->next_id == 0)
+            p->next_id = 1;
         p->engines[i].id = p->next_id;
         p->engines[i].engine = e;
         return p->next_id;
@@ -65,7 +68,8 @@ uint32_t semeq_lv2_adopt(semeq_lv2 *p, semeq_lv2_engine *e)
 void semeq_lv2_release(semeq_lv2 *p, uint32_t id)
 {
     for (int i = 0; id && i < SEMEQ_LV2_MAX_ENGINES; i++) {
-        if (p->engines[i].id != id) continue;
+        if (p->engines[i].id != id)
+            continue;
         semeq_lv2_engine_free(p->engines[i].engine);
         p->engines[i].id = 0;
         p->engines[i].engine = NULL;
@@ -90,7 +94,8 @@ bool semeq_lv2_load_now(semeq_lv2 *p, const char *path, bool is_default)
     uint32_t old = p->engine_id;
     p->engine = p->worker_engine = e;
     p->engine_id = p->worker_engine_id = id;
-    if (old) semeq_lv2_release(p, old);
+    if (old)
+        semeq_lv2_release(p, old);
     semeq_lv2_path_slot_write(&p->saved_path, is_default ? "" : path);
     p->notify_model = true;
     return true;
@@ -100,7 +105,8 @@ static void cleanup(LV2_Handle instance)
 {
     semeq_lv2 *p = instance;
     semeq_lv2_dsp_free(&p->dsp);
-    for (int i = 0; i < SEMEQ_LV2_MAX_ENGINES; i++) semeq_lv2_release(p, p->engines[i].id);
+    for (int i = 0; i < SEMEQ_LV2_MAX_ENGINES; i++)
+        semeq_lv2_release(p, p->engines[i].id);
     free(p->bundle_path);
     free(p);
 }
@@ -109,18 +115,20 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
                               const LV2_Feature *const *features)
 {
     semeq_lv2 *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
+    if (!p)
+        return NULL;
     p->channels = strcmp(descriptor->URI, SEMEQ_LV2_URI_STEREO) == 0 ? 2 : 1;
     LV2_Log_Log *log = NULL;
-    lv2_features_query(features, LV2_URID__map, &p->map, false, LV2_WORKER__schedule, &p->schedule, false,
-                       LV2_LOG__log, &log, false, NULL);
+    lv2_features_query(features, LV2_URID__map, &p->map, false, LV2_WORKER__schedule, &p->schedule, false, LV2_LOG__log,
+                       &log, false, NULL);
     lv2_log_logger_init(&p->logger, p->map, log);
     if (p->map) {
         semeq_lv2_map_uris(p);
         lv2_atom_forge_init(&p->forge, p->map);
     }
     /* Without a worker, settings are computed in run(): BLAS must not wait for its threads. */
-    if (!p->schedule) openblas_set_num_threads(1);
+    if (!p->schedule)
+        openblas_set_num_threads(1);
     size_t n = strlen(bundle_path);
     p->bundle_path = malloc(n + sizeof "/" SEMEQ_LV2_DEFAULT_MODEL);
     if (!p->bundle_path || semeq_lv2_dsp_init(&p->dsp, p->channels, rate) != SE_OK) {
@@ -129,7 +137,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
         return NULL;
     }
     memcpy(p->bundle_path, bundle_path, n + 1);
-    while (n > 0 && p->bundle_path[n - 1] == '/') p->bundle_path[--n] = '\0';
+    while (n > 0 && p->bundle_path[n - 1] == '/')
+        p->bundle_path[--n] = '\0';
     strcat(p->bundle_path, "/" SEMEQ_LV2_DEFAULT_MODEL);
     if (!semeq_lv2_load_now(p, p->bundle_path, true)) {
         cleanup(p);
@@ -141,18 +150,23 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 {
     semeq_lv2 *p = instance;
-    if (port == PORT_CONTROL) p->control_in = data;
-    else if (port == PORT_NOTIFY) p->notify = data;
-    else if (port <= PORT_ENABLED) p->controls[port] = data;
-    else if (port < PORT_AUDIO_FIRST) p->outputs[port] = data;
-    else if (port < PORT_AUDIO_FIRST + (uint32_t)p->channels) p->audio_in[port - PORT_AUDIO_FIRST] = data;
+    if (port == PORT_CONTROL)
+        p->control_in = data;
+    else if (port == PORT_NOTIFY)
+        p->notify = data;
+    else if (port <= PORT_ENABLED)
+        p->controls[port] = data;
+    else if (port < PORT_AUDIO_FIRST)
+        p->outputs[port] = data;
+    else if (port < PORT_AUDIO_FIRST + (uint32_t)p->channels)
+        p->audio_in[port - PORT_AUDIO_FIRST] = data;
     else if (port < PORT_AUDIO_FIRST + 2u * (uint32_t)p->channels)
         p->audio_out[port - PORT_AUDIO_FIRST - p->channels] = data;
 }
 
 static bool enabled(const semeq_lv2 *p)
 {
-    return !(port_value(p->controls[PORT_ENABLED]) <= 0.5f);   /* NaN or unconnected: enabled */
+    return !(port_value(p->controls[PORT_ENABLED]) <= 0.5f); /* NaN or unconnected: enabled */
 }
 
 static float gain_db(const semeq_lv2 *p)
@@ -172,7 +186,7 @@ static void activate(LV2_Handle instance)
         static const semeq_eq flat = {.kind = SEMEQ_EQ_NONE, .fit_error_db = -1.0f};
         p->eq = ok ? eq : flat;
     }
-    p->asked = c;   /* an answer still out for older controls is dropped (worker.c) */
+    p->asked = c; /* an answer still out for older controls is dropped (worker.c) */
     p->frames_since_compute = 0;
     /* A job a host dropped while deactivated must not block asking again; one still out
      * is answered and dropped or used as usual. */
@@ -183,31 +197,37 @@ static void activate(LV2_Handle instance)
 static void follow_controls(semeq_lv2 *p, uint32_t frames)
 {
     semeq_lv2_controls c = semeq_lv2_read_controls(p, p->engine);
-    if (p->frames_since_compute < INT64_MAX - frames) p->frames_since_compute += frames;
-    if (p->computing || semeq_lv2_controls_equal(&c, &p->asked)) return;
+    if (p->frames_since_compute < INT64_MAX - frames)
+        p->frames_since_compute += frames;
+    if (p->computing || semeq_lv2_controls_equal(&c, &p->asked))
+        return;
     if (p->schedule) {
         semeq_lv2_request_eq(p, &c);
     } else if (p->frames_since_compute >= p->dsp.fade_frames) {
         semeq_eq eq;
         p->asked = c;
         p->frames_since_compute = 0;
-        if (semeq_lv2_engine_eq(p->engine, ENGINE_HOST, &c, &eq) == SEMEQ_OK) semeq_lv2_apply_eq(p, &eq);
+        if (semeq_lv2_engine_eq(p->engine, ENGINE_HOST, &c, &eq) == SEMEQ_OK)
+            semeq_lv2_apply_eq(p, &eq);
     }
 }
 
 static void report_eq(semeq_lv2 *p)
 {
-    if (p->outputs[PORT_FIT_ERROR]) *p->outputs[PORT_FIT_ERROR] = p->eq.fit_error_db;
+    if (p->outputs[PORT_FIT_ERROR])
+        *p->outputs[PORT_FIT_ERROR] = p->eq.fit_error_db;
     for (int j = 0; j < SEMEQ_LV2_EQ_PORTS; j++) {
         float *out = p->outputs[PORT_EQ_FIRST + j];
-        if (out) *out = p->eq.kind == SEMEQ_EQ_SAFE ? p->eq.params[j] : 0.0f;
+        if (out)
+            *out = p->eq.kind == SEMEQ_EQ_SAFE ? p->eq.params[j] : 0.0f;
     }
 }
 
 static void run(LV2_Handle instance, uint32_t frames)
 {
     semeq_lv2 *p = instance;
-    if (p->map) semeq_lv2_read_patch(p);
+    if (p->map)
+        semeq_lv2_read_patch(p);
     follow_controls(p, frames);
     semeq_lv2_dsp_set_enabled(&p->dsp, enabled(p));
     semeq_lv2_dsp_set_gain_db(&p->dsp, gain_db(p));
@@ -215,15 +235,18 @@ static void run(LV2_Handle instance, uint32_t frames)
     semeq_lv2_dsp_run(&p->dsp, p->audio_in, p->audio_out, frames);
     semeq_lv2_restore_fpmode(mode);
     report_eq(p);
-    if (p->map) semeq_lv2_write_notify(p);
+    if (p->map)
+        semeq_lv2_write_notify(p);
 }
 
 static void deactivate(LV2_Handle instance) { (void)instance; }
 
 static const void *extension_data(const char *uri)
 {
-    if (strcmp(uri, LV2_WORKER__interface) == 0) return &semeq_lv2_worker_interface;
-    if (strcmp(uri, LV2_STATE__interface) == 0) return &semeq_lv2_state_interface;
+    if (strcmp(uri, LV2_WORKER__interface) == 0)
+        return &semeq_lv2_worker_interface;
+    if (strcmp(uri, LV2_STATE__interface) == 0)
+        return &semeq_lv2_state_interface;
     return NULL;
 }
 

@@ -43,7 +43,7 @@ typedef struct semeq_lv2_uris {
 #define SEMEQ_LV2_MAX_ENGINES 8
 
 typedef struct semeq_lv2_slot {
-    uint32_t id;                 /* 0: free */
+    uint32_t id; /* 0: free */
     semeq_lv2_engine *engine;
 } semeq_lv2_slot;
 
@@ -58,41 +58,41 @@ typedef struct semeq_lv2 {
 
     /* ports */
     int channels;
-    const float *controls[PORT_AUDIO_FIRST];   /* control inputs by index */
-    float *outputs[PORT_AUDIO_FIRST];          /* control outputs by index */
+    const float *controls[PORT_AUDIO_FIRST]; /* control inputs by index */
+    float *outputs[PORT_AUDIO_FIRST];        /* control outputs by index */
     const LV2_Atom_Sequence *control_in;
     LV2_Atom_Sequence *notify;
     const float *audio_in[SEMEQ_LV2_MAX_CHANNELS];
     float *audio_out[SEMEQ_LV2_MAX_CHANNELS];
 
     /* models */
-    semeq_lv2_engine *engine;                  /* the one run() uses */
+    semeq_lv2_engine *engine; /* the one run() uses */
     uint32_t engine_id;
-    semeq_lv2_engine *worker_engine;           /* the one work() computes with */
+    semeq_lv2_engine *worker_engine; /* the one work() computes with */
     uint32_t worker_engine_id;
     semeq_lv2_slot engines[SEMEQ_LV2_MAX_ENGINES];
     uint32_t next_id;
-    uint32_t generation;                       /* restore() makes loads asked before it stale */
-    bool loading;                              /* a load job is out */
-    bool load_waiting;                         /* a patch:Set came while loading: next_path */
+    uint32_t generation; /* restore() makes loads asked before it stale */
+    bool loading;        /* a load job is out */
+    bool load_waiting;   /* a patch:Set came while loading: next_path */
     char next_path[SEMEQ_LV2_PATH_MAX];
-    _Alignas(8) unsigned char job_buffer[SEMEQ_LV2_PATH_MAX + 64];   /* worker.c: a load job */
-    semeq_lv2_path_slot saved_path;            /* for save(): "" while the default is in use */
+    _Alignas(8) unsigned char job_buffer[SEMEQ_LV2_PATH_MAX + 64]; /* worker.c: a load job */
+    semeq_lv2_path_slot saved_path;                                /* for save(): "" while the default is in use */
 
     /* the EQ */
-    semeq_lv2_controls asked;                  /* the controls of the last EQ asked for */
-    bool computing;                            /* a compute job is out */
-    int64_t frames_since_compute;              /* without a worker: limits recomputing */
-    semeq_eq eq;                               /* the EQ in use (or crossfading in) */
+    semeq_lv2_controls asked;     /* the controls of the last EQ asked for */
+    bool computing;               /* a compute job is out */
+    int64_t frames_since_compute; /* without a worker: limits recomputing */
+    semeq_eq eq;                  /* the EQ in use (or crossfading in) */
     semeq_lv2_dsp dsp;
-    bool notify_model;                         /* send patch:Set with the model on notify */
+    bool notify_model; /* send patch:Set with the model on notify */
 } semeq_lv2;
 
 /* plugin.c */
 semeq_lv2_controls semeq_lv2_read_controls(const semeq_lv2 *p, const semeq_lv2_engine *e);
 void semeq_lv2_apply_eq(semeq_lv2 *p, const semeq_eq *eq);
 /* The list of loaded models (worker thread or instantiation class only). */
-uint32_t semeq_lv2_adopt(semeq_lv2 *p, semeq_lv2_engine *e);   /* 0 if the list is full */
+uint32_t semeq_lv2_adopt(semeq_lv2 *p, semeq_lv2_engine *e); /* 0 if the list is full */
 void semeq_lv2_release(semeq_lv2 *p, uint32_t id);
 /* Loads a model now (instantiate and restore): adopts it and makes it the one in use. */
 bool semeq_lv2_load_now(semeq_lv2 *p, const char *path, bool is_default);

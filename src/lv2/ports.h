@@ -17,18 +17,18 @@
 #define SEMEQ_LV2_DEFAULT_MODEL "safe_warm_bright.safetensors"
 
 enum semeq_lv2_port {
-    PORT_FROM = 0,       /* term index, integer, scale points from the model's vocabulary */
+    PORT_FROM = 0, /* term index, integer, scale points from the model's vocabulary */
     PORT_TO,
-    PORT_AMOUNT,         /* 0: from, 1: to */
-    PORT_INTENSITY,      /* every gain of the EQ times this */
-    PORT_OUTPUT_GAIN,    /* dB, after the EQ (not applied when bypassed) */
-    PORT_ENABLED,        /* lv2:enabled: 0 bypasses with a crossfade */
-    PORT_CONTROL,        /* atom input: patch:Set / patch:Get of the model file */
-    PORT_NOTIFY,         /* atom output: patch:Set replies */
-    PORT_FIT_ERROR,      /* output: the 5-band fit's largest error in dB (-1: no fit) */
-    PORT_EQ_FIRST,       /* outputs: the 13 SAFE parameters of the EQ in use */
+    PORT_AMOUNT,      /* 0: from, 1: to */
+    PORT_INTENSITY,   /* every gain of the EQ times this */
+    PORT_OUTPUT_GAIN, /* dB, after the EQ (not applied when bypassed) */
+    PORT_ENABLED,     /* lv2:enabled: 0 bypasses with a crossfade */
+    PORT_CONTROL,     /* atom input: patch:Set / patch:Get of the model file */
+    PORT_NOTIFY,      /* atom output: patch:Set replies */
+    PORT_FIT_ERROR,   /* output: the 5-band fit's largest error in dB (-1: no fit) */
+    PORT_EQ_FIRST,    /* outputs: the 13 SAFE parameters of the EQ in use */
     PORT_EQ_LAST = PORT_EQ_FIRST + 12,
-    PORT_AUDIO_FIRST     /* then nch inputs, then nch outputs */
+    PORT_AUDIO_FIRST /* then nch inputs, then nch outputs */
 };
 
 #define SEMEQ_LV2_EQ_PORTS 13

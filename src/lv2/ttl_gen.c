@@ -25,7 +25,8 @@ static bool open_out(out *o, const char *dir, const char *name)
     snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp", o->path);
     o->f = fopen(o->tmp, "w");
-    if (!o->f) perror(o->tmp);
+    if (!o->f)
+        perror(o->tmp);
     return o->f != NULL;
 }
 
@@ -33,7 +34,8 @@ static bool close_out(out *o)
 {
     bool ok = !ferror(o->f);
     ok = fclose(o->f) == 0 && ok;
-    if (ok && rename(o->tmp, o->path) != 0) ok = false;
+    if (ok && rename(o->tmp, o->path) != 0)
+        ok = false;
     if (!ok) {
         perror(o->path);
         remove(o->tmp);
@@ -53,34 +55,39 @@ static void put(out *o, const char *fmt, ...)
 static void put_string(out *o, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\') put(o, "\\%c", *s);
-        else if (*s == '\n') put(o, "\\n");
-        else if (*s == '\r') put(o, "\\r");
-        else if (*s == '\t') put(o, "\\t");
-        else fputc(*s, o->f);
+        if (*s == '"' || *s == '\\')
+            put(o, "\\%c", *s);
+        else if (*s == '\n')
+            put(o, "\\n");
+        else if (*s == '\r')
+            put(o, "\\r");
+        else if (*s == '\t')
+            put(o, "\\t");
+        else
+            fputc(*s, o->f);
     }
 }
 
-static const char PREFIXES[] =
-    "@prefix atom:  <http://lv2plug.in/ns/ext/atom#> .\n"
-    "@prefix doap:  <http://usefulinc.com/ns/doap#> .\n"
-    "@prefix log:   <http://lv2plug.in/ns/ext/log#> .\n"
-    "@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .\n"
-    "@prefix patch: <http://lv2plug.in/ns/ext/patch#> .\n"
-    "@prefix rdf:   <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
-    "@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .\n"
-    "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
-    "@prefix units: <http://lv2plug.in/ns/extensions/units#> .\n"
-    "@prefix urid:  <http://lv2plug.in/ns/ext/urid#> .\n"
-    "@prefix work:  <http://lv2plug.in/ns/ext/worker#> .\n\n";
+static const char PREFIXES[] = "@prefix atom:  <http://lv2plug.in/ns/ext/atom#> .\n"
+                               "@prefix doap:  <http://usefulinc.com/ns/doap#> .\n"
+                               "@prefix log:   <http://lv2plug.in/ns/ext/log#> .\n"
+                               "@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .\n"
+                               "@prefix patch: <http://lv2plug.in/ns/ext/patch#> .\n"
+                               "@prefix rdf:   <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+                               "@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .\n"
+                               "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
+                               "@prefix units: <http://lv2plug.in/ns/extensions/units#> .\n"
+                               "@prefix urid:  <http://lv2plug.in/ns/ext/urid#> .\n"
+                               "@prefix work:  <http://lv2plug.in/ns/ext/worker#> .\n\n";
 
 static void term_port(out *o, const semeq_model *m, int index, const char *symbol, const char *name, int def)
 {
     int n = semeq_model_term_count(m);
     put(o, "    [\n        a lv2:InputPort , lv2:ControlPort ;\n        lv2:index %d ;\n", index);
     put(o, "        lv2:symbol \"%s\" ;\n        lv2:name \"%s\" ;\n", symbol, name);
-    put(o, "        rdfs:comment \"a word of the model's vocabulary (the bundled model's; a model the host "
-           "loads has its own, by index)\" ;\n");
+    put(o,
+        "        rdfs:comment \"a word of the model's vocabulary (the bundled model's; a model the host "
+        "loads has its own, by index)\" ;\n");
     put(o, "        lv2:portProperty lv2:integer , lv2:enumeration ;\n");
     put(o, "        lv2:default %d ;\n        lv2:minimum 0 ;\n        lv2:maximum %d ;\n", def, n - 1);
     put(o, "        lv2:scalePoint ");
@@ -102,13 +109,13 @@ static void control_port(out *o, int index, const char *symbol, const char *name
         extra);
 }
 
-static void output_port(out *o, int index, const char *symbol, const char *name, float min, float max,
-                        const char *unit)
+static void output_port(out *o, int index, const char *symbol, const char *name, float min, float max, const char *unit)
 {
     put(o, "[\n        a lv2:OutputPort , lv2:ControlPort ;\n        lv2:index %d ;\n", index);
     put(o, "        lv2:symbol \"%s\" ;\n        lv2:name \"%s\" ;\n", symbol, name);
     put(o, "        lv2:minimum %g ;\n        lv2:maximum %g ;\n", min, max);
-    if (unit) put(o, "        units:unit units:%s ;\n", unit);
+    if (unit)
+        put(o, "        units:unit units:%s ;\n", unit);
     put(o, "    ] , ");
 }
 
@@ -126,12 +133,18 @@ static const struct {
     const char *symbol, *name, *unit;
     float min, max;
 } EQ_PORTS[SEMEQ_LV2_EQ_PORTS] = {
-    {"ls_gain", "Low shelf gain", "db", -24, 24}, {"ls_freq", "Low shelf frequency", "hz", 10, 24000},
-    {"p1_gain", "Peak 1 gain", "db", -24, 24},    {"p1_freq", "Peak 1 frequency", "hz", 10, 24000},
-    {"p1_q", "Peak 1 Q", NULL, 0.1f, 10},          {"p2_gain", "Peak 2 gain", "db", -24, 24},
-    {"p2_freq", "Peak 2 frequency", "hz", 10, 24000}, {"p2_q", "Peak 2 Q", NULL, 0.1f, 10},
-    {"p3_gain", "Peak 3 gain", "db", -24, 24},    {"p3_freq", "Peak 3 frequency", "hz", 10, 24000},
-    {"p3_q", "Peak 3 Q", NULL, 0.1f, 10},          {"hs_gain", "High shelf gain", "db", -24, 24},
+    {"ls_gain", "Low shelf gain", "db", -24, 24},
+    {"ls_freq", "Low shelf frequency", "hz", 10, 24000},
+    {"p1_gain", "Peak 1 gain", "db", -24, 24},
+    {"p1_freq", "Peak 1 frequency", "hz", 10, 24000},
+    {"p1_q", "Peak 1 Q", NULL, 0.1f, 10},
+    {"p2_gain", "Peak 2 gain", "db", -24, 24},
+    {"p2_freq", "Peak 2 frequency", "hz", 10, 24000},
+    {"p2_q", "Peak 2 Q", NULL, 0.1f, 10},
+    {"p3_gain", "Peak 3 gain", "db", -24, 24},
+    {"p3_freq", "Peak 3 frequency", "hz", 10, 24000},
+    {"p3_q", "Peak 3 Q", NULL, 0.1f, 10},
+    {"hs_gain", "High shelf gain", "db", -24, 24},
     {"hs_freq", "High shelf frequency", "hz", 10, 24000},
 };
 
@@ -139,17 +152,19 @@ static void plugin(out *o, const semeq_model *m, const char *uri, int channels)
 {
     put(o, "<%s>\n    a lv2:Plugin , lv2:EQPlugin ;\n", uri);
     put(o, "    doap:name \"semeq semantic EQ (%s)\" ;\n", channels == 1 ? "mono" : "stereo");
-    put(o, "    rdfs:comment \"An EQ steered by words: from one term of a semeq model towards another, "
-           "at an intensity.\" ;\n");
+    put(o,
+        "    rdfs:comment \"An EQ steered by words: from one term of a semeq model towards another, "
+        "at an intensity.\" ;\n");
     put(o, "    lv2:minorVersion %d ;\n    lv2:microVersion %d ;\n", SEMEQ_VERSION_MINOR, SEMEQ_VERSION_PATCH);
-    put(o, "    lv2:optionalFeature lv2:hardRTCapable , urid:map , work:schedule , log:log , state:mapPath , "
-           "state:freePath ;\n");
+    put(o,
+        "    lv2:optionalFeature lv2:hardRTCapable , urid:map , work:schedule , log:log , state:mapPath , "
+        "state:freePath ;\n");
     put(o, "    lv2:extensionData work:interface , state:interface ;\n");
     put(o, "    patch:writable <%s> ;\n    lv2:port\n", SEMEQ_LV2_URI_MODEL);
     term_port(o, m, PORT_FROM, "from", "From", 0);
     term_port(o, m, PORT_TO, "to", "To", semeq_model_term_count(m) - 1);
-    control_port(o, PORT_AMOUNT, "amount", "Amount", "0: the from term, 1: the to term",
-                 SEMEQ_LV2_DEFAULT_AMOUNT, 0, 1, "");
+    control_port(o, PORT_AMOUNT, "amount", "Amount", "0: the from term, 1: the to term", SEMEQ_LV2_DEFAULT_AMOUNT, 0, 1,
+                 "");
     control_port(o, PORT_INTENSITY, "intensity", "Intensity", "every gain of the EQ times this (0: flat)",
                  SEMEQ_LV2_DEFAULT_INTENSITY, 0, 1, "");
     control_port(o, PORT_OUTPUT_GAIN, "output_gain", "Output gain", "after the EQ; not applied when bypassed", 0,
@@ -168,8 +183,8 @@ static void plugin(out *o, const semeq_model *m, const char *uri, int channels)
     for (int dir = 0; dir < 2; dir++)
         for (int c = 0; c < channels; c++) {
             bool last = dir == 1 && c == channels - 1;
-            put(o, "[\n        a lv2:%s , lv2:AudioPort ;\n        lv2:index %d ;\n",
-                dir ? "OutputPort" : "InputPort", PORT_AUDIO_FIRST + dir * channels + c);
+            put(o, "[\n        a lv2:%s , lv2:AudioPort ;\n        lv2:index %d ;\n", dir ? "OutputPort" : "InputPort",
+                PORT_AUDIO_FIRST + dir * channels + c);
             put(o, "        lv2:symbol \"%s\" ;\n        lv2:name \"%s\" ;\n    ]%s", sym[channels - 1][dir][c],
                 names[channels - 1][dir][c], last ? " .\n\n" : " , ");
         }
@@ -178,7 +193,8 @@ static void plugin(out *o, const semeq_model *m, const char *uri, int channels)
 static bool write_manifest(const char *dir)
 {
     out o;
-    if (!open_out(&o, dir, "manifest.ttl")) return false;
+    if (!open_out(&o, dir, "manifest.ttl"))
+        return false;
     put(&o, "%s", PREFIXES);
     const char *uris[2] = {SEMEQ_LV2_URI_MONO, SEMEQ_LV2_URI_STEREO};
     for (int i = 0; i < 2; i++)
@@ -190,7 +206,8 @@ static bool write_manifest(const char *dir)
 static bool write_plugins(const char *dir, const semeq_model *m)
 {
     out o;
-    if (!open_out(&o, dir, "semeq-eq.ttl")) return false;
+    if (!open_out(&o, dir, "semeq-eq.ttl"))
+        return false;
     put(&o, "%s", PREFIXES);
     put(&o, "<%s>\n    a lv2:Parameter ;\n    rdfs:label \"Model file\" ;\n", SEMEQ_LV2_URI_MODEL);
     put(&o, "    rdfs:comment \"a semeq model (.safetensors); the bundled one when unset\" ;\n");

@@ -24,7 +24,7 @@ typedef struct job_eq {
 
 typedef struct job_load {
     uint32_t type, generation;
-    float raw[4];                /* from, to, amount, intensity as the ports hold them */
+    float raw[4]; /* from, to, amount, intensity as the ports hold them */
     char path[SEMEQ_LV2_PATH_MAX];
 } job_load;
 
@@ -33,7 +33,7 @@ typedef struct job_free {
 } job_free;
 
 typedef struct answer_eq {
-    uint32_t type, id;           /* the model that computed it */
+    uint32_t type, id; /* the model that computed it */
     semeq_lv2_controls c;
     semeq_status status;
     semeq_eq eq;
@@ -41,7 +41,7 @@ typedef struct answer_eq {
 
 typedef struct answer_load {
     uint32_t type, generation, id;
-    semeq_lv2_engine *engine;    /* NULL: the load failed (the worker logged why) */
+    semeq_lv2_engine *engine; /* NULL: the load failed (the worker logged why) */
     semeq_lv2_controls c;
     semeq_status status;
     semeq_eq eq;
@@ -58,7 +58,7 @@ void semeq_lv2_request_eq(semeq_lv2 *p, const semeq_lv2_controls *c)
     p->asked = *c;
     if (p->schedule->schedule_work(p->schedule->handle, sizeof job, &job) != LV2_WORKER_SUCCESS) {
         p->computing = false;
-        p->asked = before;   /* asked again on the next run() */
+        p->asked = before; /* asked again on the next run() */
     }
 }
 
@@ -67,15 +67,17 @@ static void load_job(semeq_lv2 *p, const char *path, job_load *job)
     job->type = JOB_LOAD;
     job->generation = p->generation;
     const int ports[4] = {PORT_FROM, PORT_TO, PORT_AMOUNT, PORT_INTENSITY};
-    for (int i = 0; i < 4; i++) job->raw[i] = p->controls[ports[i]] ? *p->controls[ports[i]] : NAN;
+    for (int i = 0; i < 4; i++)
+        job->raw[i] = p->controls[ports[i]] ? *p->controls[ports[i]] : NAN;
     strcpy(job->path, path);
 }
 
 /* path: shorter than SEMEQ_LV2_PATH_MAX (patch.c checks). */
 void semeq_lv2_request_load(semeq_lv2 *p, const char *path)
 {
-    if (!p->schedule) return;    /* no worker: models change only through restore() */
-    if (p->loading) {            /* the latest wins */
+    if (!p->schedule)
+        return;       /* no worker: models change only through restore() */
+    if (p->loading) { /* the latest wins */
         strcpy(p->next_path, path);
         p->load_waiting = true;
         return;
@@ -86,7 +88,8 @@ void semeq_lv2_request_load(semeq_lv2 *p, const char *path)
     load_job(p, path, job);
     uint32_t size = (uint32_t)(offsetof(job_load, path) + strlen(path) + 1);
     p->loading = true;
-    if (p->schedule->schedule_work(p->schedule->handle, size, job) != LV2_WORKER_SUCCESS) p->loading = false;
+    if (p->schedule->schedule_work(p->schedule->handle, size, job) != LV2_WORKER_SUCCESS)
+        p->loading = false;
 }
 
 static void request_free(semeq_lv2 *p, uint32_t id)
@@ -123,7 +126,7 @@ static void work_load(semeq_lv2 *p, const job_load *job, LV2_Worker_Respond_Func
         a.engine = e;
         a.c = semeq_lv2_engine_controls(e, job->raw[0], job->raw[1], job->raw[2], job->raw[3]);
         a.status = semeq_lv2_engine_eq(e, ENGINE_WORKER, &a.c, &a.eq);
-        if (job->generation == p->generation) {   /* else restore() came in between */
+        if (job->generation == p->generation) { /* else restore() came in between */
             p->worker_engine = e;
             p->worker_engine_id = a.id;
         }
@@ -136,13 +139,17 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
 {
     semeq_lv2 *p = instance;
     uint32_t type;
-    if (size < sizeof type) return LV2_WORKER_ERR_UNKNOWN;
+    if (size < sizeof type)
+        return LV2_WORKER_ERR_UNKNOWN;
     memcpy(&type, data, sizeof type);
-    if (type == JOB_EQ && size == sizeof(job_eq)) work_eq(p, data, respond, handle);
+    if (type == JOB_EQ && size == sizeof(job_eq))
+        work_eq(p, data, respond, handle);
     else if (type == JOB_LOAD && size > offsetof(job_load, path) && ((const char *)data)[size - 1] == '\0')
         work_load(p, data, respond, handle);
-    else if (type == JOB_FREE && size == sizeof(job_free)) semeq_lv2_release(p, ((const job_free *)data)->id);
-    else return LV2_WORKER_ERR_UNKNOWN;
+    else if (type == JOB_FREE && size == sizeof(job_free))
+        semeq_lv2_release(p, ((const job_free *)data)->id);
+    else
+        return LV2_WORKER_ERR_UNKNOWN;
     return LV2_WORKER_SUCCESS;
 }
 
@@ -166,7 +173,8 @@ static void answered_load(semeq_lv2 *p, const answer_load *a)
         p->engine_id = a->id;
         request_free(p, old);
         p->asked = a->c;
-        if (a->status == SEMEQ_OK) semeq_lv2_apply_eq(p, &a->eq);
+        if (a->status == SEMEQ_OK)
+            semeq_lv2_apply_eq(p, &a->eq);
         semeq_lv2_path_slot_write(&p->saved_path, a->engine->path);
         p->notify_model = true;
     }
@@ -180,11 +188,15 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const
 {
     semeq_lv2 *p = instance;
     uint32_t type;
-    if (size < sizeof type) return LV2_WORKER_ERR_UNKNOWN;
+    if (size < sizeof type)
+        return LV2_WORKER_ERR_UNKNOWN;
     memcpy(&type, body, sizeof type);
-    if (type == ANSWER_EQ && size == sizeof(answer_eq)) answered_eq(p, body);
-    else if (type == ANSWER_LOAD && size == sizeof(answer_load)) answered_load(p, body);
-    else return LV2_WORKER_ERR_UNKNOWN;
+    if (type == ANSWER_EQ && size == sizeof(answer_eq))
+        answered_eq(p, body);
+    else if (type == ANSWER_LOAD && size == sizeof(answer_load))
+        answered_load(p, body);
+    else
+        return LV2_WORKER_ERR_UNKNOWN;
     return LV2_WORKER_SUCCESS;
 }
 
