@@ -200,6 +200,20 @@ static void ln_apply_c(float *y, const float *x, int64_t n, float m, float rs, c
         y[c] = (x[c] - m) * rs * gamma[c] + beta[c];
 }
 
+/* The columns from c on, one at a time, added to t (the vector kernels' remainder). */
+static ln_sums ln_back_sums_tail(ln_sums t, float *ggamma, float *gbeta, const float *gy, const float *x,
+                                 const float *gamma, int64_t c, int64_t n, float m, float rs)
+{
+    for (; c < n; c++) {
+        float xhat = (x[c] - m) * rs, g = gy[c] * gamma[c];
+        t.a += g;
+        t.b += g * xhat;
+        ggamma[c] += gy[c] * xhat;
+        gbeta[c] += gy[c];
+    }
+    return t;
+}
+
 /* Backward of a row: accumulates ggamma, gbeta; returns sum g and sum g xhat (g = gy gamma). */
 static ln_sums ln_back_sums_c(float *ggamma, float *gbeta, const float *gy, const float *x, const float *gamma,
                               int64_t n, float m, float rs)
@@ -215,14 +229,7 @@ static ln_sums ln_back_sums_c(float *ggamma, float *gbeta, const float *gy, cons
             gbeta[c + l] += gy[c + l];
         }
     ln_sums t = {lanes8(sg), lanes8(sgx)};
-    for (; c < n; c++) {
-        float xhat = (x[c] - m) * rs, g = gy[c] * gamma[c];
-        t.a += g;
-        t.b += g * xhat;
-        ggamma[c] += gy[c] * xhat;
-        gbeta[c] += gy[c];
-    }
-    return t;
+    return ln_back_sums_tail(t, ggamma, gbeta, gy, x, gamma, c, n, m, rs);
 }
 
 static void ln_back_gx_c(float *gx, const float *gy, const float *x, const float *gamma, int64_t n, float m, float rs,
@@ -312,14 +319,7 @@ AVX2 static ln_sums ln_back_sums_avx2(float *ggamma, float *gbeta, const float *
     _mm256_storeu_pd(sb, b0);
     _mm256_storeu_pd(sb + 4, b1);
     ln_sums t = {lanes8(sa), lanes8(sb)};
-    for (; c < n; c++) {
-        float xhat = (x[c] - m) * rs, g = gy[c] * gamma[c];
-        t.a += g;
-        t.b += g * xhat;
-        ggamma[c] += gy[c] * xhat;
-        gbeta[c] += gy[c];
-    }
-    return t;
+    return ln_back_sums_tail(t, ggamma, gbeta, gy, x, gamma, c, n, m, rs);
 }
 
 AVX2 static void ln_back_gx_avx2(float *gx, const float *gy, const float *x, const float *gamma, int64_t n, float m,

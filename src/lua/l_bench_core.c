@@ -166,7 +166,7 @@ __attribute__((target("avx512f"))) static float fma512(long iters)
     FMA_CHAINS(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_reduce_add_ps)
 }
 
-static float first8(__m256 v)
+__attribute__((target("avx2,fma"))) static float first8(__m256 v)
 {
     float f[8];
     memcpy(f, &v, sizeof f);

@@ -173,17 +173,27 @@ static int l_linear_backward(lua_State *L)
  * with its bias in the last column (the layout of the units' flat parameters). The products
  * read the first n columns in place (row stride n + 1). */
 
+/* The shapes both seed-head calls share: x [B x n] at argument xarg and wb [u x (n+1)] with
+ * 3 k = u <= n head units right after it; gives B, n and u. */
+static void check_seed_heads(lua_State *L, int xarg, const se_tensor *x, const se_tensor *wb, int64_t *rows,
+                             int64_t *cols, int64_t *units)
+{
+    check_matrix(L, xarg, x, -1, -1);
+    *rows = x->size[0];
+    *cols = x->size[1];
+    check_matrix(L, xarg + 1, wb, -1, *cols + 1);
+    *units = wb->size[0];
+    luaL_argcheck(L, *units % 3 == 0 && *units <= *cols, xarg + 1, "expected 3 k <= n head units");
+}
+
 /* seed_heads_forward(y [B x n], a [B x u], x [B x n], wb [u x (n+1)]): a = x W^T + b, then the
  * heads (se_seed_heads_forward). */
 static int l_seed_heads_forward(lua_State *L)
 {
     se_tensor *y, *a, *x, *wb;
     float *yd = cdata(L, 1, &y), *ad = cdata(L, 2, &a), *xd = cdata(L, 3, &x), *wbd = cdata(L, 4, &wb);
-    check_matrix(L, 3, x, -1, -1);
-    int64_t rows = x->size[0], cols = x->size[1];
-    check_matrix(L, 4, wb, -1, cols + 1);
-    int64_t units = wb->size[0];
-    luaL_argcheck(L, units % 3 == 0 && units <= cols, 4, "expected 3 k <= n head units");
+    int64_t rows, cols, units;
+    check_seed_heads(L, 3, x, wb, &rows, &cols, &units);
     check_matrix(L, 1, y, rows, cols);
     check_matrix(L, 2, a, rows, units);
     for (int64_t r = 0; r < rows; r++)
@@ -204,11 +214,8 @@ static int l_seed_heads_backward(lua_State *L)
     float *gxd = optdata(L, 1, &gx), *gud = cdata(L, 2, &gu), *gyd = cdata(L, 3, &gy);
     float *ad = cdata(L, 4, &a), *xd = cdata(L, 5, &x), *wbd = cdata(L, 6, &wb), *gwbd = optdata(L, 7, &gwb);
     float scale = (float)luaL_optnumber(L, 8, 1.0);
-    check_matrix(L, 5, x, -1, -1);
-    int64_t rows = x->size[0], cols = x->size[1];
-    check_matrix(L, 6, wb, -1, cols + 1);
-    int64_t units = wb->size[0];
-    luaL_argcheck(L, units % 3 == 0 && units <= cols, 6, "expected 3 k <= n head units");
+    int64_t rows, cols, units;
+    check_seed_heads(L, 5, x, wb, &rows, &cols, &units);
     check_matrix(L, 2, gu, rows, units);
     check_matrix(L, 3, gy, rows, cols);
     check_matrix(L, 4, a, rows, units);
