@@ -178,8 +178,6 @@ static void centroids_of(const float *X, int64_t n, int64_t d, const int *labels
                 centroids[c * d + j] /= (double)count[c];
 }
 
-static double sqdist_fd(const float *x, const double *c, int64_t d) { return row_kernels_now().sqdist(x, c, d); }
-
 se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score)
 {
     if (n < 3 || d < 1)
@@ -193,12 +191,13 @@ se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *lab
     if ((st = check_labels(n, labels, k, count)) != SE_OK)
         goto done;
     centroids_of(X, n, d, labels, k, count, cent);
+    row_kernels rk = row_kernels_now(); /* once: the choice reads the environment */
     for (int64_t i = 0; i < n; i++) {
         if (interrupted_at(i, d)) {
             st = SE_EINTR;
             goto done;
         }
-        intra[labels[i]] += sqrt(sqdist_fd(X + i * d, cent + labels[i] * d, d));
+        intra[labels[i]] += sqrt(rk.sqdist(X + i * d, cent + labels[i] * d, d));
     }
     int intra_zero = 1, cent_zero = 1;
     for (int c = 0; c < k; c++) {
@@ -269,12 +268,13 @@ se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *
         }
         extra += (double)count[c] * s;
     }
+    row_kernels rk = row_kernels_now();
     for (int64_t i = 0; i < n; i++) {
         if (interrupted_at(i, d)) {
             st = SE_EINTR;
             goto done;
         }
-        intra += sqdist_fd(X + i * d, cent + labels[i] * d, d);
+        intra += rk.sqdist(X + i * d, cent + labels[i] * d, d);
     }
     *score = intra == 0 ? 1.0 : extra * (double)(n - k) / (intra * (double)(k - 1));
     st = SE_OK;
