@@ -209,4 +209,30 @@ describe("semeq.process.batch", function()
     assert.are.same({ok = 4, skip = 0, fail = 1, done = 5, interrupted = false}, counts)
     assert.are.same({"ok 1.wav", "ok 2.wav", "fail 3.wav", "ok 4.wav", "ok 5.wav"}, reported)
   end)
+
+  -- Ctrl-C between an output's rename into place and its report: the file is whole, so it
+  -- counts; an item interrupted before its rename leaves nothing and does not.
+  for _, case in ipairs {{"after", true}, {"before", false}} do
+    it(("counts an item whose output was written just %s the interrupt came"):format(case[1]), function()
+      for i = 1, 3 do touch(("%s/in/%d.wav"):format(dir, i)) end
+      local plan = assert(plan_of(dir .. "/in", dir .. "/out"))
+      os.execute("mkdir -p " .. dir .. "/out")
+      local reported = {}
+      local counts = batch.run(plan, {jobs = 1,
+        process = function(item)
+          if item.rel == "2.wav" then
+            if case[2] then touch(item.dst) end
+            error("interrupted!", 0)
+          end
+          touch(item.dst)
+          return "ok", "done"
+        end,
+        report = function(status, item, detail) reported[#reported + 1] = status .. " " .. item.rel .. " " .. detail end})
+      assert.is_true(counts.interrupted)
+      local want = {"ok 1.wav done"}
+      if case[2] then want[2] = "ok 2.wav written as the interrupt came" end
+      assert.are.same(want, reported)
+      assert.are.equal(#want, counts.done)
+    end)
+  end
 end)

@@ -5,7 +5,9 @@
  *   core.kind(path)        --> "file" | "directory" | "pipe (FIFO)" | "socket" | "character
  *                              device" | "block device" | "broken link" | "link loop" | "missing"
  *                              (links followed, as find -L's %Y)
- *   core.same_file(a, b)   --> true when both name one existing file (test a -ef b) */
+ *   core.same_file(a, b)   --> true when both name one existing file (test a -ef b)
+ *   core.identity(path)    --> "device:inode" of the file path names, or nil when there is none:
+ *                              a file renamed into place over another has a new identity */
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -52,9 +54,20 @@ static int l_same_file(lua_State *L)
     return 1;
 }
 
+static int l_identity(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    lua_pushfstring(L, "%I:%I", (lua_Integer)st.st_dev, (lua_Integer)st.st_ino);
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
     {"kind", l_kind},
     {"same_file", l_same_file},
+    {"identity", l_identity},
     {NULL, NULL},
 };
 

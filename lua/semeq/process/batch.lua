@@ -277,6 +277,17 @@ function M.read_list(path)
   return items
 end
 
+-- Ctrl-C can land after an item's output was renamed into place and before its result
+-- was recorded. Outputs are written whole or not at all, so an output whose identity
+-- changed while its item ran is a finished one: it is counted, not lost from the summary.
+-- `recorded` is the count of results when the item started; one more means it was recorded.
+local WRITTEN_AT_INTERRUPT = "written as the interrupt came"
+local function watch(item, recorded) return {item = item, before = fs.identity(item.dst), recorded = recorded} end
+local function written(w, recorded)
+  local now = fs.identity(w.item.dst)
+  return recorded == w.recorded and now ~= nil and now ~= w.before
+end
+
 -- One line about one item, for the parent: the detail on one line.
 local function result_line(status, index, detail)
   return ("%s\t%d\t%s\n"):format(status, index, (tostring(detail):gsub("[\r\n]", " ")))
@@ -290,9 +301,11 @@ end
 function M.serve(list_path, j, m, process)
   local items = errors.check(M.read_list(list_path))
   local lines = {}
+  local current
   local ok, err = pcall(function()
     for _, item in ipairs(items) do
       if (item.index - 1) % m == j - 1 then
+        current = watch(item, #lines)
         local status, detail = process(item)
         lines[#lines + 1] = result_line(status, item.index, detail)
         io.stdout:write(lines[#lines])
@@ -301,6 +314,9 @@ function M.serve(list_path, j, m, process)
     end
   end)
   if not ok and not errors.is_interrupt(err) then error(err, 0) end
+  if current and written(current, #lines) then
+    lines[#lines + 1] = result_line("ok", current.item.index, WRITTEN_AT_INTERRUPT)
+  end
   io.stdout:write(table.concat(lines))
   io.stdout:flush()
   return ok
@@ -369,14 +385,16 @@ end
 function M.run(plan, o)
   local counts = {ok = 0, skip = 0, fail = 0, done = 0, interrupted = false}
   local function report(status, item, detail)
+    counts.done = counts.done + 1  -- first: what an interrupt check reads as "recorded"
     counts[status] = (counts[status] or 0) + 1
-    counts.done = counts.done + 1
     o.report(status, item, detail)
   end
   local m = math.max(1, math.min(o.jobs or 1, #plan.items))
   if m == 1 then
+    local current
     local ok, err = pcall(function()
       for _, item in ipairs(plan.items) do
+        current = watch(item, counts.done)
         local status, detail = o.process(item)
         report(status, item, detail)
       end
@@ -384,6 +402,7 @@ function M.run(plan, o)
     if not ok then
       if not errors.is_interrupt(err) then error(err, 0) end
       counts.interrupted = true
+      if current and written(current, counts.done) then report("ok", current.item, WRITTEN_AT_INTERRUPT) end
     end
     return counts
   end

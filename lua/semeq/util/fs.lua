@@ -9,6 +9,7 @@
 --                                        parts need not exist), or nil, message
 --   fs.same_file(a, b)              --> true when both name one existing file (links and
 --                                        hard links included)
+--   fs.identity(path)                --> "device:inode" of the file, or nil if there is none
 --   fs.kind("in.wav")                --> "file" | "directory" | "pipe (FIFO)" | "socket" |
 --                                        "character device" | "block device" |
 --                                        "broken link" | "link loop" | "missing"
@@ -48,6 +49,7 @@ function M.realpath(path)
 end
 
 function M.same_file(a, b) return core.same_file(a, b) end
+function M.identity(path) return core.identity(path) end
 
 -- find's %Y letters (the type after following links) in words.
 local KIND = {f = "file", d = "directory", p = "pipe (FIFO)", s = "socket", c = "character device",
