@@ -130,6 +130,64 @@ static void test_silhouette_widths_agree(void)
     CHECK(memcmp(&a, &b, sizeof a) == 0);
 }
 
+/* Davies-Bouldin and Calinski-Harabasz over many chunks (chunked.h): the same bits on 1, 2,
+ * 3 and 8 threads, and close to a plain double evaluation. */
+static void test_cluster_indices_threads(void)
+{
+    enum { N = 9000, D = 7, K = 5 };
+    static float X[N * D];
+    static int lab[N];
+    se_rng rng;
+    se_rng_seed(&rng, 11);
+    for (int i = 0; i < N; i++) {
+        lab[i] = i % K;
+        for (int p = 0; p < D; p++)
+            X[i * D + p] = (float)(2.0 * lab[i] + se_rng_normal(&rng));
+    }
+    /* the definition, in one double pass each */
+    double cent[K][D] = {{0}}, scatter[K] = {0}, w = 0, b = 0, mean[D] = {0};
+    for (int i = 0; i < N; i++)
+        for (int p = 0; p < D; p++)
+            cent[lab[i]][p] += X[i * D + p] / (N / K);
+    for (int i = 0; i < N; i++) {
+        double s = 0;
+        for (int p = 0; p < D; p++)
+            s += (X[i * D + p] - cent[lab[i]][p]) * (X[i * D + p] - cent[lab[i]][p]);
+        scatter[lab[i]] += sqrt(s) / (N / K);
+        w += s;
+    }
+    double db = 0;
+    for (int a = 0; a < K; a++) {
+        double worst = 0;
+        for (int c = 0; c < K; c++) {
+            if (c == a)
+                continue;
+            double m = 0;
+            for (int p = 0; p < D; p++)
+                m += (cent[a][p] - cent[c][p]) * (cent[a][p] - cent[c][p]);
+            worst = fmax(worst, (scatter[a] + scatter[c]) / sqrt(m));
+        }
+        db += worst / K;
+    }
+    for (int c = 0; c < K; c++)
+        for (int p = 0; p < D; p++)
+            mean[p] += cent[c][p] / K;
+    for (int c = 0; c < K; c++)
+        for (int p = 0; p < D; p++)
+            b += (double)(N / K) * (cent[c][p] - mean[p]) * (cent[c][p] - mean[p]);
+    double ch = b * (N - K) / (w * (K - 1));
+    static const int threads[] = {1, 2, 3, 8};
+    double got_db[4], got_ch[4];
+    for (int q = 0; q < 4; q++) {
+        CHECK(se_davies_bouldin(X, N, D, lab, K, threads[q], &got_db[q]) == SE_OK);
+        CHECK(se_calinski_harabasz(X, N, D, lab, K, threads[q], &got_ch[q]) == SE_OK);
+        CHECK(memcmp(&got_db[q], &got_db[0], sizeof got_db[0]) == 0);
+        CHECK(memcmp(&got_ch[q], &got_ch[0], sizeof got_ch[0]) == 0);
+    }
+    CHECK(fabs(got_db[0] - db) < 1e-9 * db);
+    CHECK(fabs(got_ch[0] - ch) < 1e-9 * ch);
+}
+
 int main(void)
 {
     static const se_simd levels[] = {SE_SIMD_AVX512, SE_SIMD_AVX2, SE_SIMD_C};
@@ -138,6 +196,7 @@ int main(void)
             test_silhouette_tiles();
     test_silhouette_widths_agree();
     se_simd_reset();
+    test_cluster_indices_threads();
 
     /* Points 0, 1 (cluster 0) and 10 (cluster 1, alone) on a line. */
     const float X[] = {0, 1, 10};
@@ -148,11 +207,11 @@ int main(void)
     CLOSE(s, (0.9 + 8.0 / 9.0) / 3.0);
 
     /* Davies-Bouldin: centroids 0.5 and 10, S = 0.5 and 0 -> R = 0.5 / 9.5 for both. */
-    CHECK(se_davies_bouldin(X, 3, 1, lab, 2, &s) == SE_OK);
+    CHECK(se_davies_bouldin(X, 3, 1, lab, 2, 1, &s) == SE_OK);
     CLOSE(s, 0.5 / 9.5);
 
     /* Calinski-Harabasz: mean 11/3; B = 2 (0.5 - 11/3)^2 + (10 - 11/3)^2; W = 0.5. */
-    CHECK(se_calinski_harabasz(X, 3, 1, lab, 2, &s) == SE_OK);
+    CHECK(se_calinski_harabasz(X, 3, 1, lab, 2, 1, &s) == SE_OK);
     double m = 11.0 / 3.0, B = 2 * (0.5 - m) * (0.5 - m) + (10 - m) * (10 - m);
     CLOSE(s, B * (3 - 2) / (0.5 * (2 - 1)));
 
@@ -166,7 +225,7 @@ int main(void)
     const int one[] = {0, 0, 0};
     CHECK(se_silhouette(X, 3, 1, one, 1, SE_DIST_EUCLIDEAN, 1, &s) == SE_EARG);
     const int bad[] = {0, 2, 1};
-    CHECK(se_davies_bouldin(X, 3, 1, bad, 2, &s) == SE_EARG);
+    CHECK(se_davies_bouldin(X, 3, 1, bad, 2, 1, &s) == SE_EARG);
 
     /* kNN: 1-NN with leave-one-out on the line. */
     int pred[3];

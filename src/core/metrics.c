@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunked.h"
 #include "interrupt.h"
 #include "linalg.h"
 
@@ -164,21 +165,53 @@ static row_kernels row_kernels_now(void)
     return (row_kernels){add_row_c, sqdist_c};
 }
 
-/* Cluster means in double: centroids [k x d]. */
-static void centroids_of(const float *X, int64_t n, int64_t d, const int *labels, int k, const int64_t *count,
-                         double *centroids)
+/* What the row passes of the cluster metrics read (chunked.h: read-only, shared by threads). */
+typedef struct rows_ctx {
+    const float *X;
+    int64_t d;
+    const int *labels;
+    const double *cent; /* [k x d], for the distance passes */
+    row_kernels rk;
+} rows_ctx;
+
+static void add_rows(const void *ctx, int64_t lo, int64_t hi, double *sums)
 {
-    row_kernels rk = row_kernels_now();
-    memset(centroids, 0, (size_t)(k * d) * sizeof *centroids);
-    for (int64_t i = 0; i < n; i++)
-        rk.add_row(centroids + labels[i] * d, X + i * d, d);
-    for (int c = 0; c < k; c++)
-        for (int64_t j = 0; j < d; j++)
-            if (count[c] > 0)
-                centroids[c * d + j] /= (double)count[c];
+    const rows_ctx *c = ctx;
+    for (int64_t i = lo; i < hi; i++)
+        c->rk.add_row(sums + c->labels[i] * c->d, c->X + i * c->d, c->d);
 }
 
-se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score)
+/* partial[label]: the rows' distances to their centroid (Davies-Bouldin's scatter). */
+static void add_distances(const void *ctx, int64_t lo, int64_t hi, double *partial)
+{
+    const rows_ctx *c = ctx;
+    for (int64_t i = lo; i < hi; i++)
+        partial[c->labels[i]] += sqrt(c->rk.sqdist(c->X + i * c->d, c->cent + c->labels[i] * c->d, c->d));
+}
+
+/* partial[0]: the rows' squared distances to their centroid (Calinski-Harabasz's W). */
+static void add_squared_distances(const void *ctx, int64_t lo, int64_t hi, double *partial)
+{
+    const rows_ctx *c = ctx;
+    for (int64_t i = lo; i < hi; i++)
+        partial[0] += c->rk.sqdist(c->X + i * c->d, c->cent + c->labels[i] * c->d, c->d);
+}
+
+/* Cluster means in double, centroids [k x d], from one chunked pass over the rows. */
+static se_status centroids_of(const rows_ctx *ctx, int64_t n, int k, const int64_t *count, int threads,
+                              double *centroids)
+{
+    se_status st = se_chunked_sum(add_rows, ctx, n, k * ctx->d, threads, centroids);
+    if (st != SE_OK)
+        return st;
+    for (int c = 0; c < k; c++)
+        for (int64_t j = 0; j < ctx->d; j++)
+            if (count[c] > 0)
+                centroids[c * ctx->d + j] /= (double)count[c];
+    return SE_OK;
+}
+
+se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k, int threads, double *score)
 {
     if (n < 3 || d < 1)
         return SE_EARG;
@@ -190,15 +223,11 @@ se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *lab
         goto done;
     if ((st = check_labels(n, labels, k, count)) != SE_OK)
         goto done;
-    centroids_of(X, n, d, labels, k, count, cent);
-    row_kernels rk = row_kernels_now(); /* once: the choice reads the environment */
-    for (int64_t i = 0; i < n; i++) {
-        if (interrupted_at(i, d)) {
-            st = SE_EINTR;
-            goto done;
-        }
-        intra[labels[i]] += sqrt(rk.sqdist(X + i * d, cent + labels[i] * d, d));
-    }
+    rows_ctx ctx = {.X = X, .d = d, .labels = labels, .cent = cent, .rk = row_kernels_now()};
+    if ((st = centroids_of(&ctx, n, k, count, threads, cent)) != SE_OK)
+        goto done;
+    if ((st = se_chunked_sum(add_distances, &ctx, n, k, threads, intra)) != SE_OK)
+        goto done;
     int intra_zero = 1, cent_zero = 1;
     for (int c = 0; c < k; c++) {
         if (count[c] > 0)
@@ -241,7 +270,8 @@ done:
     return st;
 }
 
-se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score)
+se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k, int threads,
+                               double *score)
 {
     if (n < 3 || d < 1)
         return SE_EARG;
@@ -253,10 +283,13 @@ se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *
         goto done;
     if ((st = check_labels(n, labels, k, count)) != SE_OK)
         goto done;
-    centroids_of(X, n, d, labels, k, count, cent);
-    for (int64_t i = 0; i < n; i++)
+    rows_ctx ctx = {.X = X, .d = d, .labels = labels, .cent = cent, .rk = row_kernels_now()};
+    if ((st = centroids_of(&ctx, n, k, count, threads, cent)) != SE_OK)
+        goto done;
+    /* The overall mean is the clusters' means weighted by their sizes: no third pass. */
+    for (int c = 0; c < k; c++)
         for (int64_t j = 0; j < d; j++)
-            mean[j] += X[i * d + j];
+            mean[j] += (double)count[c] * cent[c * d + j];
     for (int64_t j = 0; j < d; j++)
         mean[j] /= (double)n;
     double extra = 0, intra = 0;
@@ -268,14 +301,8 @@ se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *
         }
         extra += (double)count[c] * s;
     }
-    row_kernels rk = row_kernels_now();
-    for (int64_t i = 0; i < n; i++) {
-        if (interrupted_at(i, d)) {
-            st = SE_EINTR;
-            goto done;
-        }
-        intra += rk.sqdist(X + i * d, cent + labels[i] * d, d);
-    }
+    if ((st = se_chunked_sum(add_squared_distances, &ctx, n, 1, threads, &intra)) != SE_OK)
+        goto done;
     *score = intra == 0 ? 1.0 : extra * (double)(n - k) / (intra * (double)(k - 1));
     st = SE_OK;
 done:

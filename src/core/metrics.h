@@ -37,8 +37,11 @@ typedef enum se_distance { SE_DIST_EUCLIDEAN, SE_DIST_COSINE } se_distance;
  * count. */
 se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
                         double *score);
-se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score);
-se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k, double *score);
+/* threads: how many threads share the row passes (chunked.h); the result is the same for
+ * every count. */
+se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k, int threads, double *score);
+se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k, int threads,
+                               double *score);
 
 /* For each test row, the majority label among its knn nearest train rows (euclidean;
  * a tie in votes goes to the smallest label). With leave_one_out, test must be train

@@ -179,7 +179,7 @@ static int check_k(lua_State *L, int arg, int64_t n, const char *fn)
     return (int)k;
 }
 
-typedef se_status (*cluster_metric)(const float *, int64_t, int64_t, const int *, int, double *);
+typedef se_status (*cluster_metric)(const float *, int64_t, int64_t, const int *, int, int, double *);
 
 /* core[fn](X, labels, k): labels are codes 1..k, or with k nil raw integer labels, encoded
  * here; nil when those need the face's encoding (see cluster_codes). */
@@ -197,7 +197,8 @@ static int run_cluster_metric(lua_State *L, const char *fn, cluster_metric f)
     if (!X)
         X = check_matrix(L, 1, fn, &n, &d);
     double score;
-    se_status st = f(X, n, d, codes, k, &score);
+    /* As many threads as matrix products use, as silhouette: the value does not depend on it. */
+    se_status st = f(X, n, d, codes, k, openblas_get_num_threads(), &score);
     if (st != SE_OK)
         return lse_error(L, st, "%s: failed on X [%Ix%I]", fn, (lua_Integer)n, (lua_Integer)d);
     lua_pushnumber(L, score);
