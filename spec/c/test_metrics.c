@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunked.h"
 #include "metrics.h"
 #include "rng.h"
 #include "simd.h"
@@ -130,8 +131,36 @@ static void test_silhouette_widths_agree(void)
     CHECK(memcmp(&a, &b, sizeof a) == 0);
 }
 
-/* Davies-Bouldin and Calinski-Harabasz over many chunks (chunked.h): the same bits on 1, 2,
- * 3 and 8 threads, and close to a plain double evaluation. */
+/* se_chunked_sum over many chunks: the same bits on 1, 2, 3 and 8 threads. */
+static void add_powers(const void *ctx, int64_t lo, int64_t hi, double *partial)
+{
+    const float *x = ctx;
+    for (int64_t i = lo; i < hi; i++) {
+        partial[0] += x[i];
+        partial[1] += (double)x[i] * x[i];
+        partial[2] += sqrt(fabs((double)x[i]));
+    }
+}
+
+static void test_chunked_threads(void)
+{
+    enum { N = 300000 };
+    static float x[N];
+    se_rng rng;
+    se_rng_seed(&rng, 5);
+    for (int i = 0; i < N; i++)
+        x[i] = (float)se_rng_normal(&rng);
+    static const int threads[] = {1, 2, 3, 8};
+    double sums[4][3];
+    for (int q = 0; q < 4; q++) {
+        CHECK(se_chunked_sum(add_powers, x, N, 3, threads[q], sums[q]) == SE_OK);
+        CHECK(memcmp(sums[q], sums[0], sizeof sums[0]) == 0);
+    }
+    CHECK(fabs(sums[0][1] - N) < 0.02 * N); /* sum of squares of N(0, 1) draws */
+}
+
+/* Davies-Bouldin and Calinski-Harabasz over several chunks (chunked.h): the same bits for
+ * every thread count, and close to a plain double evaluation. */
 static void test_cluster_indices_threads(void)
 {
     enum { N = 9000, D = 7, K = 5 };
@@ -197,6 +226,7 @@ int main(void)
     test_silhouette_widths_agree();
     se_simd_reset();
     test_cluster_indices_threads();
+    test_chunked_threads();
 
     /* Points 0, 1 (cluster 0) and 10 (cluster 1, alone) on a line. */
     const float X[] = {0, 1, 10};
