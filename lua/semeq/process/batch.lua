@@ -322,16 +322,39 @@ function M.serve(list_path, j, m, process)
   return ok
 end
 
+-- Where worker j's stderr goes: a worker that Ctrl-C catches while it is still starting
+-- (loading its modules) dies with the interpreter's traceback, which is not news to the
+-- user; the parent shows a worker's stderr only when the run was not interrupted.
+local function stderr_path(list_path, j) return ("%s.worker%d.err"):format(list_path, j) end
+
 -- The shell line that starts m workers on one pipe: each says "pid J PID" first (the
 -- shell execs the worker, so that is the worker's own process) and its subshell says
 -- "exit J STATUS" when it ends.
 local function workers_command(command, list_path, m)
   local parts = {}
   for j = 1, m do
-    local inner = ("echo pid %d $$; exec %s"):format(j, command(list_path, j, m))
+    local inner = ("echo pid %d $$; exec %s 2>%s"):format(j, command(list_path, j, m),
+      fs.quote(stderr_path(list_path, j)))
     parts[#parts + 1] = ("(sh -c %s; echo exit %d $?) &"):format(fs.quote(inner), j)
   end
   return table.concat(parts, " ") .. " wait"
+end
+
+-- After an interrupt: the temporary file of the item each worker was writing. A worker
+-- removes its own when Ctrl-C stops it, but a worker that also gets the parent's SIGINT
+-- (Ctrl-C reaches the whole process group) dies at the second one before it can. Worker j
+-- takes the items j, j + m, ... in order, so its unfinished one is the first not reported.
+local function remove_unfinished(plan, seen, m)
+  local globs = {}
+  for j = 1, m do
+    for i = j, #plan.items, m do
+      if not seen[plan.items[i]] then
+        globs[#globs + 1] = fs.quote(plan.items[i].dst) .. ".tmp??????"
+        break
+      end
+    end
+  end
+  if #globs > 0 then os.execute("rm -f -- " .. table.concat(globs, " ") .. " 2>/dev/null") end
 end
 
 -- Runs the items in m workers; calls report for each result line. Returns the index set
@@ -371,7 +394,17 @@ local function run_workers(plan, o, m, report)
     for line in pipe:lines() do handle(line) end  -- the workers stop within one file
   end
   pipe:close()
+  if interrupted then remove_unfinished(plan, seen, m) end
   os.remove(list_path)
+  for j = 1, m do
+    local f = io.open(stderr_path(list_path, j), "rb")
+    if f then
+      local text = f:read("a")
+      f:close()
+      if not interrupted and text ~= "" then io.stderr:write(("worker %d of %d: %s"):format(j, m, text)) end
+      os.remove(stderr_path(list_path, j))
+    end
+  end
   return seen, exits, interrupted
 end
 
