@@ -1,12 +1,12 @@
 /* se_chunked_sum: see chunked.h. */
 #include "chunked.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "interrupt.h"
+#include "jobs.h"
 
 /* Rows per chunk: at least this many (a chunk is worth a thread's loop), more when n x width
  * partials would pass PARTS_MAX doubles (32 MB). */
@@ -55,21 +55,12 @@ se_status se_chunked_sum(se_chunk_fn fn, const void *ctx, int64_t n, int64_t wid
         threads = (int)chunks;
     double *parts = calloc((size_t)(chunks * width), sizeof *parts);
     chunk_share *shares = calloc((size_t)threads, sizeof *shares);
-    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
     se_status st = SE_ENOMEM;
-    if (!parts || !shares || !tid)
+    if (!parts || !shares)
         goto done;
     for (int t = 0; t < threads; t++)
         shares[t] = (chunk_share){fn, ctx, n, rows, width, chunks, parts, t, threads};
-    int started = 1; /* shares 1 .. started - 1 run on their own threads */
-    while (started < threads && pthread_create(&tid[started], NULL, run_share, &shares[started]) == 0)
-        started++;
-    /* This thread runs share 0 and the share of any thread that could not start. */
-    run_share(&shares[0]);
-    for (int t = started; t < threads; t++)
-        run_share(&shares[t]);
-    for (int t = 1; t < started; t++)
-        pthread_join(tid[t], NULL);
+    se_run_jobs(run_share, shares, sizeof *shares, threads);
     if (se_interrupt_pending()) {
         st = SE_EINTR;
         goto done;
@@ -81,6 +72,5 @@ se_status se_chunked_sum(se_chunk_fn fn, const void *ctx, int64_t n, int64_t wid
 done:
     free(parts);
     free(shares);
-    free(tid);
     return st;
 }

@@ -172,6 +172,7 @@ typedef struct rows_ctx {
     const int *labels;
     const double *cent; /* [k x d], for the distance passes */
     row_kernels rk;
+    int threads; /* for every pass (pass_threads) */
 } rows_ctx;
 
 static void add_rows(const void *ctx, int64_t lo, int64_t hi, double *sums)
@@ -203,17 +204,27 @@ static void add_squared_distances(const void *ctx, int64_t lo, int64_t hi, doubl
 #define PARALLEL_MIN ((int64_t)1 << 22)
 static int pass_threads(int64_t n, int64_t d, int threads) { return n * d >= PARALLEL_MIN ? threads : 1; }
 
-/* Cluster means in double, centroids [k x d], from one chunked pass over the rows. */
-static se_status centroids_of(const rows_ctx *ctx, int64_t n, int k, const int64_t *count, int threads,
-                              double *centroids)
+/* Where both cluster indices start: the labels checked and counted (count [k]) and the
+ * cluster means in double (cent [k x d]) from one chunked pass over the rows; ctx is then
+ * ready for the distance passes. */
+static se_status cluster_means(const float *X, int64_t n, int64_t d, const int *labels, int k, int threads,
+                               int64_t *count, double *cent, rows_ctx *ctx)
 {
-    se_status st = se_chunked_sum(add_rows, ctx, n, k * ctx->d, threads, centroids);
+    se_status st = check_labels(n, labels, k, count);
     if (st != SE_OK)
         return st;
+    *ctx = (rows_ctx){.X = X,
+                      .d = d,
+                      .labels = labels,
+                      .cent = cent,
+                      .rk = row_kernels_now(),
+                      .threads = pass_threads(n, d, threads)};
+    if ((st = se_chunked_sum(add_rows, ctx, n, k * d, ctx->threads, cent)) != SE_OK)
+        return st;
     for (int c = 0; c < k; c++)
-        for (int64_t j = 0; j < ctx->d; j++)
+        for (int64_t j = 0; j < d; j++)
             if (count[c] > 0)
-                centroids[c * ctx->d + j] /= (double)count[c];
+                cent[c * d + j] /= (double)count[c];
     return SE_OK;
 }
 
@@ -225,15 +236,12 @@ se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *lab
     double *cent = malloc((size_t)(k * d) * sizeof *cent); /* k < n: k * d < n * d */
     double *intra = calloc((size_t)k, sizeof *intra);
     se_status st = SE_ENOMEM;
+    rows_ctx ctx;
     if (!count || !cent || !intra)
         goto done;
-    if ((st = check_labels(n, labels, k, count)) != SE_OK)
+    if ((st = cluster_means(X, n, d, labels, k, threads, count, cent, &ctx)) != SE_OK)
         goto done;
-    rows_ctx ctx = {.X = X, .d = d, .labels = labels, .cent = cent, .rk = row_kernels_now()};
-    threads = pass_threads(n, d, threads);
-    if ((st = centroids_of(&ctx, n, k, count, threads, cent)) != SE_OK)
-        goto done;
-    if ((st = se_chunked_sum(add_distances, &ctx, n, k, threads, intra)) != SE_OK)
+    if ((st = se_chunked_sum(add_distances, &ctx, n, k, ctx.threads, intra)) != SE_OK)
         goto done;
     int intra_zero = 1, cent_zero = 1;
     for (int c = 0; c < k; c++) {
@@ -286,13 +294,10 @@ se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *
     double *cent = malloc((size_t)(k * d) * sizeof *cent);
     double *mean = calloc((size_t)d, sizeof *mean);
     se_status st = SE_ENOMEM;
+    rows_ctx ctx;
     if (!count || !cent || !mean)
         goto done;
-    if ((st = check_labels(n, labels, k, count)) != SE_OK)
-        goto done;
-    rows_ctx ctx = {.X = X, .d = d, .labels = labels, .cent = cent, .rk = row_kernels_now()};
-    threads = pass_threads(n, d, threads);
-    if ((st = centroids_of(&ctx, n, k, count, threads, cent)) != SE_OK)
+    if ((st = cluster_means(X, n, d, labels, k, threads, count, cent, &ctx)) != SE_OK)
         goto done;
     /* The overall mean is the clusters' means weighted by their sizes: no third pass. */
     for (int c = 0; c < k; c++)
@@ -309,7 +314,7 @@ se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *
         }
         extra += (double)count[c] * s;
     }
-    if ((st = se_chunked_sum(add_squared_distances, &ctx, n, 1, threads, &intra)) != SE_OK)
+    if ((st = se_chunked_sum(add_squared_distances, &ctx, n, 1, ctx.threads, &intra)) != SE_OK)
         goto done;
     *score = intra == 0 ? 1.0 : extra * (double)(n - k) / (intra * (double)(k - 1));
     st = SE_OK;

@@ -23,13 +23,13 @@
 #include "metrics.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "interrupt.h"
+#include "jobs.h"
 #include "simd.h"
 
 #define MR 8   /* rows of a block: the widest kernel's tile height */
@@ -342,9 +342,8 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
     bool *zero = cosine ? calloc((size_t)n, sizeof *zero) : NULL;
     double *sc = malloc((size_t)n * sizeof *sc);
     sil_job *jobs = calloc((size_t)threads, sizeof *jobs);
-    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
     se_status st = SE_ENOMEM;
-    if (!start || !Y || !YT || !sc || !jobs || !tid || (cosine && !zero))
+    if (!start || !Y || !YT || !sc || !jobs || (cosine && !zero))
         goto done;
     for (int t = 0; t < threads; t++) {
         jobs[t].x = malloc((size_t)(MR * d) * sizeof(float));
@@ -377,15 +376,7 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
         jobs[t].hi = t == threads - 1 ? n : blocks * (t + 1) / threads * MR;
         jobs[t].status = SE_ENOMEM;
     }
-    int started = 1; /* jobs 1 .. started - 1 run on their own threads */
-    while (started < threads && pthread_create(&tid[started], NULL, sil_rows, &jobs[started]) == 0)
-        started++;
-    /* This thread takes job 0 and the share of any thread that could not start. */
-    sil_rows(&jobs[0]);
-    for (int t = started; t < threads; t++)
-        sil_rows(&jobs[t]);
-    for (int t = 1; t < started; t++)
-        pthread_join(tid[t], NULL);
+    se_run_jobs(sil_rows, jobs, sizeof *jobs, threads);
     st = SE_OK;
     for (int t = 0; t < threads; t++)
         if (st == SE_OK)
@@ -403,7 +394,6 @@ done:
         free(jobs[t].sums);
     }
     free(jobs);
-    free(tid);
     free(start);
     free(Y);
     free(YT);
