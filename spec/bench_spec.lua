@@ -140,7 +140,7 @@ end)
 -- The training peer must stay the same model as semeq's: if models.contrastive_ae changes,
 -- this fails until scripts/bench/train_torch.py follows.
 describe("the PyTorch training peer", function()
-  local have_torch = os.execute("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == true
+  local have_torch = helpers.python_has("torch")
   if not have_torch then
     pending("PyTorch not available at /usr/bin/python3: skipping the peer's architecture check")
     return

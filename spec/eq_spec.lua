@@ -4,6 +4,7 @@ local T = require "semeq.tensor"
 local eq = require "semeq.eq"
 
 local oracle = require "spec.support.cookbook"
+local H = require "spec.helpers"
 
 -- Random SAFE settings in FlowEQ's ranges, as float32-exact Lua numbers (via a tensor).
 local function random_safe(n)
@@ -319,8 +320,7 @@ end)
 
 describe("eq.response vs numpy", function()
   local py = "/usr/bin/python3"
-  local have = os.execute(py .. " -c 'import sklearn, numpy' >/dev/null 2>&1")
-  if not have then
+  if not H.python_has("sklearn, numpy") then
     pending("/usr/bin/python3 with numpy and sklearn not available: skipping the numpy oracle")
     return
   end

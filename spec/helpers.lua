@@ -62,6 +62,17 @@ function M.relocated()
   return prefix, prefix .. "/bin/semeq"
 end
 
+-- Whether Debian's Python (the peers' and oracles' interpreter) imports these modules,
+-- e.g. "sklearn, scipy": specs that compare with it are pending without them.
+function M.python_has(modules)
+  return os.execute("/usr/bin/python3 -c " .. M.quote("import " .. modules) .. " >/dev/null 2>&1") == true
+end
+
+-- a equals b within tol, relative to |b| when |b| > 1.
+function M.close(a, b, tol)
+  return math.abs(a - b) <= tol * math.max(1, math.abs(b))
+end
+
 function M.write(path, content)
   local f = assert(io.open(path, "wb"))
   f:write(content)

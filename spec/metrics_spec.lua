@@ -2,14 +2,8 @@
 -- the shared SAFE data (warm vs bright, 64-point responses).
 local T = require "semeq.tensor"
 local metrics = require "semeq.metrics"
-
-local function has_sklearn()
-  return os.execute("/usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1") == true
-end
-
-local function close(a, b, tol)
-  return math.abs(a - b) <= tol * math.max(1, math.abs(b))
-end
+local H = require "spec.helpers"
+local close = H.close
 
 describe("semeq.metrics", function()
   local X = T.new {{0}, {1}, {10}}
@@ -119,7 +113,7 @@ describe("semeq.metrics", function()
   end)
 
   describe("against scikit-learn on SAFE warm vs bright responses", function()
-    if not has_sklearn() then
+    if not H.python_has("sklearn") then
       pending("/usr/bin/python3 has no sklearn: comparison skipped")
       return
     end

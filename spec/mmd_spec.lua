@@ -2,14 +2,8 @@
 -- scikit-learn (rbf_kernel) and scipy (pdist) on SocialFX curves of two words.
 local T = require "semeq.tensor"
 local metrics = require "semeq.metrics"
-
-local function has_oracle()
-  return os.execute("/usr/bin/python3 -c 'import sklearn, scipy' >/dev/null 2>&1") == true
-end
-
-local function close(a, b, tol)
-  return math.abs(a - b) <= tol * math.max(1, math.abs(b))
-end
+local H = require "spec.helpers"
+local close = H.close
 
 local function write_csv(path, X)
   local f = assert(io.open(path, "w"))
@@ -43,7 +37,7 @@ describe("semeq.metrics.mmd", function()
   end)
 
   describe("against numpy / scikit-learn / scipy on SocialFX warm and cold curves", function()
-    if not has_oracle() then
+    if not H.python_has("sklearn, scipy") then
       pending("/usr/bin/python3 has no sklearn or scipy: comparison skipped")
       return
     end

@@ -151,7 +151,7 @@ describe("semeq.runtime", function()
   end)
 
   it("agrees with PyTorch evaluating the file's graph (scripts/bench/infer_torch.py), an independent reader", function()
-    if os.execute("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") ~= true then
+    if not H.python_has("torch") then
       pending("PyTorch not available at /usr/bin/python3")
       return
     end

@@ -4,6 +4,7 @@ local nn = require "semeq.nn"
 local models = require "semeq.models"
 local mio = require "semeq.models.io"
 local json = require "semeq.util.json"
+local H = require "spec.helpers"
 local safetensors = require "semeq.safetensors"
 
 local function tmpname()
@@ -124,7 +125,7 @@ describe("models.io.save / models.io.load", function()
   end)
 
   it("can be read by a plain struct + json + numpy reader", function()
-    if os.execute("/usr/bin/python3 -c 'import numpy' 2>/dev/null") ~= true then
+    if not H.python_has("numpy") then
       pending("/usr/bin/python3 with numpy is not available")
       return
     end
@@ -169,7 +170,7 @@ for k in sorted(h):
   end)
 
   it("loads into an equivalent PyTorch model with strict state-dict names and the same outputs", function()
-    if os.execute("/usr/bin/python3 -c 'import numpy, torch' 2>/dev/null") ~= true then
+    if not H.python_has("numpy, torch") then
       pending("/usr/bin/python3 with numpy and torch is not available")
       return
     end
