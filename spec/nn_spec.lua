@@ -182,6 +182,34 @@ describe("nn flat parameters", function()
     assert.is_true(T.allclose(before, m:get(2).weight, 0, 0))
   end)
 
+  it("copies the parameters once per model, at its first use, not at every add", function()
+    local Module = nn.Module
+    local rehome, copies = Module.rehome, 0
+    Module.rehome = function(self) copies = copies + 1; return rehome(self) end
+    local ok, err = pcall(function()
+      local layers = {}
+      for i = 1, 31 do layers[i] = nn.Linear(4, i <= 30 and 4 or 2) end
+      copies = 0  -- each layer has its own buffer from its constructor
+      local m, inner = nn.Sequential(), nn.Sequential()
+      for i = 1, 30 do m:add(layers[i]) end
+      m:add(inner)
+      inner:add(layers[31])  -- an add below the root also unsettles the whole tree
+      assert.are.equal(0, copies)
+      m:get(1).weight:fill(0.5)  -- written before the first use: kept
+      m:forward(T.randn(3, 4))
+      assert.are.equal(1, copies)
+      assert.are.equal(0.5, m:get(1).weight[4][4])
+      local P = m:flat()
+      assert.are.equal(30 * 20 + 10, P:numel())
+      P:fill(0.25)
+      assert.are.equal(0.25, inner:get(1).bias[2])
+      m:forward(T.randn(3, 4))
+      assert.are.equal(1, copies)
+    end)
+    Module.rehome = rehome
+    assert(ok, err)
+  end)
+
   it("zeroGradParameters clears all gradients", function()
     local m = nn.Sequential():add(nn.Linear(3, 2))
     local _, G = m:flat()

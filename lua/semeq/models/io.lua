@@ -126,7 +126,8 @@ local function build_within(config, floats)
   local Module = require("semeq.nn").Module
   -- twice the file plus 1M floats: small mismatches still reach the message naming the tensor
   Module.budget = 2 * floats + 2 ^ 20
-  local built, model = pcall(models.build, config)
+  -- settled inside the window: the whole tree's buffer is checked too, not only each layer's
+  local built, model = pcall(function() return models.build(config):settle() end)
   Module.budget = nil
   return built, model
 end

@@ -1,5 +1,5 @@
--- nn.Container: a module with children. Adding a child re-homes the parameters of the
--- whole tree into one flat buffer (see Module.lua) and errors of a child are re-raised with
+-- nn.Container: a module with children. Adding a child marks the tree for re-homing its
+-- parameters into one flat buffer at its first use (see Module.lua), and errors of a child are re-raised with
 -- its position: "Sequential: module 3 (nn.Linear): ...".
 local Module = require "semeq.nn.Module"
 
@@ -18,7 +18,7 @@ function Container:add(m, name)
   self.modules[#self.modules + 1] = m
   self._names[#self.modules] = name
   m._parent = self
-  self:root():rehome()
+  self:root()._unsettled = true
   return self
 end
 

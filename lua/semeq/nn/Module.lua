@@ -2,15 +2,16 @@
 --
 -- Parameters live in ONE flat storage per model. Design: a layer *declares* its parameters
 -- (name, gradient name, shape) and gets a small private flat buffer at construction, so a
--- lone layer works at once. When a container adds a child (Container:add), the ROOT of the
--- tree re-homes every parameter of the tree into one new flat buffer: it allocates params and
--- grads of the total length, copies each layer's current values in, and points each layer's
--- weight/gradWeight fields at views of the new buffers. This happens only while a model is
--- being assembled (the zoo constructors build the whole tree before returning), so once
--- training starts the buffers never move and `model:flat()` always returns the same tensors.
--- Parameters of a subtree are contiguous (depth-first order), so a child's flat() is a
--- narrow of its root's buffer. Anyone who keeps a weight tensor across an add() holds the
--- old copy; take references after the model is built.
+-- lone layer works at once. Container:add only marks the ROOT of the tree unsettled; the
+-- first use of the tree (forward, backward, flat, parameters, nparams, stateDict, ...)
+-- settles it: the root re-homes every parameter of the tree into one new flat buffer (it
+-- allocates params and grads of the total length, copies each layer's current values in and
+-- points each layer's weight/gradWeight fields at views of the new buffers). Building a model
+-- of L layers thus copies its parameters once, not L times (Torch7's getParameters() also
+-- flattens at first call). Once settled the buffers never move while no add() follows, and
+-- `model:flat()` always returns the same tensors. Parameters of a subtree are contiguous
+-- (depth-first order), so a child's flat() is a narrow of its root's buffer. A weight tensor
+-- taken before the first use holds the old copy; take references after that.
 local T = require "semeq.tensor"
 
 local Module = {}
@@ -124,7 +125,7 @@ function Module:rehome()
   local P, G = T.zeros(math.max(total, 1)), T.zeros(math.max(total, 1))
   local off = 1
   local function place(m, first)
-    m._flatFirst = first
+    m._flatFirst, m._unsettled = first, nil
     local count = 0
     for _, d in ipairs(m._declared) do
       local n = numel(d.shape)
@@ -155,9 +156,19 @@ function Module:root()
   return m
 end
 
+-- Re-homes the tree's parameters if a child was added since the last use (see the top).
+function Module:settle()
+  local root = self:root()
+  if root._unsettled then
+    root._unsettled = nil
+    root:rehome()
+  end
+  return self
+end
+
 -- (params, grads): views of this module's range of the model's flat buffers.
 function Module:flat()
-  if not self._flatP then self:rehome() end
+  self:settle()
   if self._flatCount == 0 then return T.zeros(0), T.zeros(0) end
   return self._flatP:narrow(1, self._flatFirst, self._flatCount),
          self._flatG:narrow(1, self._flatFirst, self._flatCount)
@@ -167,6 +178,7 @@ Module.flatten = Module.flat
 -- flat(), the same two views each time until the buffers move (while a model is assembled):
 -- for layers that hand their whole range to one kernel per batch.
 function Module:flatViews()
+  self:settle()
   if self._viewsOf ~= self._flatP or not self._flatP then
     self._viewP, self._viewG = self:flat()
     self._viewsOf = self._flatP
@@ -174,10 +186,11 @@ function Module:flatViews()
   return self._viewP, self._viewG
 end
 
-function Module:nparams() return self._flatCount or 0 end
+function Module:nparams() return self:settle()._flatCount or 0 end
 
 -- Torch's parameters(): lists of weight tensors and of their gradients.
 function Module:parameters()
+  self:settle()
   local ps, gs = {}, {}
   for _, e in ipairs(self:paramEntries()) do
     ps[#ps + 1], gs[#gs + 1] = e[1][e[2].name], e[1][e[2].grad]
@@ -186,6 +199,7 @@ function Module:parameters()
 end
 
 function Module:zeroGradParameters()
+  self:settle()
   if self._flatCount and self._flatCount > 0 then
     self._flatG:narrow(1, self._flatFirst, self._flatCount):zero()
   end
@@ -216,10 +230,12 @@ local function dense(x)
 end
 
 function Module:forward(input)
+  self:settle()
   return self:updateOutput(dense(input))
 end
 
 function Module:backward(input, gradOutput, scale)
+  self:settle()
   input, gradOutput = dense(input), dense(gradOutput)
   local gradInput = self:updateGradInput(input, gradOutput, scale or 1)
   self:accGradParameters(input, gradOutput, scale or 1)
@@ -231,6 +247,7 @@ function Module:accGradParameters() end
 -- PyTorch-style state dict: {name = tensor} plus names in order, e.g. "encoder.0.weight".
 -- Buffers (BatchNorm's running statistics) are listed in self._buffers.
 function Module:stateDict(prefix, names, dict)
+  self:settle()
   prefix, names, dict = prefix or "", names or {}, dict or {}
   for _, d in ipairs(self._declared) do
     names[#names + 1] = prefix .. d.name
