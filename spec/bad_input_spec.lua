@@ -233,6 +233,8 @@ local metrics_cases = {
   {"silhouette unknown metric", metrics.silhouette, {T.rand(4, 2), {1, 1, 2, 2}, "manhattan"}, "silhouette: unknown metric 'manhattan' %(euclidean or cosine%)$"},
   {"silhouette NaN in X", metrics.silhouette, {T.new {{nan, 0}, {1, 1}, {2, 2}}, {1, 2, 1}}, "silhouette: X%[1%]%[1%] = %-?nan is not finite$"},
   {"davies_bouldin Inf in X", metrics.davies_bouldin, {T.new {{0, 0}, {1, 1}, {2, inf}}, {1, 2, 1}}, "davies_bouldin: X%[3%]%[2%] = inf is not finite$"},
+  {"davies_bouldin NaN in X, word labels", metrics.davies_bouldin, {T.new {{0, 0}, {nan, 1}, {2, 2}}, {"a", "b", "a"}}, "davies_bouldin: X%[2%]%[1%] = %-?nan is not finite$"},
+  {"calinski_harabasz -Inf in X", metrics.calinski_harabasz, {T.new {{0, 0}, {1, 1}, {2, -inf}}, {1, 2, 1}}, "calinski_harabasz: X%[3%]%[2%] = %-inf is not finite$"},
   {"knn NaN in test X", metrics.knn_accuracy, {T.rand(4, 2), {1, 1, 2, 2}, T.new {{0, 0}, {0, nan}}, {1, 2}, 1}, "knn: X%[2%]%[2%] = %-?nan is not finite$"},
   {"pca NaN in X", metrics.pca, {T.new {{1, 2}, {nan, 0}, {3, 1}}, 1}, "pca: X%[2%]%[1%] = %-?nan is not finite$"},
   {"davies_bouldin one class", metrics.davies_bouldin, {T.zeros(3, 2), {1, 1, 1}}, "davies_bouldin: the number of labels is 1"},

@@ -257,6 +257,16 @@ int main(void)
     const int bad[] = {0, 2, 1};
     CHECK(se_davies_bouldin(X, 3, 1, bad, 2, 1, &s) == SE_EARG);
 
+    /* A NaN or Inf in X, found through the cluster means (no pass over X for it): also +Inf
+     * and -Inf in one cluster, and the largest floats, which must not be taken for one. */
+    const float big = 3.4e38f;
+    const float with_nan[] = {0, NAN, 1}, opposite_inf[] = {INFINITY, 1, -INFINITY}, largest[] = {big, 0, big};
+    CHECK(se_davies_bouldin(with_nan, 3, 1, lab, 2, 1, &s) == SE_EARG);
+    CHECK(se_calinski_harabasz(with_nan, 3, 1, lab, 2, 1, &s) == SE_EARG);
+    const int ends[] = {0, 1, 0};
+    CHECK(se_davies_bouldin(opposite_inf, 3, 1, ends, 2, 1, &s) == SE_EARG);
+    CHECK(se_davies_bouldin(largest, 3, 1, ends, 2, 1, &s) == SE_OK);
+
     /* kNN: 1-NN with leave-one-out on the line. */
     int pred[3];
     CHECK(se_knn_predict(X, 3, lab, 2, X, 3, 1, 1, 1, pred) == SE_OK);

@@ -122,7 +122,7 @@ static double sqdist_c(const float *x, const double *c, int64_t d)
 #include "simd.h"
 #define METRICS_X86 1
 
-__attribute__((target("avx2"))) static void add_row_avx2(double *c, const float *x, int64_t d)
+__attribute__((target("avx2"), always_inline)) static inline void add_row_avx2(double *c, const float *x, int64_t d)
 {
     int64_t j = 0;
     for (; j + 4 <= d; j += 4)
@@ -131,7 +131,8 @@ __attribute__((target("avx2"))) static void add_row_avx2(double *c, const float 
         c[j] += x[j];
 }
 
-__attribute__((target("avx2"))) static double sqdist_avx2(const float *x, const double *c, int64_t d)
+__attribute__((target("avx2"), always_inline)) static inline double sqdist_avx2(const float *x, const double *c,
+                                                                                int64_t d)
 {
     __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
     int64_t j = 0;
@@ -151,19 +152,9 @@ __attribute__((target("avx2"))) static double sqdist_avx2(const float *x, const 
 }
 #endif
 
-typedef struct row_kernels {
-    void (*add_row)(double *, const float *, int64_t);
-    double (*sqdist)(const float *, const double *, int64_t);
-} row_kernels;
-
-static row_kernels row_kernels_now(void)
-{
-#ifdef METRICS_X86
-    if (se_simd_level() != SE_SIMD_C)
-        return (row_kernels){add_row_avx2, sqdist_avx2};
-#endif
-    return (row_kernels){add_row_c, sqdist_c};
-}
+typedef struct row_passes {
+    se_chunk_fn add_rows, add_distances, add_squared_distances;
+} row_passes;
 
 /* What the row passes of the cluster metrics read (chunked.h: read-only, shared by threads). */
 typedef struct rows_ctx {
@@ -171,31 +162,66 @@ typedef struct rows_ctx {
     int64_t d;
     const int *labels;
     const double *cent; /* [k x d], for the distance passes */
-    row_kernels rk;
-    int threads; /* for every pass (pass_threads) */
+    int threads;        /* for every pass (pass_threads) */
+    row_passes pass;    /* for the CPU (row_passes_now) */
 } rows_ctx;
 
-static void add_rows(const void *ctx, int64_t lo, int64_t hi, double *sums)
+/* The three row passes, written once over a pair of row kernels. Each kernel set gets its own
+ * copy of the loops (below), so the kernels inline: an indirect call per row was a third of
+ * the pass at 32 columns. */
+typedef void add_row_fn(double *, const float *, int64_t);
+typedef double sqdist_fn(const float *, const double *, int64_t);
+
+/* sums[label]: the rows summed per cluster. */
+static inline __attribute__((always_inline)) void add_rows_with(add_row_fn *add_row, const rows_ctx *c, int64_t lo,
+                                                                int64_t hi, double *sums)
 {
-    const rows_ctx *c = ctx;
     for (int64_t i = lo; i < hi; i++)
-        c->rk.add_row(sums + c->labels[i] * c->d, c->X + i * c->d, c->d);
+        add_row(sums + c->labels[i] * c->d, c->X + i * c->d, c->d);
 }
 
 /* partial[label]: the rows' distances to their centroid (Davies-Bouldin's scatter). */
-static void add_distances(const void *ctx, int64_t lo, int64_t hi, double *partial)
+static inline __attribute__((always_inline)) void add_distances_with(sqdist_fn *sqdist, const rows_ctx *c, int64_t lo,
+                                                                     int64_t hi, double *partial)
 {
-    const rows_ctx *c = ctx;
     for (int64_t i = lo; i < hi; i++)
-        partial[c->labels[i]] += sqrt(c->rk.sqdist(c->X + i * c->d, c->cent + c->labels[i] * c->d, c->d));
+        partial[c->labels[i]] += sqrt(sqdist(c->X + i * c->d, c->cent + c->labels[i] * c->d, c->d));
 }
 
 /* partial[0]: the rows' squared distances to their centroid (Calinski-Harabasz's W). */
-static void add_squared_distances(const void *ctx, int64_t lo, int64_t hi, double *partial)
+static inline __attribute__((always_inline)) void add_squared_distances_with(sqdist_fn *sqdist, const rows_ctx *c,
+                                                                             int64_t lo, int64_t hi, double *partial)
 {
-    const rows_ctx *c = ctx;
     for (int64_t i = lo; i < hi; i++)
-        partial[0] += c->rk.sqdist(c->X + i * c->d, c->cent + c->labels[i] * c->d, c->d);
+        partial[0] += sqdist(c->X + i * c->d, c->cent + c->labels[i] * c->d, c->d);
+}
+
+#define ROW_PASSES(SUFFIX, TARGET)                                                                                     \
+    TARGET static void add_rows_##SUFFIX(const void *c, int64_t lo, int64_t hi, double *out)                           \
+    {                                                                                                                  \
+        add_rows_with(add_row_##SUFFIX, c, lo, hi, out);                                                               \
+    }                                                                                                                  \
+    TARGET static void add_distances_##SUFFIX(const void *c, int64_t lo, int64_t hi, double *out)                      \
+    {                                                                                                                  \
+        add_distances_with(sqdist_##SUFFIX, c, lo, hi, out);                                                           \
+    }                                                                                                                  \
+    TARGET static void add_squared_distances_##SUFFIX(const void *c, int64_t lo, int64_t hi, double *out)              \
+    {                                                                                                                  \
+        add_squared_distances_with(sqdist_##SUFFIX, c, lo, hi, out);                                                   \
+    }
+
+ROW_PASSES(c, )
+#ifdef METRICS_X86
+ROW_PASSES(avx2, __attribute__((target("avx2"))))
+#endif
+
+static row_passes row_passes_now(void)
+{
+#ifdef METRICS_X86
+    if (se_simd_level() != SE_SIMD_C)
+        return (row_passes){add_rows_avx2, add_distances_avx2, add_squared_distances_avx2};
+#endif
+    return (row_passes){add_rows_c, add_distances_c, add_squared_distances_c};
 }
 
 /* Threads for a row pass over n x d floats: one below PARALLEL_MIN elements, where starting a
@@ -205,8 +231,8 @@ static void add_squared_distances(const void *ctx, int64_t lo, int64_t hi, doubl
 static int pass_threads(int64_t n, int64_t d, int threads) { return n * d >= PARALLEL_MIN ? threads : 1; }
 
 /* Where both cluster indices start: the labels checked and counted (count [k]) and the
- * cluster means in double (cent [k x d]) from one chunked pass over the rows; ctx is then
- * ready for the distance passes. */
+ * cluster means in double (cent [k x d]) from one chunked pass over the rows, SE_EARG if
+ * one is not finite; ctx is then ready for the distance passes. */
 static se_status cluster_means(const float *X, int64_t n, int64_t d, const int *labels, int k, int threads,
                                int64_t *count, double *cent, rows_ctx *ctx)
 {
@@ -217,14 +243,17 @@ static se_status cluster_means(const float *X, int64_t n, int64_t d, const int *
                       .d = d,
                       .labels = labels,
                       .cent = cent,
-                      .rk = row_kernels_now(),
+                      .pass = row_passes_now(),
                       .threads = pass_threads(n, d, threads)};
-    if ((st = se_chunked_sum(add_rows, ctx, n, k * d, ctx->threads, cent)) != SE_OK)
+    if ((st = se_chunked_sum(ctx->pass.add_rows, ctx, n, k * d, ctx->threads, cent)) != SE_OK)
         return st;
     for (int c = 0; c < k; c++)
-        for (int64_t j = 0; j < d; j++)
+        for (int64_t j = 0; j < d; j++) {
+            if (!isfinite(cent[c * d + j]))
+                return SE_EARG; /* X holds a NaN or Inf (see metrics.h) */
             if (count[c] > 0)
                 cent[c * d + j] /= (double)count[c];
+        }
     return SE_OK;
 }
 
@@ -241,7 +270,7 @@ se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *lab
         goto done;
     if ((st = cluster_means(X, n, d, labels, k, threads, count, cent, &ctx)) != SE_OK)
         goto done;
-    if ((st = se_chunked_sum(add_distances, &ctx, n, k, ctx.threads, intra)) != SE_OK)
+    if ((st = se_chunked_sum(ctx.pass.add_distances, &ctx, n, k, ctx.threads, intra)) != SE_OK)
         goto done;
     int intra_zero = 1, cent_zero = 1;
     for (int c = 0; c < k; c++) {
@@ -314,7 +343,7 @@ se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *
         }
         extra += (double)count[c] * s;
     }
-    if ((st = se_chunked_sum(add_squared_distances, &ctx, n, 1, ctx.threads, &intra)) != SE_OK)
+    if ((st = se_chunked_sum(ctx.pass.add_squared_distances, &ctx, n, 1, ctx.threads, &intra)) != SE_OK)
         goto done;
     *score = intra == 0 ? 1.0 : extra * (double)(n - k) / (intra * (double)(k - 1));
     st = SE_OK;

@@ -38,7 +38,9 @@ typedef enum se_distance { SE_DIST_EUCLIDEAN, SE_DIST_COSINE } se_distance;
 se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
                         double *score);
 /* threads: how many threads share the row passes (chunked.h); the result is the same for
- * every count. */
+ * every count. A NaN or Inf in X returns SE_EARG: it always reaches its cluster's mean,
+ * summed in double (where no float data can overflow), so the means are checked instead of
+ * every element of X, which would be a third pass over the data. */
 se_status se_davies_bouldin(const float *X, int64_t n, int64_t d, const int *labels, int k, int threads, double *score);
 se_status se_calinski_harabasz(const float *X, int64_t n, int64_t d, const int *labels, int k, int threads,
                                double *score);
