@@ -24,6 +24,21 @@ describe("the semeq interpreter", function()
     assert.are.equal("1\n2\n", out)
   end)
 
+  it("edits lines with readline on a terminal, keeps the history, and loads readline only there", function()
+    if not H.run("command -v script"):find("script") then return pending("no script(1) for a terminal") end
+    local home = H.tmpdir()
+    H.write(home .. "/in.txt", "x = 6 * 7\nx\nfor i = 1, 2 do\nprint(i)\nend\n")
+    -- script(1) gives the REPL a pseudo-terminal: what a user at a terminal gets
+    local out = H.run("cd " .. H.quote(home) .. " && HOME=" .. H.quote(home) .. " script -qec "
+      .. H.quote(H.bin) .. " /dev/null < in.txt")
+    assert.truthy(out:find("42", 1, true))
+    assert.truthy(out:find(">> ", 1, true))  -- the continuation prompt
+    assert.are.equal("x = 6 * 7\nx\nfor i = 1, 2 do\nprint(i)\nend\n", H.read(home .. "/.semeq_history"))
+    local maps = H.semeq([[-e 'for l in io.lines("/proc/self/maps") do if l:find("libreadline", 1, true) then print(l) end end']])
+    assert.are.equal("", maps)  -- a script run does not map it
+    os.execute("rm -rf " .. H.quote(home))
+  end)
+
   it("exits 1 with a traceback on a script error, without crashing", function()
     local out, rc = H.semeq("-e 'local T=require\"semeq.tensor\"; T.mm(T.ones(2,3), T.ones(2,3))'")
     assert.are.equal(1, rc)

@@ -19,8 +19,6 @@
 #include <limits.h>
 #include <lua.h>
 #include <lualib.h>
-#include <readline/history.h>
-#include <readline/readline.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sndfile.h>
@@ -32,6 +30,7 @@
 
 #include "blas_kernel.h"
 #include "interrupt.h"
+#include "line_editor.h"
 #include "preload.h"
 
 #define PROMPT "> "
@@ -303,17 +302,22 @@ static const char *history_path(char *buf, size_t len)
     return buf;
 }
 
-/* Reads one line with the given prompt into a Lua string; false at end of input. */
-static bool push_line(lua_State *L, bool first)
+/* Reads one line with the given prompt into a Lua string; false at end of input. ed: the
+ * line editor of a terminal, NULL to read plain lines. */
+static bool push_line(lua_State *L, bool first, const line_editor *ed)
 {
     const char *prompt = first ? PROMPT : PROMPT_MORE;
-    if (isatty(STDIN_FILENO)) {
-        char *line = readline(prompt);
+    if (ed) {
+        char *line = ed->readline(prompt);
         if (!line)
             return false;
         lua_pushstring(L, line);
         free(line);
         return true;
+    }
+    if (isatty(STDIN_FILENO)) { /* a terminal without readline */
+        fputs(prompt, stdout);
+        fflush(stdout);
     }
     char buf[4096];
     luaL_Buffer b;
@@ -348,7 +352,7 @@ static bool incomplete(lua_State *L, int status)
 
 /* Compiles the line on the stack as "return line" (an expression to print) or as a
  * statement, reading more lines while it is incomplete. Leaves the chunk (or an error). */
-static int load_input(lua_State *L)
+static int load_input(lua_State *L, const line_editor *ed)
 {
     const char *line = lua_tostring(L, -1);
     const char *ret = lua_pushfstring(L, "return %s", line);
@@ -363,17 +367,17 @@ static int load_input(lua_State *L)
             status = luaL_loadbuffer(L, code, len, "=stdin");
             if (!incomplete(L, status))
                 break;
-            if (!push_line(L, false))
+            if (!push_line(L, false, ed))
                 break;
             lua_pushliteral(L, "\n");
             lua_insert(L, -2);
             lua_concat(L, 3);
         }
     }
-    if (isatty(STDIN_FILENO)) {
+    if (ed) {
         const char *entry = lua_tostring(L, -2);
         if (entry && *entry)
-            add_history(entry);
+            ed->add_history(entry);
     }
     lua_remove(L, -2); /* the source line(s) */
     return status;
@@ -396,15 +400,17 @@ static void repl(lua_State *L)
     char hist[PATH_MAX];
     const char *hpath = history_path(hist, sizeof hist);
     bool tty = isatty(STDIN_FILENO);
-    if (tty && hpath)
-        read_history(hpath);
+    line_editor editor;
+    const line_editor *ed = tty && line_editor_open(&editor) ? &editor : NULL;
+    if (ed && hpath)
+        ed->read_history(hpath);
     const char *old = progname;
     progname = NULL;
     for (;;) {
         lua_settop(L, 0);
-        if (!push_line(L, true))
+        if (!push_line(L, true, ed))
             break;
-        int status = load_input(L);
+        int status = load_input(L, ed);
         if (status == LUA_OK)
             status = docall(L, 0, LUA_MULTRET);
         if (status == LUA_OK)
@@ -416,11 +422,12 @@ static void repl(lua_State *L)
         }
     }
     lua_settop(L, 0);
-    if (tty) {
+    if (tty)
         putchar('\n');
-        if (hpath)
-            write_history(hpath);
-    }
+    if (ed && hpath)
+        ed->write_history(hpath);
+    if (ed)
+        line_editor_close(&editor);
     fflush(stdout);
     progname = old;
 }
