@@ -29,7 +29,9 @@ local errors = require "semeq.util.errors"
 local eq = require "semeq.eq"
 local fs = require "semeq.util.fs"
 local eqfile = require "semeq.process"
-local batch = require "semeq.process.batch"
+-- semeq.process.batch, loaded by the folder and worker modes: equalising one file does not
+-- need it (start-up memory, compared with sox in scripts/bench/longfile.lua)
+local batch
 local rm = require "semeq.recipes.model"
 local format = require "semeq.settings.format"
 
@@ -201,6 +203,7 @@ end
 -- A worker: the files of the list the parent wrote, one result line each; Ctrl-C (or
 -- the parent's SIGINT) ends it quietly with 130: the parent says what happened.
 local function worker_mode(o, kind, params)
+  batch = require "semeq.process.batch"
   if not o.list then die("--worker needs --list") end
   local j, m = parse_share(o.worker, "worker")
   local finished = batch.serve(o.list, j, m, function(item)
@@ -264,6 +267,7 @@ local function print_notes(o, notes, ignored)
 end
 
 local function folder_mode(o, kind, params)
+  batch = require "semeq.process.batch"
   local k, n = parse_share(o.shard, "shard")
   local roots = errors.check(batch.roots(o["in"], o.out))
   local overlap = batch.overlap(roots)
@@ -301,7 +305,7 @@ end
 -- an Ogg) is refused before any work, with names that work.
 local function check_output_name(path)
   local stem, ext = path:match("^(.-)%.([^./]+)$")
-  if ext and batch.WRITABLE_EXT[ext:lower()] then return end
+  if ext and eqfile.WRITABLE_EXT[ext:lower()] then return end
   local base = stem or path
   die(("%s: semeq cannot write %s files; name the output %s.wav or %s.flac (formats: wav, flac, aiff, au, caf, w64)")
     :format(path, ext and ext:upper() or "extension-less", base, base))

@@ -28,10 +28,10 @@ local errors = require "semeq.util.errors"
 
 local M = {}
 
---- Extensions (lower case) read as sound files, and those written as they are.
+--- Extensions (lower case) read as sound files, and those written as they are (semeq.process's).
 M.AUDIO_EXT = {wav = true, flac = true, aif = true, aiff = true, ogg = true, oga = true, au = true,
                caf = true, w64 = true, mp3 = true, opus = true, snd = true, rf64 = true}
-M.WRITABLE_EXT = {wav = true, flac = true, aif = true, aiff = true, au = true, caf = true, w64 = true}
+M.WRITABLE_EXT = require("semeq.process").WRITABLE_EXT
 
 -- The writer's temporary name: the output's name, ".tmp" and mkstemp's six characters.
 local TEMP_SUFFIX = "%.tmp" .. ("[%w]"):rep(6) .. "$"

@@ -40,6 +40,9 @@ local fs = require "semeq.util.fs"
 
 local M = {}
 
+--- Extensions (lower case) of the formats an output is written in (libsndfile's, by name).
+M.WRITABLE_EXT = {wav = true, flac = true, aif = true, aiff = true, au = true, caf = true, w64 = true}
+
 --- The largest boost an EQ may have, in dB: past it, no sound is equalised any more —
 -- the output is noise at full scale, or past the range of floats.
 M.MAX_BOOST_DB = 60
