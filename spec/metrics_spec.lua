@@ -34,10 +34,25 @@ describe("semeq.metrics", function()
       assert.are.equal(want, metrics[name](P, dense))
       assert.are.equal(want, metrics[name](P, sparse))
       assert.are.equal(want, metrics[name](P, T.new(dense)))
+      assert.are.equal(want, metrics[name](P, T.new(dense):totable()))  -- integral floats
       -- -c sorts the clusters the other way round: the same partition, the same value (up to
       -- the order in which per-cluster terms are added).
       assert.is_true(close(metrics[name](P, negative), want, 1e-12))
     end
+  end)
+
+  it("reads an integral float label as that integer, on both paths, and refuses others", function()
+    for _, name in ipairs({"silhouette", "davies_bouldin", "calinski_harabasz"}) do
+      local want = metrics[name](X, {1, 1, 2})
+      assert.are.equal(want, metrics[name](X, {1.0, 1, 2.0}))  -- read in C
+      assert.are.equal(want, metrics[name](X, {"a", "a", "b"}))
+      -- not integers: the C path declines and the face names the label
+      assert.has_error(function() metrics[name](X, {1, 1.5, 2}) end, name .. ": labels[2] = 1.5 is not an integer")
+      assert.has_error(function() metrics[name](X, {1, 2 ^ 70, 2}) end,
+        name .. ": labels[2] = 1.1805916207174e+21 is not an integer")
+    end
+    -- the face's own encoding (strings mixed in, or a k the C path refuses) reads them so too
+    assert.has_error(function() metrics.silhouette(X, {1.0, "a", 2}) end, "silhouette: labels mixes strings and integers")
   end)
 
   it("computes Davies-Bouldin and Calinski-Harabasz by hand", function()

@@ -96,9 +96,10 @@ static int cmp_int64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The integers t[1..n] of the table at arg in v; false at the first value that is not a Lua
- * integer. The values are pushed a batch at a time and popped together: at 20,000 labels
- * one pop per value was a tenth of the time of Davies-Bouldin. */
+/* The integers t[1..n] of the table at arg in v; false at the first value that is not an
+ * integer (an integral float, as a tensor's totable gives, is one: 2.0 == 2 in Lua, and the
+ * face reads it so too). The values are pushed a batch at a time and popped together: at
+ * 20,000 labels one pop per value was a tenth of the time of Davies-Bouldin. */
 static bool read_integers(lua_State *L, int arg, int64_t n, int64_t *v)
 {
     enum { BATCH = 32 };
@@ -106,12 +107,13 @@ static bool read_integers(lua_State *L, int arg, int64_t n, int64_t *v)
     int top = lua_gettop(L);
     for (int64_t i = 0; i < n; i += BATCH) {
         int m = n - i < BATCH ? (int)(n - i) : BATCH;
-        for (int j = 0; j < m; j++)
-            lua_rawgeti(L, arg, (lua_Integer)(i + j) + 1);
         bool integers = true;
+        for (int j = 0; j < m; j++)
+            integers &= lua_rawgeti(L, arg, (lua_Integer)(i + j) + 1) == LUA_TNUMBER;
         for (int j = 0; j < m && integers; j++) {
-            integers = lua_isinteger(L, top + 1 + j);
-            v[i + j] = integers ? (int64_t)lua_tointeger(L, top + 1 + j) : 0;
+            int isnum;
+            v[i + j] = (int64_t)lua_tointegerx(L, top + 1 + j, &isnum);
+            integers = isnum;
         }
         lua_settop(L, top);
         if (!integers)
@@ -121,7 +123,7 @@ static bool read_integers(lua_State *L, int arg, int64_t n, int64_t *v)
 }
 
 /* The labels at arg as 0-based codes of their sorted distinct values (M.encode's codes),
- * read in C: a table of n integers or a 1-D tensor of n integral values. Returns NULL (and
+ * read in C: a table of n integers (read_integers) or a 1-D tensor of n integral values. Returns NULL (and
  * pushes nothing that matters) for anything else — strings, mixed kinds, another length —
  * which the face then encodes in Lua with its messages. */
 static int *encode_integers(lua_State *L, int arg, int64_t n, int *k)

@@ -15,8 +15,9 @@
 --   metrics.median_distance(Z)                             -- the median heuristic's bandwidth
 --   metrics.gaussian_kernel(X, Y, h)                       -- [n x m] k(x_i, y_j)
 --
--- X is a 2-D tensor [n x d]; labels are a Lua array of strings or integers, or a
--- 1-D tensor of integers. Definitions follow scikit-learn (see src/core/metrics.h).
+-- X is a 2-D tensor [n x d]; labels are a Lua array of strings or integers (an integral float
+-- such as 2.0 is the integer 2), or a 1-D tensor of integers. Definitions follow
+-- scikit-learn (see src/core/metrics.h).
 local T = require "semeq.tensor"
 local core = require "semeq.metrics.core"
 
@@ -34,8 +35,14 @@ local function label_list(y, fn, arg)
     return t
   end
   if type(y) ~= "table" then error(string.format("%s: %s must be a table or a tensor of labels", fn, arg), 3) end
-  local kind
+  local kind, copy
   for i, v in ipairs(y) do
+    if math.type(v) == "float" then  -- 2.0 == 2 in Lua: an integral float (a tensor's totable) is that integer
+      local iv = math.tointeger(v)
+      if not iv then error(string.format("%s: %s[%d] = %s is not an integer", fn, arg, i, tostring(v)), 3) end
+      copy = copy or table.move(y, 1, #y, 1, {})
+      copy[i], v = iv, iv
+    end
     local k = math.type(v) == "integer" and "integer" or type(v)
     if k ~= "integer" and k ~= "string" then
       error(string.format("%s: %s[%d] is a %s; labels are strings or integers", fn, arg, i, k), 3)
@@ -43,7 +50,7 @@ local function label_list(y, fn, arg)
     if kind and k ~= kind then error(string.format("%s: %s mixes strings and integers", fn, arg), 3) end
     kind = k
   end
-  return y
+  return copy or y
 end
 
 -- Codes 1..k for the labels of one or more lists, classes sorted (as sklearn does).
