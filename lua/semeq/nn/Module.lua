@@ -229,13 +229,15 @@ local function dense(x)
   return x
 end
 
+-- Only an unsettled root settles here (a flag lookup per call, not a walk to the root): a
+-- child run on its own before its model's first use computes with its current buffers.
 function Module:forward(input)
-  self:settle()
+  if self._unsettled then self:settle() end
   return self:updateOutput(dense(input))
 end
 
 function Module:backward(input, gradOutput, scale)
-  self:settle()
+  if self._unsettled then self:settle() end
   input, gradOutput = dense(input), dense(gradOutput)
   local gradInput = self:updateGradInput(input, gradOutput, scale or 1)
   self:accGradParameters(input, gradOutput, scale or 1)
