@@ -210,6 +210,12 @@ describe("nn flat parameters", function()
     assert(ok, err)
   end)
 
+  it("gives an empty container empty buffers", function()
+    local P, G = nn.Sequential():flat()
+    assert.are.equal(0, P:numel() + G:numel())
+    assert.are.equal(0, nn.Sequential():nparams())
+  end)
+
   it("zeroGradParameters clears all gradients", function()
     local m = nn.Sequential():add(nn.Linear(3, 2))
     local _, G = m:flat()

@@ -1,6 +1,6 @@
 -- nn.Container: a module with children. Adding a child marks the tree for re-homing its
--- parameters into one flat buffer at its first use (see Module.lua), and errors of a child are re-raised with
--- its position: "Sequential: module 3 (nn.Linear): ...".
+-- parameters into one flat buffer at its first use (see Module.lua), and errors of a child
+-- are re-raised with its position: "Sequential: module 3 (nn.Linear): ...".
 local Module = require "semeq.nn.Module"
 
 local Container = Module.class("nn.Container", Module)

@@ -156,10 +156,11 @@ function Module:root()
   return m
 end
 
--- Re-homes the tree's parameters if a child was added since the last use (see the top).
+-- Re-homes the tree's parameters if a child was added since the last use (see the top), or
+-- gives a tree that never had buffers (an empty container) its own.
 function Module:settle()
   local root = self:root()
-  if root._unsettled then
+  if root._unsettled or not root._flatP then
     root._unsettled = nil
     root:rehome()
   end
