@@ -177,9 +177,10 @@ end
 Module.flatten = Module.flat
 
 -- flat(), the same two views each time until the buffers move (while a model is assembled):
--- for layers that hand their whole range to one kernel per batch.
+-- for layers that hand their whole range to one kernel per batch. It does not settle (flat()
+-- does, when the views are made again): it runs inside forward/backward, where the root
+-- settled first, and a move since the views were made shows as a new _flatP.
 function Module:flatViews()
-  self:settle()
   if self._viewsOf ~= self._flatP or not self._flatP then
     self._viewP, self._viewG = self:flat()
     self._viewsOf = self._flatP
