@@ -123,9 +123,9 @@ static bool read_integers(lua_State *L, int arg, int64_t n, int64_t *v)
 }
 
 /* The labels at arg as 0-based codes of their sorted distinct values (M.encode's codes),
- * read in C: a table of n integers (read_integers) or a 1-D tensor of n integral values. Returns NULL (and
- * pushes nothing that matters) for anything else — strings, mixed kinds, another length —
- * which the face then encodes in Lua with its messages. */
+ * read in C: a table of n integers (read_integers) or a 1-D tensor of n integral values.
+ * Returns NULL (and pushes nothing that matters) for anything else — strings, mixed kinds,
+ * another length — which the face then encodes in Lua with its messages. */
 static int *encode_integers(lua_State *L, int arg, int64_t n, int *k)
 {
     se_tensor *t = lse_totensor(L, arg);
