@@ -24,6 +24,14 @@ describe("the semeq interpreter", function()
     assert.are.equal("1\n2\n", out)
   end)
 
+  it("reports a result that print cannot show, without a program name (as lua's REPL), and goes on", function()
+    local out, rc = H.run("printf 'setmetatable({}, {__tostring = function() error(\"boom\") end})\nprint(\"after\")\n' | "
+      .. H.bin .. " -i")
+    assert.are.equal(0, rc)
+    assert.truthy(out:find("^error calling 'print' %(stdin:1: boom%)\n"), out)
+    assert.truthy(out:find("\nafter\n$"), out)
+  end)
+
   it("edits lines with readline on a terminal, keeps the history, and loads readline only there", function()
     if not H.run("command -v script"):find("script") then return pending("no script(1) for a terminal") end
     local home = H.tmpdir()

@@ -37,8 +37,6 @@
 #define PROMPT_MORE ">> "
 #define HISTORY_FILE ".semeq_history"
 
-static const char *progname = "semeq";
-
 /* The state a SIGINT should interrupt. A signal handler receives no context, so this
  * is the one piece of process-wide state the interpreter needs (lua.c does the same);
  * it is set only while a chunk runs. */
@@ -65,11 +63,15 @@ static void on_sigint(int sig)
         lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
-static void report(lua_State *L, int status)
+/* The name messages start with: how the program was called, as lua.c does. */
+static const char *program_name(char **argv) { return argv[0] && argv[0][0] ? argv[0] : "semeq"; }
+
+/* Prints the error on the stack, if status is one, after the program's name (prog). */
+static void report(lua_State *L, int status, const char *prog)
 {
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
-        fprintf(stderr, "%s: %s\n", progname, msg ? msg : "(error object is not a string)");
+        fprintf(stderr, "%s: %s\n", prog, msg ? msg : "(error object is not a string)");
         fflush(stderr);
         lua_pop(L, 1);
     }
@@ -103,27 +105,27 @@ static int docall(lua_State *L, int narg, int nres)
     return status;
 }
 
-static int dochunk(lua_State *L, int status)
+static int dochunk(lua_State *L, int status, const char *prog)
 {
     if (status == LUA_OK)
         status = docall(L, 0, 0);
-    report(L, status);
+    report(L, status, prog);
     return status;
 }
 
-static int dostring(lua_State *L, const char *code, const char *name)
+static int dostring(lua_State *L, const char *code, const char *name, const char *prog)
 {
-    return dochunk(L, luaL_loadbuffer(L, code, strlen(code), name));
+    return dochunk(L, luaL_loadbuffer(L, code, strlen(code), name), prog);
 }
 
-static int dolibrary(lua_State *L, const char *name)
+static int dolibrary(lua_State *L, const char *name, const char *prog)
 {
     lua_getglobal(L, "require");
     lua_pushstring(L, name);
     int status = docall(L, 1, 1);
     if (status == LUA_OK)
         lua_setglobal(L, name); /* as lua 5.4.4 does: the global has the module's full name */
-    report(L, status);
+    report(L, status, prog);
     return status;
 }
 
@@ -239,14 +241,14 @@ static void recipe_summary(const char *path, char *out, size_t len)
 }
 
 /* Lists HOME/scripts/\*.lua with what each does (its first comment line). */
-static int list_recipes(FILE *to)
+static int list_recipes(FILE *to, const char *prog)
 {
     char home[PATH_MAX], dir[PATH_MAX + 16];
     home_dir(home, sizeof home);
     snprintf(dir, sizeof dir, "%s/scripts", home);
     DIR *d = opendir(dir);
     if (!d) {
-        fprintf(to, "%s: no recipes: cannot read %s\n", progname, dir);
+        fprintf(to, "%s: no recipes: cannot read %s\n", prog, dir);
         return 1;
     }
     char *names[256];
@@ -271,7 +273,7 @@ static int list_recipes(FILE *to)
     return 0;
 }
 
-static void print_help(void)
+static void print_help(const char *prog)
 {
     printf("usage: %s [options] [script [args]]\n"
            "  script.lua args    run a Lua script with semeq's modules (its arguments in arg and ...)\n"
@@ -287,7 +289,7 @@ static void print_help(void)
            "With no script, a terminal gets the REPL (require \"semeq.tensor\", \"semeq.nn\", ...).\n"
            "EQ a sound file with a word:  %s --run apply in.wav out.wav --term warm\n"
            "The words a model knows:      %s --run apply --list-terms\n",
-           progname, progname, progname);
+           prog, prog, prog);
     fflush(stdout);
 }
 
@@ -392,7 +394,7 @@ static void print_results(lua_State *L)
     lua_getglobal(L, "print");
     lua_insert(L, 1);
     if (lua_pcall(L, n, 0, 0) != LUA_OK)
-        fprintf(stderr, "%s: error calling 'print' (%s)\n", progname, lua_tostring(L, -1));
+        fprintf(stderr, "error calling 'print' (%s)\n", lua_tostring(L, -1)); /* no name: as lua.c's REPL */
 }
 
 static void repl(lua_State *L)
@@ -404,8 +406,6 @@ static void repl(lua_State *L)
     const line_editor *ed = tty && line_editor_open(&editor) ? &editor : NULL;
     if (ed && hpath)
         ed->read_history(hpath);
-    const char *old = progname;
-    progname = NULL;
     for (;;) {
         lua_settop(L, 0);
         if (!push_line(L, true, ed))
@@ -429,34 +429,34 @@ static void repl(lua_State *L)
     if (ed)
         line_editor_close(&editor);
     fflush(stdout);
-    progname = old;
 }
 
 /* ---- command line ---- */
 
 typedef struct options {
+    const char *prog; /* the program's name, for messages: argv[0] */
     bool interactive, version, exec, help, list;
-    int script; /* index in argv of the script, 0 if none */
+    int script;                  /* index in argv of the script, 0 if none */
+    char recipe[PATH_MAX + 300]; /* --run NAME's path, which argv points to */
 } options;
 
 /* --run NAME: argv[i] becomes the recipe's path, so that the script sees itself in
  * arg[0] (apply.lua starts its workers from it) exactly as if run by path. */
-static bool resolve_recipe(char **argv, int i)
+static bool resolve_recipe(char **argv, int i, options *o)
 {
-    static char path[PATH_MAX + 300];
-    if (!recipe_path(argv[i], path, sizeof path)) {
-        fprintf(stderr, "%s: --run: no recipe '%s'\n", progname, argv[i]);
-        list_recipes(stderr);
+    if (!recipe_path(argv[i], o->recipe, sizeof o->recipe)) {
+        fprintf(stderr, "%s: --run: no recipe '%s'\n", o->prog, argv[i]);
+        list_recipes(stderr, o->prog);
         return false;
     }
-    argv[i] = path;
+    argv[i] = o->recipe;
     return true;
 }
 
 /* Returns false on a bad option (after printing usage). */
 static bool scan_args(int argc, char **argv, options *o)
 {
-    *o = (options){0};
+    *o = (options){.prog = program_name(argv)};
     int i;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -476,7 +476,7 @@ static bool scan_args(int argc, char **argv, options *o)
                 o->list = true;
                 return true;
             }
-            if (!resolve_recipe(argv, i))
+            if (!resolve_recipe(argv, i, o))
                 return false;
             break;
         } else if (strcmp(a, "-i") == 0) {
@@ -486,13 +486,13 @@ static bool scan_args(int argc, char **argv, options *o)
         } else if (strcmp(a, "-e") == 0 || strcmp(a, "-l") == 0) {
             o->exec = true;
             if (++i >= argc) {
-                fprintf(stderr, "%s: '%s' needs an argument\n", progname, a);
+                fprintf(stderr, "%s: '%s' needs an argument\n", o->prog, a);
                 return false;
             }
         } else if ((a[1] == 'e' || a[1] == 'l') && a[2]) {
             o->exec = true; /* -ecode, -lmod */
         } else {
-            fprintf(stderr, "%s: unrecognized option '%s' (%s --help lists the options)\n", progname, a, progname);
+            fprintf(stderr, "%s: unrecognized option '%s' (%s --help lists the options)\n", o->prog, a, o->prog);
             return false;
         }
     }
@@ -512,21 +512,21 @@ static void create_arg_table(lua_State *L, int argc, char **argv, int script)
     lua_setglobal(L, "arg");
 }
 
-static int run_options(lua_State *L, char **argv, int stop)
+static int run_options(lua_State *L, char **argv, int stop, const char *prog)
 {
     for (int i = 1; i < stop; i++) {
         const char *a = argv[i];
         if (a[1] != 'e' && a[1] != 'l')
             continue;
         const char *value = a[2] ? a + 2 : argv[++i];
-        int status = a[1] == 'e' ? dostring(L, value, "=(command line)") : dolibrary(L, value);
+        int status = a[1] == 'e' ? dostring(L, value, "=(command line)", prog) : dolibrary(L, value, prog);
         if (status != LUA_OK)
             return status;
     }
     return LUA_OK;
 }
 
-static int run_script(lua_State *L, int argc, char **argv, int script)
+static int run_script(lua_State *L, int argc, char **argv, int script, const char *prog)
 {
     const char *name = argv[script];
     if (strcmp(name, "-") == 0 && strcmp(argv[script - 1], "--") != 0)
@@ -534,7 +534,7 @@ static int run_script(lua_State *L, int argc, char **argv, int script)
     int status = luaL_loadfile(L, name);
     char recipe[PATH_MAX + 300];
     if (status == LUA_ERRFILE && name && recipe_path(name, recipe, sizeof recipe) && !is_file(name)) {
-        lua_pushfstring(L, "%s (to run the recipe %s: %s --run %s)", lua_tostring(L, -1), name, progname, name);
+        lua_pushfstring(L, "%s (to run the recipe %s: %s --run %s)", lua_tostring(L, -1), name, prog, name);
         lua_remove(L, -2);
     }
     if (status == LUA_OK) {
@@ -544,7 +544,7 @@ static int run_script(lua_State *L, int argc, char **argv, int script)
             lua_pushstring(L, argv[script + i]);
         status = docall(L, n, LUA_MULTRET);
     }
-    report(L, status);
+    report(L, status, prog);
     return status;
 }
 
@@ -559,8 +559,8 @@ static int pmain(lua_State *L)
     }
     if (o.help || o.list) {
         if (o.help)
-            print_help();
-        lua_pushboolean(L, o.help || list_recipes(stdout) == 0);
+            print_help(o.prog);
+        lua_pushboolean(L, o.help || list_recipes(stdout, o.prog) == 0);
         return 1;
     }
     luaL_checkversion(L);
@@ -571,7 +571,8 @@ static int pmain(lua_State *L)
     if (o.version && !o.interactive)
         print_version();
     int stop = o.script ? o.script : argc;
-    if (run_options(L, argv, stop) != LUA_OK || (o.script && run_script(L, argc, argv, o.script) != LUA_OK)) {
+    if (run_options(L, argv, stop, o.prog) != LUA_OK ||
+        (o.script && run_script(L, argc, argv, o.script, o.prog) != LUA_OK)) {
         lua_pushboolean(L, 0);
         return 1;
     }
@@ -583,7 +584,7 @@ static int pmain(lua_State *L)
         if (isatty(STDIN_FILENO)) {
             print_version();
             repl(L);
-        } else if (dochunk(L, luaL_loadfile(L, NULL)) != LUA_OK) {
+        } else if (dochunk(L, luaL_loadfile(L, NULL), o.prog) != LUA_OK) {
             lua_pushboolean(L, 0);
             return 1;
         }
@@ -595,11 +596,10 @@ static int pmain(lua_State *L)
 int main(int argc, char **argv)
 {
     semeq_choose_blas_kernel(argv);
-    if (argv[0] && argv[0][0])
-        progname = argv[0];
+    const char *prog = program_name(argv);
     lua_State *L = luaL_newstate();
     if (!L) {
-        fprintf(stderr, "%s: cannot create state: not enough memory\n", progname);
+        fprintf(stderr, "%s: cannot create state: not enough memory\n", prog);
         return EXIT_FAILURE;
     }
     lua_pushcfunction(L, pmain);
@@ -607,7 +607,7 @@ int main(int argc, char **argv)
     lua_pushlightuserdata(L, argv);
     int status = lua_pcall(L, 2, 1, 0);
     int ok = lua_toboolean(L, -1);
-    report(L, status);
+    report(L, status, prog);
     lua_close(L);
     return (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
