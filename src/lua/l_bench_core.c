@@ -114,8 +114,9 @@ static se_status call_once(timed *t, const char *what, long i)
 
 static int l_time_runtime(lua_State *L)
 {
-    static timed t; /* large buffers off the stack; one Lua state times at a time */
-    t.m = lse_checkruntime(L, 1, &t.scratch, &t.bytes);
+    lua_settop(L, 4);                              /* the buffers go above the arguments */
+    timed *t = lua_newuserdatauv(L, sizeof *t, 0); /* 32 KB of buffers: off the C stack, owned by Lua */
+    t->m = lse_checkruntime(L, 1, &t->scratch, &t->bytes);
     const char *what = luaL_checkstring(L, 2);
     lua_Integer calls = luaL_checkinteger(L, 3);
     static const char *const whats[] = {"encode_decode", "term_to_eq", "blend_to_eq", "decode"};
@@ -124,23 +125,23 @@ static int l_time_runtime(lua_State *L)
         known |= strcmp(what, whats[i]) == 0;
     luaL_argcheck(L, known, 2, "expected encode_decode, term_to_eq, blend_to_eq or decode");
     luaL_argcheck(L, calls >= 1 && calls <= 10000000, 3, "calls must be in 1..1e7");
-    if (t.m->latent > 4096 || se_model_entry_out(t.m, SE_ENTRY_DECODE) > 4096)
+    if (t->m->latent > 4096 || se_model_entry_out(t->m, SE_ENTRY_DECODE) > 4096)
         return luaL_error(L, "time_runtime: model too wide for the benchmark's buffers");
     if (strcmp(what, "encode_decode") == 0) {
         se_tensor *x = lse_checktensor(L, 4);
-        luaL_argcheck(L, se_tensor_is_contiguous(x) && se_tensor_numel(x) == se_model_entry_in(t.m, SE_ENTRY_ENCODE), 4,
-                      "expected one contiguous input row");
-        t.x = se_tensor_data(x);
-    } else if (t.m->nterms < 1) {
+        luaL_argcheck(L, se_tensor_is_contiguous(x) && se_tensor_numel(x) == se_model_entry_in(t->m, SE_ENTRY_ENCODE),
+                      4, "expected one contiguous input row");
+        t->x = se_tensor_data(x);
+    } else if (t->m->nterms < 1) {
         return luaL_error(L, "time_runtime: %s needs a model with terms", what);
     }
     for (long i = 0; i < 200; i++)
-        if (call_once(&t, what, i) != SE_OK)
+        if (call_once(t, what, i) != SE_OK)
             return luaL_error(L, "time_runtime: %s failed", what);
     lua_createtable(L, (int)calls, 0);
     for (lua_Integer i = 1; i <= calls; i++) {
         double t0 = now_us();
-        call_once(&t, what, (long)i);
+        call_once(t, what, (long)i);
         lua_pushnumber(L, now_us() - t0);
         lua_rawseti(L, -2, i);
     }
