@@ -270,6 +270,31 @@ local metrics_cases = {
   {"core knn label past k", metricscore.knn_predict, {T.rand(3, 2), {1, 2, 9}, 2, T.rand(2, 2), 1, false}, "knn: label code .* is not an integer in 1%.%.2"},
 }
 
+-- The shipped model's words, through semeq.semantic and the runtime it runs on.
+local sm = assert(require("semeq.semantic").load("models/safe_warm_bright.safetensors"))
+local function nan_at(rows, cols, i, j)
+  local X = T.zeros(rows, cols)
+  X[i][j] = nan
+  return X
+end
+local function sm_method(name) return function(...) return sm[name](sm, ...) end end
+local function rt_method(name) return function(...) return sm.runtime[name](sm.runtime, ...) end end
+local semantic_cases = {
+  {"interpolate alpha a string", sm_method("interpolate"), {"warm", "bright", "a"},
+   "semantic:interpolate: alpha must be a finite number, got a$"},
+  {"interpolate alpha NaN", sm_method("interpolate"), {"warm", "bright", nan},
+   "semantic:interpolate: alpha must be a finite number, got %-?nan$"},
+  {"interpolate alpha inf", sm_method("interpolate"), {"warm", "bright", inf},
+   "semantic:interpolate: alpha must be a finite number, got inf$"},
+  {"edit amount NaN", sm_method("edit"), {T.zeros(1, 40), "warm", nan},
+   "semantic:edit: amount must be a number in %[0, 1%], got %-?nan$"},
+  {"realise a number", sm_method("realise"), {42}, "semantic:realise: X must be a tensor of rows, got number$"},
+  {"runtime encode NaN in a row", rt_method("encode"), {nan_at(2, 40, 2, 3)},
+   "runtime:encode: input%[2%]%[3%] = %-?nan is not finite$"},
+  {"runtime decode inf in one code", rt_method("decode"), {T.zeros(17):fill(inf)},
+   "runtime:decode: input%[1%] = inf is not finite$"},
+}
+
 local plot_cases = {
   {"latent_map X not a tensor", plot.latent_map, {"x", {}}, "^latent_map: X must be a 2%-D tensor %[n x d%]$"},
   {"latent_map label count", plot.latent_map, {T.rand(3, 2), {"a"}}, "^latent_map: expected 3 labels, got 1$"},
@@ -521,7 +546,8 @@ end
 
 local groups = {["semeq.tensor"] = tensor_cases, ["semeq.data"] = data_cases,
                 ["semeq.metrics"] = metrics_cases, ["semeq.eval.plot"] = plot_cases,
-                ["semeq.audio"] = audio_cases, ["semeq.eq"] = eq_cases, ["semeq.nn/optim"] = nn_cases}
+                ["semeq.audio"] = audio_cases, ["semeq.eq"] = eq_cases, ["semeq.nn/optim"] = nn_cases,
+                ["semeq.semantic"] = semantic_cases}
 for group, cases in pairs(groups) do
   describe("bad input to " .. group, function()
     for _, row in ipairs(cases) do

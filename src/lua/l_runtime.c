@@ -181,6 +181,14 @@ static int run_entry(lua_State *L, se_entry e, const char *fn)
             return lse_error(L, SE_ENOMEM, "%s", fn);
         x = c;
     }
+    /* A NaN or Inf would come out as a silent NaN code or curve. */
+    const float *xd = se_tensor_data(x);
+    int64_t bad = se_first_nonfinite(xd, rows * in);
+    if (bad >= 0 && one)
+        return luaL_error(L, "%s: input[%I] = %f is not finite", fn, (lua_Integer)bad + 1, (double)xd[bad]);
+    if (bad >= 0)
+        return luaL_error(L, "%s: input[%I][%I] = %f is not finite", fn, (lua_Integer)(bad / in) + 1,
+                          (lua_Integer)(bad % in) + 1, (double)xd[bad]);
     int64_t size[2] = {rows, out};
     se_tensor *y = one ? lse_newtensor(L, 1, &size[1]) : lse_newtensor(L, 2, size);
     int64_t floats = se_model_entry_scratch(m, e, rows);
@@ -189,7 +197,7 @@ static int run_entry(lua_State *L, se_entry e, const char *fn)
         return luaL_error(L, "%s: batch too large", fn);
     if ((size_t)floats * sizeof(float) > u->scratch_bytes)
         scratch = lua_newuserdatauv(L, (size_t)floats * sizeof(float), 0); /* a batch: Lua-owned scratch */
-    se_status st = se_model_run(m, e, se_tensor_data(x), rows, se_tensor_data(y), scratch);
+    se_status st = se_model_run(m, e, xd, rows, se_tensor_data(y), scratch);
     if (st != SE_OK)
         return lse_error(L, st, "%s", fn);
     if (scratch != u->scratch)

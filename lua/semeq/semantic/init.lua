@@ -248,6 +248,9 @@ end
 
 --- The code alpha of the way from a to b (terms or codes): (1 - alpha) a + alpha b.
 function Semantic:interpolate(a, b, alpha)
+  if math.type(alpha) == nil or alpha ~= alpha or math.abs(alpha) == math.huge then
+    error("semantic:interpolate: alpha must be a finite number, got " .. tostring(alpha), 2)
+  end
   local za, zb = as_code(self, a), as_code(self, b)
   return za * (1 - alpha) + zb * alpha
 end
@@ -266,6 +269,7 @@ end
 -- (inputs or decoded outputs): curve40 rows are fitted by the 5-band fitter, parameter
 -- rows are mapped back by the normaliser. Only for SAFE models.
 function Semantic:realise(X)
+  if not T.isTensor(X) then error("semantic:realise: X must be a tensor of rows, got " .. type(X), 2) end
   if self.rep.kind == "curve40" then
     local db, rows = self.rep:db(X), {}
     local freqs = eq.g40_freqs()
@@ -286,7 +290,7 @@ end
 function Semantic:edit(X, term, amount)
   local key, err = self:term(term)
   if not key then error(err, 2) end
-  if type(amount) ~= "number" or amount < 0 or amount > 1 then
+  if type(amount) ~= "number" or not (amount >= 0 and amount <= 1) then  -- NaN fails both
     error("semantic:edit: amount must be a number in [0, 1], got " .. tostring(amount), 2)
   end
   local Z = self:encode(X)
