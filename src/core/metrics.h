@@ -33,8 +33,8 @@ typedef enum se_distance { SE_DIST_EUCLIDEAN, SE_DIST_COSINE } se_distance;
  * about a second at this size and grows as d^3. */
 #define SE_PCA_MAX_DIM 2048
 
-/* threads: how many threads share the rows (silhouette.c); the result is the same for every
- * count. */
+/* threads: how many threads share the rows (silhouette.c: at most 8 while each pair is
+ * computed once); the result is the same for every count. */
 se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
                         double *score);
 /* threads: how many threads share the row passes (chunked.h); the result is the same for

@@ -1,5 +1,5 @@
 /* The silhouette (see metrics.h): pairwise distances in register-blocked float32 tiles with the
- * per-cluster sums fused in, rows split between threads.
+ * per-cluster sums fused in, each pair of points computed once, rows split between threads.
  *
  * The points are first ordered by cluster (a counting sort), so that the distances from a
  * point to one cluster are a contiguous run of a row of the distance matrix: the sums a(i)
@@ -7,6 +7,16 @@
  * a block of rows the distance matrix is made CH columns at a time into a tile that stays in
  * L1, and every run of the tile is added (in double) to its row's sum for that cluster. No
  * n x n matrix exists.
+ *
+ * Each pair is computed once (the symmetric scheme): a block of rows starting at i0 makes
+ * the tiles of columns i0 .. n - 1 only. Besides its own rows' sums, the tile gives every
+ * later column j its distance to the block's rows, which is added (in double) to `later`
+ * [cluster of the row][j]: the sum row j needs for that cluster from the columns before
+ * its block. A row's score is then its own sums plus the later halves, added once all
+ * blocks are done. That needs sums of every row by every cluster ([n x k] doubles, and as
+ * much again spread over the shares); with many clusters for the size (past
+ * SYMMETRIC_BYTES) rows are computed whole instead, each block against every column, at
+ * twice the arithmetic.
  *
  * Precision. Euclidean distances are sqrt(sum_k (x_k - y_k)^2) in float32, formed from the
  * differences, so there is no cancellation (|x|^2 + |y|^2 - 2 x.y loses the digits of small
@@ -17,9 +27,11 @@
  * number without the cancellation of 1 - cos for close directions, where float32 would keep
  * only a few digits (this path is plain C, slower than the Euclidean one).
  *
- * Reproducibility: a row's sums do not depend on which thread computes it or how the rows
- * are split, and the scores are added in one fixed order, so the result is the same bits
- * for every thread count. */
+ * Reproducibility: the symmetric scheme splits the rows into SHARES shares of equal work
+ * whatever the thread count (a thread takes every T-th share), each share adds its later
+ * halves into its own buffer, and the halves are added to a row's sums in share order;
+ * computed whole, a row's sums do not depend on which thread computes it. The scores are
+ * added in one fixed order, so the result is the same bits for every thread count. */
 #include "metrics.h"
 
 #include <math.h>
@@ -32,9 +44,13 @@
 #include "jobs.h"
 #include "simd.h"
 
-#define MR 8   /* rows of a block: the widest kernel's tile height */
-#define CH 512 /* columns of a distance tile: MR x CH floats = 16 KB */
-#define PAD 32 /* the transposed points are padded to a multiple of the widest tile */
+#define MR 8     /* rows of a block: the widest kernel's tile height */
+#define CH 512   /* columns of a distance tile: MR x CH floats = 16 KB */
+#define PAD 32   /* the transposed points are padded to a multiple of the widest tile */
+#define SHARES 8 /* the symmetric scheme's fixed split of the rows (so: at most 8 threads) */
+/* The symmetric scheme's sums ([n x k] of each row, and the shares' later halves) up to this
+ * size; past it (many clusters) rows are computed whole, with no n x k matrix. */
+#define SYMMETRIC_BYTES ((double)(64 << 20))
 
 /* What every thread reads: the points ordered by cluster, row-major and transposed. */
 typedef struct sil_data {
@@ -95,9 +111,58 @@ static double run_sum_c(const float *p, int64_t len)
     return sum;
 }
 
+/* dst[j] += tile rows 0 .. rows - 1 at column j, in that order (rows CH apart), for j < len:
+ * the symmetric half of a tile (add_later). One body, compiled for each vector width. */
+typedef void (*add_columns_fn)(double *dst, const float *D, int rows, int64_t len);
+
+static inline __attribute__((always_inline)) void add_columns_with(double *dst, const float *D, int rows, int64_t len)
+{
+    for (int64_t j = 0; j < len; j++) {
+        double acc = dst[j];
+        for (int r = 0; r < rows; r++)
+            acc += D[r * CH + j];
+        dst[j] = acc;
+    }
+}
+
+static void add_columns_c(double *dst, const float *D, int rows, int64_t len) { add_columns_with(dst, D, rows, len); }
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define SIL_X86 1
+
+/* Four vectors of columns at once: each column's sum is a chain of `rows` additions. */
+__attribute__((target("avx512f"))) static void add_columns_avx512(double *dst, const float *D, int rows, int64_t len)
+{
+    int64_t j = 0;
+    for (; j + 32 <= len; j += 32) {
+        __m512d acc[4];
+        for (int v = 0; v < 4; v++)
+            acc[v] = _mm512_loadu_pd(dst + j + 8 * v);
+        for (int r = 0; r < rows; r++)
+            for (int v = 0; v < 4; v++)
+                acc[v] = _mm512_add_pd(acc[v], _mm512_cvtps_pd(_mm256_loadu_ps(D + r * CH + j + 8 * v)));
+        for (int v = 0; v < 4; v++)
+            _mm512_storeu_pd(dst + j + 8 * v, acc[v]);
+    }
+    add_columns_with(dst + j, D + j, rows, len - j);
+}
+
+__attribute__((target("avx2"))) static void add_columns_avx2(double *dst, const float *D, int rows, int64_t len)
+{
+    int64_t j = 0;
+    for (; j + 16 <= len; j += 16) {
+        __m256d acc[4];
+        for (int v = 0; v < 4; v++)
+            acc[v] = _mm256_loadu_pd(dst + j + 4 * v);
+        for (int r = 0; r < rows; r++)
+            for (int v = 0; v < 4; v++)
+                acc[v] = _mm256_add_pd(acc[v], _mm256_cvtps_pd(_mm_loadu_ps(D + r * CH + j + 4 * v)));
+        for (int v = 0; v < 4; v++)
+            _mm256_storeu_pd(dst + j + 4 * v, acc[v]);
+    }
+    add_columns_with(dst + j, D + j, rows, len - j);
+}
 
 /* MR rows x 32 columns per step: 16 accumulators, each broadcast feeding two. */
 __attribute__((target("avx512f"))) static void tile_avx512(const float *x, const sil_data *s, int64_t j0, int64_t nj,
@@ -196,6 +261,7 @@ __attribute__((target("avx2"))) static double run_sum_avx2(const float *p, int64
 typedef struct sil_kernel {
     tile_fn tile;
     double (*run_sum)(const float *, int64_t);
+    add_columns_fn add_columns;
 } sil_kernel;
 
 static sil_kernel choose(void)
@@ -203,23 +269,95 @@ static sil_kernel choose(void)
 #ifdef SIL_X86
     se_simd level = se_simd_level();
     if (level == SE_SIMD_AVX512)
-        return (sil_kernel){tile_avx512, run_sum_avx512};
+        return (sil_kernel){tile_avx512, run_sum_avx512, add_columns_avx512};
     if (level == SE_SIMD_AVX2)
-        return (sil_kernel){tile_avx2, run_sum_avx2};
+        return (sil_kernel){tile_avx2, run_sum_avx2, add_columns_avx2};
 #endif
-    return (sil_kernel){tile_c, run_sum_c};
+    return (sil_kernel){tile_c, run_sum_c, add_columns_c};
 }
 
-/* ---------------------------------------------------------------- rows of one thread */
+/* ---------------------------------------------------------------- blocks of rows */
 
+/* The cluster of ordered row i. */
+static int cluster_of(const sil_data *s, int64_t i)
+{
+    int c = 0;
+    while (s->start[c + 1] <= i)
+        c++;
+    return c;
+}
+
+/* Rows lo .. hi - 1 (whole blocks of MR but the last) and what they work in. With `later`,
+ * a share of the symmetric scheme (see the header). */
 typedef struct sil_job {
     const sil_data *s;
-    int64_t lo, hi; /* ordered rows of this thread */
+    int64_t lo, hi;
     float *x;       /* [MR x d] */
     float *D;       /* [MR x CH] */
     double *sums;   /* [MR x k] */
+    int c_lo, c_hi; /* symmetric: the clusters of rows lo .. hi - 1 */
+    double *later;  /* symmetric: [(c_hi - c_lo + 1) x n], distances from these rows to later rows */
+    double *rowsum; /* symmetric, shared: [n x k], each row's sums over the columns from its block on */
     se_status status;
 } sil_job;
+
+/* The symmetric half of a tile: the distance from row i0 + r to each column j past the block
+ * goes to later[cluster of i0 + r][j], the sum row j needs for that cluster. Each sum takes
+ * the rows in order, so it does not depend on the tile's width or the vector width. */
+static void add_later(sil_job *job, const sil_kernel *kn, int64_t i0, int mr, int64_t j0, int64_t nj)
+{
+    const sil_data *s = job->s;
+    int64_t from = i0 + mr > j0 ? i0 + mr : j0, to = j0 + nj < s->n ? j0 + nj : s->n;
+    if (from >= to)
+        return;
+    int c = cluster_of(s, i0);
+    for (int r = 0; r < mr;) {
+        while (s->start[c + 1] <= i0 + r)
+            c++;
+        int rows = (int)((s->start[c + 1] < i0 + mr ? s->start[c + 1] : i0 + mr) - (i0 + r)); /* of cluster c */
+        kn->add_columns(job->later + (int64_t)(c - job->c_lo) * s->n + from, job->D + r * CH + (from - j0), rows,
+                        to - from);
+        r += rows;
+    }
+}
+
+/* job->sums[r][c]: the distances from ordered row i0 + r (r < mr) to the points of cluster c
+ * from column j_first on, one run of a tile at a time; with job->later, also the other half
+ * of each pair past the block (add_later). */
+static void block_sums(sil_job *job, const sil_kernel *kn, int64_t i0, int mr, int64_t j_first)
+{
+    const sil_data *s = job->s;
+    if (!s->cosine) {
+        memset(job->x, 0, (size_t)(MR * s->d) * sizeof *job->x);
+        memcpy(job->x, s->Y + i0 * s->d, (size_t)(mr * s->d) * sizeof *job->x);
+    }
+    memset(job->sums, 0, (size_t)MR * (size_t)s->k * sizeof *job->sums);
+    int c = 0;
+    for (int64_t j0 = j_first; j0 < s->n; j0 += CH) {
+        int64_t nj = s->n - j0 < CH ? s->n - j0 : CH;
+        if (s->cosine)
+            tile_cosine(i0, mr, s, j0, nj, job->D);
+        else
+            kn->tile(job->x, s, j0, (nj + PAD - 1) / PAD * PAD, job->D);
+        /* The clusters' runs within columns j0 .. j0 + nj. */
+        while (c < s->k && s->start[c + 1] <= j0)
+            c++;
+        for (int cc = c; cc < s->k && s->start[cc] < j0 + nj; cc++) {
+            int64_t a = s->start[cc] > j0 ? s->start[cc] : j0;
+            int64_t b = s->start[cc + 1] < j0 + nj ? s->start[cc + 1] : j0 + nj;
+            for (int r = 0; r < mr; r++) {
+                float *row = job->D + r * CH;
+                /* The diagonal is 0 by definition (scikit-learn sets it; cosine can give
+                 * 1e-7 there). */
+                if (i0 + r >= a && i0 + r < b)
+                    row[i0 + r - j0] = 0.0f;
+                job->sums[r * s->k + cc] += kn->run_sum(row + (a - j0), b - a);
+            }
+        }
+        if (job->later)
+            add_later(job, kn, i0, mr, j0, nj);
+    }
+}
 
 /* s(i) from the sums of distances from row i (ordered index) of cluster li to every cluster. */
 static double score_of(const sil_data *s, const double *sums, int li)
@@ -240,56 +378,71 @@ static double score_of(const sil_data *s, const double *sums, int li)
     return den > 0 && isfinite(b) ? (b - a) / den : 0.0;
 }
 
+/* Whole rows: each block against every column, its scores at once. */
 static void *sil_rows(void *arg)
 {
     sil_job *job = arg;
     const sil_data *s = job->s;
     sil_kernel kn = choose();
-    int64_t d = s->d;
     for (int64_t i0 = job->lo; i0 < job->hi; i0 += MR) {
         if (se_interrupt_pending()) {
             job->status = SE_EINTR;
             return NULL;
         }
         int mr = job->hi - i0 < MR ? (int)(job->hi - i0) : MR;
-        if (!s->cosine) {
-            memset(job->x, 0, (size_t)(MR * d) * sizeof *job->x);
-            memcpy(job->x, s->Y + i0 * d, (size_t)(mr * d) * sizeof *job->x);
-        }
-        memset(job->sums, 0, (size_t)MR * (size_t)s->k * sizeof *job->sums);
-        int c = 0;
-        for (int64_t j0 = 0; j0 < s->n; j0 += CH) {
-            int64_t nj = s->n - j0 < CH ? s->n - j0 : CH;
-            if (s->cosine)
-                tile_cosine(i0, mr, s, j0, nj, job->D);
-            else
-                kn.tile(job->x, s, j0, (nj + PAD - 1) / PAD * PAD, job->D);
-            /* The clusters' runs within columns j0 .. j0 + nj. */
-            while (c < s->k && s->start[c + 1] <= j0)
-                c++;
-            for (int cc = c; cc < s->k && s->start[cc] < j0 + nj; cc++) {
-                int64_t a = s->start[cc] > j0 ? s->start[cc] : j0;
-                int64_t b = s->start[cc + 1] < j0 + nj ? s->start[cc + 1] : j0 + nj;
-                for (int r = 0; r < mr; r++) {
-                    float *row = job->D + r * CH;
-                    /* The diagonal is 0 by definition (scikit-learn sets it; cosine can give
-                     * 1e-7 there). */
-                    if (i0 + r >= a && i0 + r < b)
-                        row[i0 + r - j0] = 0.0f;
-                    job->sums[r * s->k + cc] += kn.run_sum(row + (a - j0), b - a);
-                }
-            }
-        }
-        for (int r = 0; r < mr; r++) {
-            int64_t i = i0 + r;
-            int li = 0;
-            while (s->start[li + 1] <= i)
-                li++;
-            s->score[i] = score_of(s, job->sums + r * s->k, li);
-        }
+        block_sums(job, &kn, i0, mr, 0);
+        for (int r = 0; r < mr; r++)
+            s->score[i0 + r] = score_of(s, job->sums + r * s->k, cluster_of(s, i0 + r));
     }
     job->status = SE_OK;
     return NULL;
+}
+
+/* A share of the symmetric scheme: each block against the columns from its own on. */
+static void sil_share(sil_job *job)
+{
+    const sil_data *s = job->s;
+    sil_kernel kn = choose();
+    for (int64_t i0 = job->lo; i0 < job->hi; i0 += MR) {
+        if (se_interrupt_pending()) {
+            job->status = SE_EINTR;
+            return;
+        }
+        int mr = job->hi - i0 < MR ? (int)(job->hi - i0) : MR;
+        block_sums(job, &kn, i0, mr, i0);
+        memcpy(job->rowsum + i0 * s->k, job->sums, (size_t)mr * (size_t)s->k * sizeof *job->sums);
+    }
+    job->status = SE_OK;
+}
+
+/* A thread of the symmetric scheme: shares first, first + step, ... */
+typedef struct sil_worker {
+    sil_job *shares;
+    int count, first, step;
+} sil_worker;
+
+static void *sil_shares(void *arg)
+{
+    sil_worker *w = arg;
+    for (int q = w->first; q < w->count; q += w->step)
+        sil_share(&w->shares[q]);
+    return NULL;
+}
+
+/* Every row's score from its own sums and the later halves of the shares before it, added
+ * in share order. sums: [k] scratch. */
+static void symmetric_scores(const sil_data *s, const sil_job *shares, int count, const double *rowsum, double *sums)
+{
+    int li = 0;
+    for (int64_t i = 0; i < s->n; i++) {
+        while (s->start[li + 1] <= i)
+            li++;
+        memcpy(sums, rowsum + i * s->k, (size_t)s->k * sizeof *sums);
+        for (int q = 0; q < count && shares[q].lo < i; q++)
+            for (int c = shares[q].c_lo; c <= shares[q].c_hi; c++)
+                sums[c] += shares[q].later[(int64_t)(c - shares[q].c_lo) * s->n + i];
+        s->score[i] = score_of(s, sums, li);
+    }
 }
 
 /* ---------------------------------------------------------------- the driver */
@@ -321,6 +474,94 @@ static void order_points(const float *X, const int *labels, sil_data *s, float *
     }
 }
 
+/* Scratch of a job; false without memory. */
+static bool job_buffers(sil_job *job, int64_t d, int k)
+{
+    job->x = malloc((size_t)(MR * d) * sizeof(float));
+    job->D = malloc((size_t)(MR * CH) * sizeof(float));
+    job->sums = malloc((size_t)MR * (size_t)k * sizeof(double));
+    return job->x && job->D && job->sums;
+}
+
+static void free_jobs(sil_job *jobs, int count)
+{
+    for (int t = 0; jobs && t < count; t++) {
+        free(jobs[t].x);
+        free(jobs[t].D);
+        free(jobs[t].sums);
+        free(jobs[t].later);
+    }
+    free(jobs);
+}
+
+/* Whole rows: contiguous shares of whole blocks, the same number (+-1) for each thread. */
+static se_status run_rows(const sil_data *s, int threads)
+{
+    int64_t blocks = (s->n + MR - 1) / MR;
+    if (threads > blocks)
+        threads = (int)blocks;
+    sil_job *jobs = calloc((size_t)threads, sizeof *jobs);
+    se_status st = jobs ? SE_OK : SE_ENOMEM;
+    for (int t = 0; st == SE_OK && t < threads; t++) {
+        jobs[t] = (sil_job){.s = s,
+                            .lo = blocks * t / threads * MR,
+                            .hi = t == threads - 1 ? s->n : blocks * (t + 1) / threads * MR,
+                            .status = SE_ENOMEM};
+        if (!job_buffers(&jobs[t], s->d, s->k))
+            st = SE_ENOMEM;
+    }
+    if (st == SE_OK) {
+        se_run_jobs(sil_rows, jobs, sizeof *jobs, threads);
+        for (int t = 0; t < threads && st == SE_OK; t++)
+            st = jobs[t].status;
+    }
+    free_jobs(jobs, threads);
+    return st;
+}
+
+/* Symmetric: SHARES shares of equal work (a block at i0 has n - i0 columns), a fixed split
+ * whatever the threads, so the sums are the same bits for every thread count. */
+static se_status run_symmetric(const sil_data *s, int threads)
+{
+    int64_t n = s->n, blocks = (n + MR - 1) / MR;
+    int count = blocks < SHARES ? (int)blocks : SHARES;
+    if (threads > count)
+        threads = count;
+    sil_job *shares = calloc((size_t)count, sizeof *shares);
+    sil_worker *workers = calloc((size_t)threads, sizeof *workers);
+    double *rowsum = malloc((size_t)(n * s->k) * sizeof *rowsum), *sums = malloc((size_t)s->k * sizeof *sums);
+    se_status st = shares && workers && rowsum && sums ? SE_OK : SE_ENOMEM;
+    double total = (double)blocks * (double)n - (double)MR * (double)blocks * (double)(blocks - 1) / 2, done = 0;
+    int64_t b = 0;
+    for (int q = 0; st == SE_OK && q < count; q++) {
+        int64_t first = b;
+        while (b < blocks && (q == count - 1 || done < total * (q + 1) / count || b == first))
+            done += (double)(n - MR * b++);
+        sil_job *job = &shares[q];
+        *job = (sil_job){.s = s, .lo = first * MR, .hi = b * MR < n ? b * MR : n, .rowsum = rowsum};
+        job->status = SE_ENOMEM;
+        job->c_lo = cluster_of(s, job->lo);
+        job->c_hi = job->hi > job->lo ? cluster_of(s, job->hi - 1) : job->c_lo;
+        job->later = calloc((size_t)((job->c_hi - job->c_lo + 1) * n), sizeof *job->later);
+        if (!job->later || !job_buffers(job, s->d, s->k))
+            st = SE_ENOMEM;
+    }
+    if (st == SE_OK) {
+        for (int t = 0; t < threads; t++)
+            workers[t] = (sil_worker){shares, count, t, threads};
+        se_run_jobs(sil_shares, workers, sizeof *workers, threads);
+        for (int q = 0; q < count && st == SE_OK; q++)
+            st = shares[q].status;
+    }
+    if (st == SE_OK)
+        symmetric_scores(s, shares, count, rowsum, sums);
+    free_jobs(shares, count);
+    free(workers);
+    free(rowsum);
+    free(sums);
+    return st;
+}
+
 se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
                         double *score)
 {
@@ -331,9 +572,8 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
             return SE_EARG;
     if (threads < 1)
         threads = 1;
-    int64_t npad = (n + PAD - 1) / PAD * PAD, blocks = (n + MR - 1) / MR;
-    if (threads > blocks)
-        threads = (int)blocks;
+    /* Padded past n by a tile's width: a symmetric tile starts at any block. */
+    int64_t npad = (n + PAD - 1) / PAD * PAD + PAD;
     bool cosine = metric == SE_DIST_COSINE;
     int64_t *start = calloc((size_t)(2 * k + 1), sizeof *start);
     /* one layout pair: float for Euclidean, double for cosine */
@@ -341,17 +581,9 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
     void *Y = malloc((size_t)(n * d) * width), *YT = calloc((size_t)(npad * d), width);
     bool *zero = cosine ? calloc((size_t)n, sizeof *zero) : NULL;
     double *sc = malloc((size_t)n * sizeof *sc);
-    sil_job *jobs = calloc((size_t)threads, sizeof *jobs);
     se_status st = SE_ENOMEM;
-    if (!start || !Y || !YT || !sc || !jobs || (cosine && !zero))
+    if (!start || !Y || !YT || !sc || (cosine && !zero))
         goto done;
-    for (int t = 0; t < threads; t++) {
-        jobs[t].x = malloc((size_t)(MR * d) * sizeof(float));
-        jobs[t].D = malloc((size_t)(MR * CH) * sizeof(float));
-        jobs[t].sums = malloc((size_t)MR * (size_t)k * sizeof(double));
-        if (!jobs[t].x || !jobs[t].D || !jobs[t].sums)
-            goto done;
-    }
     for (int64_t i = 0; i < n; i++)
         start[labels[i] + 1]++;
     for (int c = 0; c < k; c++)
@@ -369,18 +601,8 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
                   .cosine = cosine,
                   .score = sc};
     order_points(X, labels, &s, Y, YT, s.Yd ? Y : NULL, s.YTd ? YT : NULL, zero);
-    /* Contiguous shares of whole blocks, the same number (+-1) each. */
-    for (int t = 0; t < threads; t++) {
-        jobs[t].s = &s;
-        jobs[t].lo = blocks * t / threads * MR;
-        jobs[t].hi = t == threads - 1 ? n : blocks * (t + 1) / threads * MR;
-        jobs[t].status = SE_ENOMEM;
-    }
-    se_run_jobs(sil_rows, jobs, sizeof *jobs, threads);
-    st = SE_OK;
-    for (int t = 0; t < threads; t++)
-        if (st == SE_OK)
-            st = jobs[t].status;
+    bool symmetric = (double)(2 * (int64_t)k + SHARES) * (double)n * sizeof(double) <= SYMMETRIC_BYTES;
+    st = symmetric ? run_symmetric(&s, threads) : run_rows(&s, threads);
     if (st == SE_OK) {
         double total = 0.0;
         for (int64_t i = 0; i < n; i++)
@@ -388,12 +610,6 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
         *score = total / (double)n;
     }
 done:
-    for (int t = 0; jobs && t < threads; t++) {
-        free(jobs[t].x);
-        free(jobs[t].D);
-        free(jobs[t].sums);
-    }
-    free(jobs);
     free(start);
     free(Y);
     free(YT);
