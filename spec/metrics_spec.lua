@@ -14,6 +14,27 @@ describe("semeq.metrics", function()
     assert.is_true(close(metrics.silhouette(X, y), (0.9 + 8 / 9) / 3, 1e-12))
   end)
 
+  it("gives each row's silhouette in the rows' order, 0 everywhere with one group or every row alone", function()
+    local v = metrics.silhouette_samples(T.new {{10}, {0}, {1}}, {"b", "a", "a"})
+    assert.are.equal(3, #v)
+    assert.are.equal(0, v[1])
+    assert.is_true(close(v[2], 0.9, 1e-12) and close(v[3], 8 / 9, 1e-12))
+    assert.are.same(v, metrics.silhouette_samples(T.new {{10}, {0}, {1}}, {2, 1, 1}))  -- labels encoded in C
+    assert.are.same({0, 0, 0}, metrics.silhouette_samples(X, {"a", "a", "a"}))
+    assert.are.same({0, 0, 0}, metrics.silhouette_samples(X, {1, 2, 3}))
+    local cos = metrics.silhouette_samples(T.new {{1, 0}, {2, 0.1}, {0, 1}, {0, 3}}, {1, 1, 2, 2}, "cosine")
+    assert.is_true(cos[1] > 0.9 and cos[4] > 0.9)
+  end)
+
+  it("averages the silhouette samples to the silhouette, bit for bit", function()
+    T.manualSeed(3)
+    local P, labels = T.randn(500, 6), {}
+    for i = 1, 500 do labels[i] = "w" .. (i % 7) end
+    local v, total = metrics.silhouette_samples(P, labels), 0
+    for _, x in ipairs(v) do total = total + x end
+    assert.are.equal(metrics.silhouette(P, labels), total / 500)
+  end)
+
   it("accepts integer labels and integer tensors", function()
     local s = metrics.silhouette(X, y)
     assert.are.equal(s, metrics.silhouette(X, {7, 7, 3}))

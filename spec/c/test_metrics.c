@@ -260,6 +260,14 @@ int main(void)
     CHECK(se_silhouette(X, 3, 1, lab, 2, SE_DIST_EUCLIDEAN, 1, &s) == SE_OK);
     /* sample 0: a = 1, b = 10 -> 0.9; sample 1: a = 1, b = 9 -> 8/9; sample 2 alone -> 0 */
     CLOSE(s, (0.9 + 8.0 / 9.0) / 3.0);
+    /* The same points given in another order: each value comes back in its row's place. */
+    const float Xs[] = {10, 0, 1};
+    const int ls[] = {1, 0, 0};
+    double v[3];
+    CHECK(se_silhouette_samples(Xs, 3, 1, ls, 2, SE_DIST_EUCLIDEAN, 1, v) == SE_OK);
+    CLOSE(v[0], 0.0);
+    CLOSE(v[1], 0.9);
+    CLOSE(v[2], 8.0 / 9.0);
 
     /* Davies-Bouldin: centroids 0.5 and 10, S = 0.5 and 0 -> R = 0.5 / 9.5 for both. */
     CHECK(se_davies_bouldin(X, 3, 1, lab, 2, 1, &s) == SE_OK);

@@ -34,9 +34,13 @@ typedef enum se_distance { SE_DIST_EUCLIDEAN, SE_DIST_COSINE } se_distance;
 #define SE_PCA_MAX_DIM 2048
 
 /* threads: how many threads share the rows (silhouette.c: at most 8 while each pair is
- * computed once); the result is the same for every count. */
+ * computed once); the result is the same for every count. The score is the mean of the
+ * samples' values, added in row order. */
 se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
                         double *score);
+/* Each sample's value (b - a) / max(a, b), in X's row order: values [n]. */
+se_status se_silhouette_samples(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric,
+                                int threads, double *values);
 /* threads: how many threads share the row passes (chunked.h); the result is the same for
  * every count. A NaN or Inf in X returns SE_EARG: it always reaches its cluster's mean,
  * summed in double (where no float data can overflow), so the means are checked instead of

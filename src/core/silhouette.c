@@ -562,8 +562,18 @@ static se_status run_symmetric(const sil_data *s, int threads)
     return st;
 }
 
-se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
-                        double *score)
+/* Back to X's order: row i went to ordered row next[labels[i]]++ (order_points). */
+static void unorder(const sil_data *s, const int *labels, double *values)
+{
+    int64_t *next = (int64_t *)s->start + s->k + 1;
+    for (int c = 0; c < s->k; c++)
+        next[c] = s->start[c];
+    for (int64_t i = 0; i < s->n; i++)
+        values[i] = s->score[next[labels[i]]++];
+}
+
+se_status se_silhouette_samples(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric,
+                                int threads, double *values)
 {
     if (n < 3 || d < 1 || k < 2 || k > n - 1)
         return SE_EARG;
@@ -603,17 +613,30 @@ se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels,
     order_points(X, labels, &s, Y, YT, s.Yd ? Y : NULL, s.YTd ? YT : NULL, zero);
     bool symmetric = (double)(2 * (int64_t)k + SHARES) * (double)n * sizeof(double) <= SYMMETRIC_BYTES;
     st = symmetric ? run_symmetric(&s, threads) : run_rows(&s, threads);
-    if (st == SE_OK) {
-        double total = 0.0;
-        for (int64_t i = 0; i < n; i++)
-            total += sc[i];
-        *score = total / (double)n;
-    }
+    if (st == SE_OK)
+        unorder(&s, labels, values);
 done:
     free(start);
     free(Y);
     free(YT);
     free(zero);
     free(sc);
+    return st;
+}
+
+se_status se_silhouette(const float *X, int64_t n, int64_t d, const int *labels, int k, se_distance metric, int threads,
+                        double *score)
+{
+    double *values = malloc((size_t)(n > 0 ? n : 1) * sizeof *values);
+    if (!values)
+        return SE_ENOMEM;
+    se_status st = se_silhouette_samples(X, n, d, labels, k, metric, threads, values);
+    if (st == SE_OK) {
+        double total = 0.0;
+        for (int64_t i = 0; i < n; i++)
+            total += values[i];
+        *score = total / (double)n;
+    }
+    free(values);
     return st;
 }

@@ -3,6 +3,7 @@
  * labels as codes 1..k before calling these):
  *
  *   core.silhouette(X, codes, k [, "euclidean"|"cosine"]) -> number
+ *   core.silhouette_samples(X, codes, k [, metric])       -> array of each row's value
  *   core.davies_bouldin(X, codes, k)                      -> number
  *   core.calinski_harabasz(X, codes, k)                   -> number
  *     (k nil: the labels as given, a table or 1-D tensor of integers, encoded in C; nil
@@ -241,40 +242,54 @@ static int run_cluster_metric(lua_State *L, const char *fn, cluster_metric f)
 
 /* Not luaL_checkoption: the face (metrics/init.lua) calls this through core[name], so an
  * argument error could not name the function ("bad argument #4 to '?'"). */
-static int check_metric(lua_State *L, int arg)
+static int check_metric(lua_State *L, int arg, const char *fn)
 {
     const char *name = luaL_optstring(L, arg, "euclidean");
     if (strcmp(name, "euclidean") == 0)
         return 0;
     if (strcmp(name, "cosine") == 0)
         return 1;
-    return luaL_error(L, "silhouette: unknown metric '%s' (euclidean or cosine)", name);
+    return luaL_error(L, "%s: unknown metric '%s' (euclidean or cosine)", fn, name);
 }
 
-static int l_silhouette(lua_State *L)
+/* core[fn](X, labels, k [, metric]): the score, or with samples each row's value (an array
+ * in X's row order); nil when the labels need the face's encoding (see cluster_codes). */
+static int run_silhouette(lua_State *L, const char *fn, bool samples)
 {
     lua_settop(L, 4);
     int64_t n, d;
     const float *X = NULL;
     if (!lua_isnil(L, 3))
-        X = check_matrix(L, 1, "silhouette", &n, &d); /* codes from the face: X first */
+        X = check_matrix(L, 1, fn, &n, &d); /* codes from the face: X first */
     int k;
-    int *codes = cluster_codes(L, 2, 3, matrix_rows(L, 1, "silhouette"), &k, "silhouette");
-    int metric = check_metric(L, 4);
+    int *codes = cluster_codes(L, 2, 3, matrix_rows(L, 1, fn), &k, fn);
+    se_distance metric = check_metric(L, 4, fn) ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN;
     if (!codes)
         return 0;
     if (!X)
-        X = check_matrix(L, 1, "silhouette", &n, &d);
-    double score;
-    /* As many threads as matrix products use (semeq.tensor.setNumThreads): the value does not
+        X = check_matrix(L, 1, fn, &n, &d);
+    /* As many threads as matrix products use (semeq.tensor.setNumThreads): the values do not
      * depend on it. */
-    se_status st = se_silhouette(X, n, d, codes, k, metric ? SE_DIST_COSINE : SE_DIST_EUCLIDEAN,
-                                 openblas_get_num_threads(), &score);
+    int threads = openblas_get_num_threads();
+    double score, *values = samples ? lua_newuserdatauv(L, (size_t)n * sizeof *values, 0) : NULL;
+    se_status st = samples ? se_silhouette_samples(X, n, d, codes, k, metric, threads, values)
+                           : se_silhouette(X, n, d, codes, k, metric, threads, &score);
     if (st != SE_OK)
-        return lse_error(L, st, "silhouette: failed on X [%Ix%I]", (lua_Integer)n, (lua_Integer)d);
-    lua_pushnumber(L, score);
+        return lse_error(L, st, "%s: failed on X [%Ix%I]", fn, (lua_Integer)n, (lua_Integer)d);
+    if (!samples) {
+        lua_pushnumber(L, score);
+        return 1;
+    }
+    lua_createtable(L, (int)n, 0);
+    for (int64_t i = 0; i < n; i++) {
+        lua_pushnumber(L, values[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
     return 1;
 }
+
+static int l_silhouette(lua_State *L) { return run_silhouette(L, "silhouette", false); }
+static int l_silhouette_samples(lua_State *L) { return run_silhouette(L, "silhouette_samples", true); }
 
 static int l_davies_bouldin(lua_State *L) { return run_cluster_metric(L, "davies_bouldin", se_davies_bouldin); }
 static int l_calinski_harabasz(lua_State *L)
@@ -423,6 +438,7 @@ static int l_median_distance(lua_State *L)
 
 static const luaL_Reg functions[] = {
     {"silhouette", l_silhouette},
+    {"silhouette_samples", l_silhouette_samples},
     {"davies_bouldin", l_davies_bouldin},
     {"calinski_harabasz", l_calinski_harabasz},
     {"knn_predict", l_knn_predict},

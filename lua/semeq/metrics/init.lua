@@ -9,7 +9,7 @@
 --   metrics.rms_db(A, B)                                   -- {mean=, p95=, max=, per_row=} in dB
 --   est, lo, hi = metrics.bootstrap(stat, n, {reps=, alpha=, seed=})
 --   est, lo, hi = metrics.bootstrap_groups(stat, groups, opts)   -- whole groups (users) resampled
---   metrics.silhouette_samples(X, labels)                  -- one silhouette per row (their mean: silhouette)
+--   metrics.silhouette_samples(X, labels [, metric])       -- one silhouette per row (their mean: silhouette)
 --   pca = metrics.pca(X, 2)                                -- components, variance, mean, projected
 --   metrics.mmd(X, Y, {bandwidth = h [, unbiased = true]}) -- MMD^2, Gaussian kernel (src/core/mmd.h)
 --   metrics.median_distance(Z)                             -- the median heuristic's bandwidth
@@ -212,31 +212,24 @@ function M.bootstrap(stat, n, opts)
   return est, percentile(values, 100 * alpha / 2), percentile(values, 100 * (1 - alpha / 2))
 end
 
---- Per-row silhouette values (euclidean; 0 for a row alone in its group, as sklearn).
-function M.silhouette_samples(X, labels)
-  local n = X:size(1)
-  local sq = (X * X):sum(2)
-  local D = (sq:view(-1, 1) + sq:view(1, -1) - T.mm(X, X:t()) * 2):clamp(0, math.huge):sqrt():totable()
-  local size = {}
-  for _, l in ipairs(labels) do size[l] = (size[l] or 0) + 1 end
-  local out = {}
-  for i = 1, n do
-    local sum = {}
-    for j = 1, n do
-      if j ~= i then sum[labels[j]] = (sum[labels[j]] or 0) + D[i][j] end
-    end
-    local own = labels[i]
-    if size[own] <= 1 then
-      out[i] = 0
-    else
-      local a, b = (sum[own] or 0) / (size[own] - 1), math.huge
-      for l, s in pairs(sum) do
-        if l ~= own then b = math.min(b, s / size[l]) end
-      end
-      out[i] = (b == math.huge or math.max(a, b) == 0) and 0 or (b - a) / math.max(a, b)
-    end
+--- Per-row silhouette values, in X's row order (0 for a row alone in its group, as
+-- scikit-learn's silhouette_samples; their mean is metrics.silhouette), computed as the
+-- silhouette is. With fewer than two groups, or every row alone, where the mean is not
+-- defined, every value is 0.
+function M.silhouette_samples(X, labels, metric)
+  if T.isTensor(X) and X:dim() == 2 then
+    local v = core.silhouette_samples(X, labels, nil, metric)
+    if v ~= nil then return v end
   end
-  return out
+  local y = label_list(labels, "silhouette_samples", "labels")
+  check_rows(X, y, "silhouette_samples")
+  local classes, codes = M.encode(y)
+  if #classes < 2 or #classes > #y - 1 then
+    local zeros = {}
+    for i = 1, #y do zeros[i] = 0 end
+    return zeros
+  end
+  return core.silhouette_samples(X, codes, #classes, metric)
 end
 
 --- Cluster (group) bootstrap: resamples whole groups with replacement — users, when rows
