@@ -219,11 +219,23 @@ local data_cases = {
   {"split.apply nil", split.apply, {nil, {train = {}, test = {}}, n = 2}, "^split%.apply: expected a dataset, got nil$"},
   {"split.load missing", split.load, {"/nonexistent/split.json"}, "^/nonexistent/split%.json: No such file or directory$", fails = true},
   {"filters.min_examples string", filters.min_examples, {"x"}, "^filters%.min_examples: n must be a positive integer$"},
+  {"filters.stoplist a number", filters.stoplist, {3}, "^filters%.stoplist: words must be a list of strings, got number$"},
+  {"filters.stoplist a number word", filters.stoplist, {{"x", 3}}, "^filters%.stoplist: words%[2%] is a number, not a string$"},
+  {"filters.language a number", filters.language, {3}, "^filters%.language: expected a language or a list of them, got number$"},
+  {"filters.stem_word a table", filters.stem_word, {{}}, "^filters%.stem_word: expected a word %(a string%), got table$"},
+  {"text.key a number", require("semeq.data.text").key, {3}, "^text%.key: expected a string, got number$"},
+  {"data.find a table", data.find, {{}}, "^data%.find: filename must be a string, got table$"},
+  {"socialfx.load a number", require("semeq.data.socialfx").load, {3}, "^socialfx%.load: path must be a string, got number$"},
+  {"split.save a number", split.save, {3, "x.json"}, "^split%.save: expected a split {train =, test =}, got number$"},
+  {"split.save a table path", split.save, {{train = {}, test = {}}, {}}, "^split%.save: path must be a string, got table$"},
   {"represent.response wrong width", represent.response, {T.zeros(2, 5)}, "response.*13.*5%]?"},
   {"settings.grid negative", settings.grid, {-4}, "bad argument #1 to 'log_grid' %(size must be >= 0, got %-4%)"},
 }
 
 local metrics_cases = {
+  {"encode a number", metrics.encode, {{"a"}, 3}, "^encode: argument 2 must be a list of labels, got number$"},
+  {"percentile empty", metrics.percentile, {{}, 50}, "^percentile: expected a non%-empty sorted list of numbers$"},
+  {"percentile q NaN", metrics.percentile, {{1, 2}, nan}, "^percentile: q must be a number in %[0, 100%], got %-?nan$"},
   {"silhouette X not a tensor", metrics.silhouette, {"x", {1}}, "^silhouette: X must be a tensor %[n x d%]$"},
   {"silhouette 1-d X", metrics.silhouette, {T.zeros(3), {1, 1, 2}}, "^silhouette: X must be a 2%-D tensor %[n x d%], got 1 dims$"},
   {"silhouette label count", metrics.silhouette, {T.zeros(3, 2), {1, 2}}, "^silhouette: 2 labels for 3 rows$"},
@@ -277,6 +289,8 @@ local metrics_cases = {
 
 -- The shipped model's words, through semeq.semantic and the runtime it runs on.
 local sm = assert(require("semeq.semantic").load("models/safe_warm_bright.safetensors"))
+local latent = require "semeq.semantic.latent"
+local format = require "semeq.settings.format"
 local function nan_at(rows, cols, i, j)
   local X = T.zeros(rows, cols)
   X[i][j] = nan
@@ -294,6 +308,16 @@ local semantic_cases = {
   {"edit amount NaN", sm_method("edit"), {T.zeros(1, 40), "warm", nan},
    "semantic:edit: amount must be a number in %[0, 1%], got %-?nan$"},
   {"realise a number", sm_method("realise"), {42}, "semantic:realise: X must be a tensor of rows, got number$"},
+  {"format.bands of a number", format.bands, {42}, "^format%.bands: expected a setting {kind =, params = | gains =}, got number$"},
+  {"format.json short params", format.json, {{kind = "safe", params = {1, 2}}}, "^format%.json: a safe setting needs params of 13 values$"},
+  {"format.response unknown kind", format.response, {{kind = "fir"}}, "^format%.response: unknown EQ kind 'fir'$"},
+  {"format.settings a number", format.settings, {3}, "^format%.settings: expected a list of rows, got number$"},
+  {"format.curves a row without eq", format.curves, {{{label = "x"}}}, "^format%.curves: row 1 must be a table {label =, eq = | db =}$"},
+  {"format.summary40 short", format.summary40, {{1, 2}}, "^format%.summary40: expected 40 gains %(dB%)$"},
+  {"latent.sample of a number", latent.sample, {42, 3}, "^latent%.sample: expected a semantic model %(semantic%.load%), got number$"},
+  {"latent.sample n = 0", latent.sample, {sm, 0}, "^latent%.sample: n must be an integer >= 1, got 0$"},
+  {"latent.variations spread NaN", latent.variations, {sm, "warm", 2, nan}, "^latent%.variations: spread must be a finite number, got %-?nan$"},
+  {"latent.nearest_term short code", latent.nearest_term, {sm, T.zeros(3)}, "^latent%.nearest_term: z must be a code of 17 values$"},
   {"runtime encode NaN in a row", rt_method("encode"), {nan_at(2, 40, 2, 3)},
    "runtime:encode: input%[2%]%[3%] = %-?nan is not finite$"},
   {"runtime decode inf in one code", rt_method("decode"), {T.zeros(17):fill(inf)},
@@ -301,6 +325,9 @@ local semantic_cases = {
 }
 
 local plot_cases = {
+  {"ticks a string", plot.ticks, {"a", 1}, "^ticks: expected finite numbers lo, hi %[, n%], got a$"},
+  {"ticks infinite", plot.ticks, {0, inf}, "^ticks: expected finite numbers lo, hi %[, n%], got inf$"},
+  {"scale NaN", plot.scale, {nan}, "^scale: expected a number in %[0, 1%], got %-?nan$"},
   {"latent_map X not a tensor", plot.latent_map, {"x", {}}, "^latent_map: X must be a 2%-D tensor %[n x d%]$"},
   {"latent_map label count", plot.latent_map, {T.rand(3, 2), {"a"}}, "^latent_map: expected 3 labels, got 1$"},
   {"latent_map labels not a table", plot.latent_map, {T.rand(3, 2), 7}, "^latent_map: expected 3 labels, got number$"},
@@ -502,6 +529,8 @@ local nn_cases = not has_nn and {} or {
   {"loadStateDict wrong shape", mio.loadStateDict, {nn.Linear(2, 2), {weight = T.zeros(7), bias = T.zeros(2)}}, "loadStateDict: tensor 'weight' has shape %[7%], the model needs %[2x2%]$"},
   {"models.build unknown kind", models.build, {{kind = "zzz"}}, "models%.build: unknown model kind 'zzz' %(known: beta_vae, classifier, contrastive_ae, semantic_axis, word_mixture%)$"},
   {"models.build nil", models.build, {nil, n = 1}, "models%.build: config must be a table"},
+  {"models.semantic_axis a number", models.semantic_axis, {3}, "^models%.semantic_axis: config must be a table, got number$"},
+  {"models.contrastive_ae nil", models.contrastive_ae, {nil, n = 1}, "^models%.contrastive_ae: config must be a table, got nil$"},
   {"json.decode truncated", json.decode, {"{"}, "^bad JSON at byte 0$", fails = true},
   {"json.encode a function", require("semeq.util.json").encode, {{f = print}}, "json%.encode: cannot encode a function"},
   {"json.encode a cycle", require("semeq.util.json").encode, {(function() local t = {} t.t = t return t end)()}, "json%.encode: nesting too deep %(a cycle%?%)"},

@@ -41,6 +41,10 @@ end
 -- Drops terms in the stop-list (matched on the normalised key).
 function M.stoplist(words)
   words = words or M.default_stoplist
+  if type(words) ~= "table" then error("filters.stoplist: words must be a list of strings, got " .. type(words), 2) end
+  for i, w in ipairs(words) do
+    if type(w) ~= "string" then error(string.format("filters.stoplist: words[%d] is a %s, not a string", i, type(w)), 2) end
+  end
   local set = {}
   for _, w in ipairs(words) do set[w:lower()] = true end
   return function(ds)
@@ -61,6 +65,7 @@ end
 -- "English", {"en", "es"}); records without a language are dropped unless keep_unknown.
 function M.language(langs, keep_unknown)
   if type(langs) == "string" then langs = {langs} end
+  if type(langs) ~= "table" then error("filters.language: expected a language or a list of them, got " .. type(langs), 2) end
   local set = {}
   for _, l in ipairs(langs) do set[lang_code(l)] = true end
   return function(ds)
@@ -98,6 +103,7 @@ end
 -- superlatives ("brighter", "brightest" -> "bright", "warmer" -> "warm", "thinner" ->
 -- "thin", "heavier" -> "heavy") and "-ness" nouns ("brightness" -> "bright").
 function M.stem_word(w)
+  if type(w) ~= "string" then error("filters.stem_word: expected a word (a string), got " .. type(w), 2) end
   if w:find(" ") or #w < 5 then return w end
   for _, suffix in ipairs {"ness", "est", "er"} do
     local base = w:match("^(.-)" .. suffix .. "$")

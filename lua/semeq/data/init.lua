@@ -37,6 +37,7 @@ end
 -- The first directory of the search path that holds filename, or nil and a message
 -- naming the directories searched and where to get the data.
 function M.find(filename, source)
+  if type(filename) ~= "string" then error("data.find: filename must be a string, got " .. type(filename), 2) end
   local dirs = M.search_path()
   for _, d in ipairs(dirs) do
     local p = d .. "/" .. filename

@@ -134,6 +134,7 @@ end
 
 --- The dataset in path (CSV, or JSON Lines by extension), or nil and a message naming the file.
 function M.load(path)
+  if type(path) ~= "string" then error("socialfx.load: path must be a string, got " .. type(path), 2) end
   if path:match("%.jsonl$") or path:match("%.ndjson$") then return load_jsonl(path) end
   return load_csv(path)
 end

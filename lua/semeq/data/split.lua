@@ -196,6 +196,10 @@ end
 
 --- Writes split s to path (atomically): true, or nil and a message.
 function M.save(s, path)
+  if type(s) ~= "table" or type(s.train) ~= "table" or type(s.test) ~= "table" then
+    error("split.save: expected a split {train =, test =}, got " .. type(s), 2)
+  end
+  if type(path) ~= "string" then error("split.save: path must be a string, got " .. type(path), 2) end
   check_ids(s.train)
   check_ids(s.test)
   local doc = {format = "semeq.split", version = 1, method = s.method, train = s.train, test = s.test,

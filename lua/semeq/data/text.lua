@@ -11,6 +11,7 @@ end
 
 -- Lower case (ASCII and Latin-1 letters), trimmed, inner white space collapsed.
 function M.key(s)
+  if type(s) ~= "string" then error("text.key: expected a string, got " .. type(s), 2) end
   s = s:lower():gsub("\xC3[\x80-\x9E]", lower_latin1)
   return (s:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
 end

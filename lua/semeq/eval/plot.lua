@@ -34,6 +34,7 @@ local SCALE = {{0x44, 0x01, 0x54}, {0x3b, 0x52, 0x8b}, {0x21, 0x91, 0x8c}, {0x5e
 
 --- The colour at t in [0, 1] of the sequential scale, as "#rrggbb".
 function M.scale(t)
+  if type(t) ~= "number" or t ~= t then error("scale: expected a number in [0, 1], got " .. tostring(t), 2) end
   t = math.max(0, math.min(1, t)) * (#SCALE - 1)
   local i = math.min(#SCALE - 2, math.floor(t))
   local f, a, b = t - i, SCALE[i + 1], SCALE[i + 2]
@@ -108,6 +109,11 @@ function Canvas:finish() self:add("</svg>\n"); return table.concat(self.parts, "
 -- "Nice" linear ticks (steps of 1, 2 or 5 times a power of ten) covering [lo, hi].
 function M.ticks(lo, hi, n)
   n = n or 6
+  for _, v in ipairs {lo, hi, n} do
+    if type(v) ~= "number" or v ~= v or math.abs(v) == math.huge then
+      error("ticks: expected finite numbers lo, hi [, n], got " .. tostring(v), 2)
+    end
+  end
   if hi <= lo then hi = lo + 1 end
   local raw = (hi - lo) / n
   local p = 10 ^ math.floor(math.log(raw, 10))

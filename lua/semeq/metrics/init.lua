@@ -56,6 +56,10 @@ end
 -- Codes 1..k for the labels of one or more lists, classes sorted (as sklearn does).
 function M.encode(...)
   local seen, classes = {}, {}
+  for i = 1, select("#", ...) do
+    local list = select(i, ...)
+    if type(list) ~= "table" then error(string.format("encode: argument %d must be a list of labels, got %s", i, type(list)), 2) end
+  end
   for _, list in ipairs {...} do
     for _, v in ipairs(list) do
       if not seen[v] then
@@ -169,6 +173,10 @@ end
 
 -- q-th percentile (0..100) of a sorted array, linear interpolation (numpy's default).
 local function percentile(sorted, q)
+  if type(sorted) ~= "table" or #sorted == 0 then error("percentile: expected a non-empty sorted list of numbers", 2) end
+  if type(q) ~= "number" or not (q >= 0 and q <= 100) then
+    error("percentile: q must be a number in [0, 100], got " .. tostring(q), 2)
+  end
   local pos = (#sorted - 1) * q / 100 + 1
   local lo = math.floor(pos)
   local hi = math.min(lo + 1, #sorted)

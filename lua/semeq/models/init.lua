@@ -27,7 +27,10 @@ function models.kind_names()
 end
 
 for kind, modname in pairs(models.kinds) do
-  models[kind] = function(cfg) return require(modname)(cfg) end
+  models[kind] = function(cfg)
+    if type(cfg) ~= "table" then error(string.format("models.%s: config must be a table, got %s", kind, type(cfg)), 2) end
+    return require(modname)(cfg)
+  end
 end
 
 --- The model a config describes (cfg.kind names its constructor).

@@ -22,11 +22,32 @@ local function column_stats(Z)
   return {mean = mean, sd = sd, min = (Z:min(1)), max = (Z:max(1)), n = n}
 end
 
+-- Raises at the position of fn's caller unless sm is a semantic model.
+local function check_model(sm, fn)
+  if type(sm) ~= "table" or not T.isTensor(sm.train_codes) or type(sm.term_code) ~= "function" then
+    error(string.format("latent.%s: expected a semantic model (semantic.load), got %s", fn, type(sm)), 3)
+  end
+end
+
+-- Raises at the position of fn's caller unless v is a finite number (an integer >= 1 with `count`).
+local function check_number(v, fn, name, count)
+  local ok = count and math.type(v) == "integer" and v >= 1 or not count and type(v) == "number" and v == v
+    and math.abs(v) ~= math.huge
+  if not ok then
+    error(string.format("latent.%s: %s must be %s, got %s", fn, name, count and "an integer >= 1" or "a finite number",
+      tostring(v)), 3)
+  end
+end
+
 --- Per-dimension statistics of the training codes.
-function M.stats(sm) return column_stats(sm.train_codes) end
+function M.stats(sm)
+  check_model(sm, "stats")
+  return column_stats(sm.train_codes)
+end
 
 --- The training codes of one term [n x d] (an error listing the known terms if none).
 function M.term_codes(sm, term)
+  check_model(sm, "term_codes")
   sm:term_code(term) -- raises "unknown term ..." with the vocabulary
   local idx = {}
   for i, key in ipairs(sm.train_labels) do
@@ -38,6 +59,8 @@ end
 --- n random codes from a normal distribution with the training codes' per-dimension
 -- mean and sd (a diagonal fit: it covers the region the decoder was trained on).
 function M.sample(sm, n)
+  check_model(sm, "sample")
+  check_number(n, "sample", "n", true)
   local st = M.stats(sm)
   return T.randn(n, st.mean:numel()) * st.sd:view(1, -1) + st.mean:view(1, -1)
 end
@@ -45,6 +68,7 @@ end
 --- k x k codes evenly spread over the training codes' range (2-D models only), row by
 -- row from (min1, min2) to (max1, max2).
 function M.grid(sm, k)
+  check_model(sm, "grid")
   local d = sm:latent_size()
   if d ~= 2 then error(string.format("latent.grid: needs a 2-D latent space, this model's has %d dimensions", d), 2) end
   if math.type(k) ~= "integer" or k < 2 then error("latent.grid: k must be an integer >= 2, got " .. tostring(k), 2) end
@@ -62,6 +86,9 @@ end
 --- n codes around a term's centroid: centroid + spread x (the term's per-dimension sd
 -- of its training codes) x N(0, 1). Returns codes [n x d] and the term's sd.
 function M.variations(sm, term, n, spread)
+  check_model(sm, "variations")
+  check_number(n, "variations", "n", true)
+  check_number(spread, "variations", "spread")
   local centre = sm:term_code(term)
   local st = column_stats(M.term_codes(sm, term))
   local noise = T.randn(n, centre:numel()) * st.sd:view(1, -1) * spread
@@ -70,6 +97,10 @@ end
 
 --- The term whose centroid is nearest to code z (euclidean), and the distance.
 function M.nearest_term(sm, z)
+  check_model(sm, "nearest_term")
+  if not T.isTensor(z) or z:numel() ~= sm:latent_size() then
+    error(string.format("latent.nearest_term: z must be a code of %d values", sm:latent_size()), 2)
+  end
   local best, dist = nil, math.huge
   for _, term in ipairs(sm.terms) do
     local d = (z - sm:term_code(term)):norm()

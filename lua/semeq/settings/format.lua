@@ -11,6 +11,7 @@
 --   local t = format.json(eq)             -- {kind=, params|gains=, response_db=, freqs=}
 --
 -- Each kind is drawn at its own sample rate (semeq.settings: SAFE's plug-in, Audealize).
+local T = require "semeq.tensor"
 local eq = require "semeq.eq"
 local settings = require "semeq.settings"
 
@@ -18,6 +19,39 @@ local M = {}
 
 local SAFE_NAMES = settings.safe.names
 local SAFE_ROLE = settings.safe.roles
+
+-- The number of values of a list or a tensor, nil for anything else.
+local function count(v)
+  if type(v) == "table" then return #v end
+  return T.isTensor(v) and v:numel() or nil
+end
+
+-- Raises at the position of fn's caller unless setting is one of the two kinds above, with
+-- its 13 parameters or 40 gains (a list or a tensor).
+local function check_setting(setting, fn)
+  if type(setting) ~= "table" then
+    error(string.format("format.%s: expected a setting {kind =, params = | gains =}, got %s", fn, type(setting)), 3)
+  end
+  local field, want = "params", 13
+  if setting.kind == "graphic40" then
+    field, want = "gains", 40
+  elseif setting.kind ~= "safe" then
+    error(string.format("format.%s: unknown EQ kind '%s'", fn, tostring(setting.kind)), 3)
+  end
+  if count(setting[field]) ~= want then
+    error(string.format("format.%s: a %s setting needs %s of %d values", fn, setting.kind, field, want), 3)
+  end
+end
+
+-- Raises at the position of fn's caller unless rows is a list of {label =, eq = | db =}.
+local function check_rows(rows, fn)
+  if type(rows) ~= "table" then error(string.format("format.%s: expected a list of rows, got %s", fn, type(rows)), 3) end
+  for i, r in ipairs(rows) do
+    if type(r) ~= "table" or (r.eq == nil and r.db == nil) then
+      error(string.format("format.%s: row %d must be a table {label =, eq = | db =}", fn, i), 3)
+    end
+  end
+end
 
 -- Bands of the 40-band summary (Hz, upper edges exclusive).
 M.REGIONS = {{"low", 0, 250}, {"low_mid", 250, 2000}, {"high_mid", 2000, 6000}, {"high", 6000, math.huge}}
@@ -27,16 +61,17 @@ local GRID = settings.grid()
 --- Magnitude response in dB of a setting ({kind=, params=|gains=}) at freqs (default:
 -- settings.grid()).
 function M.response(setting, freqs)
+  check_setting(setting, "response")
   freqs = freqs or GRID
   if setting.kind == "safe" then return eq.response("safe", setting.params, freqs, {fs = settings.safe.fs}) end
   if setting.kind == "graphic40" then
     return eq.response("graphic40", setting.gains, freqs, {fs = settings.graphic.fs})
   end
-  error("format.response: unknown EQ kind '" .. tostring(setting.kind) .. "'", 2)
 end
 
 --- A 40-band curve's mean gain per region and its extremes (dB).
 function M.summary40(gains)
+  if count(gains) ~= 40 then error("format.summary40: expected 40 gains (dB)", 2) end
   local freqs = settings.graphic.centres
   local out = {max = -math.huge, min = math.huge}
   for _, r in ipairs(M.REGIONS) do
@@ -88,6 +123,7 @@ end
 -- EQ: SAFE's 5 bands (type, gain dB, frequency, Q), or the 40 gains of a graphic EQ in
 -- 4 columns of 10.
 function M.bands(setting)
+  check_setting(setting, "bands")
   local lines = {}
   if setting.kind == "safe" then
     local p = setting.params
@@ -100,7 +136,6 @@ function M.bands(setting)
     end
     return table.concat(lines, "\n")
   end
-  if setting.kind ~= "graphic40" then error("format.bands: unknown EQ kind '" .. tostring(setting.kind) .. "'", 2) end
   local freqs = settings.graphic.centres
   for row = 1, 10 do
     local cells = {}
@@ -117,6 +152,7 @@ end
 -- (gains dB, frequencies Hz, Q), and fit_err (max dB error of the 5-band fit at the 40
 -- centres) for a curve40 model; 40-band: mean dB per region, max and min.
 function M.settings(rows)
+  check_rows(rows, "settings")
   if #rows == 0 then return "" end
   local kind = rows[1].eq.kind
   local header, out = {"label"}, {}
@@ -169,6 +205,7 @@ local function extremes(setting)
 end
 
 function M.responses(rows)
+  check_rows(rows, "responses")
   if #rows == 0 then return "" end
   local idx, f = columns()
   local header = {"dB at Hz"}
@@ -189,6 +226,7 @@ end
 --- A plain table for JSON: kind, the parameters (named for SAFE) or gains, the
 -- response on the grid and the grid itself.
 function M.json(setting, extra)
+  check_setting(setting, "json")
   local t = {kind = setting.kind, response_db = M.response(setting):totable()}
   if setting.kind == "safe" then
     t.params = setting.params
@@ -217,6 +255,7 @@ end
 -- the 64-point grid): each setting's response on the dense plot grid. group: the
 -- row's field that colours small multiples (opts.group, e.g. "nearest").
 function M.curves(rows, opts)
+  check_rows(rows, "curves")
   local out = {}
   for i, r in ipairs(rows) do
     if r.eq then
