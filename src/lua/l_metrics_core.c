@@ -271,7 +271,7 @@ static int run_silhouette(lua_State *L, const char *fn, bool samples)
     /* As many threads as matrix products use (semeq.tensor.setNumThreads): the values do not
      * depend on it. */
     int threads = openblas_get_num_threads();
-    double score, *values = samples ? lua_newuserdatauv(L, (size_t)n * sizeof *values, 0) : NULL;
+    double score = 0.0, *values = samples ? lua_newuserdatauv(L, (size_t)n * sizeof *values, 0) : NULL;
     se_status st = samples ? se_silhouette_samples(X, n, d, codes, k, metric, threads, values)
                            : se_silhouette(X, n, d, codes, k, metric, threads, &score);
     if (st != SE_OK)
