@@ -216,6 +216,24 @@ describe("eq.new filters", function()
     assert.is_false(T.allclose(a, x, 0, 1e-3))
   end)
 
+  it("filters every channel alike, whatever the count (channels go two at a time, the odd one alone)", function()
+    T.manualSeed(6)
+    local mono = T.randn(3000, 1):mul(0.1)
+    local gains = {}
+    for i = 1, 40 do gains[i] = (i % 7) - 3 end
+    for _, setting in ipairs {{"safe", P1}, {"graphic40", gains}} do
+      local want = mono:clone()
+      eq.new(setting[1], setting[2], {channels = 1}):process(want)
+      for _, ch in ipairs {2, 3, 5} do
+        local y = mono:expand(3000, ch):contiguous()
+        eq.new(setting[1], setting[2], {channels = ch}):process(y)
+        for c = 1, ch do
+          assert.is_true(T.allclose(y:narrow(2, c, 1), want, 0, 0), setting[1] .. ": channel " .. c .. " of " .. ch)
+        end
+      end
+    end
+  end)
+
   it("processes planar audio (a transposed view) like interleaved audio", function()
     T.manualSeed(4)
     local inter = T.randn(5000, 3):mul(0.1)
