@@ -375,8 +375,9 @@ end
 
 local audio_cases = not has_audio and {} or {
   {"open nil", audio.open, {nil, n = 1}, "bad argument #1 to 'open' %(string expected, got nil%)"},
-  {"open missing file", audio.open, {dir .. "/none.wav"}, "^" .. dir:gsub("%p", "%%%0") .. "/none%.wav: System error : No such file or directory", fails = true},
-  {"open zero-length file", audio.open, {dir .. "/empty.wav"}, "^.*/empty%.wav: Format not recognised", fails = true},
+  {"open missing file", audio.open, {dir .. "/none.wav"}, "^" .. dir:gsub("%p", "%%%0") .. "/none%.wav: No such file or directory$", fails = true},
+  {"open a folder", audio.open, {dir}, "^" .. dir:gsub("%p", "%%%0") .. ": a folder, not a sound file$", fails = true},
+  {"open zero-length file", audio.open, {dir .. "/empty.wav"}, "^.*/empty%.wav: an empty file$", fails = true},
   {"open text with a .wav name", audio.open, {dir .. "/text.wav"}, "^.*/text%.wav: Format not recognised", fails = true},
   {"open header cut short", audio.open, {dir .. "/cut_header.wav"}, "^.*/cut_header%.wav: ", fails = true},
   {"open a directory", audio.open, {dir}, "^" .. dir:gsub("%p", "%%%0") .. ": ", fails = true},

@@ -148,15 +148,26 @@ static void snd_free(se_snd *s)
     free(s);
 }
 
-/* Why sf_open could not read path, in words a person can act on. libsndfile's own text
- * comes first; for a file that is there but cannot be decoded it is not enough: a damaged
+/* Why sf_open could not read path, in words a person can act on: the system's for a file
+ * that is missing or unreadable, ours for a folder or an empty file, otherwise libsndfile's.
+ * For a file that is there but cannot be decoded libsndfile's text is not enough: a damaged
  * MP3 gets "File does not exist or is not a regular file", which is false, so that text is
  * replaced, and the remedy is added. */
 static void open_failure(const char *path, int e, char msg[SE_SND_MSG])
 {
     struct stat st;
     const char *why = sf_strerror(NULL);
-    if (e == SF_ERR_SYSTEM || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* A missing or unreadable file: the system's words ("No such file or directory"), not
+     * libsndfile's "System error : ..." around them. */
+    if (stat(path, &st) != 0 || (e == SF_ERR_SYSTEM && access(path, R_OK) != 0)) {
+        snprintf(msg, SE_SND_MSG, "%s: %s", path, strerror(errno));
+        return;
+    }
+    if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0)) {
+        snprintf(msg, SE_SND_MSG, "%s: %s", path, S_ISDIR(st.st_mode) ? "a folder, not a sound file" : "an empty file");
+        return;
+    }
+    if (e == SF_ERR_SYSTEM || !S_ISREG(st.st_mode)) {
         snprintf(msg, SE_SND_MSG, "%s: %s", path, why);
         return;
     }
