@@ -216,8 +216,10 @@ end
 --- Every run in dir: the runs in grid order, the grid and the number of cells; nil and a
 -- message when a file is not a run, runs of two grids meet, or a cell is missing.
 function sweep.load_runs(dir)
+  local kind = fs.kind(dir)
+  if kind ~= "directory" then return nil, dir .. (kind == "missing" and ": no such folder" or ": not a folder") end
   local entries, problems = fs.walk(dir)
-  if not entries then return nil, dir .. ": " .. tostring(problems) end
+  if not entries then return nil, tostring(problems) end
   local runs, grid, key, ncells, seen, first = {}, nil, nil, nil, {}, nil
   for _, e in ipairs(entries) do
     if e.kind == "file" and e.path:match("/run%-%d+%.json$") then
