@@ -29,13 +29,17 @@ local function check_model(sm, fn)
   end
 end
 
--- Raises at the position of fn's caller unless v is a finite number (an integer >= 1 with `count`).
-local function check_number(v, fn, name, count)
-  local ok = count and math.type(v) == "integer" and v >= 1 or not count and type(v) == "number" and v == v
-    and math.abs(v) ~= math.huge
-  if not ok then
-    error(string.format("latent.%s: %s must be %s, got %s", fn, name, count and "an integer >= 1" or "a finite number",
-      tostring(v)), 3)
+-- Raises at the position of fn's caller unless v is a count (an integer >= 1).
+local function check_count(v, fn, name)
+  if math.type(v) ~= "integer" or v < 1 then
+    error(string.format("latent.%s: %s must be an integer >= 1, got %s", fn, name, tostring(v)), 3)
+  end
+end
+
+-- Raises at the position of fn's caller unless v is a finite number.
+local function check_finite(v, fn, name)
+  if type(v) ~= "number" or v ~= v or math.abs(v) == math.huge then
+    error(string.format("latent.%s: %s must be a finite number, got %s", fn, name, tostring(v)), 3)
   end
 end
 
@@ -60,7 +64,7 @@ end
 -- mean and sd (a diagonal fit: it covers the region the decoder was trained on).
 function M.sample(sm, n)
   check_model(sm, "sample")
-  check_number(n, "sample", "n", true)
+  check_count(n, "sample", "n")
   local st = M.stats(sm)
   return T.randn(n, st.mean:numel()) * st.sd:view(1, -1) + st.mean:view(1, -1)
 end
@@ -87,8 +91,8 @@ end
 -- of its training codes) x N(0, 1). Returns codes [n x d] and the term's sd.
 function M.variations(sm, term, n, spread)
   check_model(sm, "variations")
-  check_number(n, "variations", "n", true)
-  check_number(spread, "variations", "spread")
+  check_count(n, "variations", "n")
+  check_finite(spread, "variations", "spread")
   local centre = sm:term_code(term)
   local st = column_stats(M.term_codes(sm, term))
   local noise = T.randn(n, centre:numel()) * st.sd:view(1, -1) * spread
