@@ -317,9 +317,11 @@ local function single_mode(o, kind, params, args)
       #args == 1 and (" (e.g. %s %s_eq.wav; or --in DIR --out DIR for folders)"):format(args[1],
         (args[1]:gsub("%.[^./]*$", ""))) or ""))
   end
-  if fs.kind(args[1]) == "directory" then
+  local input = fs.kind(args[1])
+  if input == "directory" then
     die(("%s is a folder: give --in %s --out OUTDIR to equalise every sound file in it"):format(args[1], args[1]))
   end
+  if input == "missing" then errors.fail(args[1] .. ": no such file") end  -- before the settings printout
   if args[1] == args[2] or fs.same_file(args[1], args[2]) then
     die("OUT must not be IN (inputs are never modified)")
   end

@@ -145,13 +145,15 @@ describe("scripts/apply.lua", function()
     _, err, code = apply("a.wav b.wav --term warm --model m.safetensors --intensity 0.7")
     assert.are.same({1, "apply.lua: m.safetensors: no such file (leave out --model for the shipped model, "
       .. require("semeq.util.paths").model() .. ")\n"}, {code, err})
+    local out
+    out, err, code = apply("a.wav b.wav --params " .. P)
+    assert.are.same({1, "", "apply.lua: a.wav: no such file\n"}, {code, out, err})
     _, err, code = apply("a.wav b.wav --from warm --model m.safetensors")
     assert.are.same({2, "apply.lua: --from needs --to (see --help)\n"}, {code, err})
     _, err, code = apply("a.wav --params " .. P .. " --bogus")
     assert.are.same({2, "apply.lua: unknown option --bogus (see --help)\n"}, {code, err})
     _, err, code = apply("a.wav b.wav --params " .. P .. " --modle x")
     assert.are.same({2, "apply.lua: unknown option --modle (did you mean --model?) (see --help)\n"}, {code, err})
-    local out
     out, _, code = apply("--help")
     assert.are.equal(0, code)
     assert.truthy(out:find("--shard <string>", 1, true))
