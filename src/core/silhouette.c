@@ -378,28 +378,10 @@ static double score_of(const sil_data *s, const double *sums, int li)
     return den > 0 && isfinite(b) ? (b - a) / den : 0.0;
 }
 
-/* Whole rows: each block against every column, its scores at once. */
-static void *sil_rows(void *arg)
-{
-    sil_job *job = arg;
-    const sil_data *s = job->s;
-    sil_kernel kn = choose();
-    for (int64_t i0 = job->lo; i0 < job->hi; i0 += MR) {
-        if (se_interrupt_pending()) {
-            job->status = SE_EINTR;
-            return NULL;
-        }
-        int mr = job->hi - i0 < MR ? (int)(job->hi - i0) : MR;
-        block_sums(job, &kn, i0, mr, 0);
-        for (int r = 0; r < mr; r++)
-            s->score[i0 + r] = score_of(s, job->sums + r * s->k, cluster_of(s, i0 + r));
-    }
-    job->status = SE_OK;
-    return NULL;
-}
-
-/* A share of the symmetric scheme: each block against the columns from its own on. */
-static void sil_share(sil_job *job)
+/* The job's blocks. Whole rows: each block against every column, its scores at once. A
+ * share of the symmetric scheme: each block against the columns from its own on, its sums
+ * kept in rowsum for symmetric_scores. */
+static void run_blocks(sil_job *job)
 {
     const sil_data *s = job->s;
     sil_kernel kn = choose();
@@ -409,24 +391,46 @@ static void sil_share(sil_job *job)
             return;
         }
         int mr = job->hi - i0 < MR ? (int)(job->hi - i0) : MR;
-        block_sums(job, &kn, i0, mr, i0);
-        memcpy(job->rowsum + i0 * s->k, job->sums, (size_t)mr * (size_t)s->k * sizeof *job->sums);
+        block_sums(job, &kn, i0, mr, job->later ? i0 : 0);
+        if (job->later)
+            memcpy(job->rowsum + i0 * s->k, job->sums, (size_t)mr * (size_t)s->k * sizeof *job->sums);
+        else
+            for (int r = 0; r < mr; r++)
+                s->score[i0 + r] = score_of(s, job->sums + r * s->k, cluster_of(s, i0 + r));
     }
     job->status = SE_OK;
 }
 
-/* A thread of the symmetric scheme: shares first, first + step, ... */
+/* A thread: jobs first, first + step, ... */
 typedef struct sil_worker {
-    sil_job *shares;
+    sil_job *jobs;
     int count, first, step;
 } sil_worker;
 
-static void *sil_shares(void *arg)
+static void *run_worker(void *arg)
 {
     sil_worker *w = arg;
     for (int q = w->first; q < w->count; q += w->step)
-        sil_share(&w->shares[q]);
+        run_blocks(&w->jobs[q]);
     return NULL;
+}
+
+/* Runs count jobs on `threads` threads (at most count); the first failure, or SE_OK. */
+static se_status run_jobs(sil_job *jobs, int count, int threads)
+{
+    if (threads > count)
+        threads = count;
+    sil_worker *workers = calloc((size_t)threads, sizeof *workers);
+    if (!workers)
+        return SE_ENOMEM;
+    for (int t = 0; t < threads; t++)
+        workers[t] = (sil_worker){jobs, count, t, threads};
+    se_run_jobs(run_worker, workers, sizeof *workers, threads);
+    free(workers);
+    se_status st = SE_OK;
+    for (int q = 0; q < count && st == SE_OK; q++)
+        st = jobs[q].status;
+    return st;
 }
 
 /* Every row's score from its own sums and the later halves of the shares before it, added
@@ -510,11 +514,8 @@ static se_status run_rows(const sil_data *s, int threads)
         if (!job_buffers(&jobs[t], s->d, s->k))
             st = SE_ENOMEM;
     }
-    if (st == SE_OK) {
-        se_run_jobs(sil_rows, jobs, sizeof *jobs, threads);
-        for (int t = 0; t < threads && st == SE_OK; t++)
-            st = jobs[t].status;
-    }
+    if (st == SE_OK)
+        st = run_jobs(jobs, threads, threads);
     free_jobs(jobs, threads);
     return st;
 }
@@ -525,12 +526,9 @@ static se_status run_symmetric(const sil_data *s, int threads)
 {
     int64_t n = s->n, blocks = (n + MR - 1) / MR;
     int count = blocks < SHARES ? (int)blocks : SHARES;
-    if (threads > count)
-        threads = count;
     sil_job *shares = calloc((size_t)count, sizeof *shares);
-    sil_worker *workers = calloc((size_t)threads, sizeof *workers);
     double *rowsum = malloc((size_t)(n * s->k) * sizeof *rowsum), *sums = malloc((size_t)s->k * sizeof *sums);
-    se_status st = shares && workers && rowsum && sums ? SE_OK : SE_ENOMEM;
+    se_status st = shares && rowsum && sums ? SE_OK : SE_ENOMEM;
     double total = (double)blocks * (double)n - (double)MR * (double)blocks * (double)(blocks - 1) / 2, done = 0;
     int64_t b = 0;
     for (int q = 0; st == SE_OK && q < count; q++) {
@@ -546,17 +544,11 @@ static se_status run_symmetric(const sil_data *s, int threads)
         if (!job->later || !job_buffers(job, s->d, s->k))
             st = SE_ENOMEM;
     }
-    if (st == SE_OK) {
-        for (int t = 0; t < threads; t++)
-            workers[t] = (sil_worker){shares, count, t, threads};
-        se_run_jobs(sil_shares, workers, sizeof *workers, threads);
-        for (int q = 0; q < count && st == SE_OK; q++)
-            st = shares[q].status;
-    }
+    if (st == SE_OK)
+        st = run_jobs(shares, count, threads);
     if (st == SE_OK)
         symmetric_scores(s, shares, count, rowsum, sums);
     free_jobs(shares, count);
-    free(workers);
     free(rowsum);
     free(sums);
     return st;
