@@ -241,6 +241,38 @@ static void test_cluster_indices_threads(void)
     CHECK(fabs(got_ch[0] - ch) < 1e-9 * ch);
 }
 
+/* Davies-Bouldin and Calinski-Harabasz: the same bits from AVX-512, AVX2 and plain C (no
+ * fused multiply-add in any), for widths with and without columns past the last 8. */
+static void test_cluster_indices_widths_agree(void)
+{
+    enum { N = 4103, K = 6 };
+    static const int64_t dims[] = {3, 8, 13, 32, 37};
+    static const se_simd levels[] = {SE_SIMD_AVX512, SE_SIMD_AVX2, SE_SIMD_C};
+    static float X[N * 37];
+    static int lab[N];
+    se_rng rng;
+    se_rng_seed(&rng, 21);
+    for (int i = 0; i < N; i++)
+        lab[i] = (int)(se_rng_uniform(&rng) * K) % K;
+    for (int w = 0; w < 5; w++) {
+        for (int64_t p = 0; p < N * dims[w]; p++)
+            X[p] = (float)(lab[p / dims[w]] + 3.0 * se_rng_normal(&rng));
+        double db[3], ch[3];
+        int have = 0;
+        for (int v = 0; v < 3; v++) {
+            if (!se_simd_use(levels[v]))
+                continue;
+            CHECK(se_davies_bouldin(X, N, dims[w], lab, K, 1, &db[have]) == SE_OK);
+            CHECK(se_calinski_harabasz(X, N, dims[w], lab, K, 1, &ch[have]) == SE_OK);
+            CHECK(memcmp(&db[have], &db[0], sizeof db[0]) == 0);
+            CHECK(memcmp(&ch[have], &ch[0], sizeof ch[0]) == 0);
+            have++;
+        }
+        CHECK(have >= 1 && db[0] > 0 && ch[0] > 0);
+    }
+    se_simd_reset();
+}
+
 int main(void)
 {
     static const se_simd levels[] = {SE_SIMD_AVX512, SE_SIMD_AVX2, SE_SIMD_C};
@@ -251,6 +283,7 @@ int main(void)
     se_simd_reset();
     test_silhouette_many_clusters();
     test_cluster_indices_threads();
+    test_cluster_indices_widths_agree();
     test_chunked_threads();
 
     /* Points 0, 1 (cluster 0) and 10 (cluster 1, alone) on a line. */
