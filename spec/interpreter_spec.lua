@@ -82,7 +82,15 @@ describe("the semeq interpreter", function()
   end)
 
   it("turns Ctrl-C into an error with a traceback", function()
-    local out, rc = H.run("timeout --preserve-status -s INT 1 " .. H.bin .. " -e 'while true do end'")
+    -- The signal goes once the chunk runs: sent at a fixed time, it could come before semeq
+    -- has a handler (a slow start on a loaded machine) and kill it with SIGINT's default.
+    -- A semeq that ignored it is killed after 30 s (exit 137).
+    local out, rc = H.run([[(f=$(mktemp)
+      ]] .. H.bin .. [[ -e 'print("running") io.stdout:flush() while true do end' >"$f" 2>&1 & p=$!
+      n=0; until grep -q running "$f" || [ $n -ge 600 ]; do sleep 0.05; n=$((n+1)); done
+      kill -INT $p
+      n=0; while kill -0 $p 2>/dev/null && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done
+      kill -KILL $p 2>/dev/null; wait $p; rc=$?; cat "$f"; rm -f "$f"; exit $rc)]])
     assert.are.equal(1, rc)
     assert.truthy(out:find("interrupted!", 1, true))
     assert.truthy(out:find("stack traceback:", 1, true))
