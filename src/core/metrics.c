@@ -209,13 +209,16 @@ typedef double sqdist_fn(const float *, const double *, int64_t);
 
 static int64_t rows_ahead(int64_t d) { return FETCH_AHEAD_BYTES / (d * (int64_t)sizeof(float)) + 1; }
 
-/* Row i of X, after asking for the cache lines of row i + ahead if that is below hi. */
+/* Row i of X, after asking for the cache lines of row i + ahead if that is below hi (at most
+ * FETCH_AHEAD_BYTES of it: a row that long is one the hardware prefetcher follows). */
 static inline __attribute__((always_inline)) const float *row_fetching_ahead(const rows_ctx *c, int64_t i,
                                                                              int64_t ahead, int64_t hi)
 {
     if (i + ahead < hi) {
         const float *next = c->X + (i + ahead) * c->d;
-        uintptr_t line = (uintptr_t)next & ~(uintptr_t)63, end = (uintptr_t)(next + c->d);
+        int64_t bytes = c->d * (int64_t)sizeof(float);
+        uintptr_t line = (uintptr_t)next & ~(uintptr_t)63;
+        uintptr_t end = (uintptr_t)next + (uintptr_t)(bytes < FETCH_AHEAD_BYTES ? bytes : FETCH_AHEAD_BYTES);
         for (; line < end; line += 64)
             __builtin_prefetch((const void *)line);
     }
