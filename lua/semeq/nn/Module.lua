@@ -238,8 +238,25 @@ function Module:forward(input)
   return self:updateOutput(dense(input))
 end
 
+-- gradOutput must be like the output the last forward gave: a tensor of as many elements
+-- (not checked for a module whose output is not one tensor). Checked here for every layer, so
+-- a mistake names the layer and the argument, not a kernel's argument number.
+local function check_grad_output(self, gradOutput)
+  local out = self.output
+  if not T.isTensor(out) then return end
+  if not T.isTensor(gradOutput) then
+    error(string.format("%s:backward: gradOutput must be a tensor like the output %s, got %s", self.__typename,
+      Module.shapeStr(out), type(gradOutput)), 0)
+  end
+  if gradOutput:numel() ~= out:numel() then
+    error(string.format("%s:backward: gradOutput %s does not match the output %s", self.__typename,
+      Module.shapeStr(gradOutput), Module.shapeStr(out)), 0)
+  end
+end
+
 function Module:backward(input, gradOutput, scale)
   if self._unsettled then self:settle() end
+  check_grad_output(self, gradOutput)
   input, gradOutput = dense(input), dense(gradOutput)
   local gradInput = self:updateGradInput(input, gradOutput, scale or 1)
   self:accGradParameters(input, gradOutput, scale or 1)

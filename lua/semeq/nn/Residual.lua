@@ -14,6 +14,8 @@ local Residual = Container.class("nn.Residual", Container)
 
 function Residual:__init(inputSize, outputSize, dropout)
   Container.__init(self)
+  Container.check(math.type(inputSize) == "integer" and inputSize > 0, "nn.Residual: inputSize must be a positive integer")
+  Container.check(math.type(outputSize) == "integer" and outputSize > 0, "nn.Residual: outputSize must be a positive integer")
   local nn = require "semeq.nn"
   self.inputSize, self.outputSize = inputSize, outputSize
   local block = nn.Sequential()
