@@ -69,6 +69,26 @@ static const float *check_matrix(lua_State *L, int arg, const char *fn, int64_t 
     return x;
 }
 
+/* Codes (a Lua array of integers in 1..k) as 0-based ints in a userdata buffer. */
+static int *check_codes(lua_State *L, int arg, int64_t n, int k, const char *fn)
+{
+    luaL_checktype(L, arg, LUA_TTABLE);
+    if ((int64_t)lua_rawlen(L, arg) != n)
+        luaL_error(L, "%s: %I labels for %I rows", fn, (lua_Integer)lua_rawlen(L, arg), (lua_Integer)n);
+    int *codes = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *codes, 0);
+    for (int64_t i = 0; i < n; i++) {
+        lua_rawgeti(L, arg, (lua_Integer)i + 1);
+        int isnum;
+        lua_Integer c = lua_tointegerx(L, -1, &isnum);
+        if (!isnum || c < 1 || c > k)
+            luaL_error(L, "%s: label code %s at position %d is not an integer in 1..%d", fn,
+                       luaL_tolstring(L, -1, NULL), (int)i + 1, k);
+        lua_pop(L, 1);
+        codes[i] = (int)c - 1;
+    }
+    return codes;
+}
+
 static int check_k(lua_State *L, int arg, int64_t n, const char *fn);
 
 static int cmp_int64(const void *a, const void *b)
@@ -101,31 +121,6 @@ static bool read_integers(lua_State *L, int arg, int64_t n, int64_t *v)
             return false;
     }
     return true;
-}
-
-/* Codes (a Lua array of integers in 1..k) as 0-based ints in a userdata buffer. */
-static int *check_codes(lua_State *L, int arg, int64_t n, int k, const char *fn)
-{
-    luaL_checktype(L, arg, LUA_TTABLE);
-    if ((int64_t)lua_rawlen(L, arg) != n)
-        luaL_error(L, "%s: %I labels for %I rows", fn, (lua_Integer)lua_rawlen(L, arg), (lua_Integer)n);
-    int64_t *v = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *v, 0);
-    int *codes = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *codes, 0);
-    bool integers = read_integers(L, arg, n, v);
-    for (int64_t i = 0; i < n; i++) {
-        if (!integers || v[i] < 1 || v[i] > k) {
-            lua_rawgeti(L, arg, (lua_Integer)i + 1);
-            int isnum;
-            lua_Integer c = lua_tointegerx(L, -1, &isnum);
-            if (!isnum || c < 1 || c > k)
-                luaL_error(L, "%s: label code %s at position %d is not an integer in 1..%d", fn,
-                           luaL_tolstring(L, -1, NULL), (int)i + 1, k);
-            lua_pop(L, 1);
-            v[i] = c; /* past the first value read_integers refused, v is not filled */
-        }
-        codes[i] = (int)v[i] - 1;
-    }
-    return codes;
 }
 
 /* The labels at arg as 0-based codes of their sorted distinct values (M.encode's codes),
