@@ -56,6 +56,10 @@ describe("semeq.metrics", function()
       assert.are.equal(want, metrics[name](P, sparse))
       assert.are.equal(want, metrics[name](P, T.new(dense)))
       assert.are.equal(want, metrics[name](P, T.new(dense):totable()))  -- integral floats
+      assert.are.equal(want, metrics[name](P, T.new(sparse)))  -- beyond 2^24: the face's path
+      local pairs_of = T.new(300, 2)
+      pairs_of:select(2, 1):copy(T.new(dense))
+      assert.are.equal(want, metrics[name](P, pairs_of:select(2, 1)))  -- a strided view
       -- -c sorts the clusters the other way round: the same partition, the same value (up to
       -- the order in which per-cluster terms are added).
       assert.is_true(close(metrics[name](P, negative), want, 1e-12))
@@ -71,6 +75,9 @@ describe("semeq.metrics", function()
       assert.has_error(function() metrics[name](X, {1, 1.5, 2}) end, name .. ": labels[2] = 1.5 is not an integer")
       assert.has_error(function() metrics[name](X, {1, 2 ^ 70, 2}) end,
         name .. ": labels[2] = 1.1805916207174e+21 is not an integer")
+      assert.has_error(function() metrics[name](X, T.new {1, 1.5, 2}) end, name .. ": labels[2] = 1.5 is not an integer")
+      assert.has_error(function() metrics[name](X, T.new {1, math.huge, 2}) end, name .. ": labels[2] = inf is not an integer")
+      assert.are.equal(want, metrics[name](X, T.new {2 ^ 30, 2 ^ 30, 2 ^ 31}))  -- beyond 2^24: the face's path
     end
     -- the face's own encoding (strings mixed in, or a k the C path refuses) reads them so too
     assert.has_error(function() metrics.silhouette(X, {1.0, "a", 2}) end, "silhouette: labels mixes strings and integers")

@@ -86,7 +86,8 @@ add("- filterbank: `filterbank.lua`, one process per run on both sides (`scripts
 add("- batch: `batch.lua`, 200 files x 3 s 16-bit WAV, `apply.lua --jobs 2` vs `xargs -P 2` sox (one process per "
   .. "file, `-D`: no dither, like semeq).")
 add("- metrics: `metrics.lua` vs `metrics_sklearn.py` on the same float32 points (sklearn computes in float64); the "
-  .. "metric call only (label encoding included on both sides). semeq's silhouette uses OpenBLAS's thread count "
+  .. "metric call only, label encoding included; the labels are an array on both sides (a NumPy array, a 1-D tensor), and "
+  .. "the notes give semeq's time with them as a Lua table, timed in the same alternation. semeq's silhouette uses OpenBLAS's thread count "
   .. "(default: every core) for its own threads; its value does not depend on it.")
 add("- long file: `longfile.lua`, a 60-minute stereo 44.1 kHz float32 WAV (1.3 GB) and a 1-minute one equalised by "
   .. "`scripts/apply.lua` and by sox (the SAFE chain), one process per run; peak RSS and minor page faults of each "
