@@ -543,6 +543,30 @@ local nn_cases = not has_nn and {} or {
   {"json.decode truncated", json.decode, {"{"}, "^bad JSON at byte 0$", fails = true},
   {"json.encode a function", require("semeq.util.json").encode, {{f = print}}, "json%.encode: cannot encode a function"},
   {"json.encode a cycle", require("semeq.util.json").encode, {(function() local t = {} t.t = t return t end)()}, "json%.encode: nesting too deep %(a cycle%?%)"},
+  {"sampler.balanced a number", sampler.balanced, {42, 2, 2}, "^sampler%.balanced: labels must be a table or a tensor, got number$"},
+  {"sampler.balanced no perClass", sampler.balanced, {{1, 2}, 2}, "^sampler%.balanced: perClass must be an integer >= 1, got nil$"},
+  {"models.io.graph a table", mio.graph, {{}}, "^models%.io%.graph: expected an nn model %(with graphNode%), got table$"},
+}
+
+-- The library's other entry points that a script calls with what a user gave.
+local process = require "semeq.process"
+local prepare = require "semeq.data.prepare"
+local paths = require "semeq.util.paths"
+local SAFE_PARAMS = {0, 100, 0, 500, 1, 0, 1000, 1, 0, 3000, 1, 0, 8000}
+local library_cases = {
+  {"process.check_eq a number", process.check_eq, {"safe", 42}, "^process%.check_eq: params must be 13 numbers %(a table or a 1%-D tensor%) for safe, got number$"},
+  {"process.check_gains unknown kind", process.check_gains, {"bogus", SAFE_PARAMS}, "^process%.check_gains: unknown kind 'bogus' %(safe, graphic40%)$"},
+  {"process.fit_rate short tensor", process.fit_rate, {"safe", T.zeros(12), 44100}, "^process%.fit_rate: params must be 13 numbers %(a table or a 1%-D tensor%) for safe, got a tensor of 12$"},
+  {"process.check_gains a string param", process.check_gains, {"safe", {0, 100, "x", 500, 1, 0, 1000, 1, 0, 3000, 1, 0, 8000}}, "^process%.check_gains: params%[3%] must be a number, got string$"},
+  {"process.fit_rate no rate", process.fit_rate, {"safe", SAFE_PARAMS}, "^process%.fit_rate: rate must be a positive number of Hz, got nil$"},
+  {"linear.standardizer a table", require("semeq.linear").standardizer, {{1, 2}}, "^linear%.standardizer: X must be a 2%-D tensor %[n x d%], got table$"},
+  {"semantic.from_training a number", require("semeq.semantic").from_training, {42}, "^semantic%.from_training: model must be a trained model with encode %(semeq%.models%), got number$"},
+  {"prepare.prepare opts a number", prepare.prepare, {42}, "^prepare%.prepare: opts must be a table, got number$"},
+  {"prepare.dataset data a table", prepare.dataset, {{data = {}}}, "^prepare%.dataset: opts%.data must be a dataset name or a path, got table$"},
+  {"prepare.represent no dataset", prepare.represent, {nil, "safe", n = 2}, "^prepare%.represent: ds must be a dataset %(semeq%.data%), got nil$"},
+  {"prepare.kind_of a number", prepare.kind_of, {42}, "^prepare%.kind_of: name must be a dataset name or a path, got number$"},
+  {"paths.model a table", paths.model, {{}}, "^paths%.model: name must be a string, got table$"},
+  {"paths.shown nil", paths.shown, {nil, n = 1}, "^paths%.shown: path must be a string, got nil$"},
 }
 
 -- "Huge" sizes are past the tensor cap (2^40 elements), so they fail before any
@@ -590,7 +614,7 @@ end
 local groups = {["semeq.tensor"] = tensor_cases, ["semeq.data"] = data_cases,
                 ["semeq.metrics"] = metrics_cases, ["semeq.eval.plot"] = plot_cases,
                 ["semeq.audio"] = audio_cases, ["semeq.eq"] = eq_cases, ["semeq.nn/optim"] = nn_cases,
-                ["semeq.semantic"] = semantic_cases}
+                ["semeq.semantic"] = semantic_cases, ["the library's other entry points"] = library_cases}
 for group, cases in pairs(groups) do
   describe("bad input to " .. group, function()
     for _, row in ipairs(cases) do

@@ -26,6 +26,7 @@ local DEFAULTS = {
 }
 
 local function kind_of(name)
+  if type(name) ~= "string" then error("prepare.kind_of: name must be a dataset name or a path, got " .. type(name), 2) end
   if DEFAULTS[name] then return name, nil end
   -- A file: its extension tells the loader (SAFE CSV, SocialFX CSV/JSONL, Audealize JSON).
   if name:match("%.json$") then return "audealize", name end
@@ -35,6 +36,17 @@ local function kind_of(name)
   local head = f:read(64) or ""
   f:close()
   return head:match("^descriptor,") and "socialfx" or "safe", name
+end
+
+-- opts, or {} for nil; raises at the position of fn's caller unless it is a table whose
+-- data, if given, is a dataset name or a path.
+local function check_opts(opts, fn)
+  if opts ~= nil and type(opts) ~= "table" then error(string.format("prepare.%s: opts must be a table, got %s", fn, type(opts)), 3) end
+  opts = opts or {}
+  if opts.data ~= nil and type(opts.data) ~= "string" then
+    error(string.format("prepare.%s: opts.data must be a dataset name or a path, got %s", fn, type(opts.data)), 3)
+  end
+  return opts
 end
 
 --- The loader kind of a dataset name or file ("safe", "socialfx", "audealize") and the
@@ -104,7 +116,7 @@ end
 --- Loads and filters a dataset: ds and its loader kind, or nil and a message when the
 -- data cannot be read or nothing is left after filtering. opts as for prepare.
 function experiment.dataset(opts)
-  opts = opts or {}
+  opts = check_opts(opts, "dataset")
   local kind, path = kind_of(opts.data or "safe")
   if not kind then return nil, path end
   local d = DEFAULTS[kind]
@@ -140,7 +152,13 @@ end
 -- (or rebuilt from opts.rep_state), inputs, labels. opts: input, rep, rep_state, method
 -- (the split's name for the summary).
 function experiment.represent(ds, kind, s, opts)
-  opts = opts or {}
+  if type(ds) ~= "table" or type(ds.records) ~= "table" then
+    error("prepare.represent: ds must be a dataset (semeq.data), got " .. type(ds), 2)
+  end
+  if not DEFAULTS[kind] then
+    error(string.format("prepare.represent: unknown kind '%s' (safe, socialfx, audealize)", tostring(kind)), 2)
+  end
+  opts = check_opts(opts, "represent")
   local d = DEFAULTS[kind]
   local ex = {kind = kind, data = ds, opts = opts, split = s}
   if s then
@@ -172,7 +190,7 @@ end
 -- (0.25), seed, input ("params" | "curve40", for SAFE), rep (representation kind, e.g.
 -- "floweq13"; default by dataset), rep_state (reuse a fitted representation).
 function experiment.prepare(opts)
-  opts = opts or {}
+  opts = check_opts(opts, "prepare")
   local ds, kind = experiment.dataset(opts)
   if not ds then return nil, kind end
   local method = opts.split or DEFAULTS[kind].split

@@ -32,6 +32,9 @@ local Standardizer = {}
 Standardizer.__index = Standardizer
 
 function linear.standardizer(X)
+  if not (T.isTensor(X) and X:dim() == 2) then
+    error("linear.standardizer: X must be a 2-D tensor [n x d], got " .. (T.isTensor(X) and X:dim() .. " dims" or type(X)), 2)
+  end
   local mean = X:mean(1)
   local centred = X - mean:view(1, -1)
   local sd = (centred * centred):mean(1):sqrt()

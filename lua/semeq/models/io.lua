@@ -61,6 +61,9 @@ end
 -- {version = 1, forward = node} otherwise. Nodes come from each layer's graphNode
 -- (nn/Module.lua); a layer that cannot be described raises.
 function M.graph(model)
+  if type(model) ~= "table" or type(model.graphNode) ~= "function" then
+    error("models.io.graph: expected an nn model (with graphNode), got " .. type(model), 2)
+  end
   local g = {version = 1}
   for entry, path in pairs(model.graphEntries or {forward = {}}) do
     local nodes = {}

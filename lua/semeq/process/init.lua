@@ -37,6 +37,7 @@
 local audio = require "semeq.audio"
 local eq = require "semeq.eq"
 local fs = require "semeq.util.fs"
+local T = require "semeq.tensor"
 
 local M = {}
 
@@ -72,6 +73,28 @@ local function boost_grid(kind, params, fs_hz)
   return freqs
 end
 
+local PARAM_COUNT = {safe = 13, graphic40 = 40}
+
+-- params as a Lua table of numbers; raises at the position of fn's caller unless kind is a
+-- filterbank and params a table or 1-D tensor of as many numbers as it has parameters.
+local function param_list(kind, params, fn)
+  local count = PARAM_COUNT[kind]
+  if not count then error(string.format("process.%s: unknown kind '%s' (safe, graphic40)", fn, tostring(kind)), 3) end
+  local given = T.isTensor(params) and "a tensor of " .. params:numel()
+    or type(params) == "table" and #params .. " values" or type(params)
+  if T.isTensor(params) and params:dim() == 1 then params = params:totable() end
+  if type(params) ~= "table" or #params ~= count then
+    error(string.format("process.%s: params must be %d numbers (a table or a 1-D tensor) for %s, got %s", fn, count,
+      kind, given), 3)
+  end
+  for i = 1, count do
+    if type(params[i]) ~= "number" then
+      error(string.format("process.%s: params[%d] must be a number, got %s", fn, i, type(params[i])), 3)
+    end
+  end
+  return params
+end
+
 -- The gains of an EQ's parameters: their indices (SAFE: 5 of 13; graphic40: all 40).
 local GAINS = {safe = {1, 3, 6, 9, 12}}
 local SAFE_BANDS = {"low shelf", "peak 1", "peak 2", "peak 3", "high shelf"}
@@ -80,7 +103,7 @@ local SAFE_BANDS = {"low shelf", "peak 1", "peak 2", "peak 3", "high shelf"}
 -- coefficients overflow or cancel, whatever the other bands do); with clamp, gains are
 -- clamped to +-24 dB anyway. Needs no sample rate. true, or nil and the problem.
 function M.check_gains(kind, params, clamp)
-  if type(params) ~= "table" then params = params:totable() end
+  params = param_list(kind, params, "check_gains")
   if clamp then return true end
   local columns = GAINS[kind]
   for k = 1, columns and #columns or #params do
@@ -106,7 +129,10 @@ local function hz(f) return ("%.0f Hz"):format(f) end
 -- parameters (a new table when a band was dropped) and one line saying what was dropped,
 -- or nil when nothing was.
 function M.fit_rate(kind, params, rate)
-  if type(params) ~= "table" then params = params:totable() end
+  params = param_list(kind, params, "fit_rate")
+  if type(rate) ~= "number" or not (rate > 0) then
+    error(string.format("process.fit_rate: rate must be a positive number of Hz, got %s", tostring(rate)), 2)
+  end
   local nyq = rate / 2
   if kind == "graphic40" then
     local freqs, out = eq.g40_freqs():totable(), {}
@@ -134,9 +160,9 @@ end
 -- fit (semeq.eq.check), every gain is within +-MAX_BOOST_DB, and its response is finite
 -- and boosts by at most MAX_BOOST_DB. true, or nil and the problem.
 function M.check_eq(kind, params, opts)
+  params = param_list(kind, params, "check_eq")
   opts = opts or {}
   local rate = opts.fs or 44100
-  if type(params) ~= "table" then params = params:totable() end
   local fits, why = eq.check(kind, params, {fs = rate, clamp = opts.clamp})
   if not fits then return nil, why end
   fits, why = M.check_gains(kind, params, opts.clamp)

@@ -86,6 +86,12 @@ end
 -- config.terms) when it has one. The weights are copied into the runtime: train no
 -- further through this object.
 function semantic.from_training(model, ex, info)
+  if type(model) ~= "table" or type(model.encode) ~= "function" or type(model.evaluate) ~= "function" then
+    error("semantic.from_training: model must be a trained model with encode (semeq.models), got " .. type(model), 2)
+  end
+  if type(ex) ~= "table" or type(ex.X) ~= "table" or not T.isTensor(ex.X.train) or type(ex.y) ~= "table" then
+    error("semantic.from_training: ex must be an experiment from semeq.data.prepare, got " .. type(ex), 2)
+  end
   model:evaluate()
   local codes = model:encode(ex.X.train):clone()
   local centroids, terms = centroids_of(codes, ex.y.train)

@@ -32,6 +32,14 @@ end
 -- One epoch yields floor(#labels / (classesPerBatch * perClass)) batches.
 function sampler.balanced(labels, classesPerBatch, perClass)
   if T.isTensor(labels) then labels = labels:totable() end
+  if type(labels) ~= "table" then
+    error("sampler.balanced: labels must be a table or a tensor, got " .. type(labels), 2)
+  end
+  for _, arg in ipairs {{"classesPerBatch", classesPerBatch}, {"perClass", perClass}} do
+    if math.type(arg[2]) ~= "integer" or arg[2] < 1 then
+      error(string.format("sampler.balanced: %s must be an integer >= 1, got %s", arg[1], tostring(arg[2])), 2)
+    end
+  end
   local byClass, classes = {}, {}
   for i, l in ipairs(labels) do
     if not byClass[l] then byClass[l] = {}; classes[#classes + 1] = l end

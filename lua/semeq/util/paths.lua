@@ -56,6 +56,7 @@ end
 --- path as a person in the working directory would type it: relative when it lies
 -- under the working directory (models/x.safetensors from the repository), else as given.
 function M.shown(path)
+  if type(path) ~= "string" then error("paths.shown: path must be a string, got " .. type(path), 2) end
   for _, dir in ipairs {os.getenv("PWD"), cwd()} do
     if dir and dir ~= "/" and path:sub(1, #dir + 1) == dir .. "/" then return path:sub(#dir + 2) end
   end
@@ -67,6 +68,7 @@ M.DEFAULT_MODEL = "safe_warm_bright.safetensors"
 
 --- HOME/models/NAME (default: the shipped model).
 function M.model(name)
+  if name ~= nil and type(name) ~= "string" then error("paths.model: name must be a string, got " .. type(name), 2) end
   return M.home() .. "/models/" .. (name or M.DEFAULT_MODEL)
 end
 
