@@ -179,6 +179,41 @@ describe("semeq.train faults", function()
     assert.is_nil(history)
     assert.are.equal(string.format("%s holds %d parameters, the model has 15", ckpt, model:nparams()), err)
   end)
+
+  it("refuses a corrupt checkpoint, naming the entry, and changes nothing", function()
+    local safetensors = require "semeq.safetensors"
+    local model, step = task.build(6)
+    local ckpt = dir .. "/whole.safetensors"
+    fit(model, step, {epochs = 2, checkpoint_path = ckpt, checkpoint_every = 1})
+    local tensors, _, meta = safetensors.load(ckpt)
+    local rows = {
+      {"epoch", function(m) m.epoch = "two" end},
+      {"optimiser state: 't' is not a number", function(m) m.state = '{"t": "two"}' end},
+      {"loss history %(expected one number per epoch%)", function(m) m.loss = m.loss:sub(1, 16) end},
+      {"loss history %(expected one number per epoch%)", function(m) m.loss = nil end},
+      {"random generator state", function(m) m.rng = m.rng:sub(1, 20) end},
+      {"random generator state", function(m) m.rng = nil end},
+      {"optimiser state: tensor 'state%.m' is not one value per parameter", function(_, t) t["state.m"] = T.zeros(3) end},
+    }
+    for i, row in ipairs(rows) do
+      local m, t, names, list = {}, {}, {}, {}
+      for k, v in pairs(meta) do m[k] = v end
+      for k, v in pairs(tensors) do t[k] = v end
+      row[2](m, t)
+      for k, v in pairs(t) do names[#names + 1], list[#list + 1] = k, v end
+      local path = string.format("%s/corrupt%d.safetensors", dir, i)
+      assert(safetensors.save(path, names, list, m))
+      local params, state, history = T.zeros(model:nparams()), {t = 0}, {loss = {7}}
+      local rng = T.rngState()
+      local epoch, err = checkpoint.restore(path, params, state, history)
+      assert.is_nil(epoch)
+      assert.is_truthy(err:find("^" .. path:gsub("%p", "%%%0") .. ": bad " .. row[1] .. "$"), err)
+      assert.are.equal(0, params:abs():sum())
+      assert.are.same({t = 0}, state)
+      assert.are.same({loss = {7}}, history)
+      assert.are.equal(rng, T.rngState())
+    end
+  end)
 end)
 
 describe("resuming from a checkpoint", function()

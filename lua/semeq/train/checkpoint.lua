@@ -120,18 +120,40 @@ function checkpoint.check_run(path, meta, run)
     :format(path, diff[1], #diff > 1 and ("; and %d more difference%s"):format(#diff - 1, #diff > 2 and "s" or "") or "")
 end
 
--- Losses written by checkpoint.write (hex of doubles); a JSON array from older files.
-local function decode_losses(text)
-  if text:sub(1, 1) == "[" then return json.decode(text) end
-  local bytes, out = unhex(text), {}
-  for i = 1, #bytes // 8 do out[i] = string.unpack("<d", bytes, 8 * i - 7) end
+-- Losses written by checkpoint.write (hex of doubles); a JSON array from older files. A
+-- list of `count` numbers, or nil.
+local function decode_losses(text, count)
+  local out
+  if type(text) ~= "string" then return nil end
+  if text:sub(1, 1) == "[" then
+    out = json.decode(text)
+  elseif #text == 16 * count and not text:find("%X") then
+    local bytes = unhex(text)
+    out = {}
+    for i = 1, count do out[i] = string.unpack("<d", bytes, 8 * i - 7) end
+  end
+  if type(out) ~= "table" or #out ~= count then return nil end
+  for i = 1, count do if type(out[i]) ~= "number" then return nil end end
   return out
 end
 
---- Reads a checkpoint into params, state and history; returns its epoch, or nil and a
--- message (nothing is changed then). With run, the checkpoint must have been written by
--- that run (checkpoint.check_run).
-function checkpoint.restore(path, params, state, history, run)
+-- The optimiser's tensors of a checkpoint ({key = tensor} from its "state.<key>" tensors),
+-- or nil and the first that is not one value per parameter (what every optimiser keeps).
+local function state_tensors(tensors, count)
+  local out = {}
+  for name, t in pairs(tensors) do
+    local key = name:match("^state%.(.+)$")
+    if key then
+      if t:numel() ~= count then return nil, name end
+      out[key] = t
+    end
+  end
+  return out
+end
+
+-- Everything restore puts back, read and checked before anything is changed: {params,
+-- scalars, tensors, loss, rng, epoch}, or nil and a message naming the file and the entry.
+local function read(path, params, run)
   local tensors, err, meta = safetensors.load(path)
   if not tensors then return nil, err end
   if meta.format ~= "semeq-checkpoint" then
@@ -146,17 +168,37 @@ function checkpoint.restore(path, params, state, history, run)
     return nil, string.format("%s holds %d parameters, the model has %d", path,
       saved and saved:numel() or 0, params:numel())
   end
+  local function bad(what) return nil, string.format("%s: bad %s", path, what) end
+  local epoch = math.tointeger(tonumber(meta.epoch or ""))
+  if not epoch or epoch < 0 then return bad("epoch") end
   local scalars = json.decode(meta.state or "")
-  if type(scalars) ~= "table" then return nil, string.format("%s: bad optimiser state", path) end
-  params:copy(saved)
-  for k, v in pairs(scalars) do state[k] = v end
-  for name, t in pairs(tensors) do
-    local key = name:match("^state%.(.+)$")
-    if key then state[key] = t end
+  if type(scalars) ~= "table" then return bad("optimiser state") end
+  for k, v in pairs(scalars) do
+    if type(v) ~= "number" then return bad(string.format("optimiser state: '%s' is not a number", tostring(k))) end
   end
-  history.loss = decode_losses(meta.loss)
-  T.setRngState(unhex(meta.rng))
-  return math.tointeger(tonumber(meta.epoch))
+  local state, wrong = state_tensors(tensors, params:numel())
+  if not state then return bad("optimiser state: tensor '" .. wrong .. "' is not one value per parameter") end
+  local loss = decode_losses(meta.loss, epoch)
+  if not loss then return bad("loss history (expected one number per epoch)") end
+  local rng = type(meta.rng) == "string" and not meta.rng:find("%X") and #meta.rng % 2 == 0 and unhex(meta.rng)
+  local current = T.rngState()
+  if not (rng and pcall(T.setRngState, rng)) then return bad("random generator state") end
+  T.setRngState(current)
+  return {params = saved, scalars = scalars, tensors = state, loss = loss, rng = rng, epoch = epoch}
+end
+
+--- Reads a checkpoint into params, state and history; returns its epoch, or nil and a
+-- message naming the file and what is wrong with it (nothing is changed then). With run,
+-- the checkpoint must have been written by that run (checkpoint.check_run).
+function checkpoint.restore(path, params, state, history, run)
+  local c, err = read(path, params, run)
+  if not c then return nil, err end
+  params:copy(c.params)
+  for k, v in pairs(c.scalars) do state[k] = v end
+  for k, t in pairs(c.tensors) do state[k] = t end
+  history.loss = c.loss
+  T.setRngState(c.rng)
+  return c.epoch
 end
 
 return checkpoint
