@@ -150,6 +150,8 @@ describe("model files", function()
         "metadata 'representation': 'kind' must be safe13, floweq13, curve40 or graphic40"},
       {"a short normaliser", edit_json("representation", function(r) r.normaliser.lo = {0, 1} end),
         "metadata 'representation': normaliser 'lo' has 2 numbers, expected 13"},
+      {"a short column mean", edit_json("representation", function(r) r.column_mean, r.column_std = {0, 1}, {1, 1} end),
+        "metadata 'representation': 'column_mean' must be a list of 13 finite numbers", lua_only = true},
       {"graph that is not JSON", function(_, m) m.graph = "{" end, "metadata 'graph': not valid JSON"},
       {"graph of an unknown layer", edit_json("graph", function(g) g.decode.children[2].type = "Swish" end),
         "metadata 'graph': decode.children[1]: unknown node type 'Swish'"},

@@ -185,7 +185,9 @@ function semantic.load(path)
     fields[key] = v
   end
   local ok, rep = pcall(representations.from_state, fields.representation)
-  if not ok then return nil, string.format("%s: bad 'representation' entry: %s", path, tostring(rep)) end
+  if not ok then
+    return nil, string.format("%s: metadata 'representation': %s", path, tostring(rep):gsub("^representation: ", ""))
+  end
   sm.rep = rep
   sm.terms, sm.centroids = fields.terms, fields.centroids
   local codes, err = rows_field(fields.train_codes, "train_codes", path, nil, rt:latent_size())

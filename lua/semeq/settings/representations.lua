@@ -201,13 +201,25 @@ function reps.fit(kind, train_records, opts)
   return rep
 end
 
+-- Raises unless v is a list of n finite numbers (a state read from a model file).
+local function check_column(v, key, n)
+  local ok = type(v) == "table" and #v == n
+  for j = 1, ok and n or 0 do ok = ok and type(v[j]) == "number" and v[j] == v[j] and math.abs(v[j]) ~= math.huge end
+  if not ok then error(string.format("representation: '%s' must be a list of %d finite numbers", key, n), 3) end
+end
+
 --- Rebuilds a representation from rep:state().
 function reps.from_state(s)
+  if type(s) ~= "table" then error("representation: the state must be a table, got " .. type(s), 2) end
   local class = classes[s.kind]
   if not class then error(string.format("representation: unknown kind '%s'", tostring(s.kind)), 2) end
   local rep = setmetatable({kind = s.kind, size = SIZE[s.kind]}, class)
   if s.normaliser then rep.normaliser = represent.normaliser_from_state(s.normaliser) end
-  if s.column_mean then rep.column_mean, rep.column_std = T.new(s.column_mean), T.new(s.column_std) end
+  if s.column_mean or s.column_std then
+    check_column(s.column_mean, "column_mean", rep.size)
+    check_column(s.column_std, "column_std", rep.size)
+    rep.column_mean, rep.column_std = T.new(s.column_mean), T.new(s.column_std)
+  end
   return rep
 end
 
