@@ -43,6 +43,35 @@ describe("semeq.recipes.sweep", function()
     assert.are.equal(1.5, s.baselines[1].metrics.params_silhouette.mean)
     assert.truthy(sweep.table(s):find("0.300 ± 0.141", 1, true))
   end)
+
+  it("merges run files, reading a NaN metric (JSON null) as missing, and names a damaged one", function()
+    local dir = H.tmpdir()
+    local grid = {report = {model = "contrastive", seeds = 2}}
+    local function run(seed, result)
+      return {index = seed, model = "contrastive", input = "params", latent = 2, knob = "lambda", value = 0.5,
+              seed = seed, result = result}
+    end
+    assert(sweep.save_run(dir, run(1, {silhouette = 0 / 0, knn_accuracy = 0.5}), grid, 2))
+    local good = run(2, {silhouette = 0.25, knn_accuracy = 0.75})
+    assert(sweep.save_run(dir, good, grid, 2))
+    local runs = assert(sweep.load_runs(dir))
+    local m = sweep.summary(runs).cells[1].metrics
+    assert.are.same({0.25, 1}, {m.silhouette.mean, m.silhouette.n})
+    assert.are.same({0.625, 2}, {m.knn_accuracy.mean, m.knn_accuracy.n})
+    for _, damage in ipairs {
+      {run(2, {silhouette = "high"}), "run.result is not a table of numbers"},
+      {run(2, nil), "run.result is not a table of numbers"},
+      {run("2", {}), "run.index is not an integer"},
+      {run(3, {}), "run.index 3 is not a cell of 1..2"},
+    } do
+      assert(sweep.save_run(dir, damage[1], grid, 2))  -- run-000002.json, or 000003 for index 3
+      local none, err = sweep.load_runs(dir)
+      assert.is_nil(none)
+      assert.truthy(err:find(": not a run of a sharded sweep: " .. damage[2], 1, true), err)
+      os.remove(sweep.run_path(dir, 3))
+      assert(sweep.save_run(dir, good, grid, 2))
+    end
+  end)
 end)
 
 describe("scripts/sweep.lua", function()

@@ -192,16 +192,52 @@ function sweep.save_run(dir, run, grid, ncells)
   return atomic.write(sweep.run_path(dir, run.index), json.encode({grid = grid, cells = ncells, run = run}) .. "\n")
 end
 
+-- What a run file holds besides its result (sweep.run and save_run write them): a file
+-- without them is damaged or hand-edited, and is named here rather than failing inside
+-- the table.
+local RUN_FIELDS = {{"index", "integer"}, {"model", "string"}, {"input", "string"}, {"latent", "integer"},
+                    {"knob", "string"}, {"value", "number"}, {"seed", "integer"}}
+
+-- Whether t holds only numbers and tables of numbers (a run's result and its baselines).
+-- JSON null, how a NaN metric is written, is read back as absent: the table skips both.
+local function numbers_only(t)
+  for k, v in pairs(t) do
+    if v == json.null then
+      t[k] = nil
+    elseif not (type(v) == "number" or type(v) == "table" and numbers_only(v)) then
+      return false
+    end
+  end
+  return true
+end
+
+-- Why v, the JSON of a run file, is not a run of a sharded sweep, or nil if it is one.
+local function run_problem(v)
+  if type(v) ~= "table" or type(v.run) ~= "table" then return "no run in it" end
+  if math.type(v.cells) ~= "integer" or v.cells < 1 then return "'cells' is not a count of cells" end
+  local report = type(v.grid) == "table" and v.grid.report
+  if type(report) ~= "table" or type(report.model) ~= "string" or math.type(report.seeds) ~= "integer" then
+    return "'grid' does not describe a grid"
+  end
+  for _, f in ipairs(RUN_FIELDS) do
+    local x = v.run[f[1]]
+    if (f[2] == "integer" and math.type(x) or type(x)) ~= f[2] then
+      return ("run.%s is not %s %s"):format(f[1], f[2] == "integer" and "an" or "a", f[2])
+    end
+  end
+  if v.run.index < 1 or v.run.index > v.cells then return ("run.index %d is not a cell of 1..%d"):format(v.run.index, v.cells) end
+  if type(v.run.result) ~= "table" or not numbers_only(v.run.result) then return "run.result is not a table of numbers" end
+  return nil
+end
+
 local function read_run(path)
   local f, err = io.open(path, "rb")
   if not f then return nil, err end
   local text = f:read("a")
   f:close()
   local v = json.decode(text)
-  if type(v) ~= "table" or type(v.run) ~= "table" or math.type(v.run.index) ~= "integer"
-     or math.type(v.cells) ~= "integer" or v.grid == nil then
-    return nil, path .. ": not a run of a sharded sweep"
-  end
+  local problem = run_problem(v)
+  if problem then return nil, ("%s: not a run of a sharded sweep: %s"):format(path, problem) end
   return v
 end
 
