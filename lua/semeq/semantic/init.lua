@@ -165,6 +165,16 @@ local function labels_field(v, path, n)
   return v
 end
 
+-- The training rows' users (anonymised ids: strings or numbers), one per row.
+local function users_field(v, path, n)
+  local ok = type(v) == "table" and #v == n
+  for i = 1, ok and n or 0 do ok = ok and (type(v[i]) == "string" or type(v[i]) == "number") end
+  if not ok then
+    return nil, string.format("%s: metadata 'train_users': expected one user id per row of 'train_codes' (%d)", path, n)
+  end
+  return v
+end
+
 local FIELDS = {"representation", "terms", "centroids", "train_codes", "train_labels", "train_params"}
 
 --- Loads a model file written by Semantic:save: the semantic model, or nil and a message.
@@ -200,7 +210,10 @@ function semantic.load(path)
   if not sm.train_params then return nil, err end
   sm.info = meta.info and json.decode(meta.info) or {}
   if type(sm.info) ~= "table" then return nil, string.format("%s: metadata 'info': expected an object", path) end
-  sm.train_users = meta.train_users and json.decode(meta.train_users) or nil
+  if meta.train_users then
+    sm.train_users, err = users_field(json.decode(meta.train_users), path, n)
+    if not sm.train_users then return nil, err end
+  end
   return sm
 end
 
