@@ -140,12 +140,22 @@ describe("writing files", function()
     assert.are.same(full.mounted and {"filler"} or {}, listing(full.path))
   end)
 
-  it("a split file that does not fit fails cleanly and a good one round-trips", function()
+  it("a split file that does not fit fails cleanly, a damaged one is named, and a good one round-trips", function()
     local ids = {}
     for i = 1, 5000 do ids[i] = i end
     local s = {train = ids, test = {"a", "b"}, method = "stratified", seed = 3}
     assert.is_true(split.save(s, dir .. "/split.json"))
     assert.are.same({train = ids, test = {"a", "b"}, method = "stratified", seed = 3}, split.load(dir .. "/split.json"))
+    for _, bad in ipairs {
+      {'{"format": "semeq.split", "train": [1, 2.5], "test": []}', "train%[2%] is not a row id %(an integer or a string%)"},
+      {'{"format": "semeq.split", "train": [1], "test": [null]}', "test%[1%] is not a row id"},
+      {'{"format": "semeq.split", "train": [1, "a"], "test": ["a"]}', "id a is in both train and test"},
+    } do
+      h.write(dir .. "/bad_split.json", bad[1])
+      local none, err = split.load(dir .. "/bad_split.json")
+      assert.is_nil(none)
+      assert.truthy(err:find("^split%.load: " .. (dir .. "/bad_split.json"):gsub("%p", "%%%0") .. ": " .. bad[2]), err)
+    end
     if not need_full() then return end
     full.fill(4 * 1024)
     local ok, err = split.save(s, full.path .. "/split.json")

@@ -214,6 +214,18 @@ function M.load(path)
   if type(doc) ~= "table" or doc.format ~= "semeq.split" or type(doc.train) ~= "table" or type(doc.test) ~= "table" then
     return nil, "split.load: " .. path .. ": not a semeq split file (needs format, train and test)"
   end
+  local side = {}
+  for _, name in ipairs {"train", "test"} do
+    for i, id in ipairs(doc[name]) do
+      if math.type(id) ~= "integer" and type(id) ~= "string" then
+        return nil, string.format("split.load: %s: %s[%d] is not a row id (an integer or a string)", path, name, i)
+      end
+      if side[id] and side[id] ~= name then
+        return nil, string.format("split.load: %s: id %s is in both train and test", path, tostring(id))
+      end
+      side[id] = name
+    end
+  end
   return {train = doc.train, test = doc.test, method = doc.method, seed = doc.seed}
 end
 
