@@ -347,6 +347,8 @@ end
 
 local function main()
   local o, args = parser:parse_or_exit(arg)
+  parse_share(o.shard, "shard")  -- a usage error in every mode, before the model loads
+  if o.shard ~= "1/1" and not (o["in"] or o.out or o.worker) then die("--shard shares the files of --in/--out") end
   if o["list-terms"] then rm.load(o) end  -- prints the model's words and exits
   local kind, params = resolve_eq(o)
   if o.worker then return worker_mode(o, kind, params) end

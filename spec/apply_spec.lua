@@ -114,6 +114,11 @@ describe("scripts/apply.lua", function()
     end
     assert.are.equal(100, seen)
     assert.are.equal(97, #files_under(dir .. "/out"))
+    -- a bad share, or a share of one file, is a usage error before anything is read
+    local _, err, code = apply(("--in %s --out %s --params %s --shard 0/0"):format(q(dir .. "/in"), q(dir .. "/out"), P))
+    assert.are.same({2, "apply.lua: --shard expects K/N with 1 <= K <= N, got '0/0' (see --help)\n"}, {code, err})
+    _, err, code = apply(("%s %s --params %s --shard 2/3"):format(q(dir .. "/in/a.wav"), q(dir .. "/x.wav"), P))
+    assert.are.same({2, "apply.lua: --shard shares the files of --in/--out (see --help)\n"}, {code, err})
   end)
 
   it("equalises one file with --params or --curve and refuses to overwrite", function()
