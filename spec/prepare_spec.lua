@@ -43,7 +43,7 @@ describe("semeq.data.prepare", function()
     assert.are.equal(36, b.train:size())
   end)
 
-  it("returns nil and a message for data it cannot read or that filtering empties", function()
+  it("returns nil and a message for data it cannot read, with no readable row, or that filtering empties", function()
     local ex, err = prepare.prepare{data = dir .. "/none.csv"}
     assert.is_nil(ex)
     assert.are.equal(dir .. "/none.csv: No such file or directory", err)
@@ -51,6 +51,11 @@ describe("semeq.data.prepare", function()
     assert.is_nil(ex)
     assert.are.equal("no rows of " .. csv .. " are left after filtering: min_examples(100) removed the last 36 (lower "
       .. "--min-examples, or keep other --terms)", err)
+    local garbled = dir .. "/garbled.csv"
+    H.write(garbled, "not,a,safe,row\nnor,this\n")
+    ex, err = prepare.prepare{data = garbled}
+    assert.is_nil(ex)
+    assert.are.equal(garbled .. ": no row can be read (2 malformed; line 1: 4 fields, expected 25)", err)
     local one = fixtures.safe_csv(dir .. "/one_user.csv", 1, 3)
     ex, err = prepare.prepare{data = one, min_examples = 2, split = "user"}
     assert.is_nil(ex)

@@ -113,6 +113,14 @@ emptied = function(ds)
     .. "or keep other --terms)", ds.path or "the data", last and last.step or "the filters", last and last.removed or 0)
 end
 
+-- One line for a dataset with no row read: the first malformed row, if it has any.
+local function unread(ds)
+  local first = ds.dropped[1]
+  if not first then return string.format("%s holds no rows", ds.path or "the data") end
+  return string.format("%s: no row can be read (%d malformed; %s: %s)", ds.path or "the data", #ds.dropped,
+    first.line and "line " .. tostring(first.line) or "the first", tostring(first.reason))
+end
+
 --- Loads and filters a dataset: ds and its loader kind, or nil and a message when the
 -- data cannot be read or nothing is left after filtering. opts as for prepare.
 function experiment.dataset(opts)
@@ -123,6 +131,7 @@ function experiment.dataset(opts)
   local f = data.filters
   local ds, err = data.load(kind, path)
   if not ds then return nil, err end
+  if ds:size() == 0 then return nil, unread(ds) end
   local steps = {f.finite()}
   if opts.stoplist ~= false then steps[#steps + 1] = f.stoplist(opts.stoplist) end
   if opts.stem then steps[#steps + 1] = f.stem() end
