@@ -567,6 +567,9 @@ local library_cases = {
   {"prepare.kind_of a number", prepare.kind_of, {42}, "^prepare%.kind_of: name must be a dataset name or a path, got number$"},
   {"paths.model a table", paths.model, {{}}, "^paths%.model: name must be a string, got table$"},
   {"paths.shown nil", paths.shown, {nil, n = 1}, "^paths%.shown: path must be a string, got nil$"},
+  {"evaluate.model a number", require("semeq.eval").model, {42}, "^evaluate%.model: ex must be an experiment from semeq%.data%.prepare, got number$"},
+  {"evaluate.scores labels a number", require("semeq.eval").scores, {T.zeros(3, 2), 42, T.zeros(3, 2), {}}, "^scores%.of: train_y must be a list of labels, got number$"},
+  {"pca_reconstruction other widths", require("semeq.eval").pca_reconstruction, {T.zeros(3, 2), T.zeros(3, 3), 1}, "^pca_reconstruction: X_train and X_test must be 2%-D tensors with the same columns$"},
 }
 
 -- "Huge" sizes are past the tensor cap (2^40 elements), so they fail before any

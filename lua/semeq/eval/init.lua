@@ -35,6 +35,11 @@ local distinct = list.distinct
 
 --- X_test projected on the first k principal components of X_train and back.
 function evaluate.pca_reconstruction(X_train, X_test, k)
+  if not (T.isTensor(X_train) and X_train:dim() == 2 and T.isTensor(X_test) and X_test:dim() == 2
+          and X_test:size(2) == X_train:size(2)) then
+    error("pca_reconstruction: X_train and X_test must be 2-D tensors with the same columns", 2)
+  end
+  if math.type(k) ~= "integer" or k < 1 then error("pca_reconstruction: k must be an integer >= 1, got " .. tostring(k), 2) end
   k = math.min(k, X_train:size(2))
   local p = metrics.pca(X_train, k)
   local centred = X_test - p.mean:view(1, -1)
@@ -137,6 +142,12 @@ end
 -- for a saved model without its experiment: train_codes, train_labels, train_records,
 -- baseline_train. Returns the report (see the header) and the per-row values.
 function evaluate.model(ex, sm, opts)
+  if type(ex) ~= "table" or type(ex.X) ~= "table" or not T.isTensor(ex.X.test) or type(ex.y) ~= "table" then
+    error("evaluate.model: ex must be an experiment from semeq.data.prepare, got " .. type(ex), 2)
+  end
+  if type(sm) ~= "table" or type(sm.encode) ~= "function" or type(sm.decode) ~= "function" then
+    error("evaluate.model: sm must be a semantic model (semeq.semantic), got " .. type(sm), 2)
+  end
   opts = opts or {}
   local Ztest = sm:encode(ex.X.test):clone()
   local Ztrain = opts.train_codes or sm:encode(ex.X.train):clone()

@@ -8,6 +8,7 @@
 -- Davies-Bouldin need two terms and more rows than terms (else they are left out).
 -- Confidence intervals resample whole groups (users) when groups are given — rows of one
 -- person are not independent — and rows otherwise.
+local T = require "semeq.tensor"
 local metrics = require "semeq.metrics"
 local list = require "semeq.util.list"
 
@@ -25,6 +26,12 @@ local function interval(stat, n, groups, reps, alpha)
 end
 
 function scores.of(train_X, train_y, test_X, test_y, opts)
+  for _, a in ipairs {{"train_X", train_X}, {"test_X", test_X}} do
+    if not (T.isTensor(a[2]) and a[2]:dim() == 2) then error("scores.of: " .. a[1] .. " must be a 2-D tensor [n x d]", 2) end
+  end
+  for _, a in ipairs {{"train_y", train_y}, {"test_y", test_y}} do
+    if type(a[2]) ~= "table" then error("scores.of: " .. a[1] .. " must be a list of labels, got " .. type(a[2]), 2) end
+  end
   opts = opts or {}
   local out = {n = test_X:size(1)}
   if distinct(test_y) >= 2 and distinct(test_y) < #test_y then
