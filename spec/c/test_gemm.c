@@ -10,25 +10,18 @@
 #include "rng.h"
 
 #include "check.h"
+#include "random_floats.h"
 
 #define GUARD 7.0f /* what C holds outside the product */
 
 static se_rng rng;
 
-static float *random_floats(int64_t n)
-{
-    float *x = malloc((size_t)(n > 0 ? n : 1) * sizeof *x);
-    for (int64_t i = 0; i < n; i++)
-        x[i] = (float)se_rng_normal(&rng);
-    return x;
-}
-
 /* One product with A stored [m x k] (layout 0: rows, 1: columns), B [k x n] by blayout, C [m x n] row-major or transposed, compared with a double loop. */
 static void one(int64_t m, int64_t n, int64_t k, int alay, se_gemm_b blay, int ctrans, float alpha, float beta)
 {
     int64_t ars = alay == 0 ? k : 1, acs = alay == 0 ? 1 : m;
-    float *a = random_floats(m * k);
-    float *b = random_floats(k * n);
+    float *a = random_floats(&rng, m * k);
+    float *b = random_floats(&rng, k * n);
     int64_t crs = ctrans ? 1 : n + 3, ccs = ctrans ? m + 2 : 1; /* padded: the pad must stay GUARD */
     int64_t clen = ctrans ? (m + 2) * n : m * (n + 3);
     float *c = malloc((size_t)(clen > 0 ? clen : 1) * sizeof *c),
@@ -96,7 +89,7 @@ static void test_shapes(void)
 
 static void test_repeatable(void)
 {
-    float *a = random_floats(32 * 256), *b = random_floats(256 * 128);
+    float *a = random_floats(&rng, 32 * 256), *b = random_floats(&rng, 256 * 128);
     float *c1 = calloc(32 * 128, sizeof *c1), *c2 = calloc(32 * 128, sizeof *c2);
     se_gemm(32, 128, 256, 1.0f, a, 256, 1, b, 128, SE_GEMM_B_ROWS, 0.0f, c1, 128, 1);
     se_gemm(32, 128, 256, 1.0f, a, 256, 1, b, 128, SE_GEMM_B_ROWS, 0.0f, c2, 128, 1);

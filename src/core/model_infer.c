@@ -3,13 +3,14 @@
  * Each node writes its output into a buffer its parent gives it and uses
  * rows * node.scratch floats of scratch beyond that (model_graph.c computes the sizes).
  * Layers call what the Lua layers (lua/semeq/nn/) call through src/lua/l_nn_core.c:
- * Linear is cblas_sgemv for one row and cblas_sgemm for a batch with the bias filled in
+ * Linear is se_gemv (gemv.h) for one row and cblas_sgemm for a batch with the bias filled in
  * first, activations and LayerNorm are the nn_kernels.c kernels, so a forward here gives
  * the same floats as nn's forward in evaluation mode. */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
+#include "gemv.h"
 #include "model.h"
 
 static void linear(const se_model *m, const se_node *n, const float *x, int64_t rows, float *y)
@@ -21,7 +22,7 @@ static void linear(const se_model *m, const se_node *n, const float *x, int64_t 
         beta = 1.0f;
     }
     if (rows == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, n->out, n->in, 1.0f, w, n->in, x, 1, beta, y, 1);
+        se_gemv(n->out, n->in, w, x, beta != 0.0f, y);
     else
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, n->out, n->in, 1.0f, x, n->in, w, n->in, beta,
                     y, n->out);

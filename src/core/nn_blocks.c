@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "gemm.h"
+#include "gemv.h"
 #include "nn_kernels.h"
 
 /* Offsets of the parameters (and of their gradients) in a block's run of floats. */
@@ -72,7 +73,10 @@ static void linear_forward(float *y, const float *x, const float *w, const float
                            int64_t out)
 {
     se_fill_rows(y, b, rows, out);
-    se_gemm(out, rows, in, 1.0f, w, in, 1, x, in, SE_GEMM_B_COLS, 1.0f, y, 1, out);
+    if (rows == 1)
+        se_gemv(out, in, w, x, true, y); /* one example: see gemv.h */
+    else
+        se_gemm(out, rows, in, 1.0f, w, in, 1, x, in, SE_GEMM_B_COLS, 1.0f, y, 1, out);
 }
 
 /* gx = gy W (when gx is given); gW += scale gy^T x, gb += scale * column sums of gy. */

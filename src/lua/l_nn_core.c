@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../core/gemm.h"
+#include "../core/gemv.h"
 #include "../core/nn_blocks.h"
 #include "../core/nn_kernels.h"
 #include "lse.h"
@@ -67,8 +68,8 @@ static int64_t row_stride(const se_tensor *t)
 }
 
 /* Products of a batch of at least this many rows go through se_gemm (src/core/gemm.c), which
- * hands the operands to cblas_sgemm in place; a single example is a matrix-vector product, which
- * se_tensor_addmm gives to BLAS's sgemv. */
+ * hands the operands to cblas_sgemm in place; a single example is a matrix-vector product
+ * (se_gemv, src/core/gemv.c), or se_tensor_addmm's when x's columns are strided. */
 #define GEMM_MIN_ROWS 2
 
 /* linear_forward(out [B x O], x [B x I], weight [O x I], bias [O] | nil): out = x W^T + b */
@@ -86,6 +87,11 @@ static int l_linear_forward(lua_State *L)
     int64_t rows = x->size[0], in = w->size[1], outs = w->size[0], ldx = row_stride(x);
     if (bd)
         se_fill_rows(se_tensor_data(out), bd, rows, outs);
+    if (rows == 1 && ldx > 0) {
+        /* one example: W's rows against x, as the model runtime computes it (gemv.h) */
+        se_gemv(outs, in, se_tensor_data(w), se_tensor_data(x), bd != NULL, se_tensor_data(out));
+        return 0;
+    }
     if (rows >= GEMM_MIN_ROWS && ldx > 0) {
         /* out^T = W x^T: the weights are read along their rows, the batch is the short side. */
         se_gemm(outs, rows, in, 1.0f, se_tensor_data(w), in, 1, se_tensor_data(x), ldx, SE_GEMM_B_COLS,
