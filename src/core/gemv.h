@@ -14,8 +14,7 @@
  * fused multiply-adds, the columns past the last whole sixteen added as zeros, then added
  * in one fixed tree: AVX-512 and AVX2 give the same bits (see simd.h); plain C rounds
  * its products separately. nn.Linear's forward of one row, the fused residual block's
- * (nn_blocks.c) and the model runtime all
- * call this, so they give the same floats. */
+ * (nn_blocks.c) and the model runtime all call this, so they give the same floats. */
 #ifndef SE_GEMV_H
 #define SE_GEMV_H
 
