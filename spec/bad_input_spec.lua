@@ -569,6 +569,9 @@ local library_cases = {
   {"paths.shown nil", paths.shown, {nil, n = 1}, "^paths%.shown: path must be a string, got nil$"},
   {"evaluate.model a number", require("semeq.eval").model, {42}, "^evaluate%.model: ex must be an experiment from semeq%.data%.prepare, got number$"},
   {"evaluate.scores labels a number", require("semeq.eval").scores, {T.zeros(3, 2), 42, T.zeros(3, 2), {}}, "^scores%.of: train_y must be a list of labels, got number$"},
+  {"vocabulary.merge_path a number", require("semeq.semantic.vocabulary").merge_path, {42}, "^vocabulary%.merge_path: ex must be an experiment from semeq%.data%.prepare, got number$"},
+  {"vocabulary.choose no thresholds", require("semeq.semantic.vocabulary").choose, {{}, {}}, "^vocabulary%.choose: opts must give min_accuracy and min_silhouette %(numbers%)$"},
+  {"vocabulary.relabel a number", require("semeq.semantic.vocabulary").relabel, {42, {}}, "^vocabulary%.relabel: keys must be a list of term keys and groups a list of groups of them$"},
   {"pca_reconstruction other widths", require("semeq.eval").pca_reconstruction, {T.zeros(3, 2), T.zeros(3, 3), 1}, "^pca_reconstruction: X_train and X_test must be 2%-D tensors with the same columns$"},
 }
 

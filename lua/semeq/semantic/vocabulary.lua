@@ -28,6 +28,17 @@ local M = {}
 
 M.SPACES = {"params", "response", "latent"}
 
+-- Raises at the position of fn's caller unless ex is an experiment (semeq.data.prepare)
+-- and X one of its spaces (M.space, M.pca): {train = tensor, test = tensor}.
+local function check_space(ex, X, fn)
+  if type(ex) ~= "table" or type(ex.y) ~= "table" or type(ex.y.train) ~= "table" or type(ex.y.test) ~= "table" then
+    error(string.format("vocabulary.%s: ex must be an experiment from semeq.data.prepare, got %s", fn, type(ex)), 3)
+  end
+  if type(X) ~= "table" or not T.isTensor(X.train) or not T.isTensor(X.test) then
+    error(string.format("vocabulary.%s: X must be a space {train =, test =} (vocabulary.space), got %s", fn, type(X)), 3)
+  end
+end
+
 --- The rows of ex in one space: "params" (normalised parameters / 40-band values),
 -- "response" (dB curve) or "latent" (codes of the semantic model sm).
 function M.space(ex, name, sm)
@@ -45,6 +56,9 @@ end
 --- X projected on the first n principal components of its training rows (fitted on
 -- them alone): fewer, smoother dimensions in which crowd noise weighs less.
 function M.pca(X, n)
+  if type(X) ~= "table" or not T.isTensor(X.train) or not T.isTensor(X.test) then
+    error("vocabulary.pca: X must be a space {train =, test =} (vocabulary.space), got " .. type(X), 2)
+  end
   local d = X.train:size(2)
   if math.type(n) ~= "integer" or n < 1 or n > d then
     error(string.format("vocabulary.pca: components must be an integer in [1, %d], got %s", d, tostring(n)), 2)
@@ -85,7 +99,12 @@ local function relabel(keys, groups)
   for i, k in ipairs(keys) do out[i] = of[k] end
   return out
 end
-M.relabel = relabel
+function M.relabel(keys, groups)
+  if type(keys) ~= "table" or type(groups) ~= "table" then
+    error("vocabulary.relabel: keys must be a list of term keys and groups a list of groups of them", 2)
+  end
+  return relabel(keys, groups)
+end
 
 -- Fold index lists (row positions in ex.train) for one seed.
 local function folds_of(ex, nfolds, seed)
@@ -120,6 +139,9 @@ end
 --- Symmetric confusion rates between groups from true and predicted labels:
 -- s(a, b) = (C[a->b] / n_a + C[b->a] / n_b) / 2. Returns s as s[a][b] by group name.
 function M.confusion_similarity(truth, pred)
+  if type(truth) ~= "table" or type(pred) ~= "table" or #truth ~= #pred then
+    error("vocabulary.confusion_similarity: truth and pred must be lists of labels of the same length", 2)
+  end
   local n, c = {}, {}
   for i, t in ipairs(truth) do
     n[t] = (n[t] or 0) + 1
@@ -187,6 +209,7 @@ end
 -- {a = name, b = name, score = s} (the merge that leads to the next level)}; nil and a
 -- message when the training rows cannot fill the folds.
 function M.merge_path(ex, X, opts)
+  check_space(ex, X, "merge_path")
   opts = opts or {}
   local nfolds, repeats, k = opts.folds or 5, opts.repeats or 2, opts.k or 5
   local seed, linkage = opts.seed or 1, opts.linkage or "confusion"
@@ -262,6 +285,8 @@ end
 -- held-out rows: the accuracy of always guessing it), min_recall (the lowest 5-NN
 -- recall of a group with held-out rows), n}. opts.k (5).
 function M.score_path(ex, X, path, opts)
+  check_space(ex, X, "score_path")
+  if type(path) ~= "table" then error("vocabulary.score_path: path must be a merge path (merge_path), got " .. type(path), 2) end
   opts = opts or {}
   local idx = held_out_rows(ex)
   local test_X = X.test:index_select(1, idx)
@@ -293,6 +318,10 @@ end
 -- the best held-out silhouette among those that meet the accuracy rules (among all
 -- levels if none does).
 function M.choose(path, opts)
+  if type(path) ~= "table" then error("vocabulary.choose: path must be a scored merge path (score_path), got " .. type(path), 2) end
+  if type(opts) ~= "table" or type(opts.min_accuracy) ~= "number" or type(opts.min_silhouette) ~= "number" then
+    error("vocabulary.choose: opts must give min_accuracy and min_silhouette (numbers)", 2)
+  end
   local best, best_any
   local function better(a, b) return not a or b.held_out.silhouette > a.held_out.silhouette end
   for _, level in ipairs(path) do
@@ -312,6 +341,10 @@ end
 --- Per-group detail of one level on the held-out rows: {terms, n_train, n_test,
 -- recall (5-NN, held-out), silhouette (mean over its held-out rows)}.
 function M.group_detail(ex, X, level, opts)
+  check_space(ex, X, "group_detail")
+  if type(level) ~= "table" or type(level.groups) ~= "table" then
+    error("vocabulary.group_detail: level must be a level of a merge path, got " .. type(level), 2)
+  end
   local idx = held_out_rows(ex)
   local test_X = X.test:index_select(1, idx)
   local ytr, yte = relabel(ex.y.train, level.groups), relabel(take(ex.y.test, idx), level.groups)
