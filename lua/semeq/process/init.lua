@@ -37,6 +37,7 @@
 local audio = require "semeq.audio"
 local eq = require "semeq.eq"
 local fs = require "semeq.util.fs"
+local settings = require "semeq.settings"
 local T = require "semeq.tensor"
 
 local M = {}
@@ -73,37 +74,36 @@ local function boost_grid(kind, params, fs_hz)
   return freqs
 end
 
-local PARAM_COUNT = {safe = 13, graphic40 = 40}
+local PARAM_COUNT = {safe = #settings.safe.names, graphic40 = #settings.graphic.centres}
 
 -- params as a Lua table of numbers; raises at the position of fn's caller unless kind is a
 -- filterbank and params a table or 1-D tensor of as many numbers as it has parameters.
 local function param_list(kind, params, fn)
   local count = PARAM_COUNT[kind]
   if not count then error(string.format("process.%s: unknown kind '%s' (safe, graphic40)", fn, tostring(kind)), 3) end
-  local given = T.isTensor(params) and "a tensor of " .. params:numel()
-    or type(params) == "table" and #params .. " values" or type(params)
-  if T.isTensor(params) and params:dim() == 1 then params = params:totable() end
-  if type(params) ~= "table" or #params ~= count then
+  local list = T.isTensor(params) and params:dim() == 1 and params:totable() or params
+  if type(list) ~= "table" or #list ~= count then
+    local given = T.isTensor(params) and "a tensor of " .. params:numel()
+      or type(params) == "table" and #params .. " values" or type(params)
     error(string.format("process.%s: params must be %d numbers (a table or a 1-D tensor) for %s, got %s", fn, count,
       kind, given), 3)
   end
   for i = 1, count do
-    if type(params[i]) ~= "number" then
-      error(string.format("process.%s: params[%d] must be a number, got %s", fn, i, type(params[i])), 3)
+    if type(list[i]) ~= "number" then
+      error(string.format("process.%s: params[%d] must be a number, got %s", fn, i, type(list[i])), 3)
     end
   end
-  return params
+  return list
 end
 
 -- The gains of an EQ's parameters: their indices (SAFE: 5 of 13; graphic40: all 40).
 local GAINS = {safe = {1, 3, 6, 9, 12}}
 local SAFE_BANDS = {"low shelf", "peak 1", "peak 2", "peak 3", "high shelf"}
 
---- Whether every gain of an EQ is within +-MAX_BOOST_DB (a huge gain makes the biquads'
+-- Whether every gain of an EQ is within +-MAX_BOOST_DB (a huge gain makes the biquads'
 -- coefficients overflow or cancel, whatever the other bands do); with clamp, gains are
 -- clamped to +-24 dB anyway. Needs no sample rate. true, or nil and the problem.
-function M.check_gains(kind, params, clamp)
-  params = param_list(kind, params, "check_gains")
+local function gains_within(kind, params, clamp)
   if clamp then return true end
   local columns = GAINS[kind]
   for k = 1, columns and #columns or #params do
@@ -115,6 +115,11 @@ function M.check_gains(kind, params, clamp)
     end
   end
   return true
+end
+
+--- gains_within for an EQ given by kind and params (a table or a 1-D tensor).
+function M.check_gains(kind, params, clamp)
+  return gains_within(kind, param_list(kind, params, "check_gains"), clamp)
 end
 
 -- The frequency parameter of each SAFE band, beside its gain (GAINS.safe).
@@ -165,7 +170,7 @@ function M.check_eq(kind, params, opts)
   local rate = opts.fs or 44100
   local fits, why = eq.check(kind, params, {fs = rate, clamp = opts.clamp})
   if not fits then return nil, why end
-  fits, why = M.check_gains(kind, params, opts.clamp)
+  fits, why = gains_within(kind, params, opts.clamp)
   if not fits then return nil, why end
   local freqs = boost_grid(kind, params, rate)
   local db = eq.response(kind, params, freqs, {fs = rate, clamp = opts.clamp}):totable()
