@@ -152,25 +152,18 @@ local function rows_field(v, key, path, count, width)
   return v
 end
 
--- The training labels: one word per row of the codes.
-local function labels_field(v, path, n)
-  if type(v) ~= "table" or #v ~= n then
-    return nil, string.format("%s: metadata 'train_labels': expected one word per row of 'train_codes' (%d)", path, n)
-  end
-  for i = 1, n do
-    if type(v[i]) ~= "string" then
-      return nil, string.format("%s: metadata 'train_labels': expected one word per row of 'train_codes' (%d)", path, n)
+-- One value per row of the codes (metadata `key`, n rows), each of a type `accepts` holds:
+-- v, or nil and one line naming the file and the field.
+local function per_row_field(v, key, path, n, what, accepts)
+  local ok = type(v) == "table" and #v == n
+  for i = 1, ok and n or 0 do
+    if not accepts[type(v[i])] then
+      ok = false
+      break
     end
   end
-  return v
-end
-
--- The training rows' users (anonymised ids: strings or numbers), one per row.
-local function users_field(v, path, n)
-  local ok = type(v) == "table" and #v == n
-  for i = 1, ok and n or 0 do ok = ok and (type(v[i]) == "string" or type(v[i]) == "number") end
   if not ok then
-    return nil, string.format("%s: metadata 'train_users': expected one user id per row of 'train_codes' (%d)", path, n)
+    return nil, string.format("%s: metadata '%s': expected one %s per row of 'train_codes' (%d)", path, key, what, n)
   end
   return v
 end
@@ -204,14 +197,16 @@ function semantic.load(path)
   if not codes then return nil, err end
   sm.train_codes = T.new(codes)
   local n = #codes
-  sm.train_labels, err = labels_field(fields.train_labels, path, n)
+  sm.train_labels, err = per_row_field(fields.train_labels, "train_labels", path, n, "word", {string = true})
   if not sm.train_labels then return nil, err end
   sm.train_params, err = rows_field(fields.train_params, "train_params", path, n, rep.kind == "graphic40" and 40 or 13)
   if not sm.train_params then return nil, err end
   sm.info = meta.info and json.decode(meta.info) or {}
   if type(sm.info) ~= "table" then return nil, string.format("%s: metadata 'info': expected an object", path) end
   if meta.train_users then
-    sm.train_users, err = users_field(json.decode(meta.train_users), path, n)
+    -- anonymised ids: strings or numbers
+    sm.train_users, err = per_row_field(json.decode(meta.train_users), "train_users", path, n, "user id",
+      {string = true, number = true})
     if not sm.train_users then return nil, err end
   end
   return sm
