@@ -28,15 +28,22 @@ local M = {}
 
 M.SPACES = {"params", "response", "latent"}
 
+-- fn's message when X is not one of an experiment's spaces (M.space, M.pca):
+-- {train = tensor, test = tensor}; nil when it is.
+local function not_a_space(X, fn)
+  if type(X) ~= "table" or not T.isTensor(X.train) or not T.isTensor(X.test) then
+    return string.format("vocabulary.%s: X must be a space {train =, test =} (vocabulary.space), got %s", fn, type(X))
+  end
+end
+
 -- Raises at the position of fn's caller unless ex is an experiment (semeq.data.prepare)
--- and X one of its spaces (M.space, M.pca): {train = tensor, test = tensor}.
+-- with its labels on both sides and X one of its spaces.
 local function check_space(ex, X, fn)
   if type(ex) ~= "table" or type(ex.y) ~= "table" or type(ex.y.train) ~= "table" or type(ex.y.test) ~= "table" then
     error(string.format("vocabulary.%s: ex must be an experiment from semeq.data.prepare, got %s", fn, type(ex)), 3)
   end
-  if type(X) ~= "table" or not T.isTensor(X.train) or not T.isTensor(X.test) then
-    error(string.format("vocabulary.%s: X must be a space {train =, test =} (vocabulary.space), got %s", fn, type(X)), 3)
-  end
+  local problem = not_a_space(X, fn)
+  if problem then error(problem, 3) end
 end
 
 --- The rows of ex in one space: "params" (normalised parameters / 40-band values),
@@ -56,9 +63,8 @@ end
 --- X projected on the first n principal components of its training rows (fitted on
 -- them alone): fewer, smoother dimensions in which crowd noise weighs less.
 function M.pca(X, n)
-  if type(X) ~= "table" or not T.isTensor(X.train) or not T.isTensor(X.test) then
-    error("vocabulary.pca: X must be a space {train =, test =} (vocabulary.space), got " .. type(X), 2)
-  end
+  local problem = not_a_space(X, "pca")
+  if problem then error(problem, 2) end
   local d = X.train:size(2)
   if math.type(n) ~= "integer" or n < 1 or n > d then
     error(string.format("vocabulary.pca: components must be an integer in [1, %d], got %s", d, tostring(n)), 2)
