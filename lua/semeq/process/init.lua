@@ -97,7 +97,7 @@ local function param_list(kind, params, fn)
 end
 
 -- The gains of an EQ's parameters: their indices (SAFE: 5 of 13; graphic40: all 40).
-local GAINS = {safe = {1, 3, 6, 9, 12}}
+local GAINS = {safe = settings.safe.gain_columns}
 local SAFE_BANDS = {"low shelf", "peak 1", "peak 2", "peak 3", "high shelf"}
 
 -- Whether every gain of an EQ is within +-MAX_BOOST_DB (a huge gain makes the biquads'
